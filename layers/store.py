@@ -1,0 +1,450 @@
+"""The data store API and its embedded default, a GeoPackage file (opens in QGIS).
+
+Everything else talks to `Store`; a server store (PostGIS) can implement the same API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import METRIC, get_municipality
+
+from . import aktiviteter
+from .config import PromiseConfig, load_config
+from .gpkg import (
+    blobs_to_xy,
+    init_core,
+    points_to_blobs,
+    register_attributes,
+    register_features,
+)
+from .schema import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_STATUSES,
+    REPORT_COLUMNS,
+    REPORT_STATUSES,
+    SCHEMA_VERSION,
+    RecordError,
+    ValidationError,
+    parse_times,
+    validate_activities,
+    validate_reports,
+)
+
+SRS_ID = 3006
+META_TABLE = "trygghetskarta_meta"
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked (missing file, wrong version, unknown id ...)."""
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    kommun: str
+    schema_version: int
+    demo: bool
+    crs: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters for reading; None means 'no restriction'. Times: start inclusive, end exclusive."""
+
+    layers: tuple[str, ...] | None = None
+    focus_areas: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    actors: tuple[str, ...] | None = None
+    start: dt.datetime | dt.date | None = None
+    end: dt.datetime | dt.date | None = None
+    #: A polygon in WGS 84 (lon/lat), e.g. a lasso on the map.
+    polygon: shapely.Geometry | None = None
+    #: (min_lon, min_lat, max_lon, max_lat)
+    bbox: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: int
+    skipped: int  # already in the store (same id): importing twice stores nothing new
+
+
+class Store(ABC):
+    """What the dashboard, importers and exporters need from a data store."""
+
+    config: PromiseConfig
+
+    @property
+    @abstractmethod
+    def meta(self) -> StoreMeta: ...
+
+    @abstractmethod
+    def add_reports(self, frame: gpd.GeoDataFrame, skip_existing: bool = False) -> AddResult: ...
+
+    @abstractmethod
+    def add_activities(self, frame: gpd.GeoDataFrame, skip_existing: bool = False) -> AddResult: ...
+
+    @abstractmethod
+    def update_report_status(self, report_id: str, status: str) -> None: ...
+
+    @abstractmethod
+    def update_activity_status(
+        self, activity_id: str, status: str, done_at: str | None = None
+    ) -> None: ...
+
+    @abstractmethod
+    def reports(self, query: Query | None = None) -> gpd.GeoDataFrame: ...
+
+    @abstractmethod
+    def activities(self, query: Query | None = None) -> gpd.GeoDataFrame: ...
+
+    # Shared by every implementation: validation against the promise config and the boundary.
+    def _inside(self):
+        muni = get_municipality(self.meta.kommun)
+
+        def inside(points: np.ndarray) -> np.ndarray:
+            return muni.contains_metric(shapely.get_x(points), shapely.get_y(points))
+
+        return inside
+
+    def validate_reports(self, frame: pd.DataFrame) -> list[RecordError]:
+        return validate_reports(frame, self.config.layers, self.config.focus_areas, self._inside())
+
+    def validate_activities(self, frame: pd.DataFrame) -> list[RecordError]:
+        return validate_activities(
+            frame, self.config.focus_areas, aktiviteter.KINDS, self._inside()
+        )
+
+
+def _to_store_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise TypeError("records must be a GeoDataFrame with a point geometry column")
+    if frame.crs is None:
+        raise ValidationError([RecordError("-", "geometry", None, "has no coordinate system (CRS)")])
+    return frame.to_crs(METRIC) if frame.crs != METRIC else frame
+
+
+def _ensure_columns(frame: gpd.GeoDataFrame, columns) -> gpd.GeoDataFrame:
+    """Add optional columns that may be left out (description, empty activity done_at)."""
+    frame = frame.copy()
+    if "description" not in frame.columns:
+        frame["description"] = ""
+    if "done_at" in columns and "done_at" not in frame.columns:
+        frame["done_at"] = ""
+    return frame
+
+
+class GeoPackageStore(Store):
+    """A GeoPackage file with tables `reports`, `activities` and a metadata table."""
+
+    def __init__(self, path: str | os.PathLike, config: PromiseConfig | None = None):
+        self.path = Path(path)
+        self.config = config or load_config()
+        self._meta = self._read_meta()
+
+    # -- creating and opening -------------------------------------------------
+    @classmethod
+    def create(
+        cls, path, kommun: str = "0665", demo: bool = False, overwrite: bool = False,
+        config: PromiseConfig | None = None,
+    ) -> GeoPackageStore:
+        path = Path(path)
+        muni = get_municipality(kommun)
+        if path.exists():
+            if not overwrite:
+                raise StoreError(f"{path} already exists; choose another path or remove it")
+            path.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Build in a temporary file and move it into place: a crash leaves no half store.
+        tmp = path.with_name(path.name + ".creating")
+        tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                init_core(conn, SRS_ID)
+                bounds = muni.geometry_metric.bounds
+                conn.execute(
+                    "CREATE TABLE reports (fid INTEGER PRIMARY KEY AUTOINCREMENT, geometry POINT,"
+                    " id TEXT NOT NULL UNIQUE, layer TEXT NOT NULL, focus_area TEXT NOT NULL,"
+                    " occurred_at TEXT NOT NULL, reported_at TEXT NOT NULL, category TEXT NOT NULL,"
+                    " description TEXT, source TEXT NOT NULL, status TEXT NOT NULL)"
+                )
+                register_features(conn, "reports", "geometry", SRS_ID, bounds)
+                conn.execute(
+                    "CREATE TABLE activities (fid INTEGER PRIMARY KEY AUTOINCREMENT, geometry POINT,"
+                    " id TEXT NOT NULL UNIQUE, focus_area TEXT NOT NULL, actor TEXT NOT NULL,"
+                    " kind TEXT NOT NULL, planned_at TEXT NOT NULL, done_at TEXT, status TEXT NOT NULL,"
+                    " duration_min INTEGER NOT NULL, description TEXT)"
+                )
+                register_features(conn, "activities", "geometry", SRS_ID, bounds)
+                conn.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                register_attributes(conn, META_TABLE)
+                now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                conn.executemany(
+                    f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+                    [
+                        ("kommun", muni.code), ("schema_version", str(SCHEMA_VERSION)),
+                        ("demo", "true" if demo else "false"), ("crs", METRIC), ("created_at", now),
+                    ],
+                )
+                conn.execute("CREATE INDEX reports_time ON reports (occurred_at)")
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+        return cls(path, config=config)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        return conn
+
+    def _read_meta(self) -> StoreMeta:
+        if not self.path.exists():
+            raise StoreError(f"no data file at {self.path}; create one with `trygghetskarta demo --data {self.path}`")
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                rows = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            raise StoreError(f"{self.path} is not a Trygghetskarta data file (GeoPackage)") from None
+        version = int(rows.get("schema_version", "0"))
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}; this Trygghetskarta reads version "
+                f"{SCHEMA_VERSION}. Use a matching Trygghetskarta version to export it."
+            )
+        return StoreMeta(
+            kommun=rows["kommun"], schema_version=version, demo=rows.get("demo") == "true",
+            crs=rows.get("crs", METRIC), created_at=rows.get("created_at", ""),
+        )
+
+    @property
+    def meta(self) -> StoreMeta:
+        return self._meta
+
+    def set_meta(self, key: str, value: str) -> None:
+        conn = self._connect()
+        try:
+            conn.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", (key, value))
+        finally:
+            conn.close()
+        self._meta = self._read_meta()
+
+    # -- writing ----------------------------------------------------------------
+    def add_reports(self, frame: gpd.GeoDataFrame, skip_existing: bool = False) -> AddResult:
+        frame = _ensure_columns(_to_store_crs(frame), REPORT_COLUMNS)
+        errors = self.validate_reports(frame)
+        if errors:
+            raise ValidationError(errors, "reports")
+        return self._insert("reports", frame, REPORT_COLUMNS, skip_existing)
+
+    def add_activities(self, frame: gpd.GeoDataFrame, skip_existing: bool = False) -> AddResult:
+        frame = _ensure_columns(_to_store_crs(frame), ACTIVITY_COLUMNS)
+        frame["done_at"] = frame["done_at"].fillna("")
+        errors = self.validate_activities(frame)
+        if errors:
+            raise ValidationError(errors, "activities")
+        frame["duration_min"] = pd.to_numeric(frame["duration_min"]).astype("int64")
+        return self._insert("activities", frame, ACTIVITY_COLUMNS, skip_existing)
+
+    def _insert(self, table: str, frame: gpd.GeoDataFrame, columns, skip_existing: bool) -> AddResult:
+        geoms = frame.geometry.to_numpy()
+        present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+        x = np.full(len(geoms), np.nan)
+        y = np.full(len(geoms), np.nan)
+        x[present] = shapely.get_x(geoms[present])
+        y[present] = shapely.get_y(geoms[present])
+        blobs = points_to_blobs(x, y, SRS_ID)
+        attrs = [c for c in columns if c != "geometry"]
+        values = [frame[c].tolist() for c in attrs]
+        rows = list(zip(blobs, *values, strict=True))
+        names = ", ".join(["geometry", *attrs])
+        marks = ", ".join("?" * (len(attrs) + 1))
+        verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if not skip_existing:
+                    clash = _existing_ids(conn, table, frame["id"].tolist())
+                    if clash:
+                        raise StoreError(
+                            f"{len(clash)} {table} already in the store, nothing stored: "
+                            f"id {clash[0]!r}" + (" and more" if len(clash) > 1 else "")
+                        )
+                before = conn.total_changes
+                conn.executemany(f"{verb} INTO {table} ({names}) VALUES ({marks})", rows)
+                added = conn.total_changes - before
+                conn.execute(
+                    "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                    " WHERE table_name = ?", (table,),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
+        return AddResult(added=added, skipped=len(rows) - added)
+
+    def update_report_status(self, report_id: str, status: str) -> None:
+        if status not in REPORT_STATUSES:
+            raise ValidationError(
+                [RecordError(report_id, "status", status, f"must be one of {', '.join(REPORT_STATUSES)}")]
+            )
+        self._update("reports", report_id, {"status": status})
+
+    def update_activity_status(self, activity_id: str, status: str, done_at: str | None = None) -> None:
+        if status not in ACTIVITY_STATUSES:
+            raise ValidationError(
+                [RecordError(activity_id, "status", status, f"must be one of {', '.join(ACTIVITY_STATUSES)}")]
+            )
+        if status == "genomförd" and not done_at:
+            done_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        if status == "planerad":
+            done_at = ""
+        changes = {"status": status}
+        if done_at is not None:
+            changes["done_at"] = done_at
+        self._update("activities", activity_id, changes)
+
+    def _update(self, table: str, record_id: str, changes: dict) -> None:
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), record_id))
+            if cur.rowcount != 1:
+                conn.execute("ROLLBACK")
+                raise StoreError(f"no {table[:-1]} with id {record_id!r}")
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    # -- reading ----------------------------------------------------------------
+    def read_table(self, table: str, where: str = "", params: tuple = ()) -> pd.DataFrame:
+        """All attribute columns plus metric x, y (NaN for no place): the dashboard's fast path."""
+        columns = REPORT_COLUMNS if table == "reports" else ACTIVITY_COLUMNS
+        attrs = [c for c in columns if c != "geometry"]
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            cur = conn.execute(f"SELECT geometry, {', '.join(attrs)} FROM {table} {where} ORDER BY fid", params)
+            rows = cur.fetchall()
+        finally:
+            conn.close()
+        if rows:
+            blobs, *cols = zip(*rows, strict=True)
+        else:
+            blobs, cols = [], [[] for _ in attrs]
+        frame = pd.DataFrame({name: list(col) for name, col in zip(attrs, cols, strict=True)})
+        frame["x"], frame["y"] = blobs_to_xy(list(blobs))
+        for name in ("description", "done_at"):
+            if name in frame:
+                frame[name] = frame[name].fillna("")
+        if "duration_min" in frame:
+            frame["duration_min"] = frame["duration_min"].astype("int64")
+        return frame
+
+    def reports(self, query: Query | None = None) -> gpd.GeoDataFrame:
+        return self._query("reports", query or Query(), "occurred_at")
+
+    def activities(self, query: Query | None = None) -> gpd.GeoDataFrame:
+        return self._query("activities", query or Query(), "planned_at")
+
+    def _query(self, table: str, query: Query, time_column: str) -> gpd.GeoDataFrame:
+        clauses, params = [], []
+        for column, values in (
+            ("layer", query.layers if table == "reports" else None),
+            ("focus_area", query.focus_areas),
+            ("status", query.statuses),
+            ("actor", query.actors if table == "activities" else None),
+        ):
+            if values is not None:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        # Offsets differ by an hour across DST, so text comparison is only a coarse pre-filter.
+        if query.start is not None:
+            clauses.append(f"substr({time_column}, 1, 10) >= ?")
+            params.append((_as_utc(query.start) - pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+        if query.end is not None:
+            clauses.append(f"substr({time_column}, 1, 10) <= ?")
+            params.append((_as_utc(query.end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        frame = self.read_table(table, where, tuple(params))
+        keep = np.ones(len(frame), dtype=bool)
+        if query.start is not None or query.end is not None:
+            times = parse_times(frame[time_column])
+            if query.start is not None:
+                keep &= (times >= _as_utc(query.start)).to_numpy()
+            if query.end is not None:
+                keep &= (times < _as_utc(query.end)).to_numpy()
+        if query.polygon is not None or query.bbox is not None:
+            keep &= within_area(frame["x"].to_numpy(), frame["y"].to_numpy(), query.polygon, query.bbox)
+        frame = frame[keep].reset_index(drop=True)
+        columns = REPORT_COLUMNS if table == "reports" else ACTIVITY_COLUMNS
+        geometry = gpd.points_from_xy(frame["x"], frame["y"], crs=METRIC)
+        # points_from_xy gives POINT (NaN NaN) for no place; keep it a true empty point.
+        return gpd.GeoDataFrame(
+            frame[[c for c in columns if c != "geometry"]], geometry=geometry, crs=METRIC
+        )[list(columns)]
+
+    def counts(self) -> dict[str, int]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return {
+                t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "activities")
+            }
+        finally:
+            conn.close()
+
+
+def within_area(x: np.ndarray, y: np.ndarray, polygon=None, bbox=None) -> np.ndarray:
+    """Which metric points fall in a WGS 84 polygon and/or bbox (NaN points never do)."""
+    from geodata import to_metric
+
+    keep = ~(np.isnan(x) | np.isnan(y))
+    if bbox is not None:
+        polygon_bbox = shapely.box(*bbox)
+        polygon = polygon_bbox if polygon is None else polygon.intersection(polygon_bbox)
+    if polygon is not None:
+        metric = shapely.transform(polygon, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
+        shapely.prepare(metric)
+        inside = np.zeros(len(x), dtype=bool)
+        inside[keep] = shapely.contains_xy(metric, x[keep], y[keep])
+        keep &= inside
+    return keep
+
+
+def _as_utc(value) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("Europe/Stockholm")
+    return stamp.tz_convert("UTC")
+
+
+def _existing_ids(conn: sqlite3.Connection, table: str, ids: list[str]) -> list[str]:
+    found: list[str] = []
+    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
+        return found
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        marks = ", ".join("?" * len(chunk))
+        found += [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)]
+    return found
+
+
+def open_store(path, config: PromiseConfig | None = None) -> GeoPackageStore:
+    """Open an existing data file; a clear StoreError if it is missing or of another version."""
+    return GeoPackageStore(path, config=config)
