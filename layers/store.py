@@ -387,11 +387,11 @@ class GeoPackageStore(Store):
         if query.start is not None or query.end is not None:
             times = parse_times(frame[time_column])
             if query.start is not None:
-                keep &= (times >= _as_utc(query.start)).to_numpy()
+                keep = keep & ((times >= _as_utc(query.start)).to_numpy())
             if query.end is not None:
-                keep &= (times < _as_utc(query.end)).to_numpy()
+                keep = keep & ((times < _as_utc(query.end)).to_numpy())
         if query.polygon is not None or query.bbox is not None:
-            keep &= within_area(frame["x"].to_numpy(), frame["y"].to_numpy(), query.polygon, query.bbox)
+            keep = keep & (within_area(frame["x"].to_numpy(), frame["y"].to_numpy(), query.polygon, query.bbox))
         frame = frame[keep].reset_index(drop=True)
         columns = REPORT_COLUMNS if table == "reports" else ACTIVITY_COLUMNS
         geometry = gpd.points_from_xy(frame["x"], frame["y"], crs=METRIC)
@@ -423,7 +423,7 @@ def within_area(x: np.ndarray, y: np.ndarray, polygon=None, bbox=None) -> np.nda
         shapely.prepare(metric)
         inside = np.zeros(len(x), dtype=bool)
         inside[keep] = shapely.contains_xy(metric, x[keep], y[keep])
-        keep &= inside
+        keep = keep & (inside)
     return keep
 
 

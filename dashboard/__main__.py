@@ -1,0 +1,5 @@
+"""`python -m dashboard` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""Build the Dash app for one store: data loaded once, layout, callbacks, offline assets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from importlib import resources
+
+import dash
+
+from layers import Store
+
+from . import callbacks, data as app_data
+from .filters import default_state
+from .i18n import t
+from .layout import build_layout, kommun_title
+
+
+def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.date] | None = None,
+               data: app_data.AppData | None = None) -> dash.Dash:
+    """A ready Dash app on `store`; `today` is injectable so tests see a fixed date."""
+    today = today or dt.date.today
+    data = data or app_data.load(store)
+    assets = str(resources.files("dashboard").joinpath("assets"))
+    app = dash.Dash(
+        __name__,
+        title=f"Trygghetskarta – {kommun_title(data.municipality.name, 'sv')}",
+        assets_folder=assets,
+        serve_locally=True,
+        update_title=None,
+    )
+    initial = default_state(data)
+    app.layout = build_layout(data, initial)
+    app._trygghetskarta = {"data": data, "views": callbacks.register(app, data, today, basemap)}
+    app.index_string = app.index_string.replace("<html>", '<html lang="sv">')
+    return app
+
+
+__all__ = ["create_app", "t"]

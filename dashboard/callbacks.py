@@ -1,0 +1,293 @@
+"""Dash callbacks: thin — read the state, call pure functions, return what they build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from . import figures
+from .data import AppData
+from .filters import (
+    ACTIVITY_LAYER,
+    FilterState,
+    activity_mask,
+    default_state,
+    from_query,
+    report_mask,
+    to_query,
+)
+from .i18n import REPORT_STATUS, number, t
+from .interaction import (
+    controls_state,
+    focus_from_bar_click,
+    selection_from_click,
+    selection_from_selected,
+    view_from_relayout,
+    when_from_heatmap_click,
+)
+from .layout import (
+    actor_options,
+    focus_options,
+    layer_options,
+    mode_options,
+    preset_options,
+    status_options,
+    weekday_options,
+    where_options,
+)
+
+CONTROL_OUTPUTS = [
+    Output("f-focus", "value"), Output("f-layers", "value"), Output("f-preset", "value"),
+    Output("f-dates", "start_date"), Output("f-dates", "end_date"), Output("f-weekdays", "value"),
+    Output("f-hours", "value"), Output("f-actors", "value"), Output("f-status", "value"),
+    Output("f-mode", "value"), Output("lang", "value"),
+]
+
+
+def _ordered(values, canonical) -> tuple:
+    chosen = set(values or ())
+    return tuple(v for v in canonical if v in chosen)
+
+
+class Views:
+    """Filtered frames per state, computed once and shared by the map and chart callbacks."""
+
+    def __init__(self, data: AppData, today: Callable[[], dt.date]):
+        self.data = data
+        self.today = today
+        self._cached = lru_cache(maxsize=16)(self._compute)
+
+    def _compute(self, key: str, today: dt.date):
+        state = FilterState.from_dict(json.loads(key))
+        reports = report_mask(self.data, state, today)
+        activities = activity_mask(self.data, state, today)
+        return self.data.reports[reports], self.data.activities[activities]
+
+    def get(self, state: FilterState):
+        key = json.dumps({**state.to_dict(), "view": None}, sort_keys=True, ensure_ascii=False)
+        return self._cached(key, self.today())
+
+
+def next_state(current: FilterState, trigger: str | None, inputs: dict, data: AppData,
+               default: FilterState) -> FilterState:
+    """The one place that decides the new filter state from whatever the user just did."""
+    if trigger in (None, "url"):
+        return from_query(inputs.get("search"), default, data)
+    if trigger == "reset-btn":
+        return replace(default, lang=current.lang, present=current.present, view=current.view)
+    if trigger == "clear-selection":
+        return replace(current, selection=None)
+    if trigger == "present-btn":
+        return replace(current, present=not current.present)
+    if trigger == "map.selectedData":
+        selection = selection_from_selected(inputs.get("selected"))
+        return replace(current, selection=selection) if selection else current
+    if trigger == "map.clickData":
+        selection = selection_from_click(inputs.get("click"), data)
+        return replace(current, selection=selection) if selection else current
+    if trigger == "chart-activities.clickData":
+        return focus_from_bar_click(current, inputs.get("bar_click"), data)
+    if trigger == "chart-when.clickData":
+        return when_from_heatmap_click(current, inputs.get("heat_click"))
+    if trigger == "map.relayoutData":
+        view, _ = view_from_relayout(inputs.get("relayout"), current.view)
+        return replace(current, view=view)
+    values = dict(inputs)
+    values["dates_changed"] = trigger == "f-dates"
+    values["focus_areas"] = _ordered(values.get("focus_areas"), data.config.focus_areas)
+    values["layers"] = _ordered(values.get("layers"), default.layers)
+    values["actors"] = _ordered(values.get("actors"), default.actors)
+    values["statuses"] = _ordered(values.get("statuses"), default.statuses)
+    state = controls_state(current, values)
+    if trigger == "f-preset" and state.preset != "custom":
+        state = replace(state, start=None, end=None)
+    return state
+
+
+def control_values(state: FilterState, data: AppData, today: dt.date) -> list:
+    from .filters import time_range
+
+    start, end = time_range(state, data, today)
+    return [
+        list(state.focus_areas), list(state.layers), state.preset,
+        start.isoformat() if start else None, end.isoformat() if end else None,
+        list(state.weekdays), list(state.hours), list(state.actors), list(state.statuses),
+        state.mode, state.lang,
+    ]
+
+
+def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = False) -> Views:
+    default = default_state(data)
+    views = Views(data, today)
+
+    @app.callback(
+        *CONTROL_OUTPUTS,
+        Output("url", "search"), Output("filters", "data"), Output("view", "data"),
+        Output("root", "className"),
+        Input("url", "search"),
+        Input("f-focus", "value"), Input("f-layers", "value"), Input("f-preset", "value"),
+        Input("f-dates", "start_date"), Input("f-dates", "end_date"), Input("f-weekdays", "value"),
+        Input("f-hours", "value"), Input("f-actors", "value"), Input("f-status", "value"),
+        Input("f-mode", "value"), Input("lang", "value"),
+        Input("present-btn", "n_clicks"), Input("clear-selection", "n_clicks"),
+        Input("reset-btn", "n_clicks"),
+        Input("map", "selectedData"), Input("map", "clickData"), Input("map", "relayoutData"),
+        Input("chart-activities", "clickData"), Input("chart-when", "clickData"),
+        State("filters", "data"), State("view", "data"),
+    )
+    def sync_state(search, focus, layers, preset, start, end, weekdays, hours, actors, statuses,
+                   mode, lang, _present, _clear, _reset, selected, click, relayout, bar_click,
+                   heat_click, current, current_view):
+        trigger = ctx.triggered_id
+        if trigger == "map":
+            trigger = "map." + ctx.triggered[0]["prop_id"].split(".", 1)[1]
+        elif trigger in ("chart-activities", "chart-when"):
+            trigger = f"{trigger}.clickData"
+        elif trigger == "f-dates" and preset != "custom":
+            # The date picker echoing a preset's range is not a custom choice.
+            known = control_values(FilterState.from_dict(current), data, today()) if current else None
+            if known and (start, end) == (known[3], known[4]):
+                return [no_update] * (len(CONTROL_OUTPUTS) + 4)
+        state = FilterState.from_dict(current) if current else default
+        state = replace(state, view=current_view)
+        new = next_state(state, trigger, {
+            "search": search, "focus_areas": focus, "layers": layers, "preset": preset,
+            "start": start, "end": end, "weekdays": weekdays, "hours": hours, "actors": actors,
+            "statuses": statuses, "mode": mode, "lang": lang, "selected": selected, "click": click,
+            "relayout": relayout, "bar_click": bar_click, "heat_click": heat_click,
+        }, data, default)
+        filters_out = new.to_dict()
+        filters_out["view"] = None
+        view_only = trigger == "map.relayoutData"
+        # A pan only moves the view: the charts' filters stay untouched (no work done twice).
+        return [
+            *([no_update] * len(CONTROL_OUTPUTS) if view_only else control_values(new, data, today())),
+            to_query(new, default) or "",
+            no_update if view_only or (current and filters_out == current) else filters_out,
+            new.view if view_only or trigger in (None, "url") else no_update,
+            "present" if new.present else "",
+        ]
+
+    @app.callback(
+        Output("map", "figure"), Output("map-note", "children"), Output("selection-info", "children"),
+        Input("filters", "data"), Input("view", "data"), State("map", "relayoutData"),
+    )
+    def render_map(filters_data, view, relayout):
+        if not filters_data:
+            return no_update, no_update, no_update
+        state = FilterState.from_dict(filters_data)
+        reports, activities = views.get(state)
+        if ctx.triggered_id == "view":
+            density = state.mode == "density" or (state.mode == "auto" and len(reports) > figures.MAX_POINTS)
+            if not density:
+                return no_update, no_update, no_update
+        _, bounds = view_from_relayout(relayout, view)
+        figure = figures.map_figure(
+            data, reports, activities, lang=state.lang, mode=state.mode,
+            view=view or figures.default_view(data), selection=state.selection,
+            show_activities=ACTIVITY_LAYER in state.layers, basemap=basemap, big=state.present,
+            density_color=_focus_color(state, data), bounds=bounds,
+        )
+        note = figure["layout"]["meta"]["note"]
+        if reports.empty:
+            note = t("empty_reports", state.lang)
+        return figure, note, selection_text(state)
+
+    def selection_text(state: FilterState) -> str:
+        sel = state.selection
+        if not sel:
+            return t("selection_none", state.lang)
+        if sel["type"] == "polygon":
+            return t("selection_area", state.lang)
+        if sel["type"] == "locality":
+            return t("selection_locality", state.lang, name=sel["name"])
+        return t("selection_cell", state.lang, name=sel["id"])
+
+    @app.callback(
+        Output("chart-activities", "figure"), Output("chart-time", "figure"), Output("chart-when", "figure"),
+        Input("filters", "data"),
+    )
+    def render_charts(filters_data):
+        if not filters_data:
+            return no_update, no_update, no_update
+        state = FilterState.from_dict(filters_data)
+        reports, activities = views.get(state)
+        big = state.present
+        return (
+            figures.activities_figure(activities, data, state.lang, big),
+            figures.time_figure(reports, data, state.lang, big),
+            figures.heatmap_figure(reports, state.lang, big, _focus_color(state, data)),
+        )
+
+    @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
+    def render_where(filters_data, group_by):
+        if not filters_data:
+            return no_update
+        state = FilterState.from_dict(filters_data)
+        reports, activities = views.get(state)
+        rows = figures.places_rows(reports, activities, data, group_by or "locality", state.lang)
+        return places_table(rows, data, state.lang)
+
+    @app.callback(
+        Output({"type": "txt", "key": ALL}, "children"),
+        Output("f-focus", "options"), Output("f-layers", "options"), Output("f-preset", "options"),
+        Output("f-weekdays", "options"), Output("f-actors", "options"), Output("f-status", "options"),
+        Output("f-mode", "options"), Output("where-group", "options"), Output("kommun-name", "children"),
+        Output("period", "children"),
+        Input("lang", "value"), State({"type": "txt", "key": ALL}, "id"),
+    )
+    def translate(lang, ids):
+        from .layout import kommun_title
+
+        lang = lang if lang in ("sv", "en") else "sv"
+        cfg = data.config
+        texts = [t(i["key"], lang) for i in ids]
+        if any(i["key"] == "present" for i in ids):
+            present_index = next(k for k, i in enumerate(ids) if i["key"] == "present")
+            texts[present_index] = t("present", lang)
+        return (
+            texts, focus_options(data, lang), layer_options(data, lang), preset_options(lang),
+            weekday_options(lang), actor_options(lang), status_options(lang), mode_options(lang),
+            where_options(lang), kommun_title(data.municipality.name, lang),
+            t("promise_period", lang, start=cfg.period_start.isoformat(), end=cfg.period_end.isoformat(),
+              area=cfg.police_area or "–"),
+        )
+
+    return views
+
+
+def _focus_color(state: FilterState, data: AppData) -> str:
+    if len(state.focus_areas) == 1:
+        return data.config.color(state.focus_areas[0])
+    return "#333333"
+
+
+def places_table(rows: list[dict], data: AppData, lang: str):
+    """The ranked places as an HTML table (text is escaped by React: safe for any place name)."""
+    if not rows:
+        return html.P(t("empty_reports", lang), className="empty")
+    layers = list(data.config.layers.values())
+    head = html.Tr([
+        html.Th("#"), html.Th(t("place", lang)),
+        *[html.Th(spec.name(lang)) for spec in layers],
+        html.Th(t("reports", lang)), html.Th(t("activities_done", lang)),
+    ])
+    body = [
+        html.Tr([
+            html.Td(str(i)), html.Td(row["place"]),
+            *[html.Td(number(row[spec.id], lang), className="num") for spec in layers],
+            html.Td(number(row["total"], lang), className="num total"),
+            html.Td(number(row["activities_done"], lang), className="num"),
+        ])
+        for i, row in enumerate(rows, start=1)
+    ]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="where-table", id="where-rows")
+
+
+__all__ = ["REPORT_STATUS", "Views", "control_values", "next_state", "np", "places_table", "register"]

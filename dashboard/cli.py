@@ -1,0 +1,189 @@
+"""The `trygghetskarta` command line: demo data, store info and the dashboard server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+import platformdirs
+
+from geodata import CRSError, UnknownMunicipality, list_municipalities, normalise_code
+from layers import ConfigError, StoreError, ValidationError, load_config, open_store
+
+#: Mistakes a user can make; each becomes one line on stderr and exit code 1, never a traceback.
+USER_ERRORS = (StoreError, ValidationError, ConfigError, UnknownMunicipality, CRSError, OSError)
+
+
+class Group(click.Group):
+    """A click group that turns user mistakes into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            message = str(exc)
+            if isinstance(exc, OSError) and exc.filename:
+                message = f"{exc.strerror}: {exc.filename}"
+            click.echo(f"Error: {message}", err=True)
+            ctx.exit(1)
+
+
+def default_data_path(kommun: str = "0665") -> Path:
+    """Where `serve` keeps its demo data when no --data is given."""
+    return Path(platformdirs.user_data_dir("trygghetskarta")) / f"demo-{kommun}.gpkg"
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-27") from None
+
+
+def _kommun(ctx, param, value):
+    try:
+        return normalise_code(value)
+    except UnknownMunicipality as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _config(ctx, param, value):
+    try:
+        return load_config(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="trygghetskarta")
+def main():
+    """Trygghetskarta: follow up a municipality's citizen promise (medborgarlöfte) on its map.
+
+    Citizens' reports of unsafe places, speeding and narcotics tips are map layers; the
+    promised activities by police and municipality are charted per focus area. Data lives in
+    one GeoPackage file (opens in QGIS).
+
+    \b
+    Quick start:
+      trygghetskarta serve                      # demo data for Vaggeryd, http://127.0.0.1:8050
+      trygghetskarta demo --data vaggeryd.gpkg  # write a demo data file
+      trygghetskarta info --data vaggeryd.gpkg  # what is in it
+      trygghetskarta serve --data vaggeryd.gpkg
+    """
+
+
+@main.command()
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoPackage file to write (must not exist unless --overwrite).")
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same data.")
+@click.option("--reports", default=3000, show_default=True, type=click.IntRange(0, 10_000_000),
+              help="Number of reports to invent.")
+@click.option("--activities", default=400, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Number of activities to invent.")
+@click.option("--end", callback=_date, help="Last day of the 24 months of data (YYYY-MM-DD). [default: today]")
+@click.option("--kommun", default="0665", show_default=True, callback=_kommun,
+              help="SCB municipality code; see `trygghetskarta kommuner`.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+def demo(data, seed, reports, activities, end, kommun, overwrite):
+    """Write a deterministic, clearly fictional demo data set (source 'demo').
+
+    Unsafe places concentrate at stations, centres, parks and schools (more in dark months
+    and evenings); speed complaints follow the through-roads (school hours, summer evenings);
+    narcotics tips cluster at a few places on weekend nights; activities follow the focus
+    areas, with a drop in reports where sustained patrols started a year before the end.
+    """
+    from layers.demo import write_demo
+
+    started = dt.datetime.now()
+    store = write_demo(data, seed=seed, reports=reports, activities=activities, end=end,
+                       kommun=kommun, overwrite=overwrite)
+    seconds = (dt.datetime.now() - started).total_seconds()
+    counts = store.counts()
+    click.echo(f"Wrote {counts['reports']} reports and {counts['activities']} activities "
+               f"(fictional demo data, kommun {kommun}) to {data} in {seconds:.1f} s")
+
+
+@main.command()
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoPackage data file.")
+def info(data):
+    """Counts per layer, focus area and status; the time span; kommun; demo or not."""
+    from geodata import get_municipality
+
+    store = open_store(data)
+    reports = store.read_table("reports")
+    activities = store.read_table("activities")
+    muni = get_municipality(store.meta.kommun)
+    lines = [
+        f"File:        {data}",
+        f"Kommun:      {muni.code} {muni.name}",
+        f"Content:     {'DEMO DATA - fictional events' if store.meta.demo else 'real data'}",
+        f"Schema:      version {store.meta.schema_version}, {store.meta.crs}",
+        f"Reports:     {len(reports)}",
+    ]
+    if len(reports):
+        lines.append(f"  time span: {reports['occurred_at'].min()[:10]} .. {reports['occurred_at'].max()[:10]}")
+        for title, column in (("layer", "layer"), ("focus area", "focus_area"), ("status", "status")):
+            counts = reports[column].value_counts().sort_index()
+            lines.append(f"  per {title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    lines.append(f"Activities:  {len(activities)}")
+    if len(activities):
+        lines.append(f"  time span: {activities['planned_at'].min()[:10]} .. {activities['planned_at'].max()[:10]}")
+        for title, column in (("focus area", "focus_area"), ("actor", "actor"), ("status", "status")):
+            counts = activities[column].value_counts().sort_index()
+            lines.append(f"  per {title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo("\n".join(lines))
+
+
+@main.command()
+def kommuner():
+    """List the 290 municipality codes and names (SCB)."""
+    for code, name in list_municipalities():
+        click.echo(f"{code}  {name}")
+
+
+@main.command()
+@click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoPackage data file. [default: demo data in your user data folder, created on first run]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--config", "config", callback=_config, type=click.Path(dir_okay=False),
+              help="Focus-area TOML file replacing the built-in Vaggeryd promise.")
+@click.option("--basemap", is_flag=True,
+              help="Draw OpenStreetMap tiles under the map when the network allows (off: fully offline).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Server threads.")
+@click.option("--debug", is_flag=True, help="Flask's development server with reloading (not for meetings).")
+def serve(data, host, port, config, basemap, threads, debug):
+    """Serve the dashboard (a production WSGI server, waitress; works on Windows too)."""
+    from .app import create_app
+
+    if data is None:
+        data = default_data_path(config.kommun)
+        if not data.exists():
+            from layers.demo import write_demo
+
+            click.echo(f"Creating demo data (fictional) at {data} ...", err=True)
+            write_demo(data, kommun=config.kommun, config=config)
+        click.echo(f"Using data file {data}", err=True)
+    store = open_store(data, config=config)
+    app = create_app(store, basemap=basemap)
+    url = f"http://{host}:{port}/"
+    click.echo(f"Trygghetskarta on {url}  (Ctrl-C stops)", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app.server, host=host, port=port, threads=threads, ident="trygghetskarta")
+
+
+def run():  # pragma: no cover - console entry for `python -m dashboard`
+    sys.exit(main())
+
+
+# Data in/out commands (import, export) live beside this module and register on `main`.
+from . import cli_data  # noqa: E402,F401

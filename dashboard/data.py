@@ -1,0 +1,86 @@
+"""In-memory data for the dashboard: store tables enriched once with local time, lon/lat, place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geodata import (
+    Municipality,
+    cell_index,
+    get_municipality,
+    localities,
+    nearest_locality_xy,
+    to_wgs84,
+)
+from layers import PromiseConfig, Store
+from layers.schema import parse_times
+
+TZ = "Europe/Stockholm"
+#: Cells for the "where" table and the click-to-select cells.
+PLACE_CELL_M = 500
+
+
+@dataclass(frozen=True)
+class AppData:
+    """Everything the callbacks read; built once per data load, never mutated."""
+
+    reports: pd.DataFrame
+    activities: pd.DataFrame
+    municipality: Municipality
+    neighbours: gpd.GeoDataFrame
+    localities: pd.DataFrame
+    config: PromiseConfig
+    demo: bool
+
+
+def enrich(frame: pd.DataFrame, time_column: str, kommun: str) -> pd.DataFrame:
+    """Add t (UTC ns), local weekday/hour/text, lon/lat, nearest locality and 500 m cell."""
+    out = frame.copy()
+    utc = parse_times(out[time_column])
+    local = utc.dt.tz_convert(TZ)
+    out["t"] = utc.astype("int64").to_numpy()
+    out["weekday"] = local.dt.weekday.astype("int8").to_numpy()
+    out["hour"] = local.dt.hour.astype("int8").to_numpy()
+    out["local_time"] = local.dt.strftime("%Y-%m-%d %H:%M").to_numpy()
+    # Calendar keys for the time chart: months since year 0, and local days since 1970.
+    out["month_key"] = (local.dt.year * 12 + local.dt.month - 1).astype("int32").to_numpy()
+    out["day_key"] = (
+        (local.dt.tz_localize(None).dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
+    ).astype("int32").to_numpy()
+    x = out["x"].to_numpy()
+    y = out["y"].to_numpy()
+    lon, lat = to_wgs84(x, y)
+    out["lon"] = lon
+    out["lat"] = lat
+    has_place = ~np.isnan(x)
+    locality = np.full(len(out), -1, dtype="int16")
+    if has_place.any():
+        index, _ = nearest_locality_xy(x[has_place], y[has_place], kommun)
+        locality[has_place] = index
+    out["locality"] = locality
+    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), PLACE_CELL_M)
+    out["cell_ix"] = np.where(has_place, ix, 0)
+    out["cell_iy"] = np.where(has_place, iy, 0)
+    return out
+
+
+def load(store: Store, config: PromiseConfig | None = None) -> AppData:
+    """Read the store once and prepare the frames the dashboard filters."""
+    config = config or store.config
+    kommun = store.meta.kommun
+    muni = get_municipality(kommun)
+    reports = enrich(store.read_table("reports"), "occurred_at", kommun)
+    activities = enrich(store.read_table("activities"), "planned_at", kommun)
+    return AppData(
+        reports=reports,
+        activities=activities,
+        municipality=muni,
+        neighbours=muni.neighbours(),
+        localities=localities(kommun),
+        config=config,
+        demo=store.meta.demo,
+    )

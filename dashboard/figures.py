@@ -1,0 +1,409 @@
+"""Pure figure builders: filtered frames in, Plotly figure dicts out (no Dash, no I/O)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import cell_id, cell_index, cell_rings_wgs84
+from layers import aktiviteter
+
+from .data import AppData
+from .i18n import ACTORS, MONTHS, REPORT_STATUS, WEEKDAYS, number, t
+
+#: Above this many report points the map draws counts per cell instead (browser and payload limits).
+MAX_POINTS = 15_000
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+ACTOR_PATTERN = {"polis": "", "kommun": "/", "gemensam": "x"}
+
+
+def typed(values, dtype: str = "f4") -> dict:
+    """A numeric array in Plotly's compact base64 form (about half the bytes of JSON numbers)."""
+    array = np.ascontiguousarray(np.asarray(values, dtype=np.dtype(dtype).newbyteorder("<")))
+    return {"dtype": dtype, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def _font(big: bool) -> dict:
+    return {"family": FONT, "size": 22 if big else 14, "color": "#111111"}
+
+
+def empty_figure(message: str, big: bool = False) -> dict:
+    """A figure that says in words why there is nothing to show (never a blank axis)."""
+    return {
+        "data": [],
+        "layout": {
+            "xaxis": {"visible": False}, "yaxis": {"visible": False},
+            "annotations": [{
+                "text": message, "showarrow": False, "xref": "paper", "yref": "paper",
+                "x": 0.5, "y": 0.5, "font": {**_font(big), "size": 26 if big else 16},
+            }],
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "font": _font(big), "paper_bgcolor": "white", "plot_bgcolor": "white",
+        },
+    }
+
+
+def _title(text: str, big: bool) -> dict:
+    return {"text": text, "x": 0.01, "xanchor": "left", "font": {**_font(big), "size": 24 if big else 15}}
+
+
+# -- the map ---------------------------------------------------------------------
+def _lines(geometry) -> tuple[list, list]:
+    """lon/lat lists of all rings of a (multi)polygon, None between rings."""
+    lons: list = []
+    lats: list = []
+    for ring in shapely.get_rings(shapely.get_parts(geometry)):
+        coords = shapely.get_coordinates(ring)
+        lons += [*np.round(coords[:, 0], 5).tolist(), None]
+        lats += [*np.round(coords[:, 1], 5).tolist(), None]
+    return lons, lats
+
+
+def default_view(data: AppData) -> dict:
+    minx, miny, maxx, maxy = data.municipality.bounds_wgs84
+    # Zoom so the municipality fills a ~700 px map: 360° / 2^zoom per 512 px tile.
+    span = max(maxx - minx, (maxy - miny) * 1.8)
+    zoom = float(np.clip(np.log2(360 * 1.4 / span) - 0.3, 3, 15))
+    return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2, "zoom": round(zoom, 2)}
+
+
+def density_cell_m(zoom: float) -> int:
+    """Cell size for the density view: finer when zoomed in."""
+    if zoom >= 13:
+        return 250
+    if zoom >= 11:
+        return 500
+    if zoom >= 9.5:
+        return 1000
+    return 2000
+
+
+def base_traces(data: AppData, lang: str) -> list[dict]:
+    """Neighbours (faint), the boundary, and the localities (hover shows the name)."""
+    traces = []
+    nb_lon: list = []
+    nb_lat: list = []
+    for geom in data.neighbours.geometry:
+        lo, la = _lines(geom)
+        nb_lon += lo
+        nb_lat += la
+    traces.append({
+        "type": "scattermap", "mode": "lines", "lon": nb_lon, "lat": nb_lat,
+        "line": {"color": "#B0B0B0", "width": 1}, "hoverinfo": "skip",
+        "name": t("neighbours", lang), "showlegend": False,
+    })
+    lo, la = _lines(data.municipality.geometry)
+    traces.append({
+        "type": "scattermap", "mode": "lines", "lon": lo, "lat": la,
+        "line": {"color": "#222222", "width": 2.5}, "hoverinfo": "skip",
+        "name": t("boundary", lang), "showlegend": False,
+    })
+    locs = data.localities
+    traces.append({
+        "type": "scattermap", "mode": "markers", "lon": locs["lon"].round(5).tolist(),
+        "lat": locs["lat"].round(5).tolist(), "text": locs["name"].tolist(),
+        "marker": {"size": 13, "color": "#444444", "opacity": 0.9},
+        "hovertemplate": "<b>%{text}</b><extra></extra>", "name": t("localities", lang),
+        "meta": "localities", "showlegend": True,
+    })
+    return traces
+
+
+def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
+    """One trace per report layer, coloured by its focus area."""
+    traces = []
+    names = data.localities["name"].to_numpy()
+    for layer_id, spec in data.config.layers.items():
+        rows = reports[reports["layer"].to_numpy() == layer_id]
+        if rows.empty:
+            continue
+        category = rows["category"].map(lambda c, s=spec: s.category_label(c, lang)).to_numpy()
+        near = names[np.clip(rows["locality"].to_numpy(), 0, len(names) - 1)]
+        custom = np.column_stack([category, rows["local_time"].to_numpy(), near]).tolist()
+        traces.append({
+            "type": "scattermap", "mode": "markers", "name": spec.name(lang),
+            "lon": typed(rows["lon"]), "lat": typed(rows["lat"]), "customdata": custom,
+            "marker": {"size": spec.style.size, "color": data.config.color(spec.focus_area),
+                       "opacity": spec.style.opacity},
+            "hovertemplate": (
+                f"<b>{spec.name(lang)}</b><br>{t('hover_category', lang)}: %{{customdata[0]}}"
+                f"<br>{t('hover_time', lang)}: %{{customdata[1]}}"
+                f"<br>{t('hover_near', lang)}: %{{customdata[2]}}<extra></extra>"
+            ),
+            "meta": layer_id, "legendgroup": layer_id,
+        })
+    return traces
+
+
+def density_trace(reports: pd.DataFrame, data: AppData, lang: str, size_m: int, bounds=None,
+                  color: str = "#333333") -> dict | None:
+    """Counts per square cell as a choropleth (sent instead of points when there are many)."""
+    x = reports["x"].to_numpy()
+    y = reports["y"].to_numpy()
+    ok = ~np.isnan(x)
+    if bounds is not None:
+        lon = reports["lon"].to_numpy()
+        lat = reports["lat"].to_numpy()
+        ok = ok & ((lon >= bounds[0]) & (lon <= bounds[2]) & (lat >= bounds[1]) & (lat <= bounds[3]))
+    if not ok.any():
+        return None
+    ix, iy = cell_index(x[ok], y[ok], size_m)
+    cells = pd.DataFrame({"ix": ix, "iy": iy}).value_counts().reset_index(name="n")
+    ids = cell_id(cells["ix"], cells["iy"], size_m).tolist()
+    rings = np.round(cell_rings_wgs84(cells["ix"], cells["iy"], size_m), 5)
+    features = [
+        {"type": "Feature", "id": cid, "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]}}
+        for cid, ring in zip(ids, rings, strict=True)
+    ]
+    return {
+        "type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
+        "locations": ids, "z": typed(cells["n"], "i4"), "featureidkey": "id",
+        "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0,
+        "marker": {"opacity": 0.75, "line": {"width": 0.5, "color": "#666666"}},
+        "colorbar": {"title": {"text": t("count", lang)}, "thickness": 12, "len": 0.5},
+        "hovertemplate": f"{t('count', lang)}: %{{z}}<extra>{t('density', lang)}</extra>",
+        "name": t("density", lang), "meta": "density", "showlegend": False,
+    }
+
+
+def activity_traces(activities: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
+    """Activities with a place: a dark halo under a focus-coloured dot."""
+    rows = activities[~np.isnan(activities["x"].to_numpy())]
+    if rows.empty:
+        return []
+    colors = [data.config.color(a) for a in rows["focus_area"]]
+    kind = rows["kind"].map(lambda k: aktiviteter.KIND_EN.get(k, k) if lang == "en" else k).to_numpy()
+    actor = rows["actor"].map(ACTORS[lang]).to_numpy()
+    status = rows["status"].map(
+        lambda s: aktiviteter.STATUS_EN.get(s, s) if lang == "en" else s
+    ).to_numpy()
+    custom = np.column_stack([kind, actor, status, rows["local_time"].to_numpy()]).tolist()
+    lon, lat = typed(rows["lon"]), typed(rows["lat"])
+    size = aktiviteter.STYLE.size
+    name = t("layer_activities", lang)
+    return [
+        {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "hoverinfo": "skip",
+         "marker": {"size": size + 5, "color": "#111111"}, "showlegend": False,
+         "legendgroup": "aktivitet", "meta": "aktivitet-halo", "name": name},
+        {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "customdata": custom,
+         "marker": {"size": size, "color": colors, "opacity": aktiviteter.STYLE.opacity},
+         "hovertemplate": (
+             f"<b>%{{customdata[0]}}</b><br>{t('hover_actor', lang)}: %{{customdata[1]}}"
+             f"<br>{t('hover_status', lang)}: %{{customdata[2]}}"
+             f"<br>{t('hover_time', lang)}: %{{customdata[3]}}<extra></extra>"
+         ),
+         "name": name, "legendgroup": "aktivitet", "meta": "aktivitet"},
+    ]
+
+
+def selection_trace(selection: dict | None, lang: str) -> list[dict]:
+    if not selection or selection.get("type") != "polygon":
+        return []
+    coords = selection["coords"]
+    ring = [*coords, coords[0]]
+    return [{
+        "type": "scattermap", "mode": "lines", "lon": [c[0] for c in ring], "lat": [c[1] for c in ring],
+        "line": {"color": "#000000", "width": 3}, "hoverinfo": "skip", "name": t("selection", lang),
+        "meta": "selection", "showlegend": False,
+    }]
+
+
+def map_figure(
+    data: AppData, reports: pd.DataFrame, activities: pd.DataFrame, *, lang: str = "sv",
+    mode: str = "auto", view: dict | None = None, selection: dict | None = None,
+    show_activities: bool = True, basemap: bool = False, big: bool = False,
+    density_color: str = "#333333", max_points: int = MAX_POINTS, bounds=None,
+) -> dict:
+    """The municipality map: base, then reports as points or cells, activities, selection."""
+    view = view or default_view(data)
+    use_density = mode == "density" or (mode == "auto" and len(reports) > max_points)
+    traces = base_traces(data, lang)
+    if use_density:
+        size = density_cell_m(view["zoom"])
+        trace = density_trace(reports, data, lang, size, bounds, density_color)
+        if trace:
+            traces.insert(2, trace)
+        note = t("density_note", lang, n=number(len(reports), lang), size=size)
+    else:
+        traces += point_traces(reports, data, lang)
+        note = t("points_note", lang, n=number(len(reports), lang))
+    if show_activities:
+        traces += activity_traces(activities, data, lang)
+    traces += selection_trace(selection, lang)
+    layers = []
+    if basemap:
+        layers.append({
+            "sourcetype": "raster", "source": [OSM_TILES], "below": "traces",
+            "sourceattribution": "© OpenStreetMap contributors",
+        })
+    layout = {
+        "map": {"style": "white-bg", "center": {"lon": view["lon"], "lat": view["lat"]},
+                "zoom": view["zoom"], "layers": layers},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "uirevision": "map",
+        "dragmode": "select",
+        "clickmode": "event",
+        "font": _font(big),
+        "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "font": _font(big)},
+        "meta": {"mode": "density" if use_density else "points", "note": note},
+    }
+    return {"data": traces, "layout": layout}
+
+
+# -- the charts ------------------------------------------------------------------
+def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False) -> dict:
+    """Bars per focus area: done and planned side by side, each stacked by actor."""
+    rows = activities[activities["status"].isin(["genomförd", "planerad"]).to_numpy()]
+    done = int((rows["status"] == "genomförd").sum())
+    planned = int((rows["status"] == "planerad").sum())
+    title = t("n_activities", lang, n=number(len(activities), lang), done=number(done, lang),
+              planned=number(planned, lang))
+    if rows.empty:
+        return empty_figure(t("empty_activities", lang), big)
+    areas = list(data.config.focus_areas.values())
+    statuses = (("genomförd", t("status_done", lang)), ("planerad", t("status_planned", lang)))
+    counts = rows.groupby(["focus_area", "status", "actor"]).size()
+    x_area = [a.short(lang) for a in areas for _ in statuses]
+    x_status = [label for _ in areas for _, label in statuses]
+    custom = [[a.id, s] for a in areas for s, _ in statuses]
+    traces = []
+    for actor in ACTORS[lang]:
+        y = [int(counts.get((a.id, s, actor), 0)) for a in areas for s, _ in statuses]
+        traces.append({
+            "type": "bar", "name": ACTORS[lang][actor], "x": [x_area, x_status], "y": y,
+            "customdata": custom, "meta": actor,
+            "marker": {
+                "color": [a.color for a in areas for _ in statuses],
+                "opacity": [1.0 if s == "genomförd" else 0.5 for _ in areas for s, _ in statuses],
+                "line": {"color": "#111111", "width": 1},
+                "pattern": {"shape": ACTOR_PATTERN[actor], "fgcolor": "#111111", "solidity": 0.3},
+            },
+            "hovertemplate": f"%{{x}}<br>{ACTORS[lang][actor]}: %{{y}}<extra></extra>",
+        })
+    return {
+        "data": traces,
+        "layout": {
+            "title": _title(title, big), "barmode": "stack", "font": _font(big),
+            "legend": {"orientation": "h", "y": -0.25, "font": _font(big)},
+            "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
+            "margin": {"l": 60, "r": 10, "t": 50, "b": 90}, "plot_bgcolor": "white",
+            "meta": {"total": len(activities), "done": done, "planned": planned},
+        },
+    }
+
+
+def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False) -> dict:
+    """Reports per month (per week when the range is short), stacked by layer."""
+    title = t("n_reports", lang, n=number(len(reports), lang))
+    if reports.empty:
+        return empty_figure(t("empty_reports", lang), big)
+    days = reports["day_key"].to_numpy()
+    weekly = days.max() - days.min() <= 120
+    if weekly:
+        keys = days - reports["weekday"].to_numpy()
+        all_keys = np.arange(keys.min(), keys.max() + 1, 7)
+        labels = pd.to_datetime(all_keys, unit="D").strftime("%Y-%m-%d").tolist()
+        axis = t("week", lang)
+    else:
+        keys = reports["month_key"].to_numpy()
+        all_keys = np.arange(keys.min(), keys.max() + 1)
+        labels = [f"{MONTHS[lang][k % 12]} {k // 12}" for k in all_keys]
+        axis = t("month", lang)
+    position = {k: i for i, k in enumerate(all_keys)}
+    traces = []
+    for layer_id, spec in data.config.layers.items():
+        mine = reports["layer"].to_numpy() == layer_id
+        if not mine.any():
+            continue
+        idx = np.fromiter((position[k] for k in keys[mine]), dtype=int, count=int(mine.sum()))
+        y = np.bincount(idx, minlength=len(all_keys))
+        traces.append({
+            "type": "bar", "name": spec.name(lang), "x": labels, "y": y.tolist(), "meta": layer_id,
+            "marker": {"color": data.config.color(spec.focus_area)},
+        })
+    return {
+        "data": traces,
+        "layout": {
+            "title": _title(title, big), "barmode": "stack", "font": _font(big),
+            "xaxis": {"title": {"text": axis}, "type": "category"},
+            "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
+            "legend": {"orientation": "h", "y": -0.3, "font": _font(big)},
+            "margin": {"l": 60, "r": 10, "t": 50, "b": 90}, "plot_bgcolor": "white",
+            "meta": {"total": len(reports), "bins": "week" if weekly else "month"},
+        },
+    }
+
+
+def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
+                   color: str = "#333333") -> dict:
+    """Weekday × hour counts of reports, for planning when to be present."""
+    title = t("n_reports", lang, n=number(len(reports), lang))
+    if reports.empty:
+        return empty_figure(t("empty_reports", lang), big)
+    flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
+    z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
+    return {
+        "data": [{
+            "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": list(WEEKDAYS[lang]),
+            "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0, "xgap": 1, "ygap": 1,
+            "hovertemplate": f"%{{y}} kl. %{{x}}:00<br>{t('count', lang)}: %{{z}}<extra></extra>",
+            "colorbar": {"thickness": 12},
+        }],
+        "layout": {
+            "title": _title(title, big), "font": _font(big),
+            "xaxis": {"title": {"text": t("hour", lang)}, "dtick": 2 if not big else 3},
+            "yaxis": {"autorange": "reversed"},
+            "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "plot_bgcolor": "white",
+            "meta": {"total": len(reports)},
+        },
+    }
+
+
+def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
+                group_by: str = "locality", lang: str = "sv", limit: int = 10) -> list[dict]:
+    """Ranked places (locality or 500 m cell) by reports, with activities done there."""
+    names = data.localities["name"].to_numpy()
+    done = activities[(activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())]
+    if group_by == "cell":
+        key_r = cell_id(reports["cell_ix"], reports["cell_iy"], 500) if len(reports) else np.array([])
+        key_a = cell_id(done["cell_ix"], done["cell_iy"], 500) if len(done) else np.array([])
+    else:
+        key_r = names[reports["locality"].to_numpy()] if len(reports) else np.array([])
+        key_a = names[done["locality"].to_numpy()] if len(done) else np.array([])
+    if not len(key_r):
+        return []
+    table = pd.crosstab(pd.Series(key_r, name="place"), reports["layer"].to_numpy())
+    table["total"] = table.sum(axis=1)
+    acts = pd.Series(key_a, dtype=object).value_counts()
+    table = table.sort_values("total", ascending=False, kind="stable").head(limit)
+    rows = []
+    for place, row in table.iterrows():
+        label = place
+        if group_by == "cell":
+            # Name a cell by its nearest locality so people know where it is.
+            first = np.flatnonzero(key_r == place)[0]
+            label = f"{place} ({t('near', lang, name=names[reports['locality'].to_numpy()[first]])})"
+        entry = {"place": label, "key": place, "total": int(row["total"]),
+                 "activities_done": int(acts.get(place, 0))}
+        for layer_id in data.config.layers:
+            entry[layer_id] = int(row.get(layer_id, 0))
+        rows.append(entry)
+    return rows
+
+
+def figure_bytes(figure: dict) -> int:
+    """Size of a figure as Dash sends it (for benchmarks)."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    return len(json.dumps(figure, cls=PlotlyJSONEncoder).encode("utf-8"))
+
+
+__all__ = [
+    "MAX_POINTS", "REPORT_STATUS", "activities_figure", "default_view", "density_cell_m",
+    "empty_figure", "figure_bytes", "heatmap_figure", "map_figure", "places_rows", "time_figure",
+]

@@ -1,0 +1,279 @@
+"""The filter state (one source of truth), its URL form, and the masks it selects rows with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import cell_index, parse_cell_id
+from layers import ACTORS, REPORT_STATUSES
+from layers.store import within_area
+
+from .data import PLACE_CELL_M, TZ, AppData
+from .i18n import lang_or_default
+
+ACTIVITY_LAYER = "aktivitet"
+PRESETS = ("30d", "quarter", "year", "period", "all", "custom")
+MODES = ("auto", "points", "density")
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """What the user has chosen; serialisable to and from the page URL."""
+
+    focus_areas: tuple[str, ...]
+    layers: tuple[str, ...]
+    preset: str = "all"
+    start: str | None = None  # YYYY-MM-DD, inclusive; only for preset 'custom'
+    end: str | None = None
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    hours: tuple[int, int] = (0, 23)
+    actors: tuple[str, ...] = ACTORS
+    statuses: tuple[str, ...] = REPORT_STATUSES
+    #: None, {"type": "polygon", "coords": [[lon, lat], ...]}, {"type": "locality", "name": ..},
+    #: or {"type": "cell", "id": ..}
+    selection: dict | None = None
+    mode: str = "auto"
+    lang: str = "sv"
+    present: bool = False
+    view: dict | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FilterState:
+        data = dict(data)
+        for key in ("focus_areas", "layers", "weekdays", "actors", "statuses", "hours"):
+            if key in data and data[key] is not None:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+
+def default_state(data: AppData) -> FilterState:
+    return FilterState(
+        focus_areas=tuple(data.config.focus_areas),
+        layers=(*data.config.layers, ACTIVITY_LAYER),
+    )
+
+
+def time_range(state: FilterState, data: AppData, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The inclusive date range a preset or custom choice means (None: unbounded)."""
+    if state.preset == "30d":
+        return today - dt.timedelta(days=29), today
+    if state.preset == "quarter":
+        return (pd.Timestamp(today) - pd.DateOffset(months=3)).date() + dt.timedelta(days=1), today
+    if state.preset == "year":
+        return dt.date(today.year, 1, 1), today
+    if state.preset == "period":
+        return data.config.period_start, data.config.period_end
+    if state.preset == "custom":
+        return _parse_date(state.start), _parse_date(state.end)
+    return None, None
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
+
+
+def _time_mask(t: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.ndarray:
+    keep = np.ones(len(t), dtype=bool)
+    if start is not None:
+        keep = keep & (t >= pd.Timestamp(start).tz_localize(TZ).value)
+    if end is not None:
+        keep = keep & (t < (pd.Timestamp(end) + pd.Timedelta(days=1)).tz_localize(TZ).value)
+    return keep
+
+
+def _common_mask(frame: pd.DataFrame, state: FilterState, data: AppData, today: dt.date) -> np.ndarray:
+    keep = frame["focus_area"].isin(state.focus_areas).to_numpy()
+    keep = keep & (_time_mask(frame["t"].to_numpy(), *time_range(state, data, today)))
+    if len(state.weekdays) < 7:
+        keep = keep & (np.isin(frame["weekday"].to_numpy(), state.weekdays))
+    h0, h1 = state.hours
+    if (h0, h1) != (0, 23):
+        hour = frame["hour"].to_numpy()
+        keep = keep & ((hour >= h0) & (hour <= h1))
+    return keep
+
+
+def selection_mask(frame: pd.DataFrame, selection: dict | None, data: AppData) -> np.ndarray:
+    """Which rows lie in the map selection (all rows when nothing is selected)."""
+    if not selection:
+        return np.ones(len(frame), dtype=bool)
+    kind = selection.get("type")
+    if kind == "polygon":
+        coords = selection.get("coords") or []
+        if len(coords) < 3:
+            return np.ones(len(frame), dtype=bool)
+        polygon = shapely.Polygon(coords).buffer(0)
+        return within_area(frame["x"].to_numpy(), frame["y"].to_numpy(), polygon=polygon)
+    if kind == "locality":
+        names = data.localities["name"].tolist()
+        if selection.get("name") not in names:
+            return np.ones(len(frame), dtype=bool)
+        return frame["locality"].to_numpy() == names.index(selection["name"])
+    if kind == "cell":
+        try:
+            size, ix, iy = parse_cell_id(str(selection.get("id")))
+        except ValueError:
+            return np.ones(len(frame), dtype=bool)
+        x = frame["x"].to_numpy()
+        if size == PLACE_CELL_M:
+            cx, cy = frame["cell_ix"].to_numpy(), frame["cell_iy"].to_numpy()
+        else:
+            cx, cy = cell_index(np.nan_to_num(x), np.nan_to_num(frame["y"].to_numpy()), size)
+        return (cx == ix) & (cy == iy) & ~np.isnan(x)
+    return np.ones(len(frame), dtype=bool)
+
+
+def report_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True) -> np.ndarray:
+    frame = data.reports
+    keep = _common_mask(frame, state, data, today)
+    keep = keep & (frame["layer"].isin(state.layers).to_numpy())
+    keep = keep & (frame["status"].isin(state.statuses).to_numpy())
+    if with_selection:
+        keep = keep & (selection_mask(frame, state.selection, data))
+    return keep
+
+
+def activity_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True) -> np.ndarray:
+    frame = data.activities
+    keep = _common_mask(frame, state, data, today)
+    keep = keep & (frame["actor"].isin(state.actors).to_numpy())
+    if with_selection:
+        keep = keep & (selection_mask(frame, state.selection, data))
+    return keep
+
+
+# -- the URL form ---------------------------------------------------------------
+def to_query(state: FilterState, default: FilterState) -> str:
+    """A short query string holding only what differs from the default ('' when nothing does)."""
+    params: dict[str, str] = {}
+    if state.focus_areas != default.focus_areas:
+        params["fa"] = ",".join(state.focus_areas) or "-"
+    if state.layers != default.layers:
+        params["ly"] = ",".join(state.layers) or "-"
+    if state.preset != default.preset:
+        params["t"] = state.preset
+    if state.preset == "custom":
+        if state.start:
+            params["from"] = state.start
+        if state.end:
+            params["to"] = state.end
+    if state.weekdays != default.weekdays:
+        params["wd"] = ",".join(map(str, state.weekdays)) or "-"
+    if state.hours != default.hours:
+        params["h"] = f"{state.hours[0]}-{state.hours[1]}"
+    if state.actors != default.actors:
+        params["act"] = ",".join(state.actors) or "-"
+    if state.statuses != default.statuses:
+        params["st"] = ",".join(state.statuses) or "-"
+    if state.selection:
+        params["sel"] = _selection_text(state.selection)
+    if state.mode != default.mode:
+        params["mode"] = state.mode
+    if state.lang != "sv":
+        params["lang"] = state.lang
+    if state.present:
+        params["present"] = "1"
+    if state.view:
+        params["view"] = "{:.5f},{:.5f},{:.2f}".format(
+            state.view["lon"], state.view["lat"], state.view["zoom"]
+        )
+    return "?" + urlencode(params, safe=",-:;. ") if params else ""
+
+
+def _selection_text(selection: dict) -> str:
+    if selection["type"] == "polygon":
+        return "poly:" + ";".join(f"{lon:.5f} {lat:.5f}" for lon, lat in selection["coords"])
+    if selection["type"] == "locality":
+        return "loc:" + selection["name"]
+    return "cell:" + selection["id"]
+
+
+def from_query(search: str | None, default: FilterState, data: AppData) -> FilterState:
+    """Parse a URL query; unknown or malformed values fall back to the default for that field."""
+    params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+
+    def choice_list(key, allowed, current):
+        if key not in params:
+            return current
+        if params[key] == "-":
+            return ()
+        picked = tuple(v for v in params[key].split(",") if v in allowed)
+        return picked if picked else current
+
+    state = default
+    state = replace(
+        state,
+        focus_areas=choice_list("fa", tuple(data.config.focus_areas), state.focus_areas),
+        layers=choice_list("ly", default.layers, state.layers),
+        actors=choice_list("act", ACTORS, state.actors),
+        statuses=choice_list("st", REPORT_STATUSES, state.statuses),
+    )
+    if params.get("t") in PRESETS:
+        state = replace(state, preset=params["t"])
+    if state.preset == "custom":
+        state = replace(
+            state,
+            start=_iso_or_none(params.get("from")),
+            end=_iso_or_none(params.get("to")),
+        )
+    if "wd" in params:
+        days = tuple(int(d) for d in params["wd"].split(",") if d.isdigit() and int(d) < 7)
+        state = replace(state, weekdays=tuple(sorted(set(days))) if params["wd"] != "-" else ())
+    if "h" in params:
+        try:
+            h0, h1 = (int(v) for v in params["h"].split("-", 1))
+            if 0 <= h0 <= h1 <= 23:
+                state = replace(state, hours=(h0, h1))
+        except ValueError:
+            pass
+    if "sel" in params:
+        state = replace(state, selection=_parse_selection(params["sel"]))
+    if params.get("mode") in MODES:
+        state = replace(state, mode=params["mode"])
+    state = replace(state, lang=lang_or_default(params.get("lang")), present=params.get("present") == "1")
+    if "view" in params:
+        try:
+            lon, lat, zoom = (float(v) for v in params["view"].split(","))
+            state = replace(state, view={"lon": lon, "lat": lat, "zoom": zoom})
+        except ValueError:
+            pass
+    return state
+
+
+def _iso_or_none(text):
+    return _parse_date(text).isoformat() if _parse_date(text) else None
+
+
+def _parse_selection(text: str) -> dict | None:
+    kind, _, rest = text.partition(":")
+    if kind == "poly":
+        try:
+            coords = [[float(a) for a in pair.split()] for pair in rest.split(";")]
+        except ValueError:
+            return None
+        if len(coords) >= 3 and all(len(c) == 2 for c in coords):
+            return {"type": "polygon", "coords": coords}
+        return None
+    if kind == "loc" and rest:
+        return {"type": "locality", "name": rest}
+    if kind == "cell" and rest:
+        try:
+            parse_cell_id(rest)
+        except ValueError:
+            return None
+        return {"type": "cell", "id": rest}
+    return None

@@ -1,0 +1,117 @@
+"""One catalogue of UI texts, Swedish by default with English beside it."""
+
+from __future__ import annotations
+
+LANGUAGES = ("sv", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("Trygghetskarta – {kommun}", "Safety map – {kommun}"),
+    "kommun_name": ("{name} kommun", "{name} municipality"),
+    "promise_period": ("Medborgarlöfte {start} – {end}, lokalpolisområde {area}",
+                       "Citizen promise {start} – {end}, local police area {area}"),
+    "demo_banner": ("Demodata – fiktiva händelser", "Demo data – fictional events"),
+    "filters": ("Filter", "Filters"),
+    "focus_areas": ("Fokusområden", "Focus areas"),
+    "layers": ("Lager", "Layers"),
+    "layer_activities": ("Aktiviteter", "Activities"),
+    "time": ("Tid", "Time"),
+    "preset_30d": ("Senaste 30 dagar", "Last 30 days"),
+    "preset_quarter": ("Senaste kvartalet", "Last quarter"),
+    "preset_year": ("I år", "This year"),
+    "preset_period": ("Löftesperioden", "Promise period"),
+    "preset_all": ("Allt", "All"),
+    "preset_custom": ("Eget intervall", "Custom range"),
+    "weekdays": ("Veckodagar", "Weekdays"),
+    "hours": ("Timmar", "Hours of day"),
+    "actors": ("Utförare", "Actor"),
+    "report_status": ("Status (rapporter)", "Status (reports)"),
+    "map_mode": ("Kartvy", "Map view"),
+    "mode_auto": ("Automatisk", "Automatic"),
+    "mode_points": ("Punkter", "Points"),
+    "mode_density": ("Täthet (rutor)", "Density (cells)"),
+    "clear_selection": ("Rensa urval", "Clear selection"),
+    "reset_filters": ("Återställ filter", "Reset filters"),
+    "present": ("Presentationsläge", "Presentation mode"),
+    "present_exit": ("Avsluta presentation", "Exit presentation"),
+    "language": ("Språk", "Language"),
+    "selection_none": ("Inget urval: hela kommunen. Markera ett område på kartan (box/lasso) eller klicka på en ort.",
+                       "No selection: the whole municipality. Select an area on the map (box/lasso) or click a locality."),
+    "selection_area": ("Urval: markerat område", "Selection: drawn area"),
+    "selection_locality": ("Urval: närmast {name}", "Selection: nearest {name}"),
+    "selection_cell": ("Urval: ruta {name}", "Selection: cell {name}"),
+    "chart_activities": ("Aktiviteter per fokusområde", "Activities per focus area"),
+    "chart_time": ("Rapporter över tid", "Reports over time"),
+    "chart_when": ("När – veckodag och timme", "When – weekday and hour"),
+    "chart_where": ("Var – platser med flest rapporter", "Where – places with most reports"),
+    "n_reports": ("{n} rapporter i urvalet", "{n} reports in the selection"),
+    "n_activities": ("{n} aktiviteter i urvalet ({done} genomförda, {planned} planerade)",
+                     "{n} activities in the selection ({done} done, {planned} planned)"),
+    "empty_reports": ("Inga rapporter för valda filter och urval", "No reports for the chosen filters and selection"),
+    "empty_activities": ("Inga aktiviteter för valda filter och urval", "No activities for the chosen filters and selection"),
+    "status_done": ("genomförd", "done"),
+    "status_planned": ("planerad", "planned"),
+    "status_cancelled": ("inställd", "cancelled"),
+    "month": ("Månad", "Month"),
+    "week": ("Vecka", "Week"),
+    "count": ("Antal", "Count"),
+    "hour": ("Timme", "Hour"),
+    "weekday": ("Veckodag", "Weekday"),
+    "place": ("Plats", "Place"),
+    "activities_done": ("Genomförda aktiviteter", "Activities done"),
+    "reports": ("Rapporter", "Reports"),
+    "group_by": ("Gruppera per", "Group by"),
+    "by_locality": ("Ort", "Locality"),
+    "by_cell": ("Ruta (500 m)", "Cell (500 m)"),
+    "near": ("nära {name}", "near {name}"),
+    "boundary": ("Kommungräns", "Municipality boundary"),
+    "neighbours": ("Grannkommuner", "Neighbouring municipalities"),
+    "localities": ("Orter", "Localities"),
+    "selection": ("Urval", "Selection"),
+    "density": ("Rapporter per ruta", "Reports per cell"),
+    "density_note": ("Täthetsvy: {n} rapporter i rutor om {size} m", "Density view: {n} reports in {size} m cells"),
+    "points_note": ("{n} rapporter som punkter", "{n} reports as points"),
+    "hover_layer": ("Lager", "Layer"),
+    "hover_category": ("Kategori", "Category"),
+    "hover_time": ("Tid", "Time"),
+    "hover_near": ("Närmaste ort", "Nearest locality"),
+    "hover_kind": ("Typ", "Kind"),
+    "hover_actor": ("Utförare", "Actor"),
+    "hover_status": ("Status", "Status"),
+    "share": ("Länken i adressfältet visar exakt denna vy.", "The link in the address bar shows exactly this view."),
+    "offline_note": ("Kartan fungerar utan internet.", "The map works without internet."),
+    "all": ("Alla", "All"),
+}
+
+WEEKDAYS = {
+    "sv": ("Mån", "Tis", "Ons", "Tor", "Fre", "Lör", "Sön"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+MONTHS = {
+    "sv": ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+ACTORS = {
+    "sv": {"polis": "Polis", "kommun": "Kommun", "gemensam": "Gemensam"},
+    "en": {"polis": "Police", "kommun": "Municipality", "gemensam": "Joint"},
+}
+REPORT_STATUS = {
+    "sv": {"ny": "Ny", "bekräftad": "Bekräftad", "åtgärdad": "Åtgärdad", "avvisad": "Avvisad"},
+    "en": {"ny": "New", "bekräftad": "Confirmed", "åtgärdad": "Resolved", "avvisad": "Rejected"},
+}
+
+
+def lang_or_default(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else "sv"
+
+
+def t(key: str, lang: str = "sv", **values) -> str:
+    """The text for `key` in `lang`, with {placeholders} filled in."""
+    sv, en = TEXTS[key]
+    text = en if lang == "en" else sv
+    return text.format(**values) if values else text
+
+
+def number(n: int, lang: str = "sv") -> str:
+    """Thousands separated the local way: 12 345 (sv) or 12,345 (en)."""
+    text = f"{int(n):,}"
+    return text.replace(",", "\u00a0") if lang != "en" else text

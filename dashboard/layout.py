@@ -1,0 +1,166 @@
+"""The page: header, filter controls, the map and the four linked charts (ids are the test contract)."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from layers import ACTORS, REPORT_STATUSES
+
+from .data import AppData
+from .filters import ACTIVITY_LAYER, FilterState
+from .i18n import ACTORS as ACTOR_NAMES
+from .i18n import REPORT_STATUS, WEEKDAYS, t
+
+PRESET_KEYS = {
+    "30d": "preset_30d", "quarter": "preset_quarter", "year": "preset_year",
+    "period": "preset_period", "all": "preset_all", "custom": "preset_custom",
+}
+
+
+def T(key: str, lang: str = "sv", tag=html.Span, **kwargs):
+    """A translatable text: the language callback rewrites every one of these."""
+    return tag(t(key, lang), id={"type": "txt", "key": key}, **kwargs)
+
+
+def kommun_title(name: str, lang: str) -> str:
+    if lang == "en":
+        return f"{name} Municipality"
+    # Swedish genitive: Vaggeryds kommun, but Borås kommun.
+    return f"{name} kommun" if name[-1:] in "sxz" else f"{name}s kommun"
+
+
+def swatch(color: str):
+    return html.Span(className="swatch", style={"backgroundColor": color})
+
+
+def focus_options(data: AppData, lang: str) -> list[dict]:
+    return [
+        {"label": html.Span([swatch(a.color), a.name(lang)]), "value": a.id}
+        for a in data.config.focus_areas.values()
+    ]
+
+
+def layer_options(data: AppData, lang: str) -> list[dict]:
+    options = [
+        {"label": html.Span([swatch(data.config.color(s.focus_area)), s.name(lang)]), "value": lid}
+        for lid, s in data.config.layers.items()
+    ]
+    options.append({"label": html.Span([html.Span(className="swatch ring"), t("layer_activities", lang)]),
+                    "value": ACTIVITY_LAYER})
+    return options
+
+
+def preset_options(lang: str) -> list[dict]:
+    return [{"label": t(key, lang), "value": value} for value, key in PRESET_KEYS.items()]
+
+
+def weekday_options(lang: str) -> list[dict]:
+    return [{"label": name, "value": i} for i, name in enumerate(WEEKDAYS[lang])]
+
+
+def actor_options(lang: str) -> list[dict]:
+    return [{"label": ACTOR_NAMES[lang][a], "value": a} for a in ACTORS]
+
+
+def status_options(lang: str) -> list[dict]:
+    return [{"label": REPORT_STATUS[lang][s], "value": s} for s in REPORT_STATUSES]
+
+
+def mode_options(lang: str) -> list[dict]:
+    return [
+        {"label": t("mode_auto", lang), "value": "auto"},
+        {"label": t("mode_points", lang), "value": "points"},
+        {"label": t("mode_density", lang), "value": "density"},
+    ]
+
+
+def where_options(lang: str) -> list[dict]:
+    return [{"label": t("by_locality", lang), "value": "locality"}, {"label": t("by_cell", lang), "value": "cell"}]
+
+
+def _section(key: str, control, lang: str):
+    return html.Fieldset([html.Legend(T(key, lang)), control], className="filter")
+
+
+def build_layout(data: AppData, state: FilterState, role_banner: str | None = None):
+    lang = state.lang
+    muni = data.municipality
+    cfg = data.config
+    header = html.Header([
+        html.Div([
+            html.H1([
+                html.Span("Trygghetskarta", className="brand"), " – ",
+                html.Span(kommun_title(muni.name, lang), id="kommun-name"),
+            ], id="title"),
+            html.Div(
+                t("promise_period", lang, start=cfg.period_start.isoformat(), end=cfg.period_end.isoformat(),
+                  area=cfg.police_area or "–"),
+                id="period",
+            ),
+        ]),
+        html.Div(T("demo_banner", lang), id="demo-banner", className="banner") if data.demo else None,
+        html.Div(role_banner, id="role-banner", className="banner role") if role_banner else None,
+        html.Div([
+            dcc.RadioItems(id="lang", options=[{"label": "Svenska", "value": "sv"},
+                                               {"label": "English", "value": "en"}],
+                           value=lang, inline=True, className="lang"),
+            html.Button(T("present", lang), id="present-btn", n_clicks=0, className="btn"),
+        ], className="header-actions"),
+    ], className="header")
+
+    controls = html.Aside([
+        html.H2(T("filters", lang)),
+        _section("focus_areas", dcc.Checklist(id="f-focus", options=focus_options(data, lang),
+                                              value=list(state.focus_areas), className="checklist"), lang),
+        _section("layers", dcc.Checklist(id="f-layers", options=layer_options(data, lang),
+                                         value=list(state.layers), className="checklist"), lang),
+        _section("time", html.Div([
+            dcc.RadioItems(id="f-preset", options=preset_options(lang), value=state.preset, className="radios"),
+            dcc.DatePickerRange(id="f-dates", start_date=state.start, end_date=state.end,
+                                display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True),
+        ]), lang),
+        _section("weekdays", dcc.Checklist(id="f-weekdays", options=weekday_options(lang),
+                                           value=list(state.weekdays), inline=True, className="checklist inline"), lang),
+        _section("hours", dcc.RangeSlider(id="f-hours", min=0, max=23, step=1, value=list(state.hours),
+                                          marks={h: f"{h:02d}" for h in range(0, 24, 3)},
+                                          allowCross=True), lang),
+        _section("actors", dcc.Checklist(id="f-actors", options=actor_options(lang), value=list(state.actors),
+                                         className="checklist"), lang),
+        _section("report_status", dcc.Checklist(id="f-status", options=status_options(lang),
+                                                value=list(state.statuses), className="checklist"), lang),
+        _section("map_mode", dcc.RadioItems(id="f-mode", options=mode_options(lang), value=state.mode,
+                                            className="radios"), lang),
+        html.Button(T("reset_filters", lang), id="reset-btn", n_clicks=0, className="btn"),
+        html.P(T("share", lang), className="hint"),
+    ], id="controls", className="controls")
+
+    map_panel = html.Section([
+        html.Div([
+            html.Span(id="selection-info", className="selection-info"),
+            html.Button(T("clear_selection", lang), id="clear-selection", n_clicks=0, className="btn"),
+            html.Span(id="map-note", className="map-note"),
+        ], className="map-bar"),
+        dcc.Graph(id="map", className="map", config={"scrollZoom": True, "displaylogo": False,
+                                                      "modeBarButtonsToRemove": ["toImage"]}),
+    ], className="map-panel")
+
+    charts = html.Section([
+        dcc.Graph(id="chart-activities", className="chart", config={"displaylogo": False}),
+        dcc.Graph(id="chart-time", className="chart", config={"displaylogo": False}),
+        dcc.Graph(id="chart-when", className="chart", config={"displaylogo": False}),
+        html.Div([
+            html.Div([
+                html.H3(T("chart_where", lang)),
+                dcc.RadioItems(id="where-group", options=where_options(lang), value="locality", inline=True),
+            ], className="where-head"),
+            html.Div(id="where-table"),
+        ], className="chart where"),
+    ], className="charts")
+
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="filters"),
+        dcc.Store(id="view"),
+        header,
+        html.Div([controls, html.Main([map_panel, charts], className="main")], className="body"),
+    ], id="root", className="present" if state.present else "")
