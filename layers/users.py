@@ -1,0 +1,357 @@
+"""Users with roles, stored in a `users` table inside the data file, with argon2 hashes.
+
+Also the login rate limiter (in memory, per user name and per address) and `authenticate`,
+whose messages never tell whether a user exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from .privacy import ROLES
+
+TABLE = "users"
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+  name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  changed_at TEXT NOT NULL
+)
+"""
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+
+#: Shown for every failed login, whether or not the user exists.
+LOGIN_FAILED = {
+    "sv": "Fel användarnamn eller lösenord.",
+    "en": "Wrong user name or password.",
+}
+#: Shown when the user name or the address is locked, whether or not the user exists.
+LOCKED = {
+    "sv": "För många misslyckade inloggningar. Försök igen om en stund.",
+    "en": "Too many failed logins. Try again later.",
+}
+
+
+class UserError(ValueError):
+    """A user-management mistake (bad name, unknown role, short password, no such user)."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    #: Goes up with every password or role change; sessions of an older generation end.
+    generation: int
+    created_at: str
+    changed_at: str
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _path(store_or_path) -> Path:
+    return Path(getattr(store_or_path, "path", store_or_path))
+
+
+def connect(store_or_path, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to the data file (must exist) that waits for other writers."""
+    path = _path(store_or_path)
+    if not path.exists():
+        raise FileNotFoundError(2, "No such file", str(path))
+    if readonly:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+    return sqlite3.connect(path, timeout=15)
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not _NAME.match(name):
+        raise UserError(
+            "a user name is 1-64 characters: letters A-Z, digits and . _ @ - "
+            "(starting with a letter or digit)"
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"the password must be at most {MAX_PASSWORD} characters")
+    return password
+
+
+class UserStore:
+    """The `users` table of a data file. `hasher` may be a cheaper PasswordHasher in tests."""
+
+    def __init__(self, store_or_path, hasher: PasswordHasher | None = None):
+        self.path = _path(store_or_path)
+        self.hasher = hasher or PasswordHasher()
+        # Verified against when a user does not exist, so the answer takes as long.
+        self._dummy = self.hasher.hash(os.urandom(16).hex())
+        self._ensure()
+
+    def _ensure(self) -> None:
+        conn = connect(self.path)
+        try:
+            conn.execute(_SCHEMA)
+            conn.commit()
+        finally:
+            conn.close()
+
+    # -- management -----------------------------------------------------------------------
+    def add(self, name: str, role: str, password: str) -> User:
+        name, role = check_name(name), check_role(role)
+        check_password(password)
+        digest = self.hasher.hash(password)
+        now = _now()
+        conn = connect(self.path)
+        try:
+            with conn:
+                found = conn.execute(f"SELECT 1 FROM {TABLE} WHERE name = ?", (name,)).fetchone()
+                if found:
+                    raise UserError(f"user {name!r} already exists; use `user passwd` or remove it")
+                conn.execute(
+                    f"INSERT INTO {TABLE} (name, role, password_hash, generation, created_at, "
+                    "changed_at) VALUES (?, ?, ?, 1, ?, ?)",
+                    (name, role, digest, now, now),
+                )
+        finally:
+            conn.close()
+        return User(name, role, 1, now, now)
+
+    def list(self) -> list[User]:
+        conn = connect(self.path, readonly=True)
+        try:
+            rows = conn.execute(
+                f"SELECT name, role, generation, created_at, changed_at FROM {TABLE} "
+                "ORDER BY name COLLATE NOCASE"
+            ).fetchall()
+        finally:
+            conn.close()
+        return [User(*row) for row in rows]
+
+    def count(self) -> int:
+        conn = connect(self.path, readonly=True)
+        try:
+            return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+        finally:
+            conn.close()
+
+    def get(self, name: str) -> User | None:
+        conn = connect(self.path, readonly=True)
+        try:
+            row = conn.execute(
+                f"SELECT name, role, generation, created_at, changed_at FROM {TABLE} "
+                "WHERE name = ?",
+                ((name or "").strip(),),
+            ).fetchone()
+        finally:
+            conn.close()
+        return User(*row) if row else None
+
+    def remove(self, name: str) -> None:
+        conn = connect(self.path)
+        try:
+            with conn:
+                cur = conn.execute(f"DELETE FROM {TABLE} WHERE name = ?", ((name or "").strip(),))
+        finally:
+            conn.close()
+        if cur.rowcount != 1:
+            raise UserError(f"no user {name!r}")
+
+    def passwd(self, name: str, password: str) -> None:
+        """A new password; the user's open sessions end (generation goes up)."""
+        check_password(password)
+        self._change(name, password_hash=self.hasher.hash(password))
+
+    def set_role(self, name: str, role: str) -> None:
+        """A new role; the user's open sessions end (generation goes up)."""
+        self._change(name, role=check_role(role))
+
+    def _change(self, name: str, **changes) -> None:
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        conn = connect(self.path)
+        try:
+            with conn:
+                cur = conn.execute(
+                    f"UPDATE {TABLE} SET {sets}, generation = generation + 1, changed_at = ? "
+                    "WHERE name = ?",
+                    (*changes.values(), _now(), (name or "").strip()),
+                )
+        finally:
+            conn.close()
+        if cur.rowcount != 1:
+            raise UserError(f"no user {name!r}")
+
+    # -- checking -------------------------------------------------------------------------
+    def verify(self, name: str, password: str) -> User | None:
+        """The user when name and password match, else None (same work either way)."""
+        if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD:
+            return None
+        conn = connect(self.path, readonly=True)
+        try:
+            row = conn.execute(
+                f"SELECT name, role, generation, created_at, changed_at, password_hash FROM {TABLE}"
+                " WHERE name = ?",
+                ((name or "").strip()[:200],),
+            ).fetchone()
+        finally:
+            conn.close()
+        digest = row[5] if row else self._dummy
+        try:
+            self.hasher.verify(digest, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if row is None:  # pragma: no cover - the dummy password is random
+            return None
+        if self.hasher.check_needs_rehash(digest):
+            self._rehash(row[0], digest, password)
+        return User(*row[:5])
+
+    def _rehash(self, name: str, old: str, password: str) -> None:
+        conn = connect(self.path)
+        try:
+            with conn:
+                conn.execute(
+                    f"UPDATE {TABLE} SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                    (self.hasher.hash(password), name, old),
+                )
+        finally:
+            conn.close()
+
+
+def has_users(store_or_path) -> bool:
+    """True when the data file holds at least one user (False when it has no users table)."""
+    path = _path(store_or_path)
+    if not path.exists():
+        return False
+    conn = connect(path, readonly=True)
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+        ).fetchone()
+        return bool(found) and conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is not None
+    finally:
+        conn.close()
+
+
+# -- rate limiting --------------------------------------------------------------------------
+
+class LoginLimiter:
+    """Failed logins per user name and per address in a sliding window (in memory).
+
+    A key with `max_failures` (user) or `max_address_failures` (address) failures within
+    `window_s` is locked until the oldest of them leaves the window. A success clears
+    the user name's failures, never the address's.
+    """
+
+    def __init__(self, max_failures: int = 5, window_s: float = 15 * 60,
+                 max_address_failures: int | None = None, clock=time.monotonic,
+                 max_keys: int = 100_000):
+        self.max_failures = max_failures
+        self.max_address_failures = max_address_failures or max_failures
+        self.window_s = window_s
+        self.clock = clock
+        self.max_keys = max_keys
+        self._failures: dict[tuple[str, str], deque] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(name: str, address: str | None) -> list[tuple[str, str]]:
+        keys = [("user", (name or "").strip().lower()[:200])]
+        if address:
+            keys.append(("addr", address))
+        return keys
+
+    def _limit(self, key: tuple[str, str]) -> int:
+        return self.max_failures if key[0] == "user" else self.max_address_failures
+
+    def _recent(self, key, now) -> deque:
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+        return times
+
+    def locked(self, name: str, address: str | None = None) -> bool:
+        now = self.clock()
+        with self._lock:
+            return any(
+                len(self._recent(k, now)) >= self._limit(k) for k in self._keys(name, address)
+            )
+
+    def failed(self, name: str, address: str | None = None) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) >= self.max_keys:
+                for key in list(self._failures):
+                    self._recent(key, now)
+            for key in self._keys(name, address):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, name: str, address: str | None = None) -> None:
+        with self._lock:
+            self._failures.pop(self._keys(name, None)[0], None)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    #: 'ok' | 'failed' | 'locked'
+    outcome: str
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+    def message(self, lang: str = "sv") -> str:
+        if self.outcome == "ok":
+            return ""
+        table = LOCKED if self.outcome == "locked" else LOGIN_FAILED
+        return table["en" if lang == "en" else "sv"]
+
+
+def authenticate(users: UserStore, limiter: LoginLimiter, name: str, password: str,
+                 address: str | None = None) -> LoginResult:
+    """Check a login against the limiter and the users; messages never reveal existence."""
+    if limiter.locked(name, address):
+        return LoginResult(None, "locked")
+    user = users.verify(name, password)
+    if user is None:
+        limiter.failed(name, address)
+        return LoginResult(None, "failed")
+    limiter.succeeded(name, address)
+    return LoginResult(user, "ok")
+
+
+__all__ = [
+    "LOCKED", "LOGIN_FAILED", "LoginLimiter", "LoginResult", "MIN_PASSWORD", "User", "UserError",
+    "UserStore", "authenticate", "check_name", "check_password", "check_role", "has_users",
+]
