@@ -10,7 +10,8 @@ import dash
 
 from layers import Store
 
-from . import callbacks, data as app_data
+from . import callbacks
+from . import data as app_data
 from .filters import default_state
 from .i18n import t
 from .layout import build_layout, kommun_title

@@ -222,19 +222,19 @@ def map_figure(
     """The municipality map: base, then reports as points or cells, activities, selection."""
     view = view or default_view(data)
     use_density = mode == "density" or (mode == "auto" and len(reports) > max_points)
-    traces = base_traces(data, lang)
+    base = base_traces(data, lang)
+    # Activities under the reports, localities on top: hotspots stay visible.
+    traces = base[:2] + (activity_traces(activities, data, lang) if show_activities else [])
     if use_density:
         size = density_cell_m(view["zoom"])
         trace = density_trace(reports, data, lang, size, bounds, density_color)
         if trace:
-            traces.insert(2, trace)
+            traces.append(trace)
         note = t("density_note", lang, n=number(len(reports), lang), size=size)
     else:
         traces += point_traces(reports, data, lang)
         note = t("points_note", lang, n=number(len(reports), lang))
-    if show_activities:
-        traces += activity_traces(activities, data, lang)
-    traces += selection_trace(selection, lang)
+    traces += base[2:] + selection_trace(selection, lang)
     layers = []
     if basemap:
         layers.append({
@@ -313,6 +313,7 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
         keys = reports["month_key"].to_numpy()
         all_keys = np.arange(keys.min(), keys.max() + 1)
         labels = [f"{MONTHS[lang][k % 12]} {k // 12}" for k in all_keys]
+        # Category axis: labels stay readable when tilted.
         axis = t("month", lang)
     position = {k: i for i, k in enumerate(all_keys)}
     traces = []
@@ -330,7 +331,7 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
         "data": traces,
         "layout": {
             "title": _title(title, big), "barmode": "stack", "font": _font(big),
-            "xaxis": {"title": {"text": axis}, "type": "category"},
+            "xaxis": {"title": {"text": axis}, "type": "category", "tickangle": -45},
             "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
             "legend": {"orientation": "h", "y": -0.3, "font": _font(big)},
             "margin": {"l": 60, "r": 10, "t": 50, "b": 90}, "plot_bgcolor": "white",

@@ -22,6 +22,6 @@ ACTOR_EN = {"polis": "police", "kommun": "municipality", "gemensam": "joint"}
 STATUS_EN = {"planerad": "planned", "genomförd": "done", "inställd": "cancelled"}
 
 #: Activities are drawn larger with a dark outline so they stand apart from reports.
-STYLE = Style(size=14, opacity=0.9, outline=True)
+STYLE = Style(size=11, opacity=0.95, outline=True)
 
 __all__ = ["ACTIVITY_STATUSES", "ACTORS", "ACTOR_EN", "ID", "KINDS", "KIND_EN", "STATUS_EN", "STYLE"]

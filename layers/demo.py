@@ -238,10 +238,8 @@ def _reports(rng, n, spots, roads, days, drop_from, config, seed) -> pd.DataFram
     for layer, count in zip(LAYER_SHARE, counts, strict=True):
         if count == 0:
             continue
-        if layer == "hastighet":
-            on_road = rng.random(count) < 0.8
-        else:
-            on_road = np.zeros(count, dtype=bool)
+        # Most speed complaints are about a through-road, the rest about a place.
+        on_road = rng.random(count) < 0.8 if layer == "hastighet" else np.zeros(count, dtype=bool)
         w = np.array([s.weights.get(layer, 0.0) for s in spots])
         spot = rng.choice(len(spots), size=count, p=w / w.sum())
         sigma = np.array([s.sigma_m for s in spots])[spot]

@@ -71,7 +71,7 @@ def register_attributes(conn: sqlite3.Connection, table: str) -> None:
 
 
 def points_to_blobs(x: np.ndarray, y: np.ndarray, srs_id: int) -> list[bytes | None]:
-    """GeoPackage point blobs (no envelope, little endian); NaN coordinates give an empty point."""
+    """GeoPackage point blobs (no envelope, little endian); NaN coordinates give NULL (no place)."""
     n = len(x)
     packed = np.zeros(n, dtype=_POINT)
     packed["magic"] = b"GP"
@@ -84,16 +84,23 @@ def points_to_blobs(x: np.ndarray, y: np.ndarray, srs_id: int) -> list[bytes | N
     packed["y"] = y
     raw = packed.tobytes()
     size = _POINT.itemsize
-    return [raw[i : i + size] for i in range(0, n * size, size)]
+    return [None if e else raw[i * size : (i + 1) * size] for i, e in enumerate(empty.tolist())]
 
 
 def blobs_to_xy(blobs: list) -> tuple[np.ndarray, np.ndarray]:
     """Point coordinates from GeoPackage blobs; empty or missing geometry gives NaN."""
     n = len(blobs)
     size = _POINT.itemsize
-    if n and all(b is not None and len(b) == size and b[3] in (0x01, 0x11) for b in blobs):
-        packed = np.frombuffer(b"".join(blobs), dtype=_POINT)
-        return packed["x"].astype("float64"), packed["y"].astype("float64")
+    present = [b is not None for b in blobs]
+    if n and all(len(b) == size and b[3] in (0x01, 0x11) for b in blobs if b is not None):
+        x = np.full(n, np.nan)
+        y = np.full(n, np.nan)
+        if any(present):
+            packed = np.frombuffer(b"".join(b for b in blobs if b is not None), dtype=_POINT)
+            mask = np.array(present)
+            x[mask] = packed["x"]
+            y[mask] = packed["y"]
+        return x, y
     # Written by other software (QGIS adds envelopes): take the general route.
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)

@@ -53,10 +53,18 @@ class ValidationError(ValueError):
     """Records failed validation; nothing was stored. `errors` lists every problem."""
 
     def __init__(self, errors: list[RecordError], what: str = "records"):
-        self.errors = errors
-        shown = "; ".join(str(e) for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        # In input order, so the first message is about the first bad row.
+        self.errors = sorted(errors, key=_row_order)
+        shown = "; ".join(str(e) for e in self.errors[:5])
+        more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
         super().__init__(f"{len(errors)} invalid {what}, nothing stored: {shown}{more}")
+
+
+def _row_order(error: RecordError):
+    row = error.row
+    if isinstance(row, (int, np.integer)):
+        return (0, int(row), "")
+    return (1, 0, str(row))
 
 
 def stable_id(prefix: str, *parts: object) -> str:

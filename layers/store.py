@@ -395,7 +395,8 @@ class GeoPackageStore(Store):
         frame = frame[keep].reset_index(drop=True)
         columns = REPORT_COLUMNS if table == "reports" else ACTIVITY_COLUMNS
         geometry = gpd.points_from_xy(frame["x"], frame["y"], crs=METRIC)
-        # points_from_xy gives POINT (NaN NaN) for no place; keep it a true empty point.
+        # No place (an EST meeting) is a missing geometry, as GDAL and QGIS read it too.
+        geometry[np.isnan(frame["x"].to_numpy())] = None
         return gpd.GeoDataFrame(
             frame[[c for c in columns if c != "geometry"]], geometry=geometry, crs=METRIC
         )[list(columns)]

@@ -1,0 +1,62 @@
+import sqlite3
+
+from click.testing import CliRunner
+
+from dashboard.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_demo_then_info(tmp_path):
+    path = tmp_path / "v.gpkg"
+    result = run("demo", "--data", str(path), "--reports", "200", "--activities", "30",
+                 "--end", "2026-11-27", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "Wrote 200 reports and 30 activities (fictional demo data, kommun 0665)" in result.output
+    info = run("info", "--data", str(path))
+    assert info.exit_code == 0
+    assert "Kommun:      0665 Vaggeryd" in info.output
+    assert "DEMO DATA - fictional events" in info.output
+    assert "Reports:     200" in info.output and "Activities:  30" in info.output
+    assert "per layer: hastighet" in info.output and "narkotika" in info.output
+
+
+def test_help_reads_like_documentation():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("demo", "info", "serve", "kommuner"):
+        assert command in result.output
+    assert "Quick start" in result.output
+
+
+def test_user_mistakes_are_one_line_without_traceback(tmp_path):
+    missing = run("info", "--data", str(tmp_path / "nope.gpkg"))
+    assert missing.exit_code == 1
+    assert missing.output.strip().startswith("Error: no data file at")
+    assert "Traceback" not in missing.output
+    bad_kommun = run("demo", "--data", str(tmp_path / "x.gpkg"), "--kommun", "9999")
+    assert bad_kommun.exit_code == 2 and "unknown kommun code '9999'" in bad_kommun.output
+    bad_date = run("demo", "--data", str(tmp_path / "x.gpkg"), "--end", "2026-13-01")
+    assert bad_date.exit_code == 2 and "'2026-13-01' is not a date" in bad_date.output
+    path = tmp_path / "v.gpkg"
+    assert run("demo", "--data", str(path), "--reports", "5", "--activities", "1").exit_code == 0
+    again = run("demo", "--data", str(path), "--reports", "5")
+    assert again.exit_code == 1 and "already exists" in again.output
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE trygghetskarta_meta SET value='2' WHERE key='schema_version'")
+    old = run("info", "--data", str(path))
+    assert old.exit_code == 1 and "schema version 2" in old.output
+    bad_config = tmp_path / "c.toml"
+    bad_config.write_text('[[focus_area]]\nid = "x"\nname_sv = "X"\ncolor = "red"\n')
+    served = run("serve", "--data", str(path), "--config", str(bad_config))
+    assert served.exit_code == 2 and "color 'red' must look like #E69F00" in served.output
+
+
+def test_kommuner_lists_all_codes():
+    result = run("kommuner")
+    assert result.exit_code == 0
+    assert len(result.output.strip().splitlines()) == 290
+    assert "0665  Vaggeryd" in result.output
