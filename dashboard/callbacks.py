@@ -144,7 +144,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
     def sync_state(search, focus, layers, preset, start, end, weekdays, hours, actors, statuses,
                    mode, lang, _present, _clear, _reset, selected, click, relayout, bar_click,
                    heat_click, current, current_view):
-        trigger = ctx.triggered_id
+        trigger = ctx.triggered_id or None
         if trigger == "map":
             trigger = "map." + ctx.triggered[0]["prop_id"].split(".", 1)[1]
         elif trigger in ("chart-activities", "chart-when"):

@@ -42,7 +42,8 @@ def enrich(frame: pd.DataFrame, time_column: str, kommun: str) -> pd.DataFrame:
     out = frame.copy()
     utc = parse_times(out[time_column])
     local = utc.dt.tz_convert(TZ)
-    out["t"] = utc.astype("int64").to_numpy()
+    # Nanoseconds since the epoch, whatever resolution pandas parsed into.
+    out["t"] = utc.dt.as_unit("ns").astype("int64").to_numpy()
     out["weekday"] = local.dt.weekday.astype("int8").to_numpy()
     out["hour"] = local.dt.hour.astype("int8").to_numpy()
     out["local_time"] = local.dt.strftime("%Y-%m-%d %H:%M").to_numpy()

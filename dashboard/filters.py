@@ -231,8 +231,11 @@ def from_query(search: str | None, default: FilterState, data: AppData) -> Filte
             end=_iso_or_none(params.get("to")),
         )
     if "wd" in params:
-        days = tuple(int(d) for d in params["wd"].split(",") if d.isdigit() and int(d) < 7)
-        state = replace(state, weekdays=tuple(sorted(set(days))) if params["wd"] != "-" else ())
+        days = tuple(sorted({int(d) for d in params["wd"].split(",") if d.isdigit() and int(d) < 7}))
+        if params["wd"] == "-":
+            state = replace(state, weekdays=())
+        elif days:
+            state = replace(state, weekdays=days)
     if "h" in params:
         try:
             h0, h1 = (int(v) for v in params["h"].split("-", 1))

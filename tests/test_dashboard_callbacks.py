@@ -1,0 +1,135 @@
+"""The callbacks called as plain functions, with Dash's callback context set as Dash would."""
+
+from contextvars import copy_context
+
+import pytest
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+from dash.dash import no_update
+
+from dashboard.app import create_app
+from dashboard.data import load
+from dashboard.filters import default_state
+from tests.dash_fixtures import TODAY, small_store
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    store = small_store(tmp_path_factory.mktemp("cb") / "s.gpkg")
+    return create_app(store, today=lambda: TODAY, data=load(store))
+
+
+def callback(app, name):
+    for entry in app.callback_map.values():
+        fn = entry["callback"]
+        if fn.__name__ == name:
+            return fn.__wrapped__
+    raise KeyError(name)
+
+
+def call(fn, prop_id, *args):
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
+        return fn(*args)
+
+    return copy_context().run(run)
+
+
+def sync(app, prop_id, current=None, search="", selected=None, click=None, relayout=None,
+         bar_click=None, heat_click=None, **controls):
+    data = app._trygghetskarta["data"]
+    state = default_state(data)
+    values = {
+        "focus": list(state.focus_areas), "layers": list(state.layers), "preset": state.preset,
+        "start": None, "end": None, "weekdays": list(state.weekdays), "hours": list(state.hours),
+        "actors": list(state.actors), "statuses": list(state.statuses), "mode": state.mode, "lang": "sv",
+    }
+    values.update(controls)
+    return call(
+        callback(app, "sync_state"), prop_id, search, values["focus"], values["layers"], values["preset"],
+        values["start"], values["end"], values["weekdays"], values["hours"], values["actors"],
+        values["statuses"], values["mode"], values["lang"], 0, 0, 0, selected, click, relayout,
+        bar_click, heat_click, current, None,
+    )
+
+
+def test_page_load_restores_filters_from_the_url(app):
+    out = sync(app, ".", search="?fa=trafik&ly=hastighet&lang=en&present=1")
+    focus, layers, *_rest = out
+    assert focus == ["trafik"] and layers == ["hastighet"]
+    assert out[10] == "en"  # the language control
+    url, filters, _view, root_class = out[11:]
+    assert url == "?fa=trafik&ly=hastighet&lang=en&present=1"
+    assert filters["focus_areas"] == ("trafik",) and filters["present"] is True
+    assert root_class == "present"
+
+
+def test_box_selection_over_skillingaryd_narrows_every_chart(app):
+    loaded = sync(app, ".")[12]
+    box = {"range": {"map": [[14.07, 57.44], [14.11, 57.41]]}, "points": []}
+    out = sync(app, "map.selectedData", current=loaded, selected=box)
+    filters = out[12]
+    assert filters["selection"]["type"] == "polygon"
+    assert out[11].startswith("?sel=poly:14.07000+57.44000;14.11000+57.44000")
+    acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
+    assert acts["layout"]["title"]["text"] == "3 aktiviteter i urvalet (2 genomförda, 1 planerade)"
+    assert heat["layout"]["title"]["text"] == "7 rapporter i urvalet"
+    figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
+    assert note == "7 rapporter som punkter"
+    assert info == "Urval: markerat område"
+    assert any(tr.get("meta") == "selection" for tr in figure["data"])
+    cleared = sync(app, "clear-selection.n_clicks", current=filters)[12]
+    assert cleared["selection"] is None
+
+
+def test_clicking_a_locality_selects_it(app):
+    loaded = sync(app, ".")[12]
+    click = {"points": [{"curveNumber": 9, "pointNumber": 2, "lon": 14.2744, "lat": 57.5172, "text": "Hok"}]}
+    filters = sync(app, "map.clickData", current=loaded, click=click)[12]
+    assert filters["selection"] == {"type": "locality", "name": "Hok"}
+    table = call(callback(app, "render_where"), "filters.data", filters, "locality")
+    assert "Hok" in str(table) and "Skillingaryd" not in str(table)
+
+
+def test_cross_filter_from_bar_and_heatmap(app):
+    loaded = sync(app, ".")[12]
+    bar = {"points": [{"x": ["Trafik", "genomförd"], "customdata": ["trafik", "genomförd"]}]}
+    filtered = sync(app, "chart-activities.clickData", current=loaded, bar_click=bar)
+    assert filtered[0] == ["trafik"] and filtered[12]["focus_areas"] == ("trafik",)
+    again = sync(app, "chart-activities.clickData", current=filtered[12], bar_click=bar)
+    assert again[0] == ["trygghet", "trafik", "narkotika"]
+    heat = {"points": [{"x": 7, "y": "Mån", "z": 2}]}
+    when = sync(app, "chart-when.clickData", current=loaded, heat_click=heat)
+    assert when[5] == [0] and when[6] == [7, 7]
+    _acts, _time, heatmap = call(callback(app, "render_charts"), "filters.data", when[12])
+    assert heatmap["layout"]["title"]["text"] == "2 rapporter i urvalet"
+
+
+def test_a_pan_updates_the_url_but_not_the_charts(app):
+    loaded = sync(app, ".")[12]
+    relayout = {"map.center": {"lon": 14.1, "lat": 57.43}, "map.zoom": 12.0}
+    out = sync(app, "map.relayoutData", current=loaded, relayout=relayout)
+    assert out[11] == "?view=14.10000,57.43000,12.00"
+    assert out[12] is no_update  # filters unchanged: charts do not re-render
+    assert out[13] == {"lon": 14.1, "lat": 57.43, "zoom": 12.0}
+    # In points mode the map need not be rebuilt for a pan either.
+    assert call(callback(app, "render_map"), "view.data", loaded, out[13], relayout) == (
+        no_update, no_update, no_update)
+
+
+def test_preset_sets_the_date_range_shown(app):
+    loaded = sync(app, ".")[12]
+    out = sync(app, "f-preset.value", current=loaded, preset="30d")
+    assert (out[3], out[4]) == ("2026-10-29", "2026-11-27")
+    assert out[11] == "?t=30d"
+    custom = sync(app, "f-dates.start_date", current=out[12], preset="30d", start="2026-11-01",
+                  end="2026-11-27")
+    assert custom[2] == "custom" and custom[11] == "?t=custom&from=2026-11-01&to=2026-11-27"
+
+
+def test_language_switch_translates_texts(app):
+    fn = callback(app, "translate")
+    out = call(fn, "lang.value", "en", [{"type": "txt", "key": "clear_selection"}, {"type": "txt", "key": "filters"}])
+    assert out[0] == ["Clear selection", "Filters"]
+    assert out[-2] == "Vaggeryd Municipality"
+    assert call(fn, "lang.value", "sv", [{"type": "txt", "key": "clear_selection"}])[0] == ["Rensa urval"]

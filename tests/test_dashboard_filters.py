@@ -1,0 +1,92 @@
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from dashboard.filters import (
+    activity_mask,
+    default_state,
+    from_query,
+    report_mask,
+    time_range,
+    to_query,
+)
+from tests.dash_fixtures import TODAY, small_data
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return small_data(tmp_path_factory.mktemp("f") / "s.gpkg")
+
+
+def ids(frame, mask):
+    return sorted(frame["id"][mask].tolist(), key=lambda s: int(s.split("-")[1]))
+
+
+def test_default_shows_everything(data):
+    state = default_state(data)
+    assert report_mask(data, state, TODAY).sum() == 12
+    assert activity_mask(data, state, TODAY).sum() == 6
+
+
+def test_focus_layer_status_and_actor(data):
+    state = default_state(data)
+    assert ids(data.reports, report_mask(data, replace(state, focus_areas=("trafik",)), TODAY)) == [
+        "t-7", "t-8", "t-9"]
+    assert report_mask(data, replace(state, layers=("narkotika",)), TODAY).sum() == 2
+    assert ids(data.reports, report_mask(data, replace(state, statuses=("åtgärdad",)), TODAY)) == ["t-9"]
+    assert ids(data.activities, activity_mask(data, replace(state, actors=("gemensam",)), TODAY)) == [
+        "a-2", "a-6"]
+
+
+def test_time_presets_in_local_time(data):
+    state = default_state(data)
+    assert time_range(replace(state, preset="30d"), data, TODAY) == (dt.date(2026, 10, 29), TODAY)
+    last30 = report_mask(data, replace(state, preset="30d"), TODAY)
+    assert ids(data.reports, last30) == ["t-0", "t-1", "t-2", "t-3", "t-4", "t-5", "t-7", "t-8"]
+    year = report_mask(data, replace(state, preset="year"), TODAY)
+    assert year.sum() == 10
+    custom = replace(state, preset="custom", start="2025-11-20", end="2025-11-20")
+    assert ids(data.reports, report_mask(data, custom, TODAY)) == ["t-10"]
+
+
+def test_weekday_and_hour(data):
+    state = default_state(data)
+    fridays_evening = replace(state, weekdays=(4,), hours=(20, 23))
+    assert ids(data.reports, report_mask(data, fridays_evening, TODAY)) == ["t-0", "t-1", "t-2", "t-3", "t-4"]
+    mornings = replace(state, hours=(7, 7))
+    assert ids(data.reports, report_mask(data, mornings, TODAY)) == ["t-7", "t-8"]
+
+
+def test_selections(data):
+    state = default_state(data)
+    box = {"type": "polygon", "coords": [[14.07, 57.41], [14.11, 57.41], [14.11, 57.44], [14.07, 57.44]]}
+    assert report_mask(data, replace(state, selection=box), TODAY).sum() == 7
+    # Activities without a place are never inside a selected area.
+    assert ids(data.activities, activity_mask(data, replace(state, selection=box), TODAY)) == [
+        "a-1", "a-2", "a-3"]
+    hok = {"type": "locality", "name": "Hok"}
+    assert ids(data.reports, report_mask(data, replace(state, selection=hok), TODAY)) == ["t-10", "t-11"]
+    cell = {"type": "cell", "id": "500mN12746E897"}  # Vaggeryd station's cell
+    assert ids(data.reports, report_mask(data, replace(state, selection=cell), TODAY)) == ["t-7", "t-8", "t-9"]
+
+
+def test_url_round_trip(data):
+    default = default_state(data)
+    state = replace(
+        default, focus_areas=("trygghet", "narkotika"), layers=("otrygg_plats", "aktivitet"),
+        preset="custom", start="2026-01-01", end="2026-06-30", weekdays=(4, 5), hours=(18, 23),
+        actors=("polis",), selection={"type": "polygon", "coords": [[14.0, 57.4], [14.2, 57.4], [14.1, 57.5]]},
+        mode="density", lang="en", present=True, view={"lon": 14.1, "lat": 57.45, "zoom": 10.5},
+    )
+    query = to_query(state, default)
+    assert query.startswith("?fa=trygghet,narkotika&ly=otrygg_plats,aktivitet&t=custom&from=2026-01-01")
+    assert from_query(query, default, data) == state
+    assert to_query(default, default) == ""
+    assert from_query("", default, data) == default
+
+
+def test_malformed_url_values_fall_back_to_defaults(data):
+    default = default_state(data)
+    state = from_query("?fa=nope&t=forever&h=25-3&wd=x&sel=poly:1 2;bad&lang=fi&view=a,b,c", default, data)
+    assert state == default
