@@ -1,0 +1,617 @@
+"""Login, sessions, roles, security headers and CSRF protection for the Dash app.
+
+`install_auth(app, store)` wires everything onto the Flask server under the Dash app:
+
+* Without users in the data file there is no login: every request runs as the fixed
+  default role ('polis' for local single-user use, or e.g. 'bra' for `serve --role bra`).
+  `check_bind` refuses to listen on anything but loopback in that case.
+* With users, every request needs a session: pages redirect to the login page and Dash's
+  JSON endpoints (`/_dash-*`) answer 401. A `default_role` then caps what any logged-in
+  user sees (a police officer logging in on the BRÅ meeting screen still sees `bra`).
+* Sessions live in server memory (a restart logs everybody out); the cookie holds only a
+  signed random id: HttpOnly, SameSite=Lax, Secure over HTTPS; idle timeout and a
+  maximum age. A changed password or role, or a removed user, ends open sessions.
+* CSRF: a per-session token in the `_csrf_token` cookie, which Dash's renderer sends back
+  as the `X-CSRFToken` header on its POSTs (dash-renderer reads exactly that cookie); the
+  server compares it with the session's copy. The login form carries its own token.
+* Security headers on every response, with a Content-Security-Policy that fits Dash 4
+  (no 'unsafe-eval'; inline scripts allowed only by hash via `app.csp_hashes()`).
+* Logins, failed logins and logouts go to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import html
+import ipaddress
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import dash
+import flask
+from flask.sessions import SecureCookieSessionInterface
+
+from layers.audit import AuditLog
+from layers.privacy import ADMIN, ALLMANHET, BRA, POLIS, ROLES, Policy, PrivacySettings, policy
+from layers.users import LoginLimiter, UserStore, authenticate, has_users
+
+CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
+CSRF_HEADER = "X-CSRFToken"  # the header dash-renderer sends
+SESSION_COOKIE = "trygghetskarta_session"
+LOCAL_USER = "(lokal)"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Fewer rights first: a cap never raises a role.
+_RANK = {ADMIN: 0, POLIS: 1, BRA: 2, ALLMANHET: 3}
+
+
+class AuthError(RuntimeError):
+    """The server cannot be started this way (e.g. a public address without users)."""
+
+
+def narrower_role(a: str, b: str) -> str:
+    """The role that shows less of the two."""
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def is_loopback(host: str) -> bool:
+    host = (host or "").strip().strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, store, data_path: str | None = None) -> None:
+    """Refuse to listen on a non-loopback address while the data file has no users."""
+    if is_loopback(host) or has_users(store):
+        return
+    path = data_path or str(getattr(store, "path", "PATH"))
+    raise AuthError(
+        f"refusing to listen on {host} without users: anyone on the network would see "
+        f"exact data. Add a user first (trygghetskarta user add NAME --role ROLE --data {path}) "
+        "or listen on 127.0.0.1 only."
+    )
+
+
+# -- sessions -----------------------------------------------------------------------------
+
+@dataclass
+class Session:
+    user: str
+    role: str
+    generation: int
+    created: float
+    last_seen: float
+    csrf: str
+    checked: float = 0.0
+    seen_views: set = field(default_factory=set)
+
+
+class SessionRegistry:
+    """Logged-in sessions in memory, by random id."""
+
+    def __init__(self):
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def create(self, session: Session) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions[sid] = session
+        return sid
+
+    def get(self, sid: str | None) -> Session | None:
+        if not sid:
+            return None
+        with self._lock:
+            return self._sessions.get(sid)
+
+    def drop(self, sid: str | None) -> Session | None:
+        with self._lock:
+            return self._sessions.pop(sid, None) if sid else None
+
+    def prune(self, alive) -> list[Session]:
+        with self._lock:
+            dead = [sid for sid, s in self._sessions.items() if not alive(s)]
+            return [self._sessions.pop(sid) for sid in dead]
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session with Secure set per request (HTTPS) unless fixed."""
+
+    def __init__(self, secure: bool | None):
+        self.secure = secure
+
+    def get_cookie_secure(self, app) -> bool:
+        if self.secure is not None:
+            return self.secure
+        return flask.request.is_secure if flask.has_request_context() else False
+
+
+# -- content security policy ----------------------------------------------------------------
+
+def content_security_policy(script_hashes: Iterable[str] = (), extra_sources: Iterable[str] = ()
+                            ) -> str:
+    """A CSP for Dash 4 + Plotly (MapLibre maps): scripts only from 'self' plus hashes of
+    Dash's inline scripts; no 'unsafe-eval'. Inline styles are allowed because Plotly and
+    React set them. `extra_sources` are origins for map tiles (e.g. OpenStreetMap)."""
+    extra = " ".join(extra_sources)
+    hashes = " ".join(f"'{h}'" if not h.startswith("'") else h for h in script_hashes)
+    directives = {
+        "default-src": "'self'",
+        "script-src": f"'self' {hashes}".strip(),
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": f"'self' data: blob: {extra}".strip(),
+        "font-src": "'self' data:",
+        "connect-src": f"'self' {extra}".strip(),
+        "worker-src": "'self' blob:",
+        "child-src": "'self' blob:",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
+
+
+# -- login page -------------------------------------------------------------------------------
+
+_TEXT = {
+    "sv": {
+        "title": "Logga in – Trygghetskarta", "heading": "Trygghetskarta", "user": "Användarnamn",
+        "password": "Lösenord", "submit": "Logga in", "other": "English", "other_lang": "en",
+        "lead": "Logga in för att se kartan.", "expired": "Sessionen har gått ut. Logga in igen.",
+        "logged_out": "Du är utloggad.", "csrf": "Formuläret hade gått ut. Försök igen.",
+    },
+    "en": {
+        "title": "Log in – Trygghetskarta", "heading": "Trygghetskarta", "user": "User name",
+        "password": "Password", "submit": "Log in", "other": "Svenska", "other_lang": "sv",
+        "lead": "Log in to see the map.", "expired": "Your session has expired. Please log in.",
+        "logged_out": "You are logged out.", "csrf": "The form had expired. Please try again.",
+    },
+}
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; }}
+main {{ max-width: 22rem; margin: 12vh auto; background: #fff; padding: 2rem;
+        border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
+label {{ display: block; margin-top: 1rem; font-weight: 600; }}
+input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; padding: .5rem;
+        font-size: 1rem; margin-top: .25rem; }}
+button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }}
+.msg {{ background: #fdecea; color: #611a15; padding: .6rem; border-radius: 4px; }}
+.info {{ background: #e8f0fe; color: #1a3e72; padding: .6rem; border-radius: 4px; }}
+.lang {{ float: right; font-size: .9rem; }}
+</style>
+</head>
+<body>
+<main>
+<a class="lang" href="{other_href}" lang="{other_lang}">{other}</a>
+<h1>{heading}</h1>
+<p>{lead}</p>
+{message}
+<form method="post" action="{action}" autocomplete="on">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
+<input type="hidden" name="lang" value="{lang}">
+<label for="username">{user}</label>
+<input type="text" id="username" name="username" value="{username}" autocomplete="username"
+ autocapitalize="none" spellcheck="false" required autofocus>
+<label for="password">{password}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">{submit}</button>
+</form>
+</main>
+</body>
+</html>
+"""
+
+
+def render_login_page(lang: str, action: str, csrf: str, next_url: str, message: str = "",
+                      kind: str = "msg", username: str = "") -> str:
+    """The login page; every value is HTML-escaped."""
+    lang = "en" if lang == "en" else "sv"
+    text = _TEXT[lang]
+    esc = html.escape
+    query = f"?lang={text['other_lang']}"
+    if next_url:
+        from urllib.parse import quote
+
+        query += f"&next={quote(next_url, safe='/')}"
+    return _PAGE.format(
+        lang=lang, title=esc(text["title"]), heading=esc(text["heading"]), lead=esc(text["lead"]),
+        user=esc(text["user"]), password=esc(text["password"]), submit=esc(text["submit"]),
+        other=esc(text["other"]), other_lang=text["other_lang"],
+        other_href=esc(action + query), action=esc(action), csrf=esc(csrf),
+        next=esc(next_url), username=esc(username),
+        message=f'<p class="{kind}" role="alert">{esc(message)}</p>' if message else "",
+    )
+
+
+# -- the installed auth -------------------------------------------------------------------------
+
+class Auth:
+    """What `install_auth` returns; also at `app.server.extensions['trygghetskarta_auth']`."""
+
+    def __init__(self, app: dash.Dash, store, *, default_role: str | None,
+                 session_timeout_min: float, secure_cookies: bool | None, users: UserStore | None, audit: AuditLog | None,
+                 limiter: LoginLimiter | None, max_session_hours: float,
+                 extra_sources: Iterable[str], settings: PrivacySettings | None,
+                 clock=time.time):
+        if default_role is not None and default_role not in ROLES:
+            raise AuthError(f"unknown role {default_role!r}; known roles: {', '.join(ROLES)}")
+        self.app = app
+        self.store = store
+        self.default_role = default_role
+        self.login_required = has_users(store)
+        self.users = users if users is not None else (UserStore(store) if self.login_required
+                                                      else None)
+        self.audit = audit if audit is not None else AuditLog(store)
+        self.limiter = limiter or LoginLimiter(max_failures=5, window_s=15 * 60,
+                                               max_address_failures=20)
+        self.timeout_s = float(session_timeout_min) * 60
+        self.max_age_s = float(max_session_hours) * 3600
+        self.secure_cookies = secure_cookies
+        self.extra_sources = tuple(extra_sources)
+        self.settings = settings
+        self.clock = clock
+        self.sessions = SessionRegistry()
+        self.recheck_s = 30.0
+        prefix = app.config.routes_pathname_prefix or "/"
+        self.prefix = prefix
+        self.login_path = prefix + "login"
+        self.logout_path = prefix + "logout"
+        request_prefix = app.config.requests_pathname_prefix or prefix
+        self.login_url = request_prefix + "login"
+        self.home_url = request_prefix
+        self._csp_cache: tuple[int, str] | None = None
+        self._local_seen: set[str] = set()
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def fixed_role(self) -> str:
+        return self.default_role or POLIS
+
+    def effective_role(self, user_role: str) -> str:
+        return narrower_role(user_role, self.default_role) if self.default_role else user_role
+
+    def _session_alive(self, s: Session, now: float) -> bool:
+        return now - s.last_seen <= self.timeout_s and now - s.created <= self.max_age_s
+
+    def _identify(self) -> tuple[str, str, Session | None, str | None]:
+        """(user, role, session, reason) for this request; user '' when not logged in."""
+        if not self.login_required:
+            return LOCAL_USER, self.fixed_role, None, None
+        sid = flask.session.get("sid")
+        s = self.sessions.get(sid)
+        if s is None:
+            return "", "", None, "expired" if sid else None
+        now = self.clock()
+        if not self._session_alive(s, now):
+            self.sessions.drop(sid)
+            self._log("logout", s.user, s.role, {"reason": "expired"})
+            return "", "", None, "expired"
+        if now - s.checked >= self.recheck_s:
+            user = self.users.get(s.user)
+            if user is None or user.generation != s.generation:
+                self.sessions.drop(sid)
+                self._log("logout", s.user, s.role, {"reason": "user changed or removed"})
+                return "", "", None, "expired"
+            s.checked = now
+        s.last_seen = now
+        return s.user, self.effective_role(s.role), s, None
+
+    def _log(self, event: str, user: str, role: str, detail: dict | None = None) -> None:
+        address = flask.request.remote_addr if flask.has_request_context() else ""
+        self.audit.append(event, user=user, role=role, address=address or "", detail=detail)
+
+    # -- hooks ----------------------------------------------------------------------------
+    def before_request(self):
+        req = flask.request
+        path = req.path
+        if path in (self.login_path, self.logout_path):
+            return None
+        user, role, sess, reason = self._identify()
+        flask.g.tk_user, flask.g.tk_role, flask.g.tk_session = user, role, sess
+        if not user:
+            if self._is_api(path):
+                return flask.jsonify(error="login required", reason=reason or "no session"), 401
+            target = self._safe_next(req.full_path if req.query_string else req.path)
+            query = {"next": target}
+            if reason:
+                query["m"] = reason
+            from urllib.parse import urlencode
+
+            return flask.redirect(f"{self.login_url}?{urlencode(query)}", code=302)
+        if req.method in UNSAFE_METHODS and not self._csrf_ok():
+            return flask.jsonify(error="CSRF check failed"), 403
+        return None
+
+    def after_request(self, response: flask.Response) -> flask.Response:
+        headers = response.headers
+        headers["Content-Security-Policy"] = self._csp()
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+        if flask.has_request_context():
+            path = flask.request.path
+            if flask.request.is_secure:
+                headers["Strict-Transport-Security"] = "max-age=31536000"
+            if self._is_api(path) or path in (self.login_path, self.logout_path) or \
+                    response.mimetype == "text/html":
+                headers["Cache-Control"] = "no-store"
+            self._set_csrf_cookie(response)
+        return response
+
+    def _set_csrf_cookie(self, response: flask.Response) -> None:
+        token = self._csrf_token()
+        if token is None or flask.request.cookies.get(CSRF_COOKIE) == token:
+            return
+        # Readable by the page's JS on purpose (dash-renderer copies it into X-CSRFToken);
+        # worthless to another site, which can neither read it nor set the header.
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=False, samesite="Strict", path="/",
+            secure=self._cookie_secure(),
+        )
+
+    def _cookie_secure(self) -> bool:
+        return flask.request.is_secure if self.secure_cookies is None else self.secure_cookies
+
+    def _csrf_token(self) -> str | None:
+        sess = getattr(flask.g, "tk_session", None)
+        if sess is not None:
+            return sess.csrf
+        if not self.login_required and getattr(flask.g, "tk_user", ""):
+            token = flask.session.get("csrf")
+            if not token:
+                token = secrets.token_urlsafe(32)
+                flask.session["csrf"] = token
+                flask.session.permanent = True
+            return token
+        return None
+
+    def _csrf_ok(self) -> bool:
+        req = flask.request
+        origin = req.headers.get("Origin")
+        if origin and origin != "null":
+            parts = urlsplit(origin)
+            if parts.netloc != req.host:
+                return False
+        expected = self._csrf_token()
+        sent = req.headers.get(CSRF_HEADER, "")
+        return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+    def _csp(self) -> str:
+        scripts = len(getattr(self.app, "_inline_scripts", ()))
+        if self._csp_cache is None or self._csp_cache[0] != scripts:
+            try:
+                hashes = list(self.app.csp_hashes())
+            except Exception:  # pragma: no cover - before the renderer is set up
+                hashes = []
+            self._csp_cache = (scripts, content_security_policy(hashes, self.extra_sources))
+        return self._csp_cache[1]
+
+    def _is_api(self, path: str) -> bool:
+        rest = path[len(self.prefix):] if path.startswith(self.prefix) else path.lstrip("/")
+        # Dash's own endpoints all start with an underscore: _dash-update-component,
+        # _dash-layout, _dash-dependencies, _dash-component-suites, _reload-hash ...
+        return rest.startswith("_")
+
+    def _safe_next(self, target: str | None) -> str:
+        """Only a local path may be a redirect target (no //host or scheme)."""
+        target = (target or "").strip()
+        if target.endswith("?"):
+            target = target[:-1]
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            return self.home_url
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc:
+            return self.home_url
+        path = parts.path
+        if path in (self.login_path, self.logout_path) or self._is_api(path):
+            return self.home_url
+        return target
+
+    # -- login and logout -----------------------------------------------------------------
+    def login_view(self):
+        req = flask.request
+        lang = "en" if (req.values.get("lang") == "en") else "sv"
+        next_url = self._safe_next(req.values.get("next"))
+        if not self.login_required:
+            return flask.redirect(next_url)
+        if req.method == "GET":
+            token = self._login_csrf()
+            note = {"expired": "expired", "out": "logged_out"}.get(req.args.get("m", ""))
+            message = _TEXT[lang][note] if note else ""
+            return self._page(lang, token, next_url, message, "info")
+        sent = req.form.get("csrf_token", "")
+        expected = flask.session.get("login_csrf", "")
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            return self._page(lang, self._login_csrf(), next_url, _TEXT[lang]["csrf"], "msg", 400)
+        name = req.form.get("username", "")[:200]
+        password = req.form.get("password", "")
+        result = authenticate(self.users, self.limiter, name, password, req.remote_addr)
+        if not result.ok:
+            self._log("login_failed", name.strip(), "", {"reason": result.outcome})
+            status = 429 if result.outcome == "locked" else 401
+            return self._page(lang, self._login_csrf(), next_url, result.message(lang), "msg",
+                              status, username=name)
+        user = result.user
+        now = self.clock()
+        self.sessions.prune(lambda s: self._session_alive(s, now))
+        sid = self.sessions.create(Session(
+            user=user.name, role=user.role, generation=user.generation, created=now,
+            last_seen=now, csrf=secrets.token_urlsafe(32), checked=now,
+        ))
+        flask.session.clear()  # a fresh session: no fixation
+        flask.session["sid"] = sid
+        flask.session.permanent = True
+        self._log("login", user.name, self.effective_role(user.role))
+        return flask.redirect(next_url, code=303)
+
+    def logout_view(self):
+        lang = "en" if flask.request.values.get("lang") == "en" else "sv"
+        sid = flask.session.get("sid")
+        sess = self.sessions.drop(sid)
+        if sess is not None:
+            self._log("logout", sess.user, self.effective_role(sess.role))
+        flask.session.clear()
+        if not self.login_required:
+            return flask.redirect(self.home_url)
+        response = flask.redirect(f"{self.login_url}?m=out&lang={lang}", code=303)
+        response.delete_cookie(CSRF_COOKIE, path="/")
+        return response
+
+    def _login_csrf(self) -> str:
+        token = flask.session.get("login_csrf")
+        if not token:
+            token = secrets.token_urlsafe(32)
+            flask.session["login_csrf"] = token
+        return token
+
+    def _page(self, lang, token, next_url, message="", kind="msg", status=200, username=""):
+        body = render_login_page(lang, self.login_url, token, next_url, message, kind, username)
+        return flask.Response(body, status=status, mimetype="text/html")
+
+    # -- for the dashboard -------------------------------------------------------------------
+    def current_user(self) -> str:
+        return getattr(flask.g, "tk_user", "") or ""
+
+    def current_role(self) -> str:
+        role = getattr(flask.g, "tk_role", "")
+        if not role:
+            raise PermissionError("no role: not inside an authenticated request")
+        return role
+
+    def current_policy(self) -> Policy:
+        return policy(self.current_role(), self.settings)
+
+    def audit_event(self, event: str, detail: dict | None = None) -> None:
+        """Log an event (e.g. 'export') for the current user and role."""
+        self._log(event, self.current_user(), self.current_role(), detail)
+
+    def audit_view_sensitive(self, detail: dict) -> bool:
+        """Log that exact sensitive data was shown with this filter; once per session and
+        filter. Returns True when an entry was written."""
+        import json
+
+        key = json.dumps(detail, sort_keys=True, default=str)
+        sess = getattr(flask.g, "tk_session", None)
+        seen = sess.seen_views if sess is not None else self._local_seen
+        if key in seen:
+            return False
+        seen.add(key)
+        self._log("view_sensitive", self.current_user(), self.current_role(), detail)
+        return True
+
+    def banner(self, host: str, port: int, lang: str = "sv") -> str:
+        """One line for the console when the server starts."""
+        if self.login_required:
+            cap = f", högst rollen {self.default_role}" if self.default_role else ""
+            if lang == "en":
+                cap = f", at most role {self.default_role}" if self.default_role else ""
+                return f"Login required ({len(self.users.list())} users{cap})."
+            return f"Inloggning krävs ({len(self.users.list())} användare{cap})."
+        role = self.fixed_role
+        if lang == "en":
+            return (f"No users configured: no login, everyone on http://{host}:{port}/ is role "
+                    f"'{role}' (single-user mode, local address only).")
+        return (f"Inga användare: ingen inloggning, alla på http://{host}:{port}/ har rollen "
+                f"'{role}' (enanvändarläge, endast lokal adress).")
+
+
+def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
+                 session_timeout_min: float = 60, secure_cookies: bool | None = None,
+                 users: UserStore | None = None, audit: AuditLog | None = None,
+                 limiter: LoginLimiter | None = None, secret_key: bytes | str | None = None,
+                 max_session_hours: float = 12, extra_sources: Iterable[str] = (),
+                 settings: PrivacySettings | None = None, clock=time.time) -> Auth:
+    """Put login, roles, security headers and CSRF protection in front of a Dash app.
+
+    `default_role`: the role when the data file has no users (None: 'polis'); with users
+    it caps every logged-in user's role. `secure_cookies`: None sets Secure when the
+    request came over HTTPS. `extra_sources`: origins of map tiles for the CSP.
+    """
+    server: flask.Flask = app.server
+    auth = Auth(
+        app, store, default_role=default_role, session_timeout_min=session_timeout_min,
+        secure_cookies=secure_cookies, users=users, audit=audit, limiter=limiter,
+        max_session_hours=max_session_hours, extra_sources=extra_sources, settings=settings,
+        clock=clock,
+    )
+    if secret_key is not None:
+        server.secret_key = secret_key
+    elif not server.secret_key:
+        server.secret_key = os.environ.get("TRYGGHETSKARTA_SECRET_KEY") or secrets.token_bytes(32)
+    server.config.update(
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(
+            minutes=max(session_timeout_min, 1) if auth.login_required else 24 * 60
+        ),
+    )
+    server.session_interface = _SessionInterface(secure_cookies)
+    server.add_url_rule(auth.login_path, "tk_login", auth.login_view, methods=["GET", "POST"])
+    server.add_url_rule(auth.logout_path, "tk_logout", auth.logout_view, methods=["GET", "POST"])
+    server.before_request(auth.before_request)
+    server.after_request(auth.after_request)
+    server.extensions["trygghetskarta_auth"] = auth
+    return auth
+
+
+def get_auth(app_or_server=None) -> Auth:
+    server = app_or_server.server if isinstance(app_or_server, dash.Dash) else app_or_server
+    server = server or flask.current_app
+    return server.extensions["trygghetskarta_auth"]
+
+
+def current_role() -> str:
+    """The role of the current request: the logged-in user's (capped by `default_role`) or
+    the fixed role when the app runs without users. PermissionError outside a request."""
+    if not flask.has_request_context():
+        raise PermissionError("no role outside a request")
+    return get_auth().current_role()
+
+
+def current_user() -> str:
+    return get_auth().current_user() if flask.has_request_context() else ""
+
+
+def current_policy() -> Policy:
+    return get_auth().current_policy()
+
+
+def audit_event(event: str, detail: dict | None = None) -> None:
+    get_auth().audit_event(event, detail)
+
+
+def audit_view_sensitive(detail: dict) -> bool:
+    return get_auth().audit_view_sensitive(detail)
+
+
+__all__ = [
+    "Auth", "AuthError", "CSRF_COOKIE", "CSRF_HEADER", "audit_event", "audit_view_sensitive",
+    "check_bind", "content_security_policy", "current_policy", "current_role", "current_user",
+    "get_auth", "install_auth", "is_loopback", "narrower_role", "render_login_page",
+]
