@@ -1,7 +1,7 @@
 """An append-only audit log (`audit_log` table in the data file): who did what, when.
 
 Events: login, login_failed, logout, export, view_sensitive (exact sensitive layers with
-the filter used), and the user-management events user_add, user_remove, user_passwd.
+the filter used), and the user-management events user_add, user_remove, user_passwd, user_role.
 Triggers in the file refuse UPDATE and DELETE on the table.
 """
 
@@ -18,7 +18,7 @@ from .users import connect
 TABLE = "audit_log"
 EVENTS = (
     "login", "login_failed", "logout", "export", "view_sensitive",
-    "user_add", "user_remove", "user_passwd",
+    "user_add", "user_remove", "user_passwd", "user_role",
 )
 COLUMNS = ("seq", "ts", "user", "role", "address", "event", "detail")
 MAX_DETAIL = 8000

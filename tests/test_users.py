@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -145,3 +146,79 @@ def test_no_user_enumeration(users):
         LOGIN_FAILED["sv"], LOCKED["sv"]}
     for text in (*LOGIN_FAILED.values(), *LOCKED.values()):
         assert "anna" not in text and "okand" not in text
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+def _cli(args, input=None):
+    from click.testing import CliRunner
+
+    import dashboard.cli_users  # noqa: F401 - registers `user` and `audit` on main
+    from dashboard.cli import main
+
+    return CliRunner().invoke(main, args, input=input)
+
+
+def test_cli_user_add_list_passwd_remove_and_audit(store):
+    data = str(store.path)
+    result = _cli(["user", "add", "anna", "--role", "polis", "--data", data, "--password-stdin"],
+                  input=PW + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Added anna with role polis" in result.output
+    result = _cli(["user", "add", "britt", "--role", "bra", "--data", data],
+                  input=f"{PW}\n{PW}\n")
+    assert result.exit_code == 0, result.output
+    assert PW not in result.output
+    result = _cli(["user", "list", "--data", data])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[1].split()[:2] == ["anna", "polis"] and lines[2].split()[:2] == ["britt", "bra"]
+    assert UserStore(store, hasher=FAST).verify("britt", PW).role == "bra"
+    result = _cli(["user", "passwd", "anna", "--data", data, "--password-stdin"],
+                  input="ett annat lösenord\n")
+    assert result.exit_code == 0 and UserStore(store).verify("anna", "ett annat lösenord")
+    result = _cli(["user", "role", "anna", "admin", "--data", data])
+    assert result.exit_code == 0 and UserStore(store).get("anna").role == "admin"
+    result = _cli(["user", "remove", "britt", "--data", data])
+    assert result.exit_code == 0 and "Removed britt" in result.output
+    result = _cli(["audit", "--data", data])
+    assert result.exit_code == 0
+    events = [line.split()[2] for line in result.output.splitlines()]
+    assert events == ["user_add", "user_add", "user_passwd", "user_role", "user_remove"]
+    result = _cli(["audit", "--data", data, "--json", "--event", "user_remove"])
+    record = json.loads(result.output)
+    assert record["detail"] == {"name": "britt"} and record["event"] == "user_remove"
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (["user", "add", "anna", "--role", "polis", "--password-stdin"], "kort\n",
+     "Error: the password must be at least 10 characters"),
+    (["user", "add", "anna", "--role", "polis", "--password-stdin"], "\n",
+     "Error: no password on standard input"),
+    (["user", "add", "a b", "--role", "polis", "--password-stdin"], PW + "\n",
+     "Error: a user name is"),
+    (["user", "remove", "nobody"], None, "Error: no user 'nobody'"),
+    (["user", "passwd", "nobody", "--password-stdin"], PW + "\n", "Error: no user 'nobody'"),
+])
+def test_cli_user_mistakes_are_one_line(store, args, stdin, message):
+    result = _cli([*args, "--data", str(store.path)], input=stdin)
+    assert result.exit_code == 1
+    assert result.output.strip().startswith(message)
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_cli_unknown_role_and_missing_file(store, tmp_path):
+    result = _cli(["user", "add", "anna", "--role", "chef", "--data", str(store.path)])
+    assert result.exit_code == 1
+    assert result.output == "Error: unknown role 'chef'; known roles: polis, bra, allmanhet, admin\n"
+    result = _cli(["user", "role", "anna", "kung", "--data", str(store.path)])
+    assert result.exit_code == 1 and result.output.startswith("Error: unknown role 'kung'")
+    result = _cli(["user", "list", "--data", str(tmp_path / "nope.gpkg")])
+    assert result.exit_code == 1 and result.output.startswith("Error:")
+    assert len(result.output.strip().splitlines()) == 1
+    result = _cli(["user", "add", "anna", "--role", "polis", "--data", str(store.path),
+                   "--password-stdin"], input=PW + "\n")
+    result = _cli(["user", "add", "ANNA", "--role", "bra", "--data", str(store.path),
+                   "--password-stdin"], input=PW + "\n")
+    assert result.exit_code == 1 and "already exists" in result.output
