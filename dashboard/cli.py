@@ -16,13 +16,19 @@ from layers import ConfigError, StoreError, ValidationError, load_config, open_s
 USER_ERRORS = (StoreError, ValidationError, ConfigError, UnknownMunicipality, CRSError, OSError)
 
 
+def _user_errors():
+    from .auth import AuthError
+
+    return (*USER_ERRORS, AuthError)
+
+
 class Group(click.Group):
     """A click group that turns user mistakes into one clear line and a non-zero exit."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
+        except _user_errors() as exc:
             message = str(exc)
             if isinstance(exc, OSError) and exc.filename:
                 message = f"{exc.strerror}: {exc.filename}"
@@ -170,6 +176,10 @@ def serve(data, host, port, config, basemap, threads, debug):
             write_demo(data, kommun=config.kommun, config=config)
         click.echo(f"Using data file {data}", err=True)
     store = open_store(data, config=config)
+    from .auth import check_bind
+
+    # Until role-aware views land, the dashboard shows exact data: never to the network without users.
+    check_bind(host, store, str(data))
     app = create_app(store, basemap=basemap)
     url = f"http://{host}:{port}/"
     click.echo(f"Trygghetskarta on {url}  (Ctrl-C stops)", err=True)
@@ -185,5 +195,5 @@ def run():  # pragma: no cover - console entry for `python -m dashboard`
     sys.exit(main())
 
 
-# Data in/out commands (import, export) live beside this module and register on `main`.
-from . import cli_data  # noqa: E402,F401
+# Data in/out (import, export) and users/audit commands live beside this module and register on `main`.
+from . import cli_data, cli_users  # noqa: E402,F401

@@ -60,3 +60,11 @@ def test_kommuner_lists_all_codes():
     assert result.exit_code == 0
     assert len(result.output.strip().splitlines()) == 290
     assert "0665  Vaggeryd" in result.output
+
+
+def test_serve_refuses_a_public_address_without_users(tmp_path):
+    path = tmp_path / "v.gpkg"
+    assert run("demo", "--data", str(path), "--reports", "5", "--activities", "1").exit_code == 0
+    result = run("serve", "--data", str(path), "--host", "0.0.0.0")
+    assert result.exit_code == 1
+    assert "Error: refusing to listen on 0.0.0.0 without users" in result.output
