@@ -1,0 +1,1509 @@
+"""File import: CSV, Excel, GeoJSON, GeoPackage and zipped Shapefile into the store.
+
+Pure functions that the CLI (`trygghetskarta import`) and the app's upload share:
+
+- `read_source` reads a file into a table of text/values with 1-based row numbers.
+- `auto_mapping` finds which column feeds which store field (Swedish and English headers);
+  a TOML/JSON mapping file overrides it.
+- `choose_crs` tells WGS 84, SWEREF 99 TM, SWEREF 99 13 30 and RT90 apart from the values.
+- `parse_times` reads ISO, `YYYY-MM-DD HH:MM`, `DD/MM/YYYY`, Excel serial dates and Swedish
+  local time (with the DST changes).
+- `prepare_import` turns a file into store rows plus one rejection per bad row;
+  `run_import` stores the accepted rows in one transaction and writes `FILE.rejected.csv`.
+
+Every input row ends up as exactly one of: stored, duplicate (already in the store or repeated
+in the file), rejected (with its row number and reason) or empty (a row with no values).
+Row numbers count data rows: row 1 is the first row under the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import time
+import tomllib
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import (
+    KNOWN_CRS,
+    METRIC,
+    RT90_25_GON_V,
+    SWEREF99_1330,
+    SWEREF99_TM,
+    WGS84,
+    get_municipality,
+    parse_crs,
+    transform,
+)
+
+from . import aktiviteter
+from .schema import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_STATUSES,
+    ACTORS,
+    REPORT_COLUMNS,
+    REPORT_STATUSES,
+    SOURCES,
+    stable_id,
+)
+
+TZ = "Europe/Stockholm"
+KINDS = ("reports", "activities")
+#: Sweden's extent in WGS 84 (lon/lat), generous: used to tell coordinate systems apart.
+SWEDEN_BBOX = (10.0, 55.0, 24.5, 69.2)
+#: Coordinate systems tried when neither the file nor --crs says which one.
+AUTO_CRS = (WGS84, SWEREF99_TM, SWEREF99_1330, RT90_25_GON_V)
+#: A point this far outside the municipality still counts when telling CRSs apart.
+DETECT_TOLERANCE_M = 5000.0
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Show a progress bar from this many rows.
+PROGRESS_FROM = 5000
+
+
+class ImportFailed(ValueError):
+    """The file as a whole cannot be imported (unreadable, no coordinates, ambiguous CRS...)."""
+
+
+# -- reading files ------------------------------------------------------------------------
+
+
+@dataclass
+class SourceTable:
+    """A file read as a table: `frame` has the original headers and row numbers 1..n."""
+
+    frame: pd.DataFrame
+    #: Point geometries from a GIS file (shapely objects, None where missing), else None.
+    geometry: np.ndarray | None = None
+    #: The file's own coordinate system, if it declares one.
+    crs: str | None = None
+    #: The file's CRS is only implied (GeoJSON without a crs member means WGS 84).
+    crs_implied: bool = False
+    description: str = ""
+    #: Row numbers of rows with no values at all (ignored, but counted).
+    empty_rows: list[int] = field(default_factory=list)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError:
+            data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16"
+    else:
+        try:
+            return data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        # Bytes that Windows-1252 leaves undefined: Latin-1 maps every byte.
+        return data.decode("latin-1"), "Latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header line into the most fields: ; tab or ,."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    best, best_count = ",", 0
+    for delim in (";", "\t", ","):
+        try:
+            count = len(next(csv.reader([header], delimiter=delim))) - 1
+        except (csv.Error, StopIteration):
+            count = 0
+        if count > best_count:
+            best, best_count = delim, count
+    return best
+
+
+def _unique_headers(names: Iterable) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        text = "" if name is None else str(name).strip()
+        text = text or f"kolumn {i}"
+        if text in seen:
+            seen[text] += 1
+            text = f"{text}.{seen[text]}"
+        else:
+            seen[text] = 1
+        out.append(text)
+    return out
+
+
+def _table_from_rows(header: list, rows: list[list], description: str) -> SourceTable:
+    """Rows of values to a SourceTable; short rows are padded, long rows flagged."""
+    columns = _unique_headers(header)
+    width = len(columns)
+    data: list[list] = []
+    numbers: list[int] = []
+    empty: list[int] = []
+    too_long: dict[int, int] = {}
+    for number, row in enumerate(rows, start=1):
+        row = list(row)
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            empty.append(number)
+            continue
+        if len(row) > width:
+            extra = row[width:]
+            if any(v is not None and str(v).strip() for v in extra):
+                too_long[number] = len(row)
+            row = row[:width]
+        elif len(row) < width:
+            row = row + [""] * (width - len(row))
+        data.append(row)
+        numbers.append(number)
+    frame = pd.DataFrame(data, columns=columns, index=pd.Index(numbers, name="row"), dtype=object)
+    table = SourceTable(frame=frame, description=description, empty_rows=empty)
+    table.frame.attrs["too_long"] = too_long
+    table.frame.attrs["width"] = width
+    return table
+
+
+def read_csv_text(text: str, description: str = "CSV") -> SourceTable:
+    """Parse CSV text (delimiter sniffed); every record becomes one numbered row."""
+    # Old Mac line ends and stray CRs (the csv module refuses a bare CR in an unquoted field).
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    delim = sniff_delimiter(text)
+    csv.field_size_limit(1 << 30)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
+    rows = list(reader)
+    while rows and not any(v.strip() for v in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise ImportFailed("the file is empty: no header row")
+    name = {";": "semicolon", "\t": "tab", ",": "comma"}[delim]
+    return _table_from_rows(rows[0], rows[1:], f"{description}, {name}-separated")
+
+
+def read_csv_file(path: Path) -> SourceTable:
+    text, encoding = decode_text(path.read_bytes())
+    return read_csv_text(text, f"CSV ({encoding})")
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> SourceTable:
+    """First sheet with data (or `sheet`) of an Excel workbook; values keep their types."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ImportFailed(f"cannot read {path.name} as an Excel workbook: {exc}") from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise ImportFailed(f"no sheet {sheet!r} in {path.name}; sheets: {', '.join(book.sheetnames)}")
+            ws = book[sheet]
+        else:
+            ws = book.worksheets[0]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        title = ws.title
+    finally:
+        book.close()
+    while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise ImportFailed(f"sheet {title!r} of {path.name} is empty")
+    rows = [["" if v is None else v for v in r] for r in rows]
+    return _table_from_rows(rows[0], rows[1:], f"Excel sheet {title!r}")
+
+
+def _read_gis(path: str, description: str, layer: str | None = None, implied: bool = False) -> SourceTable:
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
+    except Exception as exc:  # pyogrio/GDAL errors
+        raise ImportFailed(f"cannot read {description}: {exc}") from None
+    crs = None
+    if frame.crs is not None:
+        epsg = frame.crs.to_epsg()
+        crs = f"EPSG:{epsg}" if epsg else frame.crs.to_wkt()
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object) if "geometry" in frame else None
+    attrs = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).astype(object)
+    attrs = attrs.where(attrs.notna(), "")
+    attrs.columns = _unique_headers(attrs.columns)
+    attrs.index = pd.Index(np.arange(1, len(attrs) + 1), name="row")
+    attrs.attrs["too_long"] = {}
+    return SourceTable(frame=attrs, geometry=geoms, crs=crs, crs_implied=implied, description=description)
+
+
+def _gpkg_layer(path: Path, wanted: str | None, kind: str) -> str:
+    import pyogrio
+
+    layers = pyogrio.list_layers(path)
+    features = [str(name) for name, geom in layers if geom not in (None, "Unknown", "")] or [
+        str(name) for name, _ in layers
+    ]
+    names = [str(name) for name, _ in layers]
+    if wanted:
+        if wanted not in names:
+            raise ImportFailed(f"{path.name} has no layer {wanted!r}; its layers: {', '.join(names)}")
+        return wanted
+    if len(features) == 1:
+        return features[0]
+    if kind in features:
+        return kind
+    raise ImportFailed(
+        f"{path.name} has {len(features)} layers ({', '.join(features)}); name the one to import "
+        "in a mapping file: [file] layer = \"NAME\""
+    )
+
+
+def read_source(path: str | os.PathLike, kind: str = "reports", sheet: str | None = None,
+                gis_layer: str | None = None) -> SourceTable:
+    """Read any supported file by its extension (content sniffed for CSV encodings)."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return read_csv_file(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path, sheet)
+    if suffix == ".xls":
+        raise ImportFailed("old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
+    if suffix in (".geojson", ".json"):
+        head = path.read_bytes()[:4096].decode("utf-8", "ignore")
+        implied = '"crs"' not in head
+        return _read_gis(str(path), f"GeoJSON {path.name}", implied=implied)
+    if suffix == ".gpkg":
+        layer = _gpkg_layer(path, gis_layer, kind)
+        return _read_gis(str(path), f"GeoPackage {path.name}, layer {layer!r}", layer=layer)
+    if suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
+        if not shps:
+            raise ImportFailed(f"{path.name} holds no Shapefile (.shp)")
+        if len(shps) > 1 and not gis_layer:
+            raise ImportFailed(
+                f"{path.name} holds {len(shps)} Shapefiles ({', '.join(shps)}); name one in a "
+                "mapping file: [file] layer = \"NAME\""
+            )
+        inner = gis_layer if gis_layer and gis_layer.lower().endswith(".shp") else shps[0]
+        if gis_layer and not gis_layer.lower().endswith(".shp"):
+            inner = next((s for s in shps if Path(s).stem == gis_layer), None)
+            if inner is None:
+                raise ImportFailed(f"{path.name} has no Shapefile {gis_layer!r}")
+        return _read_gis(f"/vsizip/{path}/{inner}", f"zipped Shapefile {inner}")
+    if suffix == ".shp":
+        return _read_gis(str(path), f"Shapefile {path.name}")
+    raise ImportFailed(
+        f"unknown file type {suffix or '(none)'}: use .csv, .xlsx, .geojson, .gpkg or a zipped Shapefile (.zip)"
+    )
+
+
+# -- column mapping -------------------------------------------------------------------------
+
+
+def norm_header(name: str) -> str:
+    """'Datum och tid' -> 'datumochtid'; 'Källa ' -> 'källa' (letters and digits only)."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _words(name: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    return [w for w in re.split(r"[^\w]+|_", text) if w]
+
+
+#: Header names (normalised) per target field, in order of preference.
+REPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "occurred_at": ("occurredat", "datumochtid", "datumtid", "tidpunkt", "händelsetid", "händelsedatum",
+                    "datetime", "occurred", "date", "datum", "när", "tid", "time"),
+    "time_of_day": ("klockslag", "kl", "tid", "time", "tidpunkt"),
+    "reported_at": ("reportedat", "rapporterad", "rapporterat", "inrapporterad", "inkommen", "inkom",
+                    "registrerad", "reported", "created", "skapad"),
+    "category": ("category", "kategori", "typ", "type", "ärendetyp", "problem"),
+    "description": ("description", "beskrivning", "kommentar", "kommentarer", "comment", "fritext",
+                    "text", "anteckning", "notes", "meddelande"),
+    "source": ("source", "källa", "kanal"),
+    "status": ("status",),
+    "layer": ("layer", "lager"),
+    "focus_area": ("focusarea", "fokusområde", "fokus"),
+    "id": ("id", "löpnummer", "lopnummer", "ärendenummer", "svarsid", "responseid"),
+}
+ACTIVITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "planned_at": ("plannedat", "planerad", "planerat", "planned", "datumochtid", "tidpunkt", "start",
+                   "datetime", "date", "datum"),
+    "time_of_day": ("klockslag", "kl", "tid", "time"),
+    "done_at": ("doneat", "genomförd", "genomfört", "utförd", "utfört", "done", "klar"),
+    "actor": ("actor", "aktör", "utförare", "ansvarig"),
+    "kind": ("kind", "aktivitet", "insats", "typ", "type", "slag"),
+    "duration_min": ("durationmin", "varaktighet", "minuter", "duration", "längd", "tidmin"),
+    "status": ("status",),
+    "description": REPORT_FIELDS["description"],
+    "focus_area": REPORT_FIELDS["focus_area"],
+    "id": REPORT_FIELDS["id"],
+}
+#: Coordinate columns: word tokens that name them.
+COORD_WORDS = {
+    "lat": ("lat", "latitud", "latitude", "breddgrad"),
+    "lon": ("lon", "lng", "long", "longitud", "longitude", "längdgrad"),
+    "n": ("n", "northing", "nord", "norr", "nordlig"),
+    "e": ("e", "easting", "öst", "ost", "öster", "ostlig", "östlig"),
+    "x": ("x",),
+    "y": ("y",),
+    "wkt": ("wkt", "geometry", "geometri", "geom"),
+}
+COORD_FIELDS = ("lat", "lon", "n", "e", "x", "y", "wkt")
+
+
+@dataclass
+class Mapping:
+    """Which source column feeds each field, fixed values, value translations."""
+
+    columns: dict[str, str]
+    defaults: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    crs: str | None = None
+    sheet: str | None = None
+    gis_layer: str | None = None
+    #: Where each entry came from: "auto" or "mapping file".
+    origin: dict[str, str] = field(default_factory=dict)
+
+
+def load_mapping_file(path: str | os.PathLike) -> dict:
+    """Read a TOML or JSON mapping file (see docs/importera.md for the keys)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"cannot read mapping file {path}: {exc.strerror}") from None
+    text = decode_text(raw)[0]
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ImportFailed(f"mapping file {path.name} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ImportFailed(f"mapping file {path.name} must be a table of keys")
+    allowed = {"columns", "defaults", "values", "crs", "file"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ImportFailed(f"mapping file {path.name}: unknown key {unknown[0]!r}; use {', '.join(sorted(allowed))}")
+    for key in ("columns", "defaults", "values", "file"):
+        if key in data and not isinstance(data[key], dict):
+            raise ImportFailed(f"mapping file {path.name}: [{key}] must be a table")
+    return data
+
+
+def auto_mapping(columns: Iterable[str], kind: str) -> dict[str, str]:
+    """Target field -> source column, from common Swedish and English headers."""
+    columns = list(columns)
+    fields = REPORT_FIELDS if kind == "reports" else ACTIVITY_FIELDS
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(norm_header(col), col)
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    # A store-schema file (our own export): exact names win.
+    schema = REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS
+    for name in schema:
+        if name in columns and name != "geometry":
+            out[name] = name
+            used.add(name)
+    for target, names in fields.items():
+        if target in out or target == "time_of_day":
+            continue
+        for name in names:
+            col = by_norm.get(name)
+            if col is not None and col not in used:
+                out[target] = col
+                used.add(col)
+                break
+    # A separate clock-time column next to a date-only column.
+    time_field = "occurred_at" if kind == "reports" else "planned_at"
+    if time_field in out and norm_header(out[time_field]) in ("datum", "date", "händelsedatum"):
+        for name in fields["time_of_day"]:
+            col = by_norm.get(name)
+            if col is not None and col not in used:
+                out["time_of_day"] = col
+                used.add(col)
+                break
+    # Coordinates by word tokens ("Lat (WGS84)", "SWEREF99 N", "X-koordinat").
+    for col in columns:
+        if col in used:
+            continue
+        words = _words(col)
+        for target in COORD_FIELDS:
+            if target in out:
+                continue
+            if any(w in COORD_WORDS[target] for w in words):
+                out[target] = col
+                used.add(col)
+                break
+    return out
+
+
+def build_mapping(table: SourceTable, kind: str, mapping_file: dict | None = None) -> Mapping:
+    auto = auto_mapping(table.frame.columns, kind)
+    mapping = Mapping(columns=dict(auto), origin={k: "auto" for k in auto})
+    if not mapping_file:
+        return mapping
+    fields = set(REPORT_FIELDS if kind == "reports" else ACTIVITY_FIELDS) | set(COORD_FIELDS)
+    cols = mapping_file.get("columns", {})
+    for target, source in cols.items():
+        if target not in fields:
+            raise ImportFailed(f"mapping file: unknown field {target!r} in [columns]; fields: {', '.join(sorted(fields))}")
+        if source in ("", None, False):
+            mapping.columns.pop(target, None)
+            mapping.origin.pop(target, None)
+            continue
+        if source not in table.frame.columns:
+            raise ImportFailed(
+                f"mapping file: column {source!r} (for {target}) is not in the file; its columns: "
+                f"{', '.join(map(str, table.frame.columns))}"
+            )
+        # A column can feed one field only: an explicit choice releases it elsewhere.
+        for other, col in list(mapping.columns.items()):
+            if col == source and other != target:
+                del mapping.columns[other]
+                mapping.origin.pop(other, None)
+        mapping.columns[target] = source
+        mapping.origin[target] = "mapping file"
+    mapping.defaults = {k: str(v) for k, v in mapping_file.get("defaults", {}).items()}
+    for target in mapping.defaults:
+        if target not in fields:
+            raise ImportFailed(f"mapping file: unknown field {target!r} in [defaults]")
+    for target, table_values in mapping_file.get("values", {}).items():
+        if not isinstance(table_values, dict):
+            raise ImportFailed(f"mapping file: [values.{target}] must be a table of \"from\" = \"to\"")
+        mapping.values[target] = {str(k).strip().casefold(): str(v) for k, v in table_values.items()}
+    if mapping_file.get("crs"):
+        mapping.crs = str(mapping_file["crs"])
+    file_opts = mapping_file.get("file", {})
+    mapping.sheet = file_opts.get("sheet")
+    mapping.gis_layer = file_opts.get("layer")
+    return mapping
+
+
+# -- numbers and coordinates --------------------------------------------------------------
+
+
+def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers with decimal point or comma (and spaces as thousands separators).
+
+    Returns (floats with NaN for empty or bad, mask of non-empty values that are not numbers).
+    """
+    objs = values.to_numpy(dtype=object)
+    out = np.full(len(objs), np.nan)
+    is_num = np.array([isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in objs],
+                      dtype=bool)
+    if is_num.any():
+        out[is_num] = objs[is_num].astype("float64")
+    text = pd.Series(np.where(is_num, "", objs), dtype=object).astype("string").fillna("")
+    text = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    text = text.str.replace("\u2212", "-", regex=False)
+    has_comma = text.str.contains(",", regex=False)
+    has_dot = text.str.contains(".", regex=False)
+    both = (has_comma & has_dot).to_numpy()
+    text = text.str.replace(",", ".", regex=False)
+    parsed = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype="float64")
+    text_rows = ~is_num
+    out[text_rows] = parsed[text_rows]
+    out[both] = np.nan
+    empty = text_rows & (text == "").to_numpy()
+    bad = text_rows & ~empty & (np.isnan(out) | ~np.isfinite(out))
+    out[~np.isfinite(out)] = np.nan
+    return out, bad
+
+
+def _in_sweden(x: np.ndarray, y: np.ndarray, crs: str) -> np.ndarray:
+    ok = np.isfinite(x) & np.isfinite(y)
+    inside = np.zeros(len(x), dtype=bool)
+    if not ok.any():
+        return inside
+    with np.errstate(all="ignore"):
+        lon, lat = transform(x[ok], y[ok], crs, WGS84)
+    lon0, lat0, lon1, lat1 = SWEDEN_BBOX
+    inside[ok] = (lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)
+    return inside
+
+
+def _crs_name(crs: str) -> str:
+    return f"{KNOWN_CRS[crs]} ({crs})" if crs in KNOWN_CRS else crs
+
+
+@dataclass(frozen=True)
+class CRSChoice:
+    crs: str
+    #: The two coordinate arrays are (y, x) rather than (x, y).
+    swapped: bool
+    how: str
+
+
+def choose_crs(a: np.ndarray, b: np.ndarray, kommun: str, given: str | None = None,
+               candidates: Iterable[str] = AUTO_CRS) -> CRSChoice:
+    """Which CRS and axis order the coordinate pair (a, b) is in; a is expected to be x/lon.
+
+    With `given`, only the axis order is decided. Without, each candidate CRS is tried in
+    both axis orders; those that put most points in Sweden remain. When more than one
+    remains (SWEREF 99 TM and 13 30 overlap in the west), the one that puts most points in
+    the municipality wins; if that does not settle it either, ImportFailed asks for --crs.
+    """
+    ok = np.isfinite(a) & np.isfinite(b)
+    n = int(ok.sum())
+    if n == 0:
+        raise ImportFailed("no row has usable coordinates")
+    a, b = a[ok], b[ok]
+    tried = [given] if given else list(candidates)
+    fits: list[tuple[str, bool, float]] = []
+    for crs in tried:
+        for swapped in (False, True):
+            x, y = (b, a) if swapped else (a, b)
+            share = float(_in_sweden(x, y, crs).mean())
+            if share >= 0.5:
+                fits.append((crs, swapped, share))
+    example = f"e.g. {a[0]:g}, {b[0]:g}"
+    if given:
+        if not fits:
+            raise ImportFailed(
+                f"the coordinates ({example}) are not in Sweden when read as {_crs_name(given)}; "
+                "check --crs"
+            )
+        crs, swapped, _ = max(fits, key=lambda f: f[2])
+        return CRSChoice(crs, swapped, "given")
+    if not fits:
+        names = ", ".join(KNOWN_CRS[c] for c in tried if c in KNOWN_CRS)
+        raise ImportFailed(
+            f"cannot tell the coordinate system: the coordinates ({example}) fit none of {names} "
+            "in Sweden; give it with --crs EPSG:XXXX"
+        )
+    by_crs: dict[str, tuple[bool, float]] = {}
+    for crs, swapped, share in fits:
+        if crs not in by_crs or share > by_crs[crs][1]:
+            by_crs[crs] = (swapped, share)
+    if len(by_crs) == 1:
+        crs, (swapped, _) = next(iter(by_crs.items()))
+        return CRSChoice(crs, swapped, "detected from the value ranges")
+    muni = get_municipality(kommun)
+    local: list[tuple[str, bool, float]] = []
+    for crs, (swapped, _) in by_crs.items():
+        x, y = (b, a) if swapped else (a, b)
+        with np.errstate(all="ignore"):
+            mx, my = transform(x, y, crs, METRIC)
+        share = float(muni.contains_metric(mx, my, DETECT_TOLERANCE_M).mean())
+        if share >= 0.5:
+            local.append((crs, swapped, share))
+    names = " and ".join(KNOWN_CRS.get(c, c) for c in by_crs)
+    if len(local) == 1:
+        crs, swapped, _ = local[0]
+        return CRSChoice(
+            crs, swapped,
+            f"detected: the values fit {names}; only {KNOWN_CRS.get(crs, crs)} puts the points in {muni.name}",
+        )
+    options = " or ".join(f"--crs {c}" for c in by_crs)
+    raise ImportFailed(
+        f"cannot tell the coordinate system: the coordinates ({example}) fit both {names}; "
+        f"give it with {options}"
+    )
+
+
+@dataclass
+class Coordinates:
+    x: np.ndarray  # store CRS (SWEREF 99 TM), NaN where unusable
+    y: np.ndarray
+    reasons: dict[int, str]  # position -> reason
+    notes: list[str]
+    crs: str
+    source: str  # which columns or "geometry"
+
+
+def _pair_from_table(table: SourceTable, mapping: Mapping) -> tuple[np.ndarray, np.ndarray, dict, str, str]:
+    """(a, b, reasons, source description, naming) where a should be x/lon and b y/lat."""
+    n = len(table.frame)
+    reasons: dict[int, str] = {}
+    cols = mapping.columns
+    if table.geometry is not None and not any(k in cols for k in COORD_FIELDS):
+        geoms = table.geometry
+        a = np.full(n, np.nan)
+        b = np.full(n, np.nan)
+        for i, g in enumerate(geoms):
+            if g is None or not isinstance(g, shapely.Geometry) or g.is_empty:
+                reasons[i] = "has no geometry (a point is required)"
+            elif shapely.get_type_id(g) == 4 and len(g.geoms) == 1:  # MultiPoint of one
+                a[i], b[i] = g.geoms[0].x, g.geoms[0].y
+            elif shapely.get_type_id(g) != 0:
+                reasons[i] = f"is a {g.geom_type}; only points can be imported"
+            else:
+                a[i], b[i] = g.x, g.y
+        return a, b, reasons, "the file's geometry", "xy"
+    if "wkt" in cols and not any(k in cols for k in ("lat", "lon", "n", "e", "x", "y")):
+        text = table.frame[cols["wkt"]].astype(str).to_numpy(dtype=object)
+        geoms = shapely.from_wkt(text, on_invalid="ignore")
+        a = np.full(n, np.nan)
+        b = np.full(n, np.nan)
+        for i, g in enumerate(geoms):
+            if g is None or g.is_empty:
+                reasons[i] = "has no readable point in column " + repr(cols["wkt"])
+            elif shapely.get_type_id(g) != 0:
+                reasons[i] = f"is a {g.geom_type}; only points can be imported"
+            else:
+                a[i], b[i] = g.x, g.y
+        return a, b, reasons, f"column {cols['wkt']!r} (WKT)", "xy"
+    for first, second, naming in (("lon", "lat", "latlon"), ("e", "n", "ne"), ("x", "y", "xy")):
+        if first in cols and second in cols:
+            a, bad_a = parse_numbers(table.frame[cols[first]])
+            b, bad_b = parse_numbers(table.frame[cols[second]])
+            for i in np.flatnonzero(bad_a | bad_b):
+                col = cols[first] if bad_a[i] else cols[second]
+                value = table.frame[col].iloc[i]
+                reasons[int(i)] = f"coordinate {col}={value!r} is not a number"
+            for i in np.flatnonzero(~(bad_a | bad_b) & (np.isnan(a) | np.isnan(b))):
+                reasons[int(i)] = "coordinates are missing"
+            return a, b, reasons, f"columns {cols[second]!r}/{cols[first]!r}", naming
+    present = [cols[k] for k in ("lat", "lon", "n", "e", "x", "y") if k in cols]
+    if present:
+        raise ImportFailed(
+            f"found only one coordinate column ({', '.join(map(repr, present))}); name both in a "
+            "mapping file, e.g. [columns] lat = \"...\" and lon = \"...\""
+        )
+    raise ImportFailed(
+        "found no coordinates: the file needs a geometry, or columns named e.g. lat/lon, "
+        "latitud/longitud, N/E, northing/easting or x/y (name others in a mapping file); "
+        f"its columns: {', '.join(map(str, table.frame.columns))}"
+    )
+
+
+def locate(table: SourceTable, mapping: Mapping, kommun: str, crs: str | None = None) -> Coordinates:
+    """Coordinates of every row in SWEREF 99 TM plus a reason for each unusable row."""
+    a, b, reasons, source, naming = _pair_from_table(table, mapping)
+    given = crs or mapping.crs
+    given = parse_crs(given) if given else None
+    notes: list[str] = []
+    usable = np.isfinite(a) & np.isfinite(b)
+    if given is None and table.crs is not None and usable.any():
+        try:
+            choice = choose_crs(a, b, kommun, given=table.crs)
+            how = "from the file"
+        except ImportFailed:
+            if not table.crs_implied:
+                raise
+            choice = choose_crs(a, b, kommun)
+            how = choice.how + " (the GeoJSON file's implied WGS 84 does not fit)"
+    elif usable.any():
+        choice = choose_crs(a, b, kommun, given=given)
+        how = "given with --crs" if given else choice.how
+    else:
+        raise ImportFailed("no row has usable coordinates" + (f" ({next(iter(reasons.values()))})" if reasons else ""))
+    notes.append(f"coordinates: {source}, {_crs_name(choice.crs)}, {how}")
+    if choice.swapped:
+        if naming == "latlon":
+            notes.append("the lat/lon columns hold each other's values: reading them the other way round")
+        elif naming == "ne":
+            notes.append("the N/E columns hold each other's values: reading them the other way round")
+        elif naming == "xy" and choice.crs != WGS84 and source.startswith("columns"):
+            notes.append("X holds northing and Y easting (the Swedish surveying convention)")
+        else:
+            notes.append("the coordinates are in northing/easting (lat/lon) order: reading them swapped")
+    x, y = (b, a) if choice.swapped else (a, b)
+    fits = _in_sweden(x, y, choice.crs)
+    other = _in_sweden(y, x, choice.crs)
+    for i in np.flatnonzero(usable & ~fits):
+        if other[i]:
+            first, second = ("latitude", "longitude") if naming == "latlon" else ("northing", "easting")
+            reasons[int(i)] = (
+                f"coordinates ({a[i]:g}, {b[i]:g}) look swapped ({first} and {second} exchanged)"
+            )
+        else:
+            reasons[int(i)] = f"coordinates ({a[i]:g}, {b[i]:g}) are not in Sweden in {KNOWN_CRS.get(choice.crs, choice.crs)}"
+    good = usable & fits
+    mx = np.full(len(a), np.nan)
+    my = np.full(len(a), np.nan)
+    if good.any():
+        mx[good], my[good] = transform(x[good], y[good], choice.crs, METRIC)
+    muni = get_municipality(kommun)
+    inside = np.zeros(len(a), dtype=bool)
+    inside[good] = muni.contains_metric(mx[good], my[good])
+    outside = good & ~inside
+    if outside.any():
+        dist = muni.distance_outside_m(mx[outside], my[outside])
+        for i, d in zip(np.flatnonzero(outside), dist, strict=True):
+            reasons[int(i)] = f"lies {_distance(d)} outside {muni.name} municipality"
+    mx[~(good & inside)] = np.nan
+    my[~(good & inside)] = np.nan
+    return Coordinates(mx, my, reasons, notes, choice.crs, source)
+
+
+def _distance(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
+# -- times --------------------------------------------------------------------------------
+
+_ISO_RE = (
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:(?:T|\s+)(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+_DMY_RE = (
+    r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})"
+    r"(?:\s+(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?$"
+)
+_CLOCK_RE = r"^(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?$"
+
+
+@dataclass
+class WallTimes:
+    """Parsed times before localisation: naive wall clock, UTC where an offset was given."""
+
+    wall: pd.Series  # datetime64 naive, NaT where unknown
+    utc: pd.Series  # datetime64[UTC], set only where the text carried an offset
+    has_offset: np.ndarray
+    has_time: np.ndarray  # a clock time was given (not just a date)
+    reasons: dict[int, str]
+
+
+def _components_to_wall(parts: pd.DataFrame, rows: np.ndarray, wall: np.ndarray, reasons: dict,
+                        values: np.ndarray) -> None:
+    y = pd.to_numeric(parts["y"], errors="coerce")
+    m = pd.to_numeric(parts["m"], errors="coerce")
+    d = pd.to_numeric(parts["d"], errors="coerce")
+    hh = pd.to_numeric(parts.get("H"), errors="coerce").fillna(0) if "H" in parts else 0
+    mm = pd.to_numeric(parts.get("M"), errors="coerce").fillna(0) if "M" in parts else 0
+    ss = pd.to_numeric(parts.get("S"), errors="coerce").fillna(0) if "S" in parts else 0
+    clock_ok = (hh <= 23) & (mm <= 59) & (ss <= 59)
+    stamps = pd.to_datetime(
+        pd.DataFrame({"year": y, "month": m, "day": d, "hour": hh, "minute": mm, "second": ss}),
+        errors="coerce",
+    )
+    day_ok = (stamps.dt.day == d) & (stamps.dt.month == m)
+    good = (stamps.notna() & day_ok & clock_ok).to_numpy()
+    wall[rows[good]] = stamps.to_numpy()[good]
+    for pos in rows[~good]:
+        reasons[int(pos)] = f"{values[pos]!r} is not a real date and time"
+
+
+def parse_wall_times(values: pd.Series, clock_only: bool = False) -> WallTimes:
+    """Read dates and times of any supported form (see the module docstring)."""
+    n = len(values)
+    objs = values.to_numpy(dtype=object)
+    wall = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    utc = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
+    has_offset = np.zeros(n, dtype=bool)
+    has_time = np.zeros(n, dtype=bool)
+    reasons: dict[int, str] = {}
+    kinds = np.array([type(v).__name__ for v in objs], dtype=object)
+    is_time = kinds == "time"
+    is_dt = np.isin(kinds, ["datetime", "Timestamp", "date"])
+    is_num = np.isin(kinds, ["int", "float", "int64", "float64"])
+    for pos in np.flatnonzero(is_time):
+        t = objs[pos]
+        wall[pos] = np.datetime64(dt.datetime(1899, 12, 30, t.hour, t.minute, t.second))
+        has_time[pos] = True
+    for pos in np.flatnonzero(is_dt):
+        stamp = pd.Timestamp(objs[pos])
+        has_time[pos] = kinds[pos] != "date" and not (stamp.hour == 0 and stamp.minute == 0 and stamp.second == 0)
+        if stamp.tzinfo is not None:
+            utc.iloc[pos] = stamp.tz_convert("UTC")
+            has_offset[pos] = True
+        else:
+            wall[pos] = stamp.to_datetime64()
+    text = pd.Series(np.where(is_time | is_dt | is_num, "", objs), dtype=object).astype("string").fillna("")
+    text = text.str.strip()
+    numeric_text = text.str.fullmatch(r"\d+(?:[.,]\d+)?").fillna(False).to_numpy(dtype=bool)
+    if clock_only:
+        # "18.30" is a clock time; only Excel fractions (0.77) are numbers here.
+        numeric_text &= text.str.fullmatch(r"0?[.,]\d+").fillna(False).to_numpy(dtype=bool)
+    nums = np.full(n, np.nan)
+    if is_num.any():
+        nums[is_num] = objs[is_num].astype("float64")
+    if numeric_text.any():
+        nums[numeric_text] = pd.to_numeric(text[numeric_text].str.replace(",", ".")).to_numpy()
+    serial = is_num | numeric_text
+    if serial.any():
+        rows = np.flatnonzero(serial)
+        v = nums[rows]
+        lo, hi = (0.0, 1.0) if clock_only else (20000.0, 80000.0)
+        ok = np.isfinite(v) & (v >= lo) & (v < hi)
+        secs = np.round(v[ok] * 86400).astype("int64")
+        wall[rows[ok]] = (EXCEL_EPOCH.to_datetime64() + secs.astype("timedelta64[s]")).astype("datetime64[ns]")
+        has_time[rows[ok]] = (secs % 86400) != 0
+        for pos in rows[~ok]:
+            what = "a clock time" if clock_only else "an Excel date"
+            reasons[int(pos)] = f"the number {objs[pos]!r} is not {what}"
+    rest = ~(is_time | is_dt | serial)
+    empty = rest & (text == "").to_numpy()
+    rest &= ~empty
+    if rest.any():
+        sub = text[rest]
+        rows = np.flatnonzero(rest)
+        patterns = [_CLOCK_RE] if clock_only else [_ISO_RE, _DMY_RE]
+        matched = np.zeros(len(rows), dtype=bool)
+        for pattern in patterns:
+            parts = sub.str.extract(pattern)
+            hit = parts["H"].notna().to_numpy() | (parts["y"].notna().to_numpy() if "y" in parts else False)
+            hit &= ~matched
+            if not hit.any():
+                continue
+            matched |= hit
+            p = parts[hit]
+            if clock_only:
+                p = p.assign(y="1899", m="12", d="30")
+            _components_to_wall(p, rows[hit], wall, reasons, objs)
+            has_time[rows[hit]] = p["H"].notna().to_numpy()
+            if "tz" in p:
+                tz = p["tz"].to_numpy(dtype=object)
+                with_tz = np.array([isinstance(t, str) for t in tz], dtype=bool)
+                for local_i, pos in zip(np.flatnonzero(with_tz), rows[hit][with_tz], strict=True):
+                    if np.isnat(wall[pos]):
+                        continue
+                    zone = tz[local_i]
+                    offset = pd.Timedelta(0) if zone == "Z" else pd.Timedelta(
+                        hours=int(zone[1:3]), minutes=int(zone[-2:])
+                    ) * (1 if zone[0] == "+" else -1)
+                    utc.iloc[pos] = (pd.Timestamp(wall[pos]) - offset).tz_localize("UTC")
+                    has_offset[pos] = True
+        for pos in rows[~matched]:
+            what = "a clock time like 18:30" if clock_only else "a date (use e.g. 2026-03-01 18:30 or 01/03/2026)"
+            reasons[int(pos)] = f"{objs[pos]!r} is not {what}"
+    return WallTimes(pd.Series(wall), utc, has_offset, has_time, reasons)
+
+
+def localise(times: WallTimes) -> tuple[pd.Series, dict[int, str]]:
+    """UTC timestamps: wall times read as Swedish local time (summer time on the repeated hour)."""
+    reasons = dict(times.reasons)
+    wall = pd.DatetimeIndex(times.wall)
+    n = len(wall)
+    local = wall.tz_localize(TZ, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT")
+    gone = ~wall.isna() & local.isna() & ~times.has_offset
+    for pos in np.flatnonzero(gone):
+        reasons[int(pos)] = (
+            f"{wall[pos]:%Y-%m-%d %H:%M} does not exist in Swedish time (the clocks went forward)"
+        )
+    out = pd.Series(local.tz_convert("UTC"), dtype="datetime64[ns, UTC]")
+    out[times.has_offset] = times.utc[times.has_offset].to_numpy()
+    return out, reasons
+
+
+def parse_times(values: pd.Series, clock: pd.Series | None = None) -> tuple[pd.Series, dict[int, str]]:
+    """Values (and an optional separate clock-time column) to UTC; reasons by position."""
+    times = parse_wall_times(values)
+    if clock is not None:
+        clocks = parse_wall_times(clock, clock_only=True)
+        add = ~clocks.wall.isna().to_numpy() & ~times.has_time & ~times.has_offset
+        tod = (clocks.wall - EXCEL_EPOCH).to_numpy()
+        wall = times.wall.to_numpy().copy()
+        wall[add] = wall[add] + tod[add]
+        times.wall = pd.Series(wall)
+        times.has_time = times.has_time | add
+        for pos, reason in clocks.reasons.items():
+            times.reasons.setdefault(pos, reason)
+    return localise(times)
+
+
+def local_iso(utc: pd.Series) -> np.ndarray:
+    """UTC timestamps to Swedish local ISO text with offset (None where NaT)."""
+    stamps = pd.DatetimeIndex(utc)
+    out = np.full(len(stamps), None, dtype=object)
+    ok = ~stamps.isna()
+    if not ok.any():
+        return out
+    local = stamps[ok].tz_convert(TZ)
+    wall = local.tz_localize(None)
+    offset_min = ((wall - stamps[ok].tz_localize(None)) / pd.Timedelta(minutes=1)).to_numpy().astype(int)
+    text = np.datetime_as_string(wall.to_numpy().astype("datetime64[s]"), unit="s").astype(object)
+    sign = np.where(offset_min >= 0, "+", "-")
+    hours = np.char.zfill((np.abs(offset_min) // 60).astype(str), 2)
+    mins = np.char.zfill((np.abs(offset_min) % 60).astype(str), 2)
+    out[ok] = text + (sign.astype(object) + hours.astype(object) + ":" + mins.astype(object))
+    return out
+
+
+# -- vocabularies -------------------------------------------------------------------------
+
+SOURCE_SYNONYMS = {
+    "medborgare": "medborgare", "invånare": "medborgare", "allmänheten": "medborgare",
+    "polis": "polis", "polisen": "polis", "kommun": "kommun", "kommunen": "kommun",
+    "sociala medier": "sociala_medier", "sociala_medier": "sociala_medier", "facebook": "sociala_medier",
+    "medborgardialog": "medborgardialog", "trygghetsvandring": "medborgardialog", "dialog": "medborgardialog",
+    "import": "import", "citizen": "medborgare", "police": "polis", "municipality": "kommun",
+    "social media": "sociala_medier",
+}
+STATUS_SYNONYMS = {
+    "new": "ny", "confirmed": "bekräftad", "resolved": "åtgärdad", "rejected": "avvisad",
+    "planned": "planerad", "done": "genomförd", "cancelled": "inställd", "canceled": "inställd",
+    "klar": "genomförd", "utförd": "genomförd", "genomfört": "genomförd", "planerat": "planerad",
+    "inställt": "inställd",
+}
+ACTOR_SYNONYMS = {
+    "polisen": "polis", "police": "polis", "kommunen": "kommun", "municipality": "kommun",
+    "båda": "gemensam", "gemensamt": "gemensam", "joint": "gemensam", "polis och kommun": "gemensam",
+}
+
+
+def map_vocabulary(values: pd.Series, allowed: Iterable[str], synonyms: dict | None = None,
+                   user: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Case-insensitive mapping of text to a vocabulary: (mapped values, mask of unknown)."""
+    allowed = tuple(allowed)
+    table: dict[str, str] = {a.casefold(): a for a in allowed}
+    for k, v in (synonyms or {}).items():
+        if v in allowed:
+            table.setdefault(k.casefold(), v)
+    for k, v in (user or {}).items():
+        table[k.casefold()] = v
+    keys = values.astype("string").fillna("").str.strip().str.casefold()
+    mapped = keys.map(table).to_numpy(dtype=object)
+    bad = pd.isna(mapped) | ~pd.Series(mapped).isin(allowed).to_numpy()
+    return mapped, bad
+
+
+# -- preparing an import ------------------------------------------------------------------
+
+
+@dataclass
+class Rejection:
+    row: int
+    reason: str
+
+
+@dataclass
+class PreparedImport:
+    kind: str
+    table: SourceTable
+    mapping: Mapping
+    #: Accepted rows in the store schema (SWEREF 99 TM), indexed by input row number.
+    frame: gpd.GeoDataFrame
+    rejected: list[Rejection]
+    #: Rows repeated within the file: row number -> the earlier row with the same content.
+    repeated: dict[int, int]
+    notes: list[str]
+    mapping_lines: list[str]
+
+    @property
+    def total(self) -> int:
+        return len(self.table.frame) + len(self.table.empty_rows)
+
+
+class _Reasons:
+    """Reasons per row position; the first reason for a field wins, all fields are collected."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.by_pos: dict[int, list[str]] = {}
+
+    def add(self, pos: int, reason: str) -> None:
+        self.by_pos.setdefault(int(pos), []).append(reason)
+
+    def add_many(self, mask: np.ndarray, reason: Callable[[int], str] | str) -> None:
+        for pos in np.flatnonzero(mask):
+            self.add(pos, reason(pos) if callable(reason) else reason)
+
+    def add_dict(self, reasons: dict[int, str], prefix: str = "") -> None:
+        for pos, reason in reasons.items():
+            self.add(pos, prefix + reason)
+
+    def mask(self) -> np.ndarray:
+        bad = np.zeros(self.n, dtype=bool)
+        bad[list(self.by_pos)] = True
+        return bad
+
+
+def _column(table: SourceTable, mapping: Mapping, target: str) -> pd.Series | None:
+    col = mapping.columns.get(target)
+    if col is not None:
+        return table.frame[col].reset_index(drop=True)
+    if target in mapping.defaults:
+        return pd.Series([mapping.defaults[target]] * len(table.frame), dtype=object)
+    return None
+
+
+def _text(series: pd.Series | None, n: int) -> pd.Series:
+    if series is None:
+        return pd.Series([""] * n, dtype=object)
+    return series.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+
+
+def _mapping_lines(mapping: Mapping, kind: str, implicit: dict[str, str]) -> list[str]:
+    lines = []
+    fields = [c for c in (REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS) if c != "geometry"]
+    extra = ["time_of_day"]
+    for target in fields + extra + list(COORD_FIELDS):
+        if target in mapping.columns:
+            lines.append(f"{target:<13} <- column {mapping.columns[target]!r} ({mapping.origin.get(target, 'auto')})")
+        elif target in mapping.defaults:
+            lines.append(f"{target:<13} <- {mapping.defaults[target]!r} (mapping file default)")
+        elif target in implicit:
+            lines.append(f"{target:<13} <- {implicit[target]}")
+    return lines
+
+
+def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
+                   crs: str | None = None, mapping_file: str | os.PathLike | None = None,
+                   table: SourceTable | None = None, progress=None) -> PreparedImport:
+    """Read, map, parse and validate a file: accepted store rows plus a reason per rejected row."""
+    if kind not in KINDS:
+        raise ImportFailed(f"unknown kind {kind!r}: use reports or activities")
+    config = store.config
+    if layer is not None and layer not in config.layers:
+        raise ImportFailed(f"unknown layer {layer!r}; layers: {', '.join(config.layers)}")
+    if layer is not None and kind == "activities":
+        raise ImportFailed("--layer is for reports; activities belong to focus areas")
+    raw_mapping = load_mapping_file(mapping_file) if mapping_file else None
+    if table is None:
+        file_opts = (raw_mapping or {}).get("file", {})
+        table = read_source(path, kind, sheet=file_opts.get("sheet"), gis_layer=file_opts.get("layer"))
+    _step(progress, "read")
+    mapping = build_mapping(table, kind, raw_mapping)
+    n = len(table.frame)
+    rows = table.frame.index.to_numpy()
+    reasons = _Reasons(n)
+    for number, width in table.frame.attrs.get("too_long", {}).items():
+        pos = int(np.searchsorted(rows, number))
+        reasons.add(pos, f"has {width} fields but the header has {table.frame.attrs.get('width')}")
+    notes = [f"file: {table.description}, {n + len(table.empty_rows)} rows"]
+    if table.empty_rows:
+        notes.append(f"{len(table.empty_rows)} empty rows ignored (rows {_ranges(table.empty_rows)})")
+    coords = locate(table, mapping, store.meta.kommun, crs) if n else None
+    if coords is not None:
+        notes.extend(coords.notes)
+        # Activities may have no place: only complain about coordinates that are there but bad.
+        for pos, reason in coords.reasons.items():
+            if kind == "activities" and reason in ("coordinates are missing", "has no geometry (a point is required)"):
+                continue
+            reasons.add(pos, reason)
+    _step(progress, "coordinates")
+    implicit: dict[str, str] = {}
+    if kind == "reports":
+        frame = _report_fields(table, mapping, config, layer, reasons, implicit)
+    else:
+        frame = _activity_fields(table, mapping, config, reasons, implicit)
+    _step(progress, "fields")
+    x = coords.x if coords is not None else np.full(n, np.nan)
+    y = coords.y if coords is not None else np.full(n, np.nan)
+    # Stable ids: our own store-schema files keep theirs; others get one from their content.
+    keep_ids = _is_store_schema(table, mapping, kind)
+    if keep_ids:
+        ids = _text(_column(table, mapping, "id"), n).to_numpy(dtype=object)
+        implicit["id"] = "kept from the file (a Trygghetskarta export)"
+    else:
+        ids = _content_ids(frame, x, y, _text(_column(table, mapping, "id"), n), kind)
+        implicit["id"] = "derived from the row's content (re-import stores nothing new)"
+    frame["id"] = ids
+    points = shapely.points(np.where(np.isnan(x), 0, x), np.where(np.isnan(y), 0, y))
+    points = np.where(np.isnan(x), shapely.from_wkt("POINT EMPTY"), points)
+    if kind == "reports":
+        reasons.add_many(np.isnan(x) & ~reasons.mask(), "coordinates are missing")
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=METRIC), crs=METRIC)
+    columns = REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS
+    gdf = gdf[list(columns)]
+    gdf.index = pd.Index(rows, name="row")
+    # Safety net: the store's own validation, on rows that passed ours.
+    ok = ~reasons.mask()
+    if ok.any():
+        candidate = gdf[ok]
+        check = store.validate_reports if kind == "reports" else store.validate_activities
+        positions = {number: pos for pos, number in enumerate(rows)}
+        for error in check(candidate):
+            if error.row in positions:
+                if error.field == "id" and error.reason == "appears more than once":
+                    continue  # repeated rows: counted as duplicates below
+                reasons.add(positions[error.row], f"{error.field}={_short(error.value)}: {error.reason}")
+    _step(progress, "validate")
+    ok = ~reasons.mask()
+    accepted = gdf[ok]
+    first_of = accepted.reset_index().groupby("id", sort=False)["row"].first()
+    repeated_mask = accepted["id"].duplicated(keep="first").to_numpy()
+    repeated = {
+        int(number): int(first_of[rid])
+        for number, rid in zip(accepted.index[repeated_mask], accepted["id"][repeated_mask], strict=True)
+    }
+    accepted = accepted[~repeated_mask]
+    rejected = [Rejection(int(rows[pos]), "; ".join(r)) for pos, r in sorted(reasons.by_pos.items())]
+    return PreparedImport(
+        kind=kind, table=table, mapping=mapping, frame=accepted, rejected=rejected,
+        repeated=repeated, notes=notes, mapping_lines=_mapping_lines(mapping, kind, implicit),
+    )
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _ranges(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10]))
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def _step(progress, name: str) -> None:
+    if progress is not None:
+        progress(name)
+
+
+def _is_store_schema(table: SourceTable, mapping: Mapping, kind: str) -> bool:
+    columns = REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS
+    needed = [c for c in columns if c not in ("geometry", "description", "done_at")]
+    return all(mapping.columns.get(c) == c for c in needed)
+
+
+def _content_ids(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, source_id: pd.Series, kind: str) -> np.ndarray:
+    if kind == "reports":
+        parts = [frame["layer"], frame["occurred_at"], frame["category"], frame["description"]]
+    else:
+        parts = [frame["focus_area"], frame["actor"], frame["kind"], frame["planned_at"], frame["description"]]
+    xs = np.where(np.isnan(x), "", np.round(np.nan_to_num(x), 1).astype(str))
+    ys = np.where(np.isnan(y), "", np.round(np.nan_to_num(y), 1).astype(str))
+    cols = [source_id.to_numpy(dtype=object)] + [p.astype(str).to_numpy(dtype=object) for p in parts] + [xs, ys]
+    prefix = "imp" if kind == "reports" else "impa"
+    return np.array([stable_id(prefix, kind, *vals) for vals in zip(*cols, strict=True)], dtype=object)
+
+
+def _times_field(table, mapping, target: str, reasons: _Reasons, required: bool, label: str,
+                 with_clock: bool = False) -> np.ndarray:
+    n = len(table.frame)
+    values = _column(table, mapping, target)
+    if values is None:
+        if required:
+            raise ImportFailed(
+                f"found no date column for {target} (e.g. 'datum', 'datum och tid', 'date'); "
+                f"name it in a mapping file: [columns] {target} = \"...\""
+            )
+        return np.full(n, None, dtype=object)
+    clock = _column(table, mapping, "time_of_day") if with_clock else None
+    utc, bad = parse_times(values, clock)
+    empty = _text(values, n).to_numpy(dtype=object) == ""
+    col = mapping.columns.get(target, target)
+    for pos, reason in bad.items():
+        if not empty[pos]:
+            reasons.add(pos, f"{label} {col!r}: {reason}")
+    if required:
+        reasons.add_many(empty, f"{label} is missing (column {col!r})")
+    return local_iso(utc)
+
+
+def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: dict) -> pd.DataFrame:
+    n = len(table.frame)
+    occurred = _times_field(table, mapping, "occurred_at", reasons, True, "date", with_clock=True)
+    now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=1)
+    future = pd.to_datetime(pd.Series(occurred, dtype=object), format="ISO8601", utc=True) > now
+    reasons.add_many(future.to_numpy(), lambda p: f"date {occurred[p]} is in the future")
+    reported = _times_field(table, mapping, "reported_at", reasons, False, "reported date")
+    if _column(table, mapping, "reported_at") is None:
+        implicit["reported_at"] = "= occurred_at (no reporting date in the file)"
+    reported = np.where(pd.isna(reported), occurred, reported)
+    # Category (and from it, the layer where the file does not say).
+    categories = _text(_column(table, mapping, "category"), n)
+    user_cat = mapping.values.get("category", {})
+    categories = categories.map(lambda v: user_cat.get(v.casefold(), v))
+    if _column(table, mapping, "category") is None:
+        categories = pd.Series(["övrigt"] * n, dtype=object)
+        implicit["category"] = "'övrigt' (no category column)"
+    layer_col = _column(table, mapping, "layer")
+    layers = np.full(n, None, dtype=object)
+    if layer is not None:
+        layers[:] = layer
+        implicit["layer"] = f"{layer!r} (--layer)"
+        if layer_col is not None:
+            implicit["layer"] += f"; column {mapping.columns.get('layer')!r} ignored"
+    elif layer_col is not None:
+        synonyms = {}
+        for lid, spec in config.layers.items():
+            synonyms[spec.name_sv] = lid
+            synonyms[spec.name_en] = lid
+        mapped, bad = map_vocabulary(layer_col, config.layers, synonyms, mapping.values.get("layer"))
+        layers = mapped
+        text = _text(layer_col, n)
+        reasons.add_many(bad & (text != "").to_numpy(),
+                         lambda p: f"layer {text[p]!r} is unknown; layers: {', '.join(config.layers)}")
+        layers = np.where(bad, None, layers)
+    # Layer from the category where only one layer knows it.
+    owners: dict[str, list[str]] = {}
+    for lid, spec in config.layers.items():
+        for cat in spec.categories:
+            owners.setdefault(cat.casefold(), []).append(lid)
+        for _cat_sv, cat_en in spec.category_en.items():
+            owners.setdefault(cat_en.casefold(), []).append(lid)
+    need = pd.isna(layers)
+    if need.any():
+        keys = categories.str.casefold()
+        guess = keys.map(lambda k: owners.get(k, [None])[0] if len(owners.get(k, [])) == 1 else None)
+        layers = np.where(need, guess.to_numpy(dtype=object), layers)
+        if "layer" not in implicit:
+            implicit["layer"] = "from the category where only one layer has it"
+        still = pd.isna(layers) & need
+        reasons.add_many(still, "cannot tell the layer: give --layer, or a 'lager' column")
+    cat_out = np.full(n, None, dtype=object)
+    for lid, spec in config.layers.items():
+        mine = layers == lid
+        if not mine.any():
+            continue
+        en = {v: k for k, v in spec.category_en.items()}
+        mapped, bad = map_vocabulary(categories[mine], spec.categories, en)
+        cat_out[mine] = mapped
+        positions = np.flatnonzero(mine)
+        for local, pos in enumerate(positions):
+            if bad[local]:
+                value = categories[pos]
+                reasons.add(pos, f"category {value!r} is not one of {', '.join(spec.categories)} "
+                                 f"(layer {lid}); map it in a mapping file [values.category]"
+                            if value else "category is missing")
+    focus = np.array([config.layers[lid].focus_area if lid in config.layers else None for lid in layers],
+                     dtype=object)
+    focus_col = _column(table, mapping, "focus_area")
+    if focus_col is not None:
+        mapped, bad = map_vocabulary(focus_col, config.focus_areas, None, mapping.values.get("focus_area"))
+        text = _text(focus_col, n)
+        given = (text != "").to_numpy()
+        reasons.add_many(given & bad, lambda p: f"focus area {text[p]!r} is unknown; use {', '.join(config.focus_areas)}")
+        focus = np.where(given & ~bad, mapped, focus)
+    else:
+        implicit["focus_area"] = "the layer's focus area"
+    source_col = _column(table, mapping, "source")
+    if source_col is None:
+        sources = np.full(n, "import", dtype=object)
+        implicit["source"] = "'import'"
+    else:
+        sources, bad = map_vocabulary(source_col, SOURCES, SOURCE_SYNONYMS, mapping.values.get("source"))
+        text = _text(source_col, n)
+        empty = (text == "").to_numpy()
+        sources = np.where(empty, "import", sources)
+        reasons.add_many(bad & ~empty, lambda p: f"source {text[p]!r} is not one of {', '.join(SOURCES)}; "
+                                                 "map it in a mapping file [values.source]")
+    status_col = _column(table, mapping, "status")
+    if status_col is None:
+        statuses = np.full(n, "ny", dtype=object)
+        implicit["status"] = "'ny'"
+    else:
+        statuses, bad = map_vocabulary(status_col, REPORT_STATUSES, STATUS_SYNONYMS, mapping.values.get("status"))
+        text = _text(status_col, n)
+        empty = (text == "").to_numpy()
+        statuses = np.where(empty, "ny", statuses)
+        reasons.add_many(bad & ~empty, lambda p: f"status {text[p]!r} is not one of {', '.join(REPORT_STATUSES)}")
+    description = _text(_column(table, mapping, "description"), n)
+    return pd.DataFrame({
+        "id": None, "layer": layers, "focus_area": focus, "occurred_at": occurred, "reported_at": reported,
+        "category": cat_out, "description": description.to_numpy(dtype=object), "source": sources,
+        "status": statuses,
+    })
+
+
+def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict) -> pd.DataFrame:
+    n = len(table.frame)
+    planned = _times_field(table, mapping, "planned_at", reasons, True, "planned date", with_clock=True)
+    done = _times_field(table, mapping, "done_at", reasons, False, "done date")
+    done = np.where(pd.isna(done), "", done)
+    focus_col = _column(table, mapping, "focus_area")
+    if focus_col is None:
+        raise ImportFailed(
+            "found no focus area column ('fokusområde'); add one or set it for all rows in a "
+            "mapping file: [defaults] focus_area = \"trafik\""
+        )
+    synonyms = {}
+    for aid, area in config.focus_areas.items():
+        for name in (area.name_sv, area.name_en, area.short_sv, area.short_en):
+            synonyms[name] = aid
+    focus, bad = map_vocabulary(focus_col, config.focus_areas, synonyms, mapping.values.get("focus_area"))
+    text = _text(focus_col, n)
+    reasons.add_many(bad, lambda p: f"focus area {text[p]!r} is not one of {', '.join(config.focus_areas)}"
+                     if text[p] else "focus area is missing")
+    out: dict[str, np.ndarray] = {}
+    for target, vocab, syn, what in (
+        ("actor", ACTORS, ACTOR_SYNONYMS, "actor"),
+        ("kind", aktiviteter.KINDS, {v: k for k, v in aktiviteter.KIND_EN.items()}, "kind"),
+    ):
+        col = _column(table, mapping, target)
+        if col is None:
+            raise ImportFailed(
+                f"found no {what} column; add one or set it in a mapping file: [defaults] {target} = \"...\""
+            )
+        mapped, bad = map_vocabulary(col, vocab, syn, mapping.values.get(target))
+        t = _text(col, n)
+        reasons.add_many(bad, lambda p, t=t, vocab=vocab, what=what:
+                         f"{what} {t[p]!r} is not one of {', '.join(vocab)}" if t[p] else f"{what} is missing")
+        out[target] = mapped
+    status_col = _column(table, mapping, "status")
+    has_done = done != ""
+    if status_col is None:
+        statuses = np.where(has_done, "genomförd", "planerad").astype(object)
+        implicit["status"] = "'genomförd' where a done date is given, else 'planerad'"
+    else:
+        statuses, bad = map_vocabulary(status_col, ACTIVITY_STATUSES, STATUS_SYNONYMS, mapping.values.get("status"))
+        t = _text(status_col, n)
+        reasons.add_many(bad, lambda p: f"status {t[p]!r} is not one of {', '.join(ACTIVITY_STATUSES)}"
+                         if t[p] else "status is missing")
+    dur_col = _column(table, mapping, "duration_min")
+    if dur_col is None:
+        duration = np.zeros(n)
+        implicit["duration_min"] = "0 (no duration column)"
+    else:
+        t = _text(dur_col, n)
+        hm = t.str.extract(r"^(\d{1,3}):(\d{2})$")
+        duration, bad = parse_numbers(dur_col)
+        is_hm = hm[0].notna().to_numpy()
+        duration[is_hm] = hm[0][is_hm].astype(int).to_numpy() * 60 + hm[1][is_hm].astype(int).to_numpy()
+        bad &= ~is_hm
+        duration = np.where(np.isnan(duration) & (t == "").to_numpy(), 0, duration)
+        whole = ~np.isnan(duration) & (duration == np.round(duration)) & (duration >= 0) & (duration <= 10080)
+        reasons.add_many(bad | ~whole, lambda p: f"duration {t[p]!r} is not whole minutes between 0 and 10080")
+    description = _text(_column(table, mapping, "description"), n)
+    return pd.DataFrame({
+        "id": None, "focus_area": focus, "actor": out["actor"], "kind": out["kind"], "planned_at": planned,
+        "done_at": done, "status": statuses,
+        "duration_min": np.nan_to_num(duration).astype("int64"),
+        "description": description.to_numpy(dtype=object),
+    })
+
+
+# -- running an import --------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    kind: str
+    total: int
+    stored: int
+    in_store: int  # already in the store
+    repeated: int  # repeated within the file
+    rejected: list[Rejection]
+    empty: int
+    notes: list[str]
+    mapping_lines: list[str]
+    rejected_path: Path | None
+    dry_run: bool
+    seconds: float
+
+    @property
+    def duplicate(self) -> int:
+        return self.in_store + self.repeated
+
+    def accounted(self) -> int:
+        return self.stored + self.duplicate + len(self.rejected) + self.empty
+
+    def summary(self) -> str:
+        verb = "would store" if self.dry_run else "stored"
+        what = "reports" if self.kind == "reports" else "activities"
+        text = (
+            f"{self.path.name}: {self.total} rows: {verb} {self.stored} {what}, "
+            f"duplicate {self.duplicate} (already in the store {self.in_store}, repeated in the file "
+            f"{self.repeated}), rejected {len(self.rejected)}"
+        )
+        if self.empty:
+            text += f", empty {self.empty}"
+        return text + f" ({self.seconds:.1f} s)"
+
+
+def rejected_path_for(path: Path) -> Path:
+    return path.with_name(path.name + ".rejected.csv")
+
+
+def write_rejected(prepared: PreparedImport, out: Path) -> None:
+    """The rejected rows with their original values, row number and reason (UTF-8 with BOM, ;)."""
+    frame = prepared.table.frame
+    numbers = [r.row for r in prepared.rejected]
+    body = frame.loc[numbers].astype(object)
+    body = body.map(lambda v: "" if v is None else v) if len(body) else body
+    result = pd.DataFrame({"row": numbers, "reason": [r.reason for r in prepared.rejected]})
+    result = pd.concat([result, body.reset_index(drop=True)], axis=1)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+            result.to_csv(f, sep=";", index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def existing_ids(store, kind: str) -> set[str]:
+    table = "reports" if kind == "reports" else "activities"
+    return set(store.read_table(table)["id"])
+
+
+class _Progress:
+    """A tqdm bar over the import's stages, shown for large files on a terminal."""
+
+    STAGES = ("read", "coordinates", "fields", "validate", "store")
+
+    def __init__(self, enabled: bool):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.STAGES), desc="import", unit="step", disable=None, leave=False)
+
+    def __call__(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(f"import: {name}")
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_import(path, store, kind: str = "reports", layer: str | None = None, crs: str | None = None,
+               mapping_file=None, dry_run: bool = False, fmt: str = "auto",
+               progress: bool | None = None) -> tuple[ImportResult, PreparedImport]:
+    """Import a file into the store: all accepted rows in one transaction, or none.
+
+    Rejected rows are written to FILE.rejected.csv (not on a dry run); an old rejected file
+    is removed when nothing is rejected.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    table = None
+    if fmt == "polisen":
+        from .polisen import read_events_table
+
+        if kind != "reports":
+            raise ImportFailed("--format polisen imports reports; leave out --kind activities")
+        table = read_events_table(path, store)
+    elif fmt != "auto":
+        raise ImportFailed(f"unknown format {fmt!r}: use auto or polisen")
+    if progress is None:
+        progress = path.exists() and path.stat().st_size > PROGRESS_FROM * 60
+    bar = _Progress(bool(progress))
+    try:
+        if fmt == "polisen":
+            from .polisen import prepare_events
+
+            prepared = prepare_events(table, store, progress=bar)
+        else:
+            prepared = prepare_import(path, store, kind, layer, crs, mapping_file, progress=bar)
+        if dry_run:
+            known = existing_ids(store, kind)
+            in_store = int(prepared.frame["id"].isin(known).sum())
+            stored = len(prepared.frame) - in_store
+        else:
+            frame = prepared.frame.reset_index(drop=True)
+            if len(frame):
+                add = store.add_reports if kind == "reports" else store.add_activities
+                added = add(frame, skip_existing=True)
+                stored, in_store = added.added, added.skipped
+            else:
+                stored, in_store = 0, 0
+        bar("store")
+    finally:
+        bar.close()
+    out = rejected_path_for(path)
+    written = None
+    if not dry_run:
+        if prepared.rejected:
+            write_rejected(prepared, out)
+            written = out
+        else:
+            out.unlink(missing_ok=True)
+    result = ImportResult(
+        path=path, kind=kind, total=prepared.total, stored=stored, in_store=in_store,
+        repeated=len(prepared.repeated), rejected=prepared.rejected, empty=len(prepared.table.empty_rows),
+        notes=prepared.notes, mapping_lines=prepared.mapping_lines, rejected_path=written,
+        dry_run=dry_run, seconds=time.perf_counter() - started,
+    )
+    return result, prepared

@@ -1,0 +1,466 @@
+"""File import: formats, encodings, coordinate systems, times, rejections, idempotence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboard.cli import main
+from geodata import transform
+from layers.importer import (
+    ImportFailed,
+    choose_crs,
+    decode_text,
+    local_iso,
+    parse_numbers,
+    parse_times,
+    prepare_import,
+    read_csv_text,
+    run_import,
+    sniff_delimiter,
+)
+from layers.store import GeoPackageStore
+
+# Railway stations in Vaggeryd (Trafikverket): WGS 84 and SWEREF 99 TM.
+SKILLINGARYD = (57.428425, 14.090713, 445400, 6365443)
+VAGGERYD = (57.498204, 14.145410, 448782, 6373168)
+HOK = (57.514132, 14.274726, 456551, 6374851)
+KLEVSHULT = (57.351566, 14.097317, 445683, 6356882)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return GeoPackageStore.create(tmp_path / "t.gpkg", kommun="0665")
+
+
+def xy(frame):
+    return list(zip(frame.geometry.x.round(1), frame.geometry.y.round(1), strict=True))
+
+
+# -- CSV: Windows-1252, semicolons, decimal commas, SWEREF 99 TM ----------------------------
+
+WIN_CSV = (
+    "Datum;Tid;Kategori;Beskrivning;Källa;N;E\r\n"
+    "2026-03-01;18:30;Belysning;Mörkt vid stationen;Medborgare;6365443,0;445400,0\r\n"
+    "2026-03-02;07:45;fortkörning;Bilar kör fort på Storgatan;kommun;6373168,5;448782,2\r\n"
+    "01/03/2026;22:10;Försäljning;Langning vid skolan?;polis;6374851;456551\r\n"
+    "2026-03-05;;Skadegörelse;Klotter på väntkuren;;6356882;445683\r\n"
+)
+
+
+def test_windows_1252_semicolon_csv_with_decimal_commas_in_sweref99tm(tmp_path, store):
+    path = tmp_path / "enkät.csv"
+    path.write_bytes(WIN_CSV.encode("cp1252"))
+    result, prepared = run_import(path, store)
+    assert (result.total, result.stored, result.duplicate, len(result.rejected)) == (4, 4, 0, 0)
+    assert "Windows-1252" in prepared.notes[0] and "semicolon" in prepared.notes[0]
+    assert any("SWEREF 99 TM (EPSG:3006)" in n for n in prepared.notes)
+    rows = store.reports().sort_values("occurred_at").reset_index(drop=True)
+    assert list(rows["occurred_at"]) == [
+        "2026-03-01T18:30:00+01:00", "2026-03-01T22:10:00+01:00", "2026-03-02T07:45:00+01:00",
+        "2026-03-05T00:00:00+01:00",
+    ]
+    assert list(rows["layer"]) == ["otrygg_plats", "narkotika", "hastighet", "otrygg_plats"]
+    assert list(rows["category"]) == ["belysning", "försäljning", "fortkörning", "skadegörelse"]
+    assert list(rows["source"]) == ["medborgare", "polis", "kommun", "import"]
+    assert list(rows["description"])[0] == "Mörkt vid stationen"
+    assert list(rows["reported_at"]) == list(rows["occurred_at"])
+    assert set(rows["status"]) == {"ny"}
+    assert xy(rows) == [(445400.0, 6365443.0), (456551.0, 6374851.0), (448782.2, 6373168.5),
+                        (445683.0, 6356882.0)]
+    assert not (tmp_path / "enkät.csv.rejected.csv").exists()
+
+
+def test_reimport_is_idempotent(tmp_path, store):
+    path = tmp_path / "a.csv"
+    path.write_bytes(WIN_CSV.encode("cp1252"))
+    run_import(path, store)
+    again, _ = run_import(path, store)
+    assert (again.stored, again.in_store, again.repeated, len(again.rejected)) == (0, 4, 0, 0)
+    assert store.counts()["reports"] == 4
+
+
+def test_utf8_bom_and_tab_and_utf16():
+    text = "datum\tlat\tlon\n2026-01-01\t57,4\t14,1\n"
+    assert decode_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == (text, "UTF-8 with BOM")
+    assert decode_text(text.encode("utf-16")) == (text, "UTF-16")
+    assert decode_text("Källa".encode("cp1252")) == ("Källa", "Windows-1252")
+    assert sniff_delimiter(text) == "\t"
+    assert sniff_delimiter("a,b;c,d\n") == ","
+    assert sniff_delimiter('"x;y",b,c\n') == ","
+
+
+# -- problem rows: every row stored, duplicate or rejected with its reason ---------------------
+
+PROBLEM_CSV = """datum,kategori,beskrivning,lat,lon
+2026-04-01 12:00,belysning,ok 1,57.428425,14.090713
+2026-04-01 12:00,belysning,ok 1,57.428425,14.090713
+,belysning,no date,57.498204,14.145410
+2026-02-30 10:00,belysning,impossible,57.498204,14.145410
+2026-04-02 10:00,belysning,Paris,48.8566,2.3522
+2026-04-02 11:00,belysning,Stockholm,59.3293,18.0686
+2026-04-03 10:00,belysning,swapped,14.145410,57.498204
+2026-04-03 11:00,belysning,ok 2,57.514132,14.274726
+2026-04-03 12:00,okänd kategori,bad category,57.514132,14.274726
+2026-04-04 13:00,belysning,no coordinates,,
+2026-03-29 02:30,belysning,clocks went forward,57.514132,14.274726
+2026-10-25 02:30,belysning,repeated hour,57.514132,14.274726
+"""
+
+
+def test_problem_rows_are_each_accounted_for(tmp_path, store):
+    path = tmp_path / "problem.csv"
+    path.write_text(PROBLEM_CSV, encoding="utf-8")
+    result, _ = run_import(path, store, layer="otrygg_plats")
+    assert (result.total, result.stored, result.repeated, result.in_store) == (12, 3, 1, 0)
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 9, 10, 11]
+    assert reasons[3] == "date is missing (column 'datum')"
+    assert reasons[4] == "date 'datum': '2026-02-30 10:00' is not a real date and time"
+    assert reasons[5] == "coordinates (2.3522, 48.8566) are not in Sweden in WGS 84 (lat/lon)"
+    assert reasons[6].startswith("lies ") and reasons[6].endswith(" km outside Vaggeryd municipality")
+    assert 180 < float(reasons[6].split()[1]) < 300
+    assert reasons[7] == "coordinates (57.4982, 14.1454) look swapped (latitude and longitude exchanged)"
+    assert reasons[9].startswith("category 'okänd kategori' is not one of belysning")
+    assert reasons[10] == "coordinates are missing"
+    assert "does not exist in Swedish time" in reasons[11]
+    assert result.accounted() == result.total
+    stored = store.reports().sort_values("occurred_at")
+    # The repeated autumn hour is read as summer time (the first of the two).
+    assert list(stored["occurred_at"]) == [
+        "2026-04-01T12:00:00+02:00", "2026-04-03T11:00:00+02:00", "2026-10-25T02:30:00+02:00"]
+    rejected = pd.read_csv(tmp_path / "problem.csv.rejected.csv", sep=";", encoding="utf-8-sig",
+                           dtype=str, keep_default_na=False)
+    assert list(rejected.columns[:2]) == ["row", "reason"]
+    assert list(rejected["row"].astype(int)) == [3, 4, 5, 6, 7, 9, 10, 11]
+    assert list(rejected["beskrivning"])[:2] == ["no date", "impossible"]
+    again, _ = run_import(path, store, layer="otrygg_plats")
+    assert (again.stored, again.in_store, again.repeated, len(again.rejected)) == (0, 3, 1, 8)
+
+
+def test_whole_file_with_swapped_lat_lon_columns_is_read_the_other_way_round(tmp_path, store):
+    path = tmp_path / "swapped.csv"
+    path.write_text("datum;kategori;lat;lon\n2026-05-01 10:00;belysning;14,090713;57,428425\n",
+                    encoding="utf-8")
+    result, prepared = run_import(path, store, layer="otrygg_plats")
+    assert result.stored == 1
+    assert any("lat/lon columns hold each other's values" in n for n in prepared.notes)
+    assert xy(store.reports()) == [(445400.0, 6365443.0)]
+
+
+# -- Excel ---------------------------------------------------------------------------------------
+
+
+def test_xlsx_activities_with_datetime_cells_serial_dates_and_dd_mm_yyyy(tmp_path, store):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Planerad", "Utförd", "Aktivitet", "Aktör", "Fokusområde", "Minuter", "Beskrivning",
+                  "Latitud", "Longitud"])
+    sheet.append([dt.datetime(2026, 3, 10, 19, 0), dt.datetime(2026, 3, 10, 20, 30), "Trygghetsvandring",
+                  "Gemensam", "Trygghet", 90, "Vandring i Skillingaryd", 57.428425, 14.090713])
+    sheet.append([46100.75, None, "hastighetskontroll", "polisen", "trafik", 60, None, 57.498204, 14.145410])
+    sheet.append(["15/04/2026 18:00", None, "EST-möte", "kommun", "trygghet", "1:30", None, None, None])
+    sheet.append(["2026-04-31", None, "EST-möte", "kommun", "trygghet", 60, None, None, None])
+    sheet.append([dt.datetime(2026, 5, 1, 12), None, "Fotbollsmatch", "kommun", "trygghet", 60, None,
+                  57.428425, 14.090713])
+    path = tmp_path / "aktiviteter.xlsx"
+    book.save(path)
+    result, prepared = run_import(path, store, kind="activities")
+    assert (result.total, result.stored, len(result.rejected)) == (5, 3, 2)
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert "'2026-04-31' is not a real date" in reasons[4]
+    assert reasons[5].startswith("kind 'Fotbollsmatch' is not one of")
+    acts = store.activities().sort_values("planned_at").reset_index(drop=True)
+    assert list(acts["planned_at"]) == [
+        "2026-03-10T19:00:00+01:00", "2026-03-19T18:00:00+01:00", "2026-04-15T18:00:00+02:00"]
+    assert list(acts["done_at"]) == ["2026-03-10T20:30:00+01:00", "", ""]
+    assert list(acts["status"]) == ["genomförd", "planerad", "planerad"]
+    assert list(acts["actor"]) == ["gemensam", "polis", "kommun"]
+    assert list(acts["kind"]) == ["trygghetsvandring", "hastighetskontroll", "EST-möte"]
+    assert list(acts["focus_area"]) == ["trygghet", "trafik", "trygghet"]
+    assert list(acts["duration_min"]) == [90, 60, 90]
+    assert acts.geometry.x.isna().tolist() == [False, False, True]  # no place
+
+
+# -- GeoJSON in RT90 ---------------------------------------------------------------------------------
+
+
+def _rt90_features(stations):
+    tm_x = [s[2] for s in stations]
+    tm_y = [s[3] for s in stations]
+    rx, ry = transform(tm_x, tm_y, "EPSG:3006", "EPSG:3021")
+    return [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+         "properties": {"datum": f"2026-06-0{i + 1} 21:15", "kategori": "buskörning", "kommentar": f"nr {i}"}}
+        for i, (x, y) in enumerate(zip(rx, ry, strict=True))
+    ]
+
+
+@pytest.mark.parametrize("with_crs_member", [True, False])
+def test_geojson_in_rt90(tmp_path, store, with_crs_member):
+    doc = {"type": "FeatureCollection", "features": _rt90_features([SKILLINGARYD, HOK, KLEVSHULT])}
+    if with_crs_member:
+        doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3021"}}
+    path = tmp_path / "rt90.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result, prepared = run_import(path, store, layer="hastighet")
+    assert (result.stored, len(result.rejected)) == (3, 0)
+    assert any("RT90 2.5 gon V (EPSG:3021)" in n for n in prepared.notes)
+    rows = store.reports().sort_values("occurred_at")
+    for (x, y), station in zip(xy(rows), (SKILLINGARYD, HOK, KLEVSHULT), strict=True):
+        assert abs(x - station[2]) < 0.5 and abs(y - station[3]) < 0.5
+    assert list(rows["occurred_at"])[0] == "2026-06-01T21:15:00+02:00"
+    assert list(rows["description"]) == ["nr 0", "nr 1", "nr 2"]
+
+
+def test_geopackage_and_zipped_shapefile(tmp_path, store):
+    import zipfile
+
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"datum": ["2026-02-01 08:00", "2026-02-02 08:00"], "typ": ["moped/EPA", "fortkörning"]},
+        geometry=gpd.points_from_xy([185485.1, 189000.0], [6367779.1, 6374000.0]), crs="EPSG:3008",
+    )
+    gpkg = tmp_path / "gis.gpkg"
+    frame.to_file(gpkg, layer="klagomal", driver="GPKG")
+    result, prepared = run_import(gpkg, store)
+    assert (result.stored, len(result.rejected)) == (2, 0)
+    assert any("SWEREF 99 13 30 (EPSG:3008), from the file" in n for n in prepared.notes)
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    frame.assign(datum=["2026-02-03 08:00", "2026-02-04 08:00"]).to_file(shp_dir / "klagomal.shp")
+    archive = tmp_path / "klagomal.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp_dir.iterdir():
+            zf.write(part, part.name)
+    result, _ = run_import(archive, store)
+    assert (result.stored, len(result.rejected)) == (2, 0)
+    assert set(store.reports()["layer"]) == {"hastighet"}
+
+
+# -- coordinate systems ----------------------------------------------------------------------------
+
+
+def test_sweref99_1330_with_swedish_x_northing_is_detected(tmp_path, store):
+    # X = northing, Y = easting (Swedish convention); values fit SWEREF 99 TM and 13 30 both.
+    path = tmp_path / "kommun.csv"
+    path.write_text("Datum;Kategori;X;Y\n2026-01-10;belysning;6367779,08;185485,11\n", encoding="utf-8")
+    result, prepared = run_import(path, store)
+    assert result.stored == 1
+    notes = " ".join(prepared.notes)
+    assert "SWEREF 99 13 30 (EPSG:3008)" in notes
+    assert "X holds northing" in notes
+    (x, y), = xy(store.reports())
+    assert abs(x - 445400) < 1 and abs(y - 6365443) < 1
+
+
+def test_ambiguous_crs_asks_for_crs():
+    a = np.array([300000.0, 301000.0])
+    b = np.array([6400000.0, 6401000.0])
+    with pytest.raises(ImportFailed, match=r"fit both SWEREF 99 TM and SWEREF 99 13 30; give it with "
+                                           r"--crs EPSG:3006 or --crs EPSG:3008"):
+        choose_crs(a, b, "0665")
+    assert choose_crs(a, b, "0665", given="EPSG:3006").crs == "EPSG:3006"
+    with pytest.raises(ImportFailed, match="fit none of"):
+        choose_crs(np.array([5.0]), np.array([5.0]), "0665")
+
+
+def test_crs_option_overrides(tmp_path, store):
+    path = tmp_path / "a.csv"
+    path.write_text("datum,kategori,x,y\n2026-01-10,belysning,300000,6400000\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="--crs"):
+        run_import(path, store, layer="otrygg_plats")
+    result, _ = run_import(path, store, layer="otrygg_plats", crs="EPSG:3006")
+    assert result.stored == 0 and "outside Vaggeryd" in result.rejected[0].reason
+
+
+# -- times and numbers -------------------------------------------------------------------------------
+
+
+def test_times():
+    values = pd.Series([
+        "2026-03-01T18:30:00+01:00", "2026-07-01 18:30", "01/03/2026", "2026-07-01T16:30:00Z",
+        46082.5, "2023-04-11 0:11:54 +02:00", "2026-07-01 18.30", dt.datetime(2026, 12, 24, 15),
+        "igår", "", "2026-13-01", "2026-03-29 02:15", "24:00",
+    ], dtype=object)
+    utc, reasons = parse_times(values)
+    assert list(local_iso(utc)) == [
+        "2026-03-01T18:30:00+01:00", "2026-07-01T18:30:00+02:00", "2026-03-01T00:00:00+01:00",
+        "2026-07-01T18:30:00+02:00", "2026-03-01T12:00:00+01:00", "2023-04-11T00:11:54+02:00",
+        "2026-07-01T18:30:00+02:00", "2026-12-24T15:00:00+01:00", None, None, None, None, None,
+    ]
+    assert sorted(reasons) == [8, 10, 11, 12]
+    assert "does not exist in Swedish time" in reasons[11]
+
+
+def test_separate_clock_column_and_excel_fraction():
+    dates = pd.Series(["2026-03-01", "2026-03-02", "2026-03-03T10:00"], dtype=object)
+    clock = pd.Series(["18.30", 0.75, "09:00"], dtype=object)
+    utc, reasons = parse_times(dates, clock)
+    assert list(local_iso(utc)) == ["2026-03-01T18:30:00+01:00", "2026-03-02T18:00:00+01:00",
+                                    "2026-03-03T10:00:00+01:00"]
+    assert reasons == {}
+
+
+def test_parse_numbers():
+    values, bad = parse_numbers(pd.Series(["6 365 443,5", "445400", "57.43", "x", "", 14.09, "1.234,5"],
+                                          dtype=object))
+    assert values[:3].tolist() == [6365443.5, 445400.0, 57.43]
+    assert values[5] == 14.09
+    assert bad.tolist() == [False, False, False, True, False, False, True]
+
+
+# -- mapping file, dry run ---------------------------------------------------------------------------
+
+
+def test_mapping_file_and_dry_run(tmp_path, store):
+    data = tmp_path / "enkat.csv"
+    data.write_text(
+        "När hände det;Vad;Fritt;Nordlig;Östlig;Kanal\n"
+        "2026-02-01 20:00;Mopeder;Mopedåkning på torget;6365443;445400;Enkät 2026\n"
+        "2026-02-02 20:00;Mopeder;Igen;6365443;445400;Enkät 2026\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        '[columns]\noccurred_at = "När hände det"\ncategory = "Vad"\ndescription = "Fritt"\n'
+        'n = "Nordlig"\ne = "Östlig"\nsource = "Kanal"\n'
+        '[defaults]\nlayer = "hastighet"\n'
+        '[values.category]\n"Mopeder" = "moped/EPA"\n'
+        '[values.source]\n"Enkät 2026" = "medborgardialog"\n',
+        encoding="utf-8",
+    )
+    result, prepared = run_import(data, store, mapping_file=mapping, dry_run=True)
+    assert (result.stored, len(result.rejected)) == (2, 0)
+    assert store.counts()["reports"] == 0
+    assert any(line.startswith("occurred_at   <- column 'När hände det' (mapping file)")
+               for line in prepared.mapping_lines)
+    result, _ = run_import(data, store, mapping_file=mapping)
+    rows = store.reports()
+    assert set(rows["category"]) == {"moped/EPA"} and set(rows["source"]) == {"medborgardialog"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[columns]\noccurred_at = "Saknas"\n', encoding="utf-8")
+    with pytest.raises(ImportFailed, match="column 'Saknas' \\(for occurred_at\\) is not in the file"):
+        run_import(data, store, mapping_file=bad)
+
+
+def test_atomic_a_failing_store_leaves_nothing(tmp_path, store, monkeypatch):
+    path = tmp_path / "a.csv"
+    path.write_text(PROBLEM_CSV, encoding="utf-8")
+
+    def boom(frame, skip_existing=False):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "add_reports", boom)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(path, store, layer="otrygg_plats")
+    assert store.counts()["reports"] == 0
+    assert not (tmp_path / "a.csv.rejected.csv").exists()
+
+
+def test_file_level_errors(tmp_path, store):
+    nocoords = tmp_path / "n.csv"
+    nocoords.write_text("datum,kategori\n2026-01-01,belysning\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="found no coordinates"):
+        run_import(nocoords, store)
+    with pytest.raises(ImportFailed, match="unknown file type .doc"):
+        run_import(tmp_path / "x.doc", store) if (tmp_path / "x.doc").write_text("x") else None
+    with pytest.raises(ImportFailed, match="unknown layer 'gatubelysning'"):
+        run_import(nocoords, store, layer="gatubelysning")
+
+
+# -- property test: the CSV reader never crashes and accounts for every row ---------------------------
+
+CELL = st.one_of(
+    st.sampled_from(["", "2026-05-01 12:00", "01/05/2026", "2026-02-30", "57,428425", "14.090713",
+                     "57.498204", "belysning", "fortkörning", "x", "14,1", "6365443", '"', ";", ",", "\n",
+                     "Å", "\t", "46100"]),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), min_size=0, max_size=12),
+       delimiter=st.sampled_from([";", ",", "\t"]))
+def test_csv_reader_property(store, rows, delimiter):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["datum", "kategori", "lat", "lon", "beskrivning"])
+    for row in rows:
+        writer.writerow(row)
+    text = buffer.getvalue()
+    table = read_csv_text(text)
+    records = len(table.frame) + len(table.empty_rows)
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    expected = list(csv.reader(io.StringIO(normalised, newline=""), delimiter=sniff_delimiter(normalised)))
+    assert records == len(expected) - 1
+    try:
+        prepared = prepare_import("prop.csv", store, layer="otrygg_plats", table=table)
+    except ImportFailed:
+        return  # a file-level problem (no usable coordinates, ambiguous CRS): one clear error
+    accepted = len(prepared.frame)
+    assert accepted + len(prepared.repeated) + len(prepared.rejected) + len(table.empty_rows) == records
+    rejected_rows = [r.row for r in prepared.rejected]
+    assert len(set(rejected_rows)) == len(rejected_rows)
+    assert not set(rejected_rows) & set(prepared.frame.index)
+
+
+# -- speed ------------------------------------------------------------------------------------------
+
+
+def test_20000_rows_import_quickly(tmp_path, store):
+    rng = np.random.default_rng(1)
+    n = 20_000
+    x = 445400 + rng.normal(0, 300, n).round(1)
+    y = 6365443 + rng.normal(0, 300, n).round(1)
+    minutes = rng.integers(0, 60 * 24 * 300, n)
+    when = (pd.Timestamp("2025-01-01") + pd.to_timedelta(minutes, "m")).strftime("%Y-%m-%d %H:%M")
+    frame = pd.DataFrame({"Datum": when, "Kategori": "belysning", "Beskrivning": [f"rad {i}" for i in range(n)],
+                          "N": y, "E": x})
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False, encoding="cp1252")
+    started = time.perf_counter()
+    result, _ = run_import(path, store, progress=False)
+    seconds = time.perf_counter() - started
+    assert result.stored + len(result.rejected) == n
+    assert len(result.rejected) == sum(1 for r in result.rejected if "does not exist" in r.reason)
+    assert seconds < 20
+
+
+# -- CLI ----------------------------------------------------------------------------------------------
+
+
+def test_cli_import_dry_run_and_errors(tmp_path, store):
+    path = tmp_path / "a.csv"
+    path.write_bytes(WIN_CSV.encode("cp1252"))
+    runner = CliRunner()
+    res = runner.invoke(main, ["import", str(path), "--data", str(store.path), "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "Mapping (field <- source):" in res.output
+    assert "would store 4 reports" in res.output and "Dry run: nothing stored." in res.output
+    res = runner.invoke(main, ["import", str(path), "--data", str(store.path)])
+    assert res.exit_code == 0 and "stored 4 reports" in res.output
+    res = runner.invoke(main, ["import", str(tmp_path / "missing.csv"), "--data", str(store.path)])
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines() == [f"Error: no such file: {tmp_path / 'missing.csv'}"]
+    res = runner.invoke(main, ["import", str(path), "--data", str(store.path), "--crs", "EPSG:99999"])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1 and "unknown coordinate system" in res.output
+    res = runner.invoke(main, ["import", str(path), "--data", str(tmp_path / "none.gpkg")])
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    res = runner.invoke(main, ["import", "--help"])
+    assert res.exit_code == 0 and "FILE.rejected.csv" in res.output
