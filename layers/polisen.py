@@ -1,0 +1,251 @@
+"""The police's open events feed (polisen.se events API): a saved response into reports.
+
+The feed gives, per event: id, datetime (publication, "2026-08-18 19:45:41 +02:00", hour
+not always zero-padded), name ("18 augusti 19.16, Misshandel, Vaggeryd"), summary, url,
+type and location {name, gps}. The gps is only a municipality or (since 2026) county
+centre, so a position from the feed is never a place.
+
+Mapping (only events in the store's municipality):
+- Narkotikabrott -> layer narkotika (category from the summary: försäljning, användning,
+  else övrigt);
+- Trafikkontroll, Trafikbrott, Rattfylleri whose summary names speed (km/h, hastighet,
+  fortkörning) -> layer hastighet, category fortkörning;
+- every other event fits no layer and is rejected with that reason (it is listed in the
+  rejected file, never silently dropped).
+
+Approximate positions: the store schema has no column for that, so an imported event is
+marked three ways, all within the schema: its id starts with `polisen-` (machine-readable:
+`is_approximate`), its description starts with `[Ungefärlig plats: ...]`, and its point is
+the centre of the locality named in the summary (else a point inside the municipality),
+never the feed's gps. Maps must not draw such reports as exact points (the HTML export
+leaves them out of the point layers and the grid and says how many there were).
+
+Fetching is not done here: save a response yourself (with a User-Agent header, at most one
+call per 10 s and 60 per hour, as the police ask) and import the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import METRIC, get_municipality, localities, to_metric
+
+from .importer import (
+    ImportFailed,
+    Mapping,
+    PreparedImport,
+    Rejection,
+    SourceTable,
+    _ranges,
+    local_iso,
+)
+from .schema import REPORT_COLUMNS
+
+#: Ids of reports from the feed start with this: their positions are approximate.
+ID_PREFIX = "polisen-"
+DESCRIPTION_PREFIX = "[Ungefärlig plats"
+SPEED = re.compile(r"km/h|hastighet|fortkör|\bkm i timmen", re.IGNORECASE)
+TRAFFIC_TYPES = ("Trafikkontroll", "Trafikbrott", "Rattfylleri")
+SALE = re.compile(r"försälj|säljer|sålt|sålde|langning|överlåtelse", re.IGNORECASE)
+USE = re.compile(r"eget bruk|påverkad|användning|ringa narkotikabrott", re.IGNORECASE)
+MONTHS = {
+    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+}
+_NAME_TIME = re.compile(r"^\s*(\d{1,2})\s+([a-zåäö]+)\s+(\d{1,2})[.:](\d{2})", re.IGNORECASE)
+_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\s+(\d{1,2}):(\d{2}):(\d{2})\s*([+-]\d{2}):?(\d{2})$")
+COLUMNS = ("id", "datetime", "name", "summary", "url", "type", "location.name", "location.gps")
+
+
+def is_approximate(ids) -> np.ndarray:
+    """Which reports came from the police feed (position only a municipality/locality centre)."""
+    return pd.Series(ids, dtype=object).astype("string").str.startswith(ID_PREFIX).fillna(False).to_numpy(bool)
+
+
+def read_events(path) -> list:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed(f"no such file: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportFailed(f"{path.name} is not a saved police events response (JSON): {exc}") from None
+    if isinstance(data, dict):
+        data = data.get("events", data.get("data"))
+    if not isinstance(data, list):
+        raise ImportFailed(f"{path.name}: expected a JSON list of events")
+    return data
+
+
+def read_events_table(path, store=None) -> SourceTable:
+    """The events as a table (one row per event, row 1 = the first event)."""
+    events = read_events(path)
+    rows = []
+    for event in events:
+        if not isinstance(event, dict):
+            rows.append({c: "" for c in COLUMNS} | {"name": repr(event)[:200]})
+            continue
+        location = event.get("location") if isinstance(event.get("location"), dict) else {}
+        rows.append({
+            "id": event.get("id", ""), "datetime": event.get("datetime", ""), "name": event.get("name", ""),
+            "summary": event.get("summary", ""), "url": event.get("url", ""), "type": event.get("type", ""),
+            "location.name": location.get("name", ""), "location.gps": location.get("gps", ""),
+        })
+    frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object).fillna("")
+    frame.index = pd.Index(np.arange(1, len(frame) + 1), name="row")
+    frame.attrs["too_long"] = {}
+    return SourceTable(frame=frame, description=f"police events feed ({len(frame)} events)")
+
+
+def _published(text: str) -> pd.Timestamp | None:
+    m = _DATETIME.match(str(text).strip())
+    if not m:
+        return None
+    y, mo, d, hh, mi, ss, oh, om = m.groups()
+    try:
+        wall = pd.Timestamp(int(y), int(mo), int(d), int(hh), int(mi), int(ss))
+    except ValueError:
+        return None
+    sign = -1 if oh.startswith("-") else 1
+    offset = pd.Timedelta(hours=abs(int(oh)), minutes=int(om)) * sign
+    return (wall - offset).tz_localize("UTC")
+
+
+def _occurred(name: str, published: pd.Timestamp) -> pd.Timestamp:
+    """The event time from the name ("18 augusti 19.16, ..."), in the publication's year."""
+    m = _NAME_TIME.match(str(name))
+    if not m or m.group(2).lower() not in MONTHS:
+        return published
+    day, month, hour, minute = int(m.group(1)), MONTHS[m.group(2).lower()], int(m.group(3)), int(m.group(4))
+    local_pub = published.tz_convert("Europe/Stockholm")
+    for year in (local_pub.year, local_pub.year - 1):
+        try:
+            wall = pd.Timestamp(year, month, day, hour, minute)
+            stamp = wall.tz_localize("Europe/Stockholm", ambiguous=True, nonexistent="shift_forward")
+        except ValueError:
+            return published
+        if stamp <= published + pd.Timedelta(minutes=1):
+            return stamp.tz_convert("UTC")
+    return published
+
+
+def classify(event_type: str, summary: str) -> tuple[str | None, str | None, str]:
+    """(layer, category, reason if no layer) for one event."""
+    if event_type == "Narkotikabrott":
+        if SALE.search(summary):
+            return "narkotika", "försäljning", ""
+        if USE.search(summary):
+            return "narkotika", "användning", ""
+        return "narkotika", "övrigt", ""
+    if event_type in TRAFFIC_TYPES:
+        if SPEED.search(summary):
+            return "hastighet", "fortkörning", ""
+        return None, None, f"{event_type} without speed in the summary fits no layer (police source only)"
+    return None, None, f"event type {event_type!r} fits no layer (police source only)"
+
+
+def _place(summary: str, kommun: str) -> tuple[float, float, str]:
+    """(x, y) in SWEREF 99 TM and a label: a locality named in the text, else the municipality."""
+    locs = localities(kommun)
+    for name, x, y in zip(locs["name"], locs["x"], locs["y"], strict=True):
+        if re.search(rf"\b{re.escape(str(name))}\b", summary, re.IGNORECASE):
+            return float(x), float(y), f"{name} (ort)"
+    muni = get_municipality(kommun)
+    lon, lat = muni.center_wgs84
+    x, y = to_metric([lon], [lat])
+    return float(x[0]), float(y[0]), f"{muni.name} kommun"
+
+
+def prepare_events(table: SourceTable, store, progress=None) -> PreparedImport:
+    """Map feed events to reports (approximate positions) or reject them with a reason."""
+    muni = get_municipality(store.meta.kommun)
+    config = store.config
+    frame = table.frame
+    rows = frame.index.to_numpy()
+    records, keep_rows, rejected = [], [], []
+    seen: dict[str, int] = {}
+    repeated: dict[int, int] = {}
+    for number, event in zip(rows, frame.to_dict("records"), strict=True):
+        def reject(reason: str, number=number) -> None:
+            rejected.append(Rejection(int(number), reason))
+
+        event_id = str(event["id"]).strip()
+        if not re.fullmatch(r"\d+", event_id):
+            reject(f"id {event['id']!r} is not an event number")
+            continue
+        name = str(event["name"])
+        place_in_name = name.rsplit(",", 1)[-1].strip() if "," in name else ""
+        where = str(event["location.name"]).strip()
+        if muni.name not in (place_in_name, where):
+            reject(f"event in {place_in_name or where or 'an unknown place'!r}, not in {muni.name}")
+            continue
+        published = _published(event["datetime"])
+        if published is None:
+            reject(f"datetime {event['datetime']!r} is not like 2026-08-18 19:45:41 +02:00")
+            continue
+        summary = str(event["summary"]).strip()
+        layer, category, why = classify(str(event["type"]).strip(), summary)
+        if layer is None:
+            reject(why)
+            continue
+        rid = ID_PREFIX + event_id
+        if rid in seen:
+            repeated[int(number)] = seen[rid]
+            continue
+        seen[rid] = int(number)
+        occurred = _occurred(name, published)
+        x, y, label = _place(summary, muni.code)
+        url = str(event["url"]).strip()
+        link = f" https://polisen.se{url}" if url.startswith("/") else ""
+        description = f"{DESCRIPTION_PREFIX}: {label}] Polisen, {event['type']}: {summary}{link}"
+        records.append({
+            "id": rid, "layer": layer, "focus_area": config.layers[layer].focus_area,
+            "occurred_at": occurred, "reported_at": max(published, occurred), "category": category,
+            "description": description[:4000], "source": "polis", "status": "bekräftad", "x": x, "y": y,
+        })
+        keep_rows.append(int(number))
+    if progress is not None:
+        progress("fields")
+    out = pd.DataFrame(records, columns=[c for c in REPORT_COLUMNS if c != "geometry"] + ["x", "y"])
+    if len(out):
+        out["occurred_at"] = local_iso(pd.Series(pd.DatetimeIndex(out["occurred_at"])))
+        out["reported_at"] = local_iso(pd.Series(pd.DatetimeIndex(out["reported_at"])))
+    gdf = gpd.GeoDataFrame(
+        out.drop(columns=["x", "y"]), geometry=gpd.GeoSeries(shapely.points(out["x"], out["y"]), crs=METRIC),
+        crs=METRIC,
+    )[list(REPORT_COLUMNS)]
+    gdf.index = pd.Index(keep_rows, name="row")
+    if len(gdf):
+        bad = {}
+        for error in store.validate_reports(gdf):
+            bad.setdefault(error.row, []).append(f"{error.field}: {error.reason}")
+        for number, reasons in bad.items():
+            rejected.append(Rejection(int(number), "; ".join(reasons)))
+        gdf = gdf[~gdf.index.isin(list(bad))]
+    if progress is not None:
+        progress("validate")
+    rejected.sort(key=lambda r: r.row)
+    notes = [f"file: {table.description}", f"events in {muni.name} mapped to layers: {len(gdf)}"]
+    if table.empty_rows:
+        notes.append(f"empty rows: {_ranges(table.empty_rows)}")
+    notes.append("positions are approximate (municipality/locality centre): ids start with "
+                 f"{ID_PREFIX!r} and descriptions with '{DESCRIPTION_PREFIX}'")
+    lines = [
+        "layer         <- type: Narkotikabrott -> narkotika; Trafikkontroll/Trafikbrott/Rattfylleri "
+        "with speed in the summary -> hastighet",
+        "occurred_at   <- the time in 'name' (else 'datetime')",
+        "reported_at   <- 'datetime' (publication)",
+        "geometry      <- locality named in 'summary', else a point inside the municipality (never 'gps')",
+        "source        <- 'polis'; status <- 'bekräftad'",
+    ]
+    return PreparedImport(
+        kind="reports", table=table, mapping=Mapping(columns={}), frame=gdf, rejected=rejected,
+        repeated=repeated, notes=notes, mapping_lines=lines,
+    )
