@@ -176,10 +176,15 @@ def serve(data, host, port, config, basemap, threads, debug):
             write_demo(data, kommun=config.kommun, config=config)
         click.echo(f"Using data file {data}", err=True)
     store = open_store(data, config=config)
-    from .auth import check_bind
+    from .auth import AuthError, is_loopback
 
-    # Until role-aware views land, the dashboard shows exact data: never to the network without users.
-    check_bind(host, store, str(data))
+    # The dashboard still shows exact data to everyone (role-aware views are not wired in yet):
+    # it must never listen beyond this machine, users or not.
+    if not is_loopback(host):
+        raise AuthError(
+            f"refusing to listen on {host}: this version shows exact data (role police) and has no "
+            "login yet; listen on 127.0.0.1 (the default) and share the screen instead"
+        )
     app = create_app(store, basemap=basemap)
     url = f"http://{host}:{port}/"
     click.echo(f"Trygghetskarta on {url}  (Ctrl-C stops)", err=True)

@@ -62,9 +62,9 @@ def test_kommuner_lists_all_codes():
     assert "0665  Vaggeryd" in result.output
 
 
-def test_serve_refuses_a_public_address_without_users(tmp_path):
+def test_serve_refuses_a_public_address(tmp_path):
     path = tmp_path / "v.gpkg"
     assert run("demo", "--data", str(path), "--reports", "5", "--activities", "1").exit_code == 0
     result = run("serve", "--data", str(path), "--host", "0.0.0.0")
     assert result.exit_code == 1
-    assert "Error: refusing to listen on 0.0.0.0 without users" in result.output
+    assert "Error: refusing to listen on 0.0.0.0: this version shows exact data" in result.output
