@@ -464,3 +464,18 @@ def test_cli_import_dry_run_and_errors(tmp_path, store):
     assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
     res = runner.invoke(main, ["import", "--help"])
     assert res.exit_code == 0 and "FILE.rejected.csv" in res.output
+
+
+def test_docs_example_files_import(tmp_path, store):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "docs" / "examples"
+    result, _ = run_import(examples / "otrygga-platser.csv", store, dry_run=True)
+    assert (result.stored, len(result.rejected)) == (4, 0)
+    survey = tmp_path / "enkat.csv"
+    survey.write_text("När hände det,Vad gäller det,Berätta mer,Latitud,Longitud\n"
+                      "2026-02-01 20:00,Dålig belysning,Mörk gångtunnel,57.428425,14.090713\n", encoding="utf-8")
+    result, _ = run_import(survey, store, mapping_file=examples / "mapping.toml")
+    assert result.stored == 1
+    row = store.reports().iloc[0]
+    assert (row["layer"], row["category"], row["source"]) == ("otrygg_plats", "belysning", "medborgardialog")
