@@ -44,7 +44,7 @@ def enrich(frame: pd.DataFrame, time_column: str, kommun: str) -> pd.DataFrame:
     local = utc.dt.tz_convert(TZ)
     # Nanoseconds since the epoch, whatever resolution pandas parsed into.
     out["t"] = utc.dt.as_unit("ns").astype("int64").to_numpy()
-    out["weekday"] = local.dt.weekday.astype("int8").to_numpy()
+    out["weekday"] = local.dt.day_of_week.astype("int8").to_numpy()
     out["hour"] = local.dt.hour.astype("int8").to_numpy()
     out["local_time"] = local.dt.strftime("%Y-%m-%d %H:%M").to_numpy()
     # Calendar keys for the time chart: months since year 0, and local days since 1970.

@@ -132,7 +132,7 @@ def _local_iso(local_naive: np.ndarray) -> np.ndarray:
 
 
 def _sample_days(rng, days: pd.DatetimeIndex, layer: str, n: int, drop_from=None) -> np.ndarray:
-    weights = MONTH_PROFILE[layer][days.month - 1] * WEEKDAY_PROFILE[layer][days.weekday]
+    weights = MONTH_PROFILE[layer][days.month - 1] * WEEKDAY_PROFILE[layer][days.day_of_week]
     if drop_from is not None:
         weights = np.where(days >= drop_from, weights * 0.35, weights)
     return rng.choice(len(days), size=n, p=weights / weights.sum())

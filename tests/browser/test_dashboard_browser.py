@@ -120,6 +120,8 @@ def test_selection_works_with_unreachable_tiles(dash_duo, store):
     # --basemap with no network: tiles fail to load, selection must keep working.
     dash_duo.start_server(make_app(store, basemap=True))
     wait_map(dash_duo)
+    # The first render must have landed, or it could arrive after the selection's.
+    wait_js(dash_duo, TITLE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
     box_select(dash_duo, 14.07, 57.44, 14.11, 57.415)
     wait_js(dash_duo, TITLE, "7 rapporter i urvalet", "#chart-when .js-plotly-plot")
 
