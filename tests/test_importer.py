@@ -390,10 +390,18 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=6), min_size=0, max_size=12),
-       delimiter=st.sampled_from([";", ",", "\t"]))
+LAT = st.sampled_from(["57.428425", "57,498204", "57.514132", "57.43", "14.09", "59.33", "", "x", "6365443"])
+LON = st.sampled_from(["14.090713", "14,145410", "14.274726", "14.1", "57.43", "18.07", "", "1e400", "-"])
+ROW = st.tuples(CELL, CELL, LAT, LON, CELL, st.lists(CELL, max_size=2), st.integers(0, 5)).map(
+    lambda t: (list(t[:5]) + t[5])[: max(t[6], 3) if t[6] < 5 else None]
+)
+COUNTS = {"checked": 0}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, min_size=0, max_size=12), delimiter=st.sampled_from([";", ",", "\t"]))
 def test_csv_reader_property(store, rows, delimiter):
+    """No crash; every record is accepted, repeated, rejected (once, with a reason) or empty."""
     import csv
     import io
 
@@ -412,11 +420,14 @@ def test_csv_reader_property(store, rows, delimiter):
         prepared = prepare_import("prop.csv", store, layer="otrygg_plats", table=table)
     except ImportFailed:
         return  # a file-level problem (no usable coordinates, ambiguous CRS): one clear error
+    COUNTS["checked"] += 1
     accepted = len(prepared.frame)
     assert accepted + len(prepared.repeated) + len(prepared.rejected) + len(table.empty_rows) == records
     rejected_rows = [r.row for r in prepared.rejected]
     assert len(set(rejected_rows)) == len(rejected_rows)
+    assert all(r.reason for r in prepared.rejected)
     assert not set(rejected_rows) & set(prepared.frame.index)
+    assert not set(prepared.repeated) & set(prepared.frame.index)
 
 
 # -- speed ------------------------------------------------------------------------------------------
