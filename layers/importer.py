@@ -280,6 +280,8 @@ def read_source(path: str | os.PathLike, kind: str = "reports", sheet: str | Non
         raise ImportFailed("old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
     if suffix in (".geojson", ".json"):
         head = path.read_bytes()[:4096].decode("utf-8", "ignore")
+        if head.lstrip("\ufeff \r\n\t").startswith("[") and '"datetime"' in head:
+            raise ImportFailed(f"{path.name} looks like a saved police events feed: use --format polisen")
         implied = '"crs"' not in head
         return _read_gis(str(path), f"GeoJSON {path.name}", implied=implied)
     if suffix == ".gpkg":

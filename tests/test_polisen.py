@@ -99,6 +99,11 @@ def test_not_a_feed(store, tmp_path):
         run_import(path, store, fmt="polisen", kind="activities")
 
 
+def test_feed_without_format_gets_a_hint(store, events_file):
+    with pytest.raises(ImportFailed, match="use --format polisen"):
+        run_import(events_file, store)
+
+
 def test_cli_polisen(store, events_file):
     res = CliRunner().invoke(main, ["import", str(events_file), "--data", str(store.path), "--format", "polisen"])
     assert res.exit_code == 0, res.output
