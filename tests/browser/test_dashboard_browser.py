@@ -117,8 +117,9 @@ def test_box_selection_over_skillingaryd_changes_the_activity_totals(dash_duo, s
 
 
 def test_selection_works_with_unreachable_tiles(dash_duo, store):
-    # --basemap with no network: tiles fail to load, selection must keep working.
-    dash_duo.start_server(make_app(store, basemap=True))
+    # --basemap with no network: the app falls back to the offline map and selection keeps working.
+    app = make_app(store, basemap=True)
+    dash_duo.start_server(app)
     wait_map(dash_duo)
     # The first render must have landed, or it could arrive after the selection's.
     wait_js(dash_duo, TITLE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
