@@ -132,7 +132,7 @@ def test_html_title_names_the_filter_escaped(tmp_path):
 
 def test_html_is_offline_when_the_packages_are_there(tmp_path, store):
     if _asset_paths()["leaflet_js"] is None or _asset_paths()["cluster_js"] is None:
-        pytest.skip("xstatic-leaflet / xstatic-leaflet-markercluster not installed: CDN links are used")
+        pytest.fail("xstatic-leaflet / xstatic-leaflet-markercluster not installed (pyproject dependencies): the HTML export would need CDN links")
     export(store, tmp_path / "m.html", "html", role="admin")
     text = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "<script src=" not in text and 'rel="stylesheet"' not in text
@@ -213,7 +213,7 @@ def test_browser_popups_show_text_and_run_nothing(tmp_path, store):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if not chromium or not driver_path:
-        pytest.skip("needs chromium and chromedriver")
+        pytest.fail("needs chromium and chromedriver: apt-get install chromium chromium-driver")
     from selenium import webdriver
     from selenium.common.exceptions import NoAlertPresentException
 
