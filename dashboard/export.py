@@ -96,12 +96,9 @@ def role_view(reports: gpd.GeoDataFrame, activities: gpd.GeoDataFrame, store, ro
     keep = ~approx | ((modes == privacy.POINTS) & keep_approximate)
     dropped = int((approx & ~keep & (modes != privacy.HIDDEN)).sum())
     view = privacy.role_view(reports[keep], pol, kommun=store.meta.kommun)
-    sensitive_areas = {s.focus_area for s in store.config.layers.values() if s.sensitive}
-    acts = activities
-    if role == privacy.ALLMANHET and len(acts):
-        # The public sees the promise's follow-up, but not where narcotics operations were.
-        acts = acts[~acts["focus_area"].isin(sensitive_areas)]
-    acts_view = privacy.activities_view(acts, pol)
+    # The public still sees the promise's narcotics follow-up, but not where it happened
+    # (privacy.activity_place_modes: an activity is placed as exactly as its focus area's tips).
+    acts_view = privacy.activities_view(activities, pol, layers=store.config.layers)
     hidden = [lid for lid, m in pol.layers.items() if m == privacy.HIDDEN]
     return RoleView(view, acts_view, dropped, hidden)
 

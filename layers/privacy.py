@@ -516,17 +516,51 @@ def _tallies(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     return counts[["layer", "month", "count"]]
 
 
+def activity_place_modes(pol: Policy, layers: Mapping[str, LayerSpec] | None = None) -> dict[str, str]:
+    """How precisely an activity's place may be shown, per focus area: the strictest mode of
+    the focus area's report layers for this role ('points' exact, 'cells' the cell centre,
+    'hidden' no place). A raid or a house search pin would point at the tip behind it."""
+    layers = REPORT_LAYERS if layers is None else layers
+    modes: dict[str, str] = {}
+    for lid, spec in layers.items():
+        mode = pol.mode(lid)
+        current = modes.get(spec.focus_area, POINTS)
+        modes[spec.focus_area] = max(current, mode, key=_STRICTNESS.__getitem__)
+    return modes
+
+
+def activity_places(x, y, focus_areas, pol: Policy,
+                    layers: Mapping[str, LayerSpec] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Metric x/y of activities at the role's precision (see `activity_place_modes`)."""
+    x = np.array(x, dtype="float64", copy=True)
+    y = np.array(y, dtype="float64", copy=True)
+    modes = activity_place_modes(pol, layers)
+    mode = np.array([modes.get(str(a), POINTS) for a in focus_areas], dtype=object)
+    cells = (mode == CELLS) & ~np.isnan(x)
+    if cells.any():
+        ix, iy = cell_index(x[cells], y[cells], pol.cell_m)
+        x[cells] = (ix + 0.5) * pol.cell_m
+        y[cells] = (iy + 0.5) * pol.cell_m
+    hidden = mode == HIDDEN
+    x[hidden] = np.nan
+    y[hidden] = np.nan
+    return x, y
+
+
 def activities_view(frame: pd.DataFrame, role: str | Policy,
-                    settings: PrivacySettings | None = None) -> pd.DataFrame:
+                    settings: PrivacySettings | None = None,
+                    layers: Mapping[str, LayerSpec] | None = None) -> pd.DataFrame:
     """Activities for a role: all activities, times truncated to the role's precision,
-    `description` only for roles with free text (polis, admin), lon/lat (NaN: no place)."""
-    pol = role if isinstance(role, Policy) else policy(role, settings)
+    `description` only for roles with free text (polis, admin), lon/lat (NaN: no place) at
+    the precision of the activity's focus area for this role (`activity_place_modes`)."""
+    pol = role if isinstance(role, Policy) else policy(role, settings, layers)
     columns = [c for c in ACTIVITY_COLUMNS_OUT if c in frame.columns]
     if pol.free_text and "description" in frame.columns:
         columns.append("description")
     out = pd.DataFrame({c: frame[c].to_numpy(copy=True) for c in columns})
     if len(frame) and (("x" in frame.columns) or ("geometry" in frame.columns)):
         x, y = _metric_xy(frame)
+        x, y = activity_places(x, y, frame["focus_area"].to_numpy(), pol, layers)
         lon, lat = to_wgs84(x, y)
     else:
         lon = lat = np.full(len(frame), np.nan)
@@ -541,6 +575,6 @@ def activities_view(frame: pd.DataFrame, role: str | Policy,
 __all__ = [
     "ADMIN", "ALLMANHET", "BRA", "CELLS", "DEFAULT_K", "DEFAULT_RULES", "EXACT", "HIDDEN",
     "HOUR", "MIN_K", "MONTH", "POINTS", "POLIS", "Policy", "PrivacyError", "PrivacySettings",
-    "ROLES", "ReportView", "RoleRule", "activities_view", "aggregate_cells", "policy",
+    "ROLES", "ReportView", "RoleRule", "activities_view", "activity_place_modes", "activity_places", "aggregate_cells", "policy",
     "role_table", "role_view", "safe_count", "safe_counts", "truncate_times",
 ]

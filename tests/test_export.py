@@ -70,7 +70,7 @@ def store(tmp_path):
 
 
 @pytest.mark.parametrize(("role", "points", "cells", "activities"), [
-    ("admin", 15, 0, 2), ("polis", 15, 0, 2), ("bra", 7, 1, 2), ("allmanhet", 0, 1, 1),
+    ("admin", 15, 0, 2), ("polis", 15, 0, 2), ("bra", 7, 1, 2), ("allmanhet", 0, 1, 2),
 ])
 def test_roles(tmp_path, store, role, points, cells, activities):
     result = export(store, tmp_path / "out.gpkg", "gpkg", role=role)
@@ -88,6 +88,10 @@ def test_roles(tmp_path, store, role, points, cells, activities):
     if role == "allmanhet":
         assert cells[["layer", "count"]].values.tolist() == [["otrygg_plats", 5]]
         assert abs(cells.geometry.area.iloc[0] - 500 * 500) < 1
+        acts = gpd.read_file(tmp_path / "out.gpkg", layer="activities")
+        # The narcotics operation is counted but has no place for the public.
+        placed = {a: not (g is None or g.is_empty) for a, g in zip(acts["focus_area"], acts.geometry)}
+        assert placed == {"trafik": True, "narkotika": False}
 
 
 def test_html_user_text_is_inert(tmp_path, store):

@@ -316,3 +316,26 @@ def test_demo_data_every_role(tmp_path):
         minutes = view.points["occurred_at"].str[14:19]
         assert (minutes == "00:00").all()
     assert len(role_view(reports, "polis").points) == len(reports)
+
+
+def test_activity_places_follow_the_focus_areas_layers():
+    """A narcotics operation is placed no more exactly than the role sees narcotics tips."""
+    acts = pd.DataFrame({
+        "id": ["a1", "a2"], "focus_area": ["narkotika", "trafik"], "actor": ["polis", "polis"],
+        "kind": ["narkotikainsats", "hastighetskontroll"],
+        "planned_at": ["2026-07-04T21:15:00+02:00"] * 2, "done_at": ["", ""],
+        "status": ["planerad", "planerad"], "duration_min": [60, 60],
+        "x": [444_123.0, 444_123.0], "y": [6_370_377.0, 6_370_377.0],
+    })
+    centre = to_wgs84(np.array([444_250.0]), np.array([6_370_250.0]))
+    exact = to_wgs84(np.array([444_123.0]), np.array([6_370_377.0]))
+    bra = activities_view(acts, "bra")
+    # narkotika: the 500 m cell's centre; trafik (points for bra): exact.
+    assert bra["lon"].tolist() == pytest.approx([centre[0][0], exact[0][0]])
+    assert bra["lat"].tolist() == pytest.approx([centre[1][0], exact[1][0]])
+    public = activities_view(acts, "allmanhet")
+    # narkotika hidden for the public: no place; trafik (cells for the public): the cell centre.
+    assert np.isnan(public["lon"].iloc[0]) and np.isnan(public["lat"].iloc[0])
+    assert public["lon"].iloc[1] == pytest.approx(centre[0][0])
+    polis = activities_view(acts, "polis")
+    assert polis["lon"].tolist() == pytest.approx([exact[0][0]] * 2)
