@@ -9,19 +9,27 @@ from collections.abc import Callable
 from importlib import resources
 
 import dash
+import flask
 
 from layers import Store
 
 from . import callbacks
 from . import data as app_data
+from .auth import install_auth
 from .filters import default_state
 from .i18n import t
 from .layout import build_layout, kommun_title
 
 
 def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.date] | None = None,
-               data: app_data.AppData | None = None) -> dash.Dash:
-    """A ready Dash app on `store`; `today` is injectable so tests see a fixed date."""
+               data: app_data.AppData | None = None, role: str | None = None, **auth_options) -> dash.Dash:
+    """A ready Dash app on `store`, behind login and roles (dashboard.auth).
+
+    `role`: without users in the store, everyone's role (default polis, local use only);
+    with users, the most any logged-in user sees here (`serve --role bra` for the BRÅ
+    screen). `today` is injectable so tests see a fixed date; `auth_options` go to
+    `install_auth` (session timeout, clock, …).
+    """
     today = today or dt.date.today
     if basemap and not tiles_reachable():
         # A tile layer that cannot load stops Plotly from sending selection and click events
@@ -37,9 +45,34 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
         serve_locally=True,
         update_title=None,
     )
+    from .figures import OSM_TILES
+
+    auth = install_auth(app, store, default_role=role, settings=data.config.privacy,
+                        extra_sources=("https://tile.openstreetmap.org",) if basemap else (), **auth_options)
+
+    def request_role() -> str:
+        if flask.has_request_context():
+            return auth.current_role()
+        if auth.login_required:
+            raise PermissionError("no role outside a request")
+        return auth.fixed_role  # tests and benchmarks call callbacks directly
+
+    def sensitive_view(detail: dict) -> None:
+        if flask.has_request_context():
+            auth.audit_view_sensitive(detail)
+
+    views = callbacks.register(app, data, today, basemap, role=request_role, on_sensitive_view=sensitive_view)
     initial = default_state(data)
-    app.layout = build_layout(data, initial)
-    app._trygghetskarta = {"data": data, "views": callbacks.register(app, data, today, basemap)}
+    logout = auth.logout_url if auth.login_required else None
+
+    def page():
+        # Per request: each role gets its own controls. Outside a request (Dash validating
+        # the callbacks at start-up) the full page.
+        policy = views.policy() if flask.has_request_context() else None
+        return build_layout(data, initial, policy=policy, logout_url=logout)
+
+    app.layout = page
+    app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES}
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">')
     return app
 

@@ -281,6 +281,7 @@ class Auth:
         self.logout_path = prefix + "logout"
         request_prefix = app.config.requests_pathname_prefix or prefix
         self.login_url = request_prefix + "login"
+        self.logout_url = request_prefix + "logout"
         self.home_url = request_prefix
         self._csp_cache: tuple[int, str] | None = None
         self._local_seen: set[str] = set()

@@ -8,8 +8,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 
+import threading
+
 import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from layers import privacy
 
 from . import figures
 from .data import AppData
@@ -23,6 +27,7 @@ from .filters import (
     to_query,
 )
 from .i18n import REPORT_STATUS, number, t
+from .roles import RoleData, RoleFrames, role_data, sensitive_frames
 from .interaction import (
     controls_state,
     focus_from_bar_click,
@@ -56,22 +61,47 @@ def _ordered(values, canonical) -> tuple:
 
 
 class Views:
-    """Filtered frames per state, computed once and shared by the map and chart callbacks."""
+    """Role-reduced, filtered frames per (state, role), computed once per interaction and
+    shared by the map, chart and table callbacks. The role is the request's (dashboard.auth);
+    outside a request (tests, benchmarks) the app's fixed role."""
 
-    def __init__(self, data: AppData, today: Callable[[], dt.date]):
+    def __init__(self, data: AppData, today: Callable[[], dt.date], role: Callable[[], str],
+                 settings: privacy.PrivacySettings | None = None):
         self.data = data
         self.today = today
+        self.role = role
+        self.settings = settings or data.config.privacy or privacy.PrivacySettings()
+        self._roles: dict[str, RoleData] = {}
+        self._lock = threading.Lock()
         self._cached = lru_cache(maxsize=16)(self._compute)
 
-    def _compute(self, key: str, today: dt.date):
-        state = FilterState.from_dict(json.loads(key))
-        reports = report_mask(self.data, state, today)
-        activities = activity_mask(self.data, state, today)
-        return self.data.reports[reports], self.data.activities[activities]
+    def policy(self, role: str | None = None) -> privacy.Policy:
+        return self.role_data(role or self.role()).policy
 
-    def get(self, state: FilterState):
+    def role_data(self, role: str) -> RoleData:
+        with self._lock:
+            if role not in self._roles:
+                pol = privacy.policy(role, self.settings, self.data.config.layers)
+                self._roles[role] = role_data(self.data, pol)
+            return self._roles[role]
+
+    def _compute(self, key: str, today: dt.date, role: str) -> RoleFrames:
+        state = FilterState.from_dict(json.loads(key))
+        share = self.role_data(role)
+        pol = share.policy
+        if pol.time_precision == privacy.MONTH:
+            # Weekday and hour are unknown at month precision: their filters do not apply.
+            state = replace(state, weekdays=tuple(range(7)), hours=(0, 23))
+        points = share.points[report_mask(self.data, state, today, frame=share.points)]
+        rows = share.sensitive[report_mask(self.data, state, today, with_selection=False, frame=share.sensitive)]
+        cells, scattered, sensitive = sensitive_frames(rows, state.selection, pol, self.data.municipality.code)
+        activities = share.activities[activity_mask(self.data, state, today, frame=share.activities)]
+        return RoleFrames(policy=pol, points=points, cells=cells, scattered=scattered, sensitive=sensitive,
+                          activities=activities)
+
+    def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
         key = json.dumps({**state.to_dict(), "view": None}, sort_keys=True, ensure_ascii=False)
-        return self._cached(key, self.today())
+        return self._cached(key, self.today(), role or self.role())
 
 
 def next_state(current: FilterState, trigger: str | None, inputs: dict, data: AppData,
@@ -122,9 +152,13 @@ def control_values(state: FilterState, data: AppData, today: dt.date) -> list:
     ]
 
 
-def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = False) -> Views:
+def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = False,
+             role: Callable[[], str] | None = None, on_sensitive_view: Callable[[dict], object] | None = None
+             ) -> Views:
+    """Wire the callbacks; `role()` names the current request's role (default: polis),
+    `on_sensitive_view(filter)` is told when exact sensitive points are sent (the audit log)."""
     default = default_state(data)
-    views = Views(data, today)
+    views = Views(data, today, role or (lambda: privacy.POLIS))
 
     @app.callback(
         *CONTROL_OUTPUTS,
@@ -182,21 +216,25 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         if not filters_data:
             return no_update, no_update, no_update
         state = FilterState.from_dict(filters_data)
-        reports, activities = views.get(state)
+        frames = views.get(state)
+        reports = frames.points
         if ctx.triggered_id == "view":
             density = state.mode == "density" or (state.mode == "auto" and len(reports) > figures.MAX_POINTS)
             if not density:
                 return no_update, no_update, no_update
         _, bounds = view_from_relayout(relayout, view)
         figure = figures.map_figure(
-            data, reports, activities, lang=state.lang, mode=state.mode,
+            data, reports, frames.activities, lang=state.lang, mode=state.mode,
             view=view or figures.default_view(data), selection=state.selection,
             show_activities=ACTIVITY_LAYER in state.layers, basemap=basemap, big=state.present,
             density_color=_focus_color(state, data), bounds=bounds,
+            cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m,
         )
         note = figure["layout"]["meta"]["note"]
-        if reports.empty:
+        if reports.empty and frames.cells.empty:
             note = t("empty_reports", state.lang)
+        if on_sensitive_view is not None:
+            _audit_sensitive(frames, state, data, on_sensitive_view)
         return figure, note, selection_text(state)
 
     def selection_text(state: FilterState) -> str:
@@ -217,12 +255,14 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         if not filters_data:
             return no_update, no_update, no_update
         state = FilterState.from_dict(filters_data)
-        reports, activities = views.get(state)
+        frames = views.get(state)
+        reports = frames.chart_reports
         big = state.present
         return (
-            figures.activities_figure(activities, data, state.lang, big),
-            figures.time_figure(reports, data, state.lang, big),
-            figures.heatmap_figure(reports, state.lang, big, _focus_color(state, data)),
+            figures.activities_figure(frames.activities, data, state.lang, big),
+            figures.time_figure(reports, data, state.lang, big, policy=frames.policy),
+            figures.heatmap_figure(reports, state.lang, big, _focus_color(state, data), policy=frames.policy,
+                                   data=data),
         )
 
     @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
@@ -230,20 +270,21 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         if not filters_data:
             return no_update
         state = FilterState.from_dict(filters_data)
-        reports, activities = views.get(state)
-        rows = figures.places_rows(reports, activities, data, group_by or "locality", state.lang)
-        return places_table(rows, data, state.lang)
+        frames = views.get(state)
+        rows = figures.places_rows(frames.chart_reports, frames.activities, data, group_by or "locality",
+                                   state.lang, policy=frames.policy)
+        return places_table(rows, data, state.lang, frames.policy)
 
     @app.callback(
         Output({"type": "txt", "key": ALL}, "children"),
         Output("f-focus", "options"), Output("f-layers", "options"), Output("f-preset", "options"),
         Output("f-weekdays", "options"), Output("f-actors", "options"), Output("f-status", "options"),
         Output("f-mode", "options"), Output("where-group", "options"), Output("kommun-name", "children"),
-        Output("period", "children"),
+        Output("period", "children"), Output("role-banner", "children"),
         Input("lang", "value"), State({"type": "txt", "key": ALL}, "id"),
     )
     def translate(lang, ids):
-        from .layout import kommun_title
+        from .layout import kommun_title, role_banner
 
         lang = lang if lang in ("sv", "en") else "sv"
         cfg = data.config
@@ -251,12 +292,14 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         if any(i["key"] == "present" for i in ids):
             present_index = next(k for k, i in enumerate(ids) if i["key"] == "present")
             texts[present_index] = t("present", lang)
+        policy = views.policy()
         return (
-            texts, focus_options(data, lang), layer_options(data, lang), preset_options(lang),
+            texts, focus_options(data, lang), layer_options(data, lang, policy), preset_options(lang),
             weekday_options(lang), actor_options(lang), status_options(lang), mode_options(lang),
             where_options(lang), kommun_title(data.municipality.name, lang),
             t("promise_period", lang, start=cfg.period_start.isoformat(), end=cfg.period_end.isoformat(),
               area=cfg.police_area or "–"),
+            role_banner(policy, lang),
         )
 
     return views
@@ -268,11 +311,27 @@ def _focus_color(state: FilterState, data: AppData) -> str:
     return "#333333"
 
 
-def places_table(rows: list[dict], data: AppData, lang: str):
+def _audit_sensitive(frames: RoleFrames, state: FilterState, data: AppData, log) -> None:
+    """Exact points of a sensitive layer were sent: log who saw them with which filter."""
+    shown = sorted({lid for lid in frames.points["layer"].unique()
+                    if lid in data.config.layers and data.config.layers[lid].sensitive})
+    if not shown:
+        return
+    detail = {k: v for k, v in state.to_dict().items() if k not in ("view", "lang", "present", "mode")}
+    detail["layers_shown"] = shown
+    log(detail)
+
+
+def _cell(value, lang: str, k: int) -> str:
+    return t("fewer_than", lang, k=k) if value is None else number(value, lang)
+
+
+def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Policy | None = None):
     """The ranked places as an HTML table (text is escaped by React: safe for any place name)."""
     if not rows:
         return html.P(t("empty_reports", lang), className="empty")
-    layers = list(data.config.layers.values())
+    k = policy.k if policy else privacy.DEFAULT_K
+    layers = [s for s in data.config.layers.values() if policy is None or policy.mode(s.id) != privacy.HIDDEN]
     head = html.Tr([
         html.Th("#"), html.Th(t("place", lang)),
         *[html.Th(spec.name(lang)) for spec in layers],
@@ -281,7 +340,7 @@ def places_table(rows: list[dict], data: AppData, lang: str):
     body = [
         html.Tr([
             html.Td(str(i)), html.Td(row["place"]),
-            *[html.Td(number(row[spec.id], lang), className="num") for spec in layers],
+            *[html.Td(_cell(row[spec.id], lang, k), className="num") for spec in layers],
             html.Td(number(row["total"], lang), className="num total"),
             html.Td(number(row["activities_done"], lang), className="num"),
         ])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata import cell_id, cell_index, cell_rings_wgs84
+from geodata import cell_id, cell_index, cell_rings_wgs84, parse_cell_id
 from layers import aktiviteter
 
 from .data import AppData
@@ -119,7 +119,7 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
     traces = []
     names = data.localities["name"].to_numpy()
     for layer_id, spec in data.config.layers.items():
-        rows = reports[reports["layer"].to_numpy() == layer_id]
+        rows = reports[(reports["layer"].to_numpy() == layer_id) & ~np.isnan(reports["lon"].to_numpy())]
         if rows.empty:
             continue
         category = rows["category"].map(lambda c, s=spec: s.category_label(c, lang)).to_numpy()
@@ -171,6 +171,74 @@ def density_trace(reports: pd.DataFrame, data: AppData, lang: str, size_m: int, 
     }
 
 
+def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> list[dict]:
+    """Cells-mode layers as squares of the role's grid: only cells with at least k reports
+    (privacy.aggregate_cells), one trace per layer in its focus-area colour."""
+    traces = []
+    if cells is None or cells.empty:
+        return traces
+    names = {lid: spec for lid, spec in data.config.layers.items()}
+    for layer_id in pd.unique(cells["layer"]):
+        rows = cells[cells["layer"].to_numpy() == layer_id]
+        spec = names.get(layer_id)
+        label = spec.name(lang) if spec else str(layer_id)
+        color = data.config.color(spec.focus_area) if spec else "#333333"
+        ids = rows["cell_id"].astype(str).tolist()
+        ix = np.array([parse_cell_id(c)[1] for c in ids])
+        iy = np.array([parse_cell_id(c)[2] for c in ids])
+        rings = np.round(cell_rings_wgs84(ix, iy, cell_m), 5)
+        features = [
+            {"type": "Feature", "id": cid, "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]}}
+            for cid, ring in zip(ids, rings, strict=True)
+        ]
+        custom = np.column_stack([rows["locality"].astype(str).to_numpy()]).tolist()
+        traces.append({
+            "type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
+            "locations": ids, "z": rows["count"].astype(int).tolist(), "featureidkey": "id",
+            "customdata": custom, "colorscale": [[0, color], [1, color]], "showscale": False,
+            "marker": {"opacity": 0.55, "line": {"width": 1.5, "color": "#111111"}},
+            "hovertemplate": (
+                f"<b>{label}</b><br>{t('cell_count', lang, size=cell_m)}: %{{z}}"
+                f"<br>{t('hover_near', lang)}: %{{customdata[0]}}<extra></extra>"
+            ),
+            "name": t("cells_layer", lang, name=label), "meta": f"cells:{layer_id}", "showlegend": True,
+        })
+    return traces
+
+
+def report_totals(reports: pd.DataFrame, policy=None) -> tuple[int, list[str]]:
+    """(count safe to show, cells-mode layers left out because their count is below k).
+
+    Points-mode layers count exactly; a cells-mode layer only adds when it has ≥ k reports,
+    so a total can never be used to work out a count below k.
+    """
+    if policy is None or reports.empty:
+        return len(reports), []
+    counts = reports["layer"].value_counts()
+    total, hidden = 0, []
+    for layer_id, n in counts.items():
+        if policy.mode(str(layer_id)) == "cells" and n < policy.k:
+            hidden.append(str(layer_id))
+            continue
+        total += int(n)
+    return total, hidden
+
+
+def _reports_title(reports: pd.DataFrame, data: AppData, lang: str, policy=None) -> str:
+    total, hidden = report_totals(reports, policy)
+    text = t("n_reports", lang, n=number(total, lang))
+    if hidden:
+        names = ", ".join(data.config.layers[lid].name(lang) if lid in data.config.layers else lid for lid in hidden)
+        text += " " + t("n_fewer", lang, k=policy.k, names=names)
+    return text
+
+
+def _cells_layers(policy, data: AppData) -> set[str]:
+    if policy is None:
+        return set()
+    return {lid for lid in data.config.layers if policy.mode(lid) == "cells"}
+
+
 def activity_traces(activities: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
     """Activities with a place: a dark halo under a focus-coloured dot."""
     rows = activities[~np.isnan(activities["x"].to_numpy())]
@@ -218,8 +286,13 @@ def map_figure(
     mode: str = "auto", view: dict | None = None, selection: dict | None = None,
     show_activities: bool = True, basemap: bool = False, big: bool = False,
     density_color: str = "#333333", max_points: int = MAX_POINTS, bounds=None,
+    cells: pd.DataFrame | None = None, scattered: pd.DataFrame | None = None, cell_m: int = 500,
 ) -> dict:
-    """The municipality map: base, then reports as points or cells, activities, selection."""
+    """The municipality map: base, then reports as points or cells, activities, selection.
+
+    `reports` are points the role may see exactly; `cells` are the role's aggregated cells
+    (layers.privacy) of the cells-mode layers, drawn as squares; `scattered` is named in the note.
+    """
     view = view or default_view(data)
     use_density = mode == "density" or (mode == "auto" and len(reports) > max_points)
     base = base_traces(data, lang)
@@ -234,6 +307,9 @@ def map_figure(
     else:
         traces += point_traces(reports, data, lang)
         note = t("points_note", lang, n=number(len(reports), lang))
+    traces += cells_traces(cells, data, lang, cell_m)
+    if cells is not None and (len(cells) or (scattered is not None and len(scattered))):
+        note += " · " + cells_note(cells, scattered, data, lang, cell_m)
     traces += base[2:] + selection_trace(selection, lang)
     layers = []
     if basemap:
@@ -253,6 +329,25 @@ def map_figure(
         "meta": {"mode": "density" if use_density else "points", "note": note},
     }
     return {"data": traces, "layout": layout}
+
+
+def cells_note(cells: pd.DataFrame, scattered: pd.DataFrame | None, data: AppData, lang: str,
+               cell_m: int) -> str:
+    """'Narkotika: 3 rutor om 500 m (minst k rapporter); spridda rapporter: Vaggeryd 6'."""
+    parts = []
+    layers = sorted(set(cells["layer"]) | (set(scattered["layer"]) if scattered is not None else set()),
+                    key=list(data.config.layers).index)
+    for layer_id in layers:
+        spec = data.config.layers[layer_id]
+        n = int((cells["layer"] == layer_id).sum())
+        text = t("cells_note", lang, name=spec.name(lang), n=number(n, lang), size=cell_m)
+        if scattered is not None:
+            mine = scattered[scattered["layer"] == layer_id]
+            if len(mine):
+                text += "; " + t("scattered", lang) + ": " + ", ".join(
+                    f"{row.locality} {number(row.count, lang)}" for row in mine.itertuples())
+        parts.append(text)
+    return " · ".join(parts)
 
 
 # -- the charts ------------------------------------------------------------------
@@ -297,13 +392,20 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
     }
 
 
-def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False) -> dict:
-    """Reports per month (per week when the range is short), stacked by layer."""
-    title = t("n_reports", lang, n=number(len(reports), lang))
+def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False,
+                policy=None) -> dict:
+    """Reports per month (per week when the range is short), stacked by layer.
+
+    With a `policy`, bars of cells-mode layers below k are left out (a gap, said in the
+    title's note) and a role with month precision always gets months.
+    """
+    title = _reports_title(reports, data, lang, policy)
     if reports.empty:
         return empty_figure(t("empty_reports", lang), big)
+    suppress = _cells_layers(policy, data)
     days = reports["day_key"].to_numpy()
-    weekly = days.max() - days.min() <= 120
+    monthly_only = policy is not None and policy.time_precision == "month"
+    weekly = not monthly_only and days.max() - days.min() <= 120
     if weekly:
         keys = days - reports["weekday"].to_numpy()
         all_keys = np.arange(keys.min(), keys.max() + 1, 7)
@@ -323,10 +425,17 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
             continue
         idx = np.fromiter((position[k] for k in keys[mine]), dtype=int, count=int(mine.sum()))
         y = np.bincount(idx, minlength=len(all_keys))
+        values = y.tolist()
+        if layer_id in suppress:
+            values = [int(v) if v >= policy.k else None for v in values]
+            if all(v is None for v in values):
+                continue
         traces.append({
-            "type": "bar", "name": spec.name(lang), "x": labels, "y": y.tolist(), "meta": layer_id,
+            "type": "bar", "name": spec.name(lang), "x": labels, "y": values, "meta": layer_id,
             "marker": {"color": data.config.color(spec.focus_area)},
         })
+    if suppress & set(reports["layer"]):
+        axis += " · " + t("below_k_left_out", lang, k=policy.k)
     return {
         "data": traces,
         "layout": {
@@ -335,19 +444,35 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
             "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
             "legend": {"orientation": "h", "y": -0.3, "font": _font(big)},
             "margin": {"l": 60, "r": 10, "t": 50, "b": 90}, "plot_bgcolor": "white",
-            "meta": {"total": len(reports), "bins": "week" if weekly else "month"},
+            "meta": {"total": report_totals(reports, policy)[0], "bins": "week" if weekly else "month"},
         },
     }
 
 
 def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
-                   color: str = "#333333") -> dict:
-    """Weekday × hour counts of reports, for planning when to be present."""
-    title = t("n_reports", lang, n=number(len(reports), lang))
+                   color: str = "#333333", policy=None, data: AppData | None = None) -> dict:
+    """Weekday × hour counts of reports, for planning when to be present.
+
+    With a `policy`: cells-mode layers add to a weekday/hour box only where they have ≥ k
+    reports there; a role with month precision gets no weekday/hour chart at all.
+    """
+    if policy is not None and policy.time_precision == "month":
+        return empty_figure(t("when_not_for_role", lang), big)
+    title = _reports_title(reports, data, lang, policy) if data is not None else \
+        t("n_reports", lang, n=number(len(reports), lang))
     if reports.empty:
         return empty_figure(t("empty_reports", lang), big)
     flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
-    z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
+    suppress = _cells_layers(policy, data) if data is not None else set()
+    if suppress:
+        sensitive = reports["layer"].isin(suppress).to_numpy()
+        z = np.bincount(flat[~sensitive], minlength=7 * 24)
+        for layer_id in suppress:
+            mine = np.bincount(flat[reports["layer"].to_numpy() == layer_id], minlength=7 * 24)
+            z = z + np.where(mine >= policy.k, mine, 0)
+        z = z.reshape(7, 24)
+    else:
+        z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
     return {
         "data": [{
             "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": list(WEEKDAYS[lang]),
@@ -360,39 +485,57 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
             "xaxis": {"title": {"text": t("hour", lang)}, "dtick": 2 if not big else 3},
             "yaxis": {"autorange": "reversed"},
             "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "plot_bgcolor": "white",
-            "meta": {"total": len(reports)},
+            "meta": {"total": report_totals(reports, policy)[0]},
         },
     }
 
 
 def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
-                group_by: str = "locality", lang: str = "sv", limit: int = 10) -> list[dict]:
-    """Ranked places (locality or 500 m cell) by reports, with activities done there."""
+                group_by: str = "locality", lang: str = "sv", limit: int = 10, policy=None) -> list[dict]:
+    """Ranked places (locality or cell) by reports, with activities done there.
+
+    With a `policy`, a cells-mode layer's count below k in a place is None ('färre än k'),
+    totals and the ranking use only the counts shown, and cells are the role's grid.
+    """
     names = data.localities["name"].to_numpy()
+    reports = reports[~np.isnan(reports["x"].to_numpy())]
     done = activities[(activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())]
+    suppress = _cells_layers(policy, data)
+    size = policy.cell_m if suppress else 500
     if group_by == "cell":
-        key_r = cell_id(reports["cell_ix"], reports["cell_iy"], 500) if len(reports) else np.array([])
-        key_a = cell_id(done["cell_ix"], done["cell_iy"], 500) if len(done) else np.array([])
+        def keys(frame):
+            if not len(frame):
+                return np.array([])
+            if size == 500:
+                return cell_id(frame["cell_ix"], frame["cell_iy"], 500)
+            ix, iy = cell_index(frame["x"].to_numpy(), frame["y"].to_numpy(), size)
+            return cell_id(ix, iy, size)
+
+        key_r, key_a = keys(reports), keys(done)
     else:
         key_r = names[reports["locality"].to_numpy()] if len(reports) else np.array([])
         key_a = names[done["locality"].to_numpy()] if len(done) else np.array([])
     if not len(key_r):
         return []
     table = pd.crosstab(pd.Series(key_r, name="place"), reports["layer"].to_numpy())
-    table["total"] = table.sum(axis=1)
+    for layer_id in suppress & set(table.columns):
+        table[layer_id] = table[layer_id].where(table[layer_id] >= policy.k)
+    table["total"] = table.drop(columns=[c for c in table.columns if c == "total"]).sum(axis=1, min_count=0)
+    table = table[table["total"] > 0]
     acts = pd.Series(key_a, dtype=object).value_counts()
     table = table.sort_values("total", ascending=False, kind="stable").head(limit)
+    first_locality = pd.Series(reports["locality"].to_numpy()).groupby(key_r).first() if group_by == "cell" else None
     rows = []
     for place, row in table.iterrows():
         label = place
         if group_by == "cell":
             # Name a cell by its nearest locality so people know where it is.
-            first = np.flatnonzero(key_r == place)[0]
-            label = f"{place} ({t('near', lang, name=names[reports['locality'].to_numpy()[first]])})"
+            label = f"{place} ({t('near', lang, name=names[first_locality[place]])})"
         entry = {"place": label, "key": place, "total": int(row["total"]),
                  "activities_done": int(acts.get(place, 0))}
         for layer_id in data.config.layers:
-            entry[layer_id] = int(row.get(layer_id, 0))
+            value = row.get(layer_id, 0)
+            entry[layer_id] = None if pd.isna(value) else int(value)
         rows.append(entry)
     return rows
 
@@ -405,6 +548,6 @@ def figure_bytes(figure: dict) -> int:
 
 
 __all__ = [
-    "MAX_POINTS", "REPORT_STATUS", "activities_figure", "default_view", "density_cell_m",
+    "MAX_POINTS", "REPORT_STATUS", "activities_figure", "cells_traces", "report_totals", "default_view", "density_cell_m",
     "empty_figure", "figure_bytes", "heatmap_figure", "map_figure", "places_rows", "time_figure",
 ]

@@ -137,8 +137,10 @@ def selection_mask(frame: pd.DataFrame, selection: dict | None, data: AppData) -
     return np.ones(len(frame), dtype=bool)
 
 
-def report_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True) -> np.ndarray:
-    frame = data.reports
+def report_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True,
+                frame: pd.DataFrame | None = None) -> np.ndarray:
+    """Rows of `frame` (default: all reports) that pass the filters (and the selection)."""
+    frame = data.reports if frame is None else frame
     keep = _common_mask(frame, state, data, today)
     keep = keep & (frame["layer"].isin(state.layers).to_numpy())
     keep = keep & (frame["status"].isin(state.statuses).to_numpy())
@@ -147,8 +149,10 @@ def report_mask(data: AppData, state: FilterState, today: dt.date, with_selectio
     return keep
 
 
-def activity_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True) -> np.ndarray:
-    frame = data.activities
+def activity_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True,
+                  frame: pd.DataFrame | None = None) -> np.ndarray:
+    """Rows of `frame` (default: all activities) that pass the filters (and the selection)."""
+    frame = data.activities if frame is None else frame
     keep = _common_mask(frame, state, data, today)
     keep = keep & (frame["actor"].isin(state.actors).to_numpy())
     if with_selection:

@@ -80,6 +80,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "share": ("Länken i adressfältet visar exakt denna vy.", "The link in the address bar shows exactly this view."),
     "offline_note": ("Kartan fungerar utan internet.", "The map works without internet."),
     "all": ("Alla", "All"),
+    "n_fewer": ("(+ färre än {k} i {names})", "(+ fewer than {k} in {names})"),
+    "below_k_left_out": ("staplar med färre än {k} rapporter av känsliga lager visas inte",
+                         "bars with fewer than {k} reports of sensitive layers are not shown"),
+    "cells_layer": ("{name} (rutor)", "{name} (cells)"),
+    "cell_count": ("Rapporter i rutan ({size} m)", "Reports in the cell ({size} m)"),
+    "cells_note": ("{name}: {n} rutor om {size} m", "{name}: {n} cells of {size} m"),
+    "scattered": ("spridda rapporter", "scattered reports"),
+    "fewer_than": ("färre än {k}", "fewer than {k}"),
+    "when_not_for_role": ("Veckodag och timme visas inte i den här rollen (tid per månad).",
+                          "Weekday and hour are not shown for this role (time per month)."),
+    "role_banner": ("Roll: {role}", "Role: {role}"),
+    "role_reduced": ("Känsliga lager visas som rutor med minst {k} rapporter; ingen fritext.",
+                     "Sensitive layers are shown as cells with at least {k} reports; no free text."),
+    "logout": ("Logga ut", "Log out"),
 }
 
 WEEKDAYS = {

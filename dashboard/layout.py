@@ -40,10 +40,12 @@ def focus_options(data: AppData, lang: str) -> list[dict]:
     ]
 
 
-def layer_options(data: AppData, lang: str) -> list[dict]:
+def layer_options(data: AppData, lang: str, policy=None) -> list[dict]:
+    """The report layers the role may see (hidden ones are not offered), then activities."""
     options = [
         {"label": html.Span([swatch(data.config.color(s.focus_area)), s.name(lang)]), "value": lid}
         for lid, s in data.config.layers.items()
+        if policy is None or policy.mode(lid) != "hidden"
     ]
     options.append({"label": html.Span([html.Span(className="swatch ring"), t("layer_activities", lang)]),
                     "value": ACTIVITY_LAYER})
@@ -82,8 +84,19 @@ def _section(key: str, control, lang: str):
     return html.Fieldset([html.Legend(T(key, lang)), control], className="filter")
 
 
-def build_layout(data: AppData, state: FilterState, role_banner: str | None = None):
+def role_banner(policy, lang: str) -> str:
+    """'Roll: BRÅ-möte (delad skärm). Känsliga lager …' for reduced roles; '' for exact ones."""
+    if policy is None or policy.exact:
+        return ""
+    return t("role_banner", lang, role=policy.name(lang)) + ". " + t("role_reduced", lang, k=policy.k)
+
+
+def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str | None = None):
+    """The page for one role: hidden layers are not offered, month-precision roles get no
+    weekday/hour filters, reduced roles see a banner saying what is reduced."""
     lang = state.lang
+    by_month = policy is not None and policy.time_precision == "month"
+    hidden = {"display": "none"}
     muni = data.municipality
     cfg = data.config
     header = html.Header([
@@ -99,12 +112,13 @@ def build_layout(data: AppData, state: FilterState, role_banner: str | None = No
             ),
         ]),
         html.Div(T("demo_banner", lang), id="demo-banner", className="banner") if data.demo else None,
-        html.Div(role_banner, id="role-banner", className="banner role") if role_banner else None,
+        html.Div(role_banner(policy, lang), id="role-banner", className="banner role"),
         html.Div([
             dcc.RadioItems(id="lang", options=[{"label": "Svenska", "value": "sv"},
                                                {"label": "English", "value": "en"}],
                            value=lang, inline=True, className="lang"),
             html.Button(T("present", lang), id="present-btn", n_clicks=0, className="btn"),
+            html.A(T("logout", lang), href=logout_url, id="logout", className="btn") if logout_url else None,
         ], className="header-actions"),
     ], className="header")
 
@@ -112,18 +126,21 @@ def build_layout(data: AppData, state: FilterState, role_banner: str | None = No
         html.H2(T("filters", lang)),
         _section("focus_areas", dcc.Checklist(id="f-focus", options=focus_options(data, lang),
                                               value=list(state.focus_areas), className="checklist"), lang),
-        _section("layers", dcc.Checklist(id="f-layers", options=layer_options(data, lang),
+        _section("layers", dcc.Checklist(id="f-layers", options=layer_options(data, lang, policy),
                                          value=list(state.layers), className="checklist"), lang),
         _section("time", html.Div([
             dcc.RadioItems(id="f-preset", options=preset_options(lang), value=state.preset, className="radios"),
             dcc.DatePickerRange(id="f-dates", start_date=state.start, end_date=state.end,
                                 display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True),
         ]), lang),
-        _section("weekdays", dcc.Checklist(id="f-weekdays", options=weekday_options(lang),
-                                           value=list(state.weekdays), inline=True, className="checklist inline"), lang),
-        _section("hours", dcc.RangeSlider(id="f-hours", min=0, max=23, step=1, value=list(state.hours),
-                                          marks={h: f"{h:02d}" for h in range(0, 24, 3)},
-                                          allowCross=True), lang),
+        html.Div([
+            _section("weekdays", dcc.Checklist(id="f-weekdays", options=weekday_options(lang),
+                                               value=list(state.weekdays), inline=True,
+                                               className="checklist inline"), lang),
+            _section("hours", dcc.RangeSlider(id="f-hours", min=0, max=23, step=1, value=list(state.hours),
+                                              marks={h: f"{h:02d}" for h in range(0, 24, 3)},
+                                              allowCross=True), lang),
+        ], id="when-filters", style=hidden if by_month else None),
         _section("actors", dcc.Checklist(id="f-actors", options=actor_options(lang), value=list(state.actors),
                                          className="checklist"), lang),
         _section("report_status", dcc.Checklist(id="f-status", options=status_options(lang),

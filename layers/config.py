@@ -52,6 +52,8 @@ class PromiseConfig:
     period_start: dt.date
     period_end: dt.date
     source: str
+    #: layers.privacy.PrivacySettings from the optional [privacy] table (k, cell_m, layer_modes).
+    privacy: object = None
 
     def color(self, focus_area: str) -> str:
         area = self.focus_areas.get(focus_area)
@@ -120,7 +122,14 @@ def _parse(data: dict, source: str, today: dt.date) -> PromiseConfig:
     end = _date(promise.get("end"), f"{source}: promise.end") or dt.date(today.year, 12, 31)
     if end < start:
         raise ConfigError(f"{source}: promise.end {end} is before promise.start {start}")
+    from .privacy import PrivacyError, PrivacySettings
+
+    try:
+        privacy = PrivacySettings.from_mapping(data.get("privacy"))
+    except (PrivacyError, TypeError) as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     return PromiseConfig(
+        privacy=privacy,
         focus_areas=areas,
         layers=layers,
         kommun=str(promise.get("kommun", "0665")),

@@ -339,3 +339,17 @@ def test_activity_places_follow_the_focus_areas_layers():
     assert public["lon"].iloc[1] == pytest.approx(centre[0][0])
     polis = activities_view(acts, "polis")
     assert polis["lon"].tolist() == pytest.approx([exact[0][0]] * 2)
+
+
+def test_privacy_settings_come_from_the_config_file(tmp_path):
+    from layers.config import ConfigError, load_config
+
+    base = (tmp_path / "base.toml")
+    area = '[[focus_area]]\nid = "a"\nname_sv = "A"\ncolor = "#E69F00"\nlayers = ["narkotika"]\n'
+    base.write_text(area + "[privacy]\nk = 7\ncell_m = 1000\n", encoding="utf-8")
+    settings = load_config(base).privacy
+    assert (settings.k, settings.cell_m) == (7, 1000)
+    assert load_config().privacy == PrivacySettings()
+    base.write_text(area + "[privacy]\nk = 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="k \\(minimum count\\) must be a whole number ≥ 3, got 2"):
+        load_config(base)

@@ -1,0 +1,205 @@
+"""The role's share of the dashboard data: frames reduced to what one role may see.
+
+Every dashboard callback builds its payload from a `RoleFrames` made here, never from
+`AppData` directly. The rules themselves live in `layers.privacy`; this module applies
+them to the dashboard's enriched frames:
+
+* points-mode layers: rows without free text (unless the role has it), times cut to the
+  role's precision (local_time, weekday, hour and the date keys are recomputed from the
+  cut time, so no chart or filter can see finer);
+* cells-mode layers: rows stay on the server (`sensitive`); what leaves is only shown
+  cells (≥ k) and counts that the figure builders suppress below k. A selection keeps
+  whole shown cells, so a lasso cannot isolate one report;
+* hidden layers: gone;
+* activities: placed as exactly as the role sees their focus area's tips;
+* police-feed reports (approximate municipality/county positions) have no place here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import cell_index, parse_cell_id, to_metric, to_wgs84
+from layers import privacy
+from layers.polisen import is_approximate
+from layers.privacy import CELLS, EXACT, HIDDEN, HOUR, MONTH, POINTS, Policy
+
+from .data import PLACE_CELL_M, TZ, AppData
+
+#: Columns with free text or exact times that reduced roles never get, even server-side.
+_EXACT_ONLY = ("description", "occurred_at", "reported_at", "planned_at", "done_at")
+
+
+@dataclass(frozen=True, eq=False)
+class RoleData:
+    """One role's copy of the app data, made once per role and data load."""
+
+    policy: Policy
+    points: pd.DataFrame  # report rows of points-mode layers
+    sensitive: pd.DataFrame  # report rows of cells-mode layers (leave only as counts ≥ k)
+    activities: pd.DataFrame
+
+
+@dataclass(frozen=True, eq=False)
+class RoleFrames:
+    """What the callbacks of one interaction may draw from (filters and selection applied)."""
+
+    policy: Policy
+    points: pd.DataFrame  # selected rows of points-mode layers (map points, charts)
+    cells: pd.DataFrame  # shown cells (≥ k) of cells-mode layers in the selection
+    scattered: pd.DataFrame  # 'spridda rapporter' per locality (≥ k), only without selection
+    sensitive: pd.DataFrame  # selected rows of cells-mode layers: charts suppress below k
+    activities: pd.DataFrame
+
+    @property
+    def chart_reports(self) -> pd.DataFrame:
+        """Points and sensitive rows together, for chart builders that take the policy."""
+        if self.sensitive.empty:
+            return self.points
+        if self.points.empty:
+            return self.sensitive
+        return pd.concat([self.points, self.sensitive], ignore_index=True)
+
+
+def at_precision(frame: pd.DataFrame, precision: str) -> pd.DataFrame:
+    """The enriched time columns recomputed from the time cut to 'hour' or 'month'.
+
+    Month precision leaves weekday and hour unknown (-1): a weekday/hour chart or filter
+    would otherwise tell more than the month.
+    """
+    if precision == EXACT or frame.empty:
+        return frame
+    out = frame.copy()
+    utc = pd.to_datetime(out["t"].to_numpy(dtype="int64"), utc=True)
+    if precision == HOUR:
+        # Swedish offsets are whole hours: the UTC hour floor is the local hour floor.
+        local = utc.floor("h").tz_convert(TZ)
+        out["local_time"] = local.strftime("%Y-%m-%d %H:00").to_numpy()
+        out["weekday"] = local.day_of_week.to_numpy().astype("int8")
+        out["hour"] = local.hour.to_numpy().astype("int8")
+    elif precision == MONTH:
+        wall = utc.tz_convert(TZ).tz_localize(None)
+        local = wall.to_period("M").start_time.tz_localize(TZ)
+        out["local_time"] = local.strftime("%Y-%m").to_numpy()
+        out["weekday"] = np.full(len(out), -1, dtype="int8")
+        out["hour"] = np.full(len(out), -1, dtype="int8")
+    else:
+        raise privacy.PrivacyError(f"unknown time precision {precision!r}")
+    out["t"] = local.tz_convert("UTC").as_unit("ns").asi8
+    out["month_key"] = (local.year * 12 + local.month - 1).to_numpy().astype("int32")
+    out["day_key"] = (
+        (local.tz_localize(None).normalize() - pd.Timestamp("1970-01-01")).days
+    ).to_numpy().astype("int32")
+    return out
+
+
+def _without_place(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    if not mask.any():
+        return frame
+    out = frame.copy()
+    for col in ("x", "y", "lon", "lat"):
+        out.loc[mask, col] = np.nan
+    out.loc[mask, "locality"] = -1
+    return out
+
+
+def _place_activities(frame: pd.DataFrame, pol: Policy, data: AppData) -> pd.DataFrame:
+    modes = privacy.activity_place_modes(pol, data.config.layers)
+    if frame.empty or all(m == POINTS for m in modes.values()):
+        return frame
+    from geodata import nearest_locality_xy
+
+    out = frame.copy()
+    x, y = privacy.activity_places(out["x"].to_numpy(), out["y"].to_numpy(), out["focus_area"].to_numpy(),
+                                   pol, data.config.layers)
+    out["x"], out["y"] = x, y
+    lon, lat = to_wgs84(x, y)
+    out["lon"], out["lat"] = lon, lat
+    has_place = ~np.isnan(x)
+    locality = np.full(len(out), -1, dtype="int16")
+    if has_place.any():
+        index, _ = nearest_locality_xy(x[has_place], y[has_place], data.municipality.code)
+        locality[has_place] = index
+    out["locality"] = locality
+    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), PLACE_CELL_M)
+    out["cell_ix"] = np.where(has_place, ix, 0)
+    out["cell_iy"] = np.where(has_place, iy, 0)
+    return out
+
+
+def role_data(data: AppData, pol: Policy) -> RoleData:
+    """The role's copy of the data (see the module docstring for what is reduced)."""
+    reports = data.reports
+    modes = reports["layer"].map(lambda lid: pol.mode(str(lid))).to_numpy(dtype=object)
+    reports = _without_place(reports, np.asarray(is_approximate(reports["id"]), dtype=bool))
+    activities = data.activities
+    if not pol.exact:
+        drop = [c for c in _EXACT_ONLY if c in reports.columns]
+        reports = reports.drop(columns=drop)
+        activities = activities.drop(columns=[c for c in _EXACT_ONLY if c in activities.columns
+                                              and (c != "description" or not pol.free_text)])
+    points = at_precision(reports[modes == POINTS].reset_index(drop=True), pol.time_precision)
+    sensitive = at_precision(reports[modes == CELLS].reset_index(drop=True), pol.time_precision)
+    activities = at_precision(_place_activities(activities, pol, data), pol.time_precision)
+    return RoleData(policy=pol, points=points, sensitive=sensitive, activities=activities)
+
+
+# -- selections over cells -------------------------------------------------------------------
+
+def _cells_in_selection(cells: pd.DataFrame, selection: dict, pol: Policy) -> np.ndarray:
+    """Which shown cells a selection holds: whole cells, decided by the cell centre."""
+    kind = selection.get("type")
+    lon = cells["lon"].to_numpy(dtype="float64")
+    lat = cells["lat"].to_numpy(dtype="float64")
+    if kind == "polygon":
+        coords = selection.get("coords") or []
+        if len(coords) < 3:
+            return np.ones(len(cells), dtype=bool)
+        return shapely.contains_xy(shapely.Polygon(coords).buffer(0), lon, lat)
+    if kind == "locality":
+        return cells["locality"].to_numpy() == selection.get("name")
+    if kind == "cell":
+        try:
+            size, ix, iy = parse_cell_id(str(selection.get("id")))
+        except ValueError:
+            return np.ones(len(cells), dtype=bool)
+        x, y = to_metric(lon, lat)
+        cx, cy = cell_index(x, y, size)
+        inside = (cx == ix) & (cy == iy)
+        # A selected cell smaller than the role's cells: the shown cell that holds it.
+        sx, sy = (ix + 0.5) * size, (iy + 0.5) * size
+        ox, oy = cell_index(np.array([sx]), np.array([sy]), pol.cell_m)
+        own_x, own_y = cell_index(x, y, pol.cell_m)
+        return inside | ((own_x == ox[0]) & (own_y == oy[0]))
+    return np.ones(len(cells), dtype=bool)
+
+
+def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, kommun: str
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(cells, scattered, rows) of cells-mode layers for a selection.
+
+    Cells are counted over all filtered rows (a lasso does not cut them); a selection keeps
+    whole shown cells and their rows, and leaves out the 'spridda' reports (not placeable).
+    """
+    cells, scattered = privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
+    if not selection:
+        return cells, scattered, rows
+    keep = _cells_in_selection(cells, selection, pol)
+    cells = cells[keep].reset_index(drop=True)
+    scattered = scattered.iloc[0:0]
+    if cells.empty or rows.empty:
+        return cells, scattered, rows.iloc[0:0]
+    ix, iy = cell_index(np.nan_to_num(rows["x"].to_numpy()), np.nan_to_num(rows["y"].to_numpy()), pol.cell_m)
+    from geodata import cell_id
+
+    row_keys = pd.Series(rows["layer"].astype(str).to_numpy(), dtype=object) + "|" + cell_id(ix, iy, pol.cell_m)
+    cell_keys = set(cells["layer"].astype(str) + "|" + cells["cell_id"].astype(str))
+    inside = row_keys.isin(cell_keys).to_numpy() & ~np.isnan(rows["x"].to_numpy())
+    return cells, scattered, rows[inside]
+
+
+__all__ = ["CELLS", "HIDDEN", "RoleData", "RoleFrames", "at_precision", "role_data", "sensitive_frames"]
