@@ -275,6 +275,18 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
                                    state.lang, policy=frames.policy)
         return places_table(rows, data, state.lang, frames.policy)
 
+    @app.callback(Output("report-list", "children"), Input("filters", "data"))
+    def render_report_list(filters_data):
+        if not filters_data:
+            return no_update
+        state = FilterState.from_dict(filters_data)
+        frames = views.get(state)
+        if not frames.policy.visible_layers() or all(
+            frames.policy.mode(lid) != privacy.POINTS for lid in data.config.layers
+        ):
+            return html.P(t("no_single_reports", state.lang), className="empty")
+        return report_table(figures.report_list(frames.points, data, state.lang), state.lang)
+
     @app.callback(
         Output({"type": "txt", "key": ALL}, "children"),
         Output("f-focus", "options"), Output("f-layers", "options"), Output("f-preset", "options"),
@@ -320,6 +332,21 @@ def _audit_sensitive(frames: RoleFrames, state: FilterState, data: AppData, log)
     detail = {k: v for k, v in state.to_dict().items() if k not in ("view", "lang", "present", "mode")}
     detail["layers_shown"] = shown
     log(detail)
+
+
+def report_table(rows: list[dict], lang: str):
+    """Single reports as an HTML table; free text is a plain string child, so React shows it
+    as text whatever it contains (<script>, <img onerror=…>)."""
+    if not rows:
+        return html.P(t("empty_reports", lang), className="empty")
+    text = "description" in rows[0]
+    keys = ["time", "layer", "category", "place", "status"] + (["description"] if text else [])
+    heads = {"time": t("hover_time", lang), "layer": t("layer", lang), "category": t("category", lang),
+             "place": t("hover_near", lang), "status": t("status", lang), "description": t("description", lang)}
+    return html.Table([
+        html.Thead(html.Tr([html.Th(heads[k]) for k in keys])),
+        html.Tbody([html.Tr([html.Td(row[k]) for k in keys]) for row in rows]),
+    ], className="where-table", id="report-rows")
 
 
 def _cell(value, lang: str, k: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 
 import numpy as np
@@ -114,6 +115,15 @@ def base_traces(data: AppData, lang: str) -> list[dict]:
     return traces
 
 
+def hover_text(text: str, limit: int = 120) -> str:
+    """Free text fit for a Plotly hover label: shortened, and escaped because Plotly reads a
+    subset of HTML (<a href>, <b>, <br>) in labels; entities are shown as the characters."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=True)
+
+
 def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
     """One trace per report layer, coloured by its focus area."""
     traces = []
@@ -124,7 +134,11 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
             continue
         category = rows["category"].map(lambda c, s=spec: s.category_label(c, lang)).to_numpy()
         near = names[np.clip(rows["locality"].to_numpy(), 0, len(names) - 1)]
-        custom = np.column_stack([category, rows["local_time"].to_numpy(), near]).tolist()
+        columns = [category, rows["local_time"].to_numpy(), near]
+        text = "description" in rows.columns
+        if text:
+            columns.append(rows["description"].fillna("").map(hover_text).to_numpy())
+        custom = np.column_stack(columns).tolist()
         traces.append({
             "type": "scattermap", "mode": "markers", "name": spec.name(lang),
             "lon": typed(rows["lon"]), "lat": typed(rows["lat"]), "customdata": custom,
@@ -133,7 +147,8 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
             "hovertemplate": (
                 f"<b>{spec.name(lang)}</b><br>{t('hover_category', lang)}: %{{customdata[0]}}"
                 f"<br>{t('hover_time', lang)}: %{{customdata[1]}}"
-                f"<br>{t('hover_near', lang)}: %{{customdata[2]}}<extra></extra>"
+                f"<br>{t('hover_near', lang)}: %{{customdata[2]}}"
+                + ("<br>%{customdata[3]}" if text else "") + "<extra></extra>"
             ),
             "meta": layer_id, "legendgroup": layer_id,
         })
@@ -538,6 +553,30 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
             entry[layer_id] = None if pd.isna(value) else int(value)
         rows.append(entry)
     return rows
+
+
+def report_list(reports: pd.DataFrame, data: AppData, lang: str = "sv", limit: int = 15) -> list[dict]:
+    """The latest reports the role may see one by one (points-mode rows only), newest first:
+    time (at the role's precision), layer, category, nearest locality, status, and the
+    description only when the frame holds it (roles with free text)."""
+    if reports.empty:
+        return []
+    rows = reports.sort_values("t", ascending=False, kind="stable").head(limit)
+    names = data.localities["name"].to_numpy()
+    out = []
+    for row in rows.itertuples(index=False):
+        spec = data.config.layers.get(row.layer)
+        entry = {
+            "time": row.local_time,
+            "layer": spec.name(lang) if spec else row.layer,
+            "category": spec.category_label(row.category, lang) if spec else row.category,
+            "place": names[row.locality] if row.locality >= 0 else "–",
+            "status": REPORT_STATUS[lang].get(row.status, row.status),
+        }
+        if "description" in reports.columns:
+            entry["description"] = "" if pd.isna(row.description) else str(row.description)
+        out.append(entry)
+    return out
 
 
 def figure_bytes(figure: dict) -> int:

@@ -94,6 +94,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role_reduced": ("Känsliga lager visas som rutor med minst {k} rapporter; ingen fritext.",
                      "Sensitive layers are shown as cells with at least {k} reports; no free text."),
     "logout": ("Logga ut", "Log out"),
+    "report_list": ("Senaste rapporterna i urvalet", "Latest reports in the selection"),
+    "no_single_reports": ("Enskilda rapporter visas inte i den här rollen.",
+                          "Single reports are not shown for this role."),
+    "description": ("Beskrivning", "Description"),
+    "layer": ("Lager", "Layer"),
+    "category": ("Kategori", "Category"),
+    "status": ("Status", "Status"),
 }
 
 WEEKDAYS = {

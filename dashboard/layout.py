@@ -172,6 +172,10 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             ], className="where-head"),
             html.Div(id="where-table"),
         ], className="chart where"),
+        html.Div([
+            html.H3(T("report_list", lang)),
+            html.Div(id="report-list"),
+        ], className="chart where"),
     ], className="charts")
 
     return html.Div([
