@@ -66,9 +66,11 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
     logout = auth.logout_url if auth.login_required else None
 
     def page():
-        # Per request: each role gets its own controls. Outside a request (Dash validating
-        # the callbacks at start-up) the full page.
-        policy = views.policy() if flask.has_request_context() else None
+        # Per request: each role gets its own controls. Before the role is known (Dash
+        # validating the callbacks at start-up, which runs ahead of the login check) the full
+        # page: it holds controls and labels, never data.
+        known = flask.has_request_context() and getattr(flask.g, "tk_role", "")
+        policy = views.policy() if known else None
         return build_layout(data, initial, policy=policy, logout_url=logout)
 
     app.layout = page

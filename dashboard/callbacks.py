@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
-
-import threading
 
 import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
@@ -27,7 +26,6 @@ from .filters import (
     to_query,
 )
 from .i18n import REPORT_STATUS, number, t
-from .roles import RoleData, RoleFrames, role_data, sensitive_frames
 from .interaction import (
     controls_state,
     focus_from_bar_click,
@@ -46,6 +44,7 @@ from .layout import (
     weekday_options,
     where_options,
 )
+from .roles import RoleData, RoleFrames, role_data, sensitive_frames
 
 CONTROL_OUTPUTS = [
     Output("f-focus", "value"), Output("f-layers", "value"), Output("f-preset", "value"),

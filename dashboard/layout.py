@@ -127,7 +127,10 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         _section("focus_areas", dcc.Checklist(id="f-focus", options=focus_options(data, lang),
                                               value=list(state.focus_areas), className="checklist"), lang),
         _section("layers", dcc.Checklist(id="f-layers", options=layer_options(data, lang, policy),
-                                         value=list(state.layers), className="checklist"), lang),
+                                         value=[lid for lid in state.layers
+                                                if policy is None or lid not in data.config.layers
+                                                or policy.mode(lid) != "hidden"],
+                                         className="checklist"), lang),
         _section("time", html.Div([
             dcc.RadioItems(id="f-preset", options=preset_options(lang), value=state.preset, className="radios"),
             dcc.DatePickerRange(id="f-dates", start_date=state.start, end_date=state.end,

@@ -90,7 +90,7 @@ def test_roles(tmp_path, store, role, points, cells, activities):
         assert abs(cells.geometry.area.iloc[0] - 500 * 500) < 1
         acts = gpd.read_file(tmp_path / "out.gpkg", layer="activities")
         # The narcotics operation is counted but has no place for the public.
-        placed = {a: not (g is None or g.is_empty) for a, g in zip(acts["focus_area"], acts.geometry)}
+        placed = {a: not (g is None or g.is_empty) for a, g in zip(acts["focus_area"], acts.geometry, strict=True)}
         assert placed == {"trafik": True, "narkotika": False}
 
 

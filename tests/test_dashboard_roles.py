@@ -1,0 +1,256 @@
+"""Per role: every dashboard callback and every export path, called on the demo data, and
+the payloads searched for what the role may not see (exact tips, free text, fine times)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from contextvars import copy_context
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+from plotly.utils import PlotlyJSONEncoder
+
+from dashboard.app import create_app
+from dashboard.export import export
+from geodata import cell_id, cell_index, to_wgs84
+from layers.demo import DESCRIPTIONS
+from layers.privacy import ROLES
+from layers.store import open_store
+from tests.conftest import END
+from tests.helpers import report, reports_frame
+
+SECRET = "HEMLIGT TIPS Storgatan 7 <script>alert(1)</script>"
+XSS = "<img src=x onerror=alert(2)> otryggt"
+# A lone narcotics tip far from the demo's hotspots, in the countryside south of Klevshult.
+LONE = (441_130.0, 6_353_180.0)
+
+
+def _call(fn, prop_id, *args):
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
+        return fn(*args)
+
+    return copy_context().run(run)
+
+
+def _callbacks(app) -> dict:
+    return {entry["callback"].__name__: entry["callback"].__wrapped__ for entry in app.callback_map.values()}
+
+
+@pytest.fixture(scope="module")
+def store_path(demo_path, tmp_path_factory):
+    path = tmp_path_factory.mktemp("roles") / "demo.gpkg"
+    shutil.copy(demo_path, path)
+    store = open_store(path)
+    store.add_reports(reports_frame([
+        report("lone", layer="narkotika", focus="narkotika", at=LONE, when="2026-11-20T21:37:00+01:00",
+               description=SECRET),
+        report("xss", at=(448_782, 6_373_168), when="2026-11-21T18:12:00+01:00", description=XSS),
+    ]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def narcotics(store_path):
+    reports = open_store(store_path).read_table("reports")
+    rows = reports[reports["layer"] == "narkotika"]
+    lon, lat = to_wgs84(rows["x"].to_numpy(), rows["y"].to_numpy())
+    ix, iy = cell_index(rows["x"].to_numpy(), rows["y"].to_numpy(), 500)
+    cells = pd.Series(cell_id(ix, iy, 500)).value_counts()
+    return {"lonlat": set(zip(np.float32(lon).tolist(), np.float32(lat).tolist(), strict=True)),
+            "cells": cells, "n": len(rows)}
+
+
+def _decode(value):
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+    return np.asarray(value, dtype="float64")
+
+
+def map_positions(figure: dict) -> set:
+    """Every (lon, lat) drawn as a marker or line vertex, in float32 as the browser gets them."""
+    found = set()
+    for trace in figure["data"]:
+        if "lon" in trace:
+            lon = _decode(trace["lon"]).astype("float32")
+            lat = _decode(trace["lat"]).astype("float32")
+            found |= {(a, b) for a, b in zip(lon.tolist(), lat.tolist(), strict=True) if a == a}
+        for feature in trace.get("geojson", {}).get("features", []):
+            for ring in feature["geometry"]["coordinates"]:
+                found |= {(np.float32(a).item(), np.float32(b).item()) for a, b in ring}
+    return found
+
+
+def component(layout: str, wanted: str) -> dict:
+    """The props of the component with id `wanted` in a served layout."""
+    stack = [json.loads(layout)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == wanted:
+                return node["props"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise KeyError(wanted)
+
+
+def text_of(*outputs) -> str:
+    return json.dumps(outputs, cls=PlotlyJSONEncoder, ensure_ascii=False)
+
+
+class RolePage:
+    """All callback outputs of one role for one filter state, as the browser would get them."""
+
+    def __init__(self, app, filters: dict):
+        cbs = _callbacks(app)
+        self.map, self.note, self.info = _call(cbs["render_map"], "filters.data", filters, None, None)
+        self.charts = _call(cbs["render_charts"], "filters.data", filters)
+        self.where = [_call(cbs["render_where"], "filters.data", filters, g) for g in ("locality", "cell")]
+        self.reports = _call(cbs["render_report_list"], "filters.data", filters)
+        self.text = text_of(self.map, self.note, self.info, self.charts, self.where, self.reports)
+
+
+@pytest.fixture(scope="module")
+def pages(store_path):
+    out = {}
+    for role in ROLES:
+        app = create_app(open_store(store_path), role=role, today=lambda: END)
+        cbs = _callbacks(app)
+        sync = cbs["sync_state"]
+        controls = dict(focus=None, layers=None, preset=None, start=None, end=None, weekdays=None, hours=None,
+                        actors=None, statuses=None, mode=None, lang="sv")
+
+        def state(search, selected=None, click=None, sync=sync, controls=controls):
+            args = [search, *controls.values(), 0, 0, 0, selected, click, None, None, None, None, None]
+            return _call(sync, "url.search" if selected is None and click is None else
+                         ("map.selectedData" if selected else "map.clickData"), *args)
+
+        loaded = state("?t=all")
+        lone_lon, lone_lat = to_wgs84(np.array([LONE[0]]), np.array([LONE[1]]))
+        d = 0.002
+        box = {"range": {"map": [[lone_lon[0] - d, lone_lat[0] + d], [lone_lon[0] + d, lone_lat[0] - d]]}}
+        lasso = _call(sync, "map.selectedData", "?t=all", *controls.values(), 0, 0, 0, box, None, None, None,
+                      None, loaded[12], None)
+        client = app.server.test_client()
+        out[role] = {
+            "app": app,
+            "all": RolePage(app, loaded[12]),
+            "lone": RolePage(app, lasso[12]),
+            "url": lasso[11],
+            "layout": client.get("/_dash-layout").get_data(as_text=True),
+            "translate": text_of(_call(cbs["translate"], "lang.value", "en", [{"type": "txt", "key": "filters"}])),
+        }
+    return out
+
+
+def test_polis_sees_the_exact_tip_and_its_text(pages, narcotics):
+    """The searches below can fail: for the police the tip is there, exactly."""
+    page = pages["polis"]["all"]
+    assert SECRET.split(" <")[0] in page.text
+    assert map_positions(page.map) & narcotics["lonlat"]
+    assert any(tr.get("meta") == "narkotika" for tr in page.map["data"])
+    lone = pages["polis"]["lone"]
+    assert lone.charts[1]["layout"]["title"]["text"] == "1 rapporter i urvalet"
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_no_exact_tip_no_text_in_any_payload(pages, narcotics, role):
+    for name in ("all", "lone"):
+        page = pages[role][name]
+        # No narcotics report's position: cells are drawn by their grid corners only.
+        assert not map_positions(page.map) & narcotics["lonlat"]
+        assert not any(tr.get("meta") == "narkotika" for tr in page.map["data"])
+        # No free text at all: not the tip, not the demo's descriptions, not the XSS text.
+        assert "HEMLIGT" not in page.text and "Storgatan" not in page.text and "onerror" not in page.text
+        for sentence in DESCRIPTIONS.values():
+            assert sentence not in page.text
+    assert "HEMLIGT" not in pages[role]["layout"] + pages[role]["translate"] + pages[role]["url"]
+
+
+def test_bra_sees_narcotics_only_as_cells_of_at_least_k(pages, narcotics):
+    page = pages["bra"]["all"]
+    cells = [tr for tr in page.map["data"] if tr.get("meta") == "cells:narkotika"]
+    assert len(cells) == 1
+    expected = narcotics["cells"][narcotics["cells"] >= 5]
+    assert dict(zip(cells[0]["locations"], cells[0]["z"], strict=True)) == expected.to_dict()
+    assert min(cells[0]["z"]) >= 5
+    # The lone tip's cell has 1 report: it is not drawn.
+    lone_cell = cell_id(*cell_index(np.array([LONE[0]]), np.array([LONE[1]]), 500), 500)[0]
+    assert narcotics["cells"][lone_cell] == 1 and lone_cell not in cells[0]["locations"]
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_a_lasso_around_one_tip_reveals_no_count(pages, role):
+    page = pages[role]["lone"]
+    activities, time_chart, heatmap = page.charts
+    # Nothing but the lone tip is in the box: the role sees no reports at all there.
+    assert time_chart["layout"]["annotations"][0]["text"] == "Inga rapporter för valda filter och urval"
+    assert not [tr for tr in page.map["data"] if str(tr.get("meta", "")).startswith("cells:")]
+    assert "rapporter i urvalet" not in text_of(time_chart, heatmap)
+    if role == "bra":
+        assert heatmap["layout"]["annotations"][0]["text"] == "Inga rapporter för valda filter och urval"
+
+
+def test_times_are_cut_to_the_role_precision(pages):
+    bra = pages["bra"]["all"]
+    times = [row[1] for tr in bra.map["data"] if tr.get("meta") in ("otrygg_plats", "hastighet")
+             for row in tr["customdata"]]
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:00", x) for x in times)
+    listed = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", text_of(bra.reports))
+    assert listed and all(x.endswith(":00") for x in listed)
+    public = pages["allmanhet"]["all"]
+    # Month precision: no day or clock time anywhere in the figures, tables or notes.
+    assert not re.search(r"\d{4}-\d\d-\d\d", public.text)
+    assert public.charts[2]["layout"]["annotations"][0]["text"].startswith("Veckodag och timme visas inte")
+    polis = pages["polis"]["all"]
+    assert any(not x.endswith(":00") for x in re.findall(r"\d\d:\d\d", text_of(polis.reports)))
+
+
+def test_the_public_sees_no_narcotics_layer_and_aggregates_only(pages):
+    page = pages["allmanhet"]["all"]
+    metas = {str(tr.get("meta")) for tr in page.map["data"]}
+    assert {"otrygg_plats", "hastighet", "narkotika"}.isdisjoint(metas)
+    assert {"cells:otrygg_plats", "cells:hastighet"} <= metas
+    layers = component(pages["allmanhet"]["layout"], "f-layers")
+    assert [o["value"] for o in layers["options"]] == ["otrygg_plats", "hastighet", "aktivitet"]
+    assert layers["value"] == ["otrygg_plats", "hastighet", "aktivitet"]
+    assert "Enskilda rapporter visas inte i den här rollen." in page.text
+    for trace in page.map["data"]:
+        if str(trace.get("meta", "")).startswith("cells:"):
+            assert min(trace["z"]) >= 5
+    # Narcotics activities are counted but have no place for the public.
+    assert "Narkotika" in text_of(page.charts[0])
+
+
+def test_roles_banner_and_layout(pages):
+    assert component(pages["bra"]["layout"], "role-banner")["children"] == (
+        "Roll: BRÅ-möte (delad skärm). Känsliga lager visas som rutor med minst 5 rapporter; ingen fritext.")
+    assert component(pages["polis"]["layout"], "role-banner")["children"] == ""
+    # Weekday and hour filters: present for Dash, hidden for the public (month precision).
+    assert component(pages["allmanhet"]["layout"], "when-filters")["style"] == {"display": "none"}
+    assert component(pages["bra"]["layout"], "when-filters").get("style") is None
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+@pytest.mark.parametrize("fmt", ["html", "csv", "geojson", "gpkg"])
+def test_every_export_path_keeps_the_role(store_path, tmp_path, role, fmt):
+    store = open_store(store_path)
+    out = tmp_path / f"out.{fmt}"
+    result = export(store, out, fmt, role=role)
+    blob = b"".join(p.read_bytes() for p in result.files)
+    assert b"HEMLIGT" not in blob and b"Storgatan" not in blob
+    for sentence in DESCRIPTIONS.values():
+        assert sentence.encode("utf-8") not in blob
+    if fmt in ("geojson", "gpkg"):
+        import geopandas as gpd
+
+        layer = {"layer": "reports"} if fmt == "gpkg" else {}
+        points = gpd.read_file(result.files[0], **layer)
+        assert "narkotika" not in set(points.get("layer", []))
