@@ -11,6 +11,7 @@ import platformdirs
 
 from geodata import CRSError, UnknownMunicipality, list_municipalities, normalise_code
 from layers import ConfigError, StoreError, ValidationError, load_config, open_store
+from layers.privacy import ALLMANHET, BRA, ROLES
 
 #: Mistakes a user can make; each becomes one line on stderr and exit code 1, never a traceback.
 USER_ERRORS = (StoreError, ValidationError, ConfigError, UnknownMunicipality, CRSError, OSError)
@@ -163,9 +164,23 @@ def kommuner():
               help="Draw OpenStreetMap tiles under the map when the network allows (off: fully offline).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Server threads.")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloading (not for meetings).")
-def serve(data, host, port, config, basemap, threads, debug):
-    """Serve the dashboard (a production WSGI server, waitress; works on Windows too)."""
+@click.option("--role", type=click.Choice(ROLES),
+              help="Without users in the data file: everyone's role (default polis; then only this machine "
+                   "may connect). With users: the most anyone sees on this server, e.g. 'bra' for the BRÅ "
+                   "meeting's shared screen, where even a police login sees only what BRÅ may.")
+def serve(data, host, port, config, basemap, threads, debug, role):
+    """Serve the dashboard (a production WSGI server, waitress; works on Windows too).
+
+    \b
+    Roles (see README):  polis   exact points, free text, exact times
+                         bra     narcotics as cells of at least 5, no free text, times to the hour
+                         allmanhet  cells only, no narcotics, no free text, times per month
+                         admin   as polis, plus users and data
+    Without users (`trygghetskarta user add`) there is no login and the server listens on
+    127.0.0.1 only; any other --host is refused until users exist.
+    """
     from .app import create_app
+    from .auth import check_bind
 
     if data is None:
         data = default_data_path(config.kommun)
@@ -176,17 +191,11 @@ def serve(data, host, port, config, basemap, threads, debug):
             write_demo(data, kommun=config.kommun, config=config)
         click.echo(f"Using data file {data}", err=True)
     store = open_store(data, config=config)
-    from .auth import AuthError, is_loopback
-
-    # The dashboard still shows exact data to everyone (role-aware views are not wired in yet):
-    # it must never listen beyond this machine, users or not.
-    if not is_loopback(host):
-        raise AuthError(
-            f"refusing to listen on {host}: this version shows exact data (role police) and has no "
-            "login yet; listen on 127.0.0.1 (the default) and share the screen instead"
-        )
-    app = create_app(store, basemap=basemap)
-    url = f"http://{host}:{port}/"
+    check_bind(host, store, str(data))
+    app = create_app(store, basemap=basemap, role=role)
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
+    click.echo(app._trygghetskarta["auth"].banner(host, port), err=True)
     click.echo(f"Trygghetskarta on {url}  (Ctrl-C stops)", err=True)
     if debug:
         app.run(host=host, port=port, debug=True)

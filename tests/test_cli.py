@@ -1,4 +1,7 @@
+import json
 import sqlite3
+
+import pytest
 
 from click.testing import CliRunner
 
@@ -62,9 +65,59 @@ def test_kommuner_lists_all_codes():
     assert "0665  Vaggeryd" in result.output
 
 
-def test_serve_refuses_a_public_address(tmp_path):
+def test_serve_refuses_a_public_address_without_users(tmp_path):
     path = tmp_path / "v.gpkg"
     assert run("demo", "--data", str(path), "--reports", "5", "--activities", "1").exit_code == 0
     result = run("serve", "--data", str(path), "--host", "0.0.0.0")
     assert result.exit_code == 1
-    assert "Error: refusing to listen on 0.0.0.0: this version shows exact data" in result.output
+    assert result.output.startswith("Error: refusing to listen on 0.0.0.0 without users")
+    assert f"trygghetskarta user add NAME --role ROLE --data {path}" in result.output
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """Run `serve` without starting a server: the WSGI app and options waitress would get."""
+    import waitress
+
+    calls = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    return calls
+
+
+def test_serve_role_bra_without_users_is_local_and_fixed(tmp_path, served):
+    path = tmp_path / "v.gpkg"
+    assert run("demo", "--data", str(path), "--reports", "50", "--activities", "5").exit_code == 0
+    result = run("serve", "--data", str(path), "--role", "bra", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert "Inga användare: ingen inloggning, alla på http://127.0.0.1:8123/ har rollen 'bra'" in result.output
+    assert "Trygghetskarta on http://localhost:8123/?present=1" in result.output
+    server, options = served[0]
+    assert options["host"] == "127.0.0.1" and options["port"] == 8123
+    auth = server.extensions["trygghetskarta_auth"]
+    assert (auth.login_required, auth.fixed_role) == (False, "bra")
+    layout = server.test_client().get("/_dash-layout").get_json()
+    assert "BR\u00c5" in json.dumps(layout) or "BRÅ-möte" in json.dumps(layout, ensure_ascii=False)
+
+
+def test_serve_with_users_may_listen_publicly_and_needs_login(tmp_path, served):
+    from argon2 import PasswordHasher
+
+    from layers.users import UserStore
+
+    path = tmp_path / "v.gpkg"
+    assert run("demo", "--data", str(path), "--reports", "20", "--activities", "2").exit_code == 0
+    UserStore(path, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)).add(
+        "anna", "polis", "ett långt lösenord")
+    result = run("serve", "--data", str(path), "--host", "0.0.0.0", "--role", "bra")
+    assert result.exit_code == 0, result.output
+    assert "Inloggning krävs (1 användare, högst rollen bra)." in result.output
+    server, options = served[0]
+    assert options["host"] == "0.0.0.0"
+    client = server.test_client()
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_serve_rejects_an_unknown_role(tmp_path):
+    result = run("serve", "--role", "chef")
+    assert result.exit_code == 2 and "Invalid value for '--role': 'chef' is not one of" in result.output
