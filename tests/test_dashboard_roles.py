@@ -254,3 +254,26 @@ def test_every_export_path_keeps_the_role(store_path, tmp_path, role, fmt):
         layer = {"layer": "reports"} if fmt == "gpkg" else {}
         points = gpd.read_file(result.files[0], **layer)
         assert "narkotika" not in set(points.get("layer", []))
+
+
+def test_exact_sensitive_views_are_audited_once_per_filter(store_path, tmp_path):
+    from layers.audit import read_audit
+
+    path = tmp_path / "audited.gpkg"
+    shutil.copy(store_path, path)
+    for role, expected in (("polis", 1), ("bra", 0)):
+        app = create_app(open_store(path), role=role, today=lambda: END)
+        cbs = _callbacks(app)
+        auth = app._trygghetskarta["auth"]
+        loaded = None
+        with app.server.test_request_context("/_dash-update-component", method="POST"):
+            auth.before_request()
+            loaded = _call(cbs["sync_state"], "url.search", "?t=all", *[None] * 10, "sv", 0, 0, 0,
+                           None, None, None, None, None, None, None)[12]
+            for _ in range(2):  # the same filter twice: one entry
+                _call(cbs["render_map"], "filters.data", loaded, None, None)
+        log = read_audit(path, event="view_sensitive")
+        assert int((log["role"] == role).sum()) == expected
+    polis = read_audit(path, event="view_sensitive").iloc[0]
+    assert polis["user"] == "(lokal)"
+    assert polis["detail"]["layers_shown"] == ["narkotika"] and polis["detail"]["preset"] == "all"
