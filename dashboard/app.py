@@ -16,13 +16,15 @@ from layers import Store
 from . import callbacks
 from . import data as app_data
 from .auth import install_auth
+from .callbacks_edit import register_edit
 from .filters import default_state
 from .i18n import t
 from .layout import build_layout, kommun_title
 
 
 def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.date] | None = None,
-               data: app_data.AppData | None = None, role: str | None = None, **auth_options) -> dash.Dash:
+               data: app_data.AppData | None = None, role: str | None = None,
+               now: Callable[[], dt.datetime] | None = None, **auth_options) -> dash.Dash:
     """A ready Dash app on `store`, behind login and roles (dashboard.auth).
 
     `role`: without users in the store, everyone's role (default polis, local use only);
@@ -61,7 +63,12 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
         if flask.has_request_context():
             auth.audit_view_sensitive(detail)
 
+    def audit(event: str, detail: dict) -> None:
+        if flask.has_request_context():
+            auth.audit_event(event, detail)
+
     views = callbacks.register(app, data, today, basemap, role=request_role, on_sensitive_view=sensitive_view)
+    register_edit(app, store, views, today, now=now, audit=audit)
     initial = default_state(data)
     logout = auth.logout_url if auth.login_required else None
 

@@ -73,6 +73,21 @@ class Views:
         self._roles: dict[str, RoleData] = {}
         self._lock = threading.Lock()
         self._cached = lru_cache(maxsize=16)(self._compute)
+        #: Bumped by every reload; an edit puts it into the filters store to redraw everything.
+        self.version = 0
+
+    def reload(self, store) -> int:
+        """Re-read the store after an edit or an upload: all roles' frames and cached views
+        are rebuilt from the new data. Returns the new data revision."""
+        from .data import load
+
+        fresh = load(store, self.data.config)
+        with self._lock:
+            self.data = fresh
+            self._roles.clear()
+            self.version += 1
+            self._cached.cache_clear()
+            return self.version
 
     def policy(self, role: str | None = None) -> privacy.Policy:
         return self.role_data(role or self.role()).policy

@@ -358,8 +358,9 @@ def _cell_items(cells: pd.DataFrame, spec, color: str) -> list[dict]:
     return items
 
 
-def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: bool = True) -> str:
-    """The standalone folium map as HTML text."""
+def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: bool = True,
+                filter_text: str | None = None) -> str:
+    """The standalone folium map as HTML text (`filter_text` replaces the query's description)."""
     folium, SafeItems = _folium_classes()
     from folium.plugins import HeatMap
 
@@ -368,7 +369,7 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
     muni = get_municipality(store.meta.kommun)
     lon0, lat0, lon1, lat1 = muni.bounds_wgs84
     title = f"Trygghetskarta – {muni.name} kommun"
-    filter_text = describe_filter(query, config, role)
+    filter_text = filter_text or describe_filter(query, config, role)
     fmap = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], zoom_start=10, tiles=None,
                       control_scale=True)
     fmap.default_js = []
@@ -561,7 +562,8 @@ def sibling(out: Path, tag: str) -> Path:
 
 
 def export(store, out, fmt: str, query: Query | None = None, role: str = "admin",
-           heatmap: bool = True) -> ExportResult:
+           heatmap: bool = True, rows: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+           filter_text: str | None = None) -> ExportResult:
     """Write the filtered data that `role` may see to `out` in `fmt` (see the module docstring).
 
     csv/geojson: the reports the role sees as points, in the store's columns (CSV with lat/lon
@@ -576,19 +578,23 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
     if out.is_dir():
         raise ExportError(f"{out} is a folder; give a file name")
     query = query or Query()
-    reports = store.reports(query)
-    focus = query.focus_areas
-    if focus is None and query.layers is not None:
-        focus = tuple(sorted({store.config.layers[lid].focus_area for lid in query.layers
-                              if lid in store.config.layers}))
-    activities = store.activities(Query(focus_areas=focus, start=query.start, end=query.end,
-                                        polygon=query.polygon, bbox=query.bbox))
+    if rows is not None:
+        # Rows already chosen by the caller (the dashboard's filter and selection).
+        reports, activities = rows
+    else:
+        reports = store.reports(query)
+        focus = query.focus_areas
+        if focus is None and query.layers is not None:
+            focus = tuple(sorted({store.config.layers[lid].focus_area for lid in query.layers
+                                  if lid in store.config.layers}))
+        activities = store.activities(Query(focus_areas=focus, start=query.start, end=query.end,
+                                            polygon=query.polygon, bbox=query.bbox))
     view = role_view(reports, activities, store, role, keep_approximate=(fmt != "html"))
     pol = view.view.policy
     files: list[Path] = []
     remote: list[str] = []
     if fmt == "html":
-        text = render_html(store, view, query, role, heatmap=heatmap)
+        text = render_html(store, view, query, role, heatmap=heatmap, filter_text=filter_text)
         _atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
         files.append(out)
         remote = [n for n, p in _asset_paths().items() if p is None]

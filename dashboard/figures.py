@@ -137,7 +137,9 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
         columns = [category, rows["local_time"].to_numpy(), near]
         text = "description" in rows.columns
         if text:
+            # Roles with free text may edit: the id lets a click fill the status form.
             columns.append(rows["description"].fillna("").map(hover_text).to_numpy())
+            columns.append(rows["id"].astype(str).to_numpy())
         custom = np.column_stack(columns).tolist()
         traces.append({
             "type": "scattermap", "mode": "markers", "name": spec.name(lang),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -48,7 +48,9 @@ class FilterState:
 
     @classmethod
     def from_dict(cls, data: dict) -> FilterState:
-        data = dict(data)
+        # Unknown keys (e.g. the data revision an edit adds to force a redraw) are not state.
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in dict(data).items() if k in known}
         for key in ("focus_areas", "layers", "weekdays", "actors", "statuses", "hours"):
             if key in data and data[key] is not None:
                 data[key] = tuple(data[key])

@@ -80,6 +80,100 @@ def where_options(lang: str) -> list[dict]:
     return [{"label": t("by_locality", lang), "value": "locality"}, {"label": t("by_cell", lang), "value": "cell"}]
 
 
+def _field(key: str, control, lang: str, error_id: str):
+    """A labelled form field with its own message slot (validation names the field)."""
+    return html.Div([html.Label(T(key, lang)), control, html.Div(id=error_id, className="field-error",
+                                                                  role="alert")], className="field")
+
+
+def edit_panel(data: AppData, lang: str, can_edit: bool):
+    """Entry, status change and upload for roles that may edit (polis, admin). Present for
+    every role so the callbacks stay valid, hidden for the others; the server checks the
+    role again on every write."""
+    from layers import SOURCES
+    from layers.aktiviteter import KINDS
+
+    first = next(iter(data.config.layers.values()))
+    dd = {"clearable": False, "className": "dropdown"}
+    report_fields = html.Div([
+        _field("layer", dcc.Dropdown(id="e-layer", options=[
+            {"label": s.name(lang), "value": lid} for lid, s in data.config.layers.items()], value=first.id, **dd),
+            lang, "e-err-layer"),
+        _field("category", dcc.Dropdown(id="e-category", options=[
+            {"label": c, "value": c} for c in first.categories], value=first.categories[0], **dd), lang,
+            "e-err-category"),
+        _field("edit_source", dcc.Dropdown(id="e-source", options=[
+            {"label": s, "value": s} for s in SOURCES if s not in ("demo", "import")], value="medborgare", **dd),
+            lang, "e-err-source"),
+    ], id="e-report-fields")
+    activity_fields = html.Div([
+        _field("edit_focus", dcc.Dropdown(id="e-focus", options=[
+            {"label": a.name(lang), "value": a.id} for a in data.config.focus_areas.values()],
+            value=next(iter(data.config.focus_areas)), **dd), lang, "e-err-focus_area"),
+        _field("edit_actor", dcc.Dropdown(id="e-actor", options=actor_options(lang), value="polis", **dd), lang,
+               "e-err-actor"),
+        _field("edit_kind", dcc.Dropdown(id="e-akind", options=[{"label": k, "value": k} for k in KINDS],
+                                         value=KINDS[0], **dd), lang, "e-err-kind"),
+        _field("status", dcc.RadioItems(id="e-astatus", options=[
+            {"label": t("status_planned", lang), "value": "planerad"},
+            {"label": t("status_done", lang), "value": "genomförd"}], value="planerad", inline=True), lang,
+            "e-err-status"),
+        _field("edit_duration", dcc.Input(id="e-duration", type="text", value="60", inputMode="numeric"), lang,
+               "e-err-duration"),
+    ], id="e-activity-fields", style={"display": "none"})
+    return html.Details([
+        html.Summary(T("edit", lang)),
+        dcc.RadioItems(id="e-kind", options=[{"label": t("edit_report", lang), "value": "report"},
+                                             {"label": t("edit_activity", lang), "value": "activity"}],
+                       value="report", inline=True),
+        html.Div([
+            html.Label(T("edit_place", lang)),
+            html.Div([
+                dcc.Input(id="e-lat", type="text", placeholder="lat", debounce=True),
+                dcc.Input(id="e-lon", type="text", placeholder="lon", debounce=True),
+                html.Button(T("edit_centre", lang), id="e-centre", n_clicks=0, className="btn"),
+            ], className="place-row"),
+            html.Div(id="e-err-place", className="field-error", role="alert"),
+        ], className="field"),
+        report_fields,
+        activity_fields,
+        _field("edit_date", dcc.DatePickerSingle(id="e-date", display_format="YYYY-MM-DD", first_day_of_week=1),
+               lang, "e-err-date"),
+        _field("edit_time", dcc.Input(id="e-time", type="text", placeholder="18:30", value=""), lang,
+               "e-err-date_time"),
+        _field("description", dcc.Textarea(id="e-description", maxLength=2000, rows=3), lang, "e-err-description"),
+        html.Button(T("edit_save", lang), id="e-save", n_clicks=0, className="btn primary"),
+        html.Div(id="e-message", className="edit-message", role="status"),
+        html.H3(T("status_change", lang)),
+        _field("status_id", dcc.Input(id="s-id", type="text"), lang, "s-err-id"),
+        _field("status_new", dcc.Dropdown(id="s-new", options=[
+            {"label": s, "value": s} for s in ("bekräftad", "åtgärdad", "avvisad", "genomförd", "inställd")],
+            **dd), lang, "s-err-status"),
+        html.Button(T("status_save", lang), id="s-save", n_clicks=0, className="btn"),
+        html.Div(id="s-message", className="edit-message", role="status"),
+        html.H3(T("upload", lang)),
+        dcc.RadioItems(id="u-kind", options=[{"label": t("reports", lang), "value": "reports"},
+                                             {"label": t("layer_activities", lang), "value": "activities"}],
+                       value="reports", inline=True),
+        dcc.Dropdown(id="u-layer", options=[{"label": s.name(lang), "value": lid}
+                                            for lid, s in data.config.layers.items()],
+                     placeholder=t("layer", lang), className="dropdown"),
+        dcc.Upload(id="u-file", children=html.Div(T("upload_drop", lang)), className="upload", multiple=False),
+        html.Div(id="u-message", className="edit-message", role="status"),
+    ], id="edit-panel", className="edit", style=None if can_edit else {"display": "none"})
+
+
+def export_controls(lang: str):
+    return html.Div([
+        html.H3(T("export", lang)),
+        dcc.RadioItems(id="x-format", options=[{"label": f, "value": f} for f in ("html", "csv", "geojson", "gpkg")],
+                       value="html", inline=True),
+        html.Button(T("export_btn", lang), id="x-go", n_clicks=0, className="btn"),
+        html.Div(id="x-message", className="edit-message", role="status"),
+        dcc.Download(id="x-download"),
+    ], className="export")
+
+
 def _section(key: str, control, lang: str):
     return html.Fieldset([html.Legend(T(key, lang)), control], className="filter")
 
@@ -152,6 +246,8 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
                                             className="radios"), lang),
         html.Button(T("reset_filters", lang), id="reset-btn", n_clicks=0, className="btn"),
         html.P(T("share", lang), className="hint"),
+        export_controls(lang),
+        edit_panel(data, lang, policy is None or policy.role in ("polis", "admin")),
     ], id="controls", className="controls")
 
     map_panel = html.Section([

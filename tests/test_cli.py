@@ -2,7 +2,6 @@ import json
 import sqlite3
 
 import pytest
-
 from click.testing import CliRunner
 
 from dashboard.cli import main

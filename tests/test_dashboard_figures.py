@@ -33,7 +33,7 @@ def test_map_has_one_trace_per_layer_coloured_by_focus_area(data):
     assert by_meta["otrygg_plats"]["marker"]["color"] == "#E69F00"
     assert by_meta["hastighet"]["marker"]["color"] == "#0072B2"
     # Hover: layer, category, local time, nearest locality.
-    assert by_meta["hastighet"]["customdata"][0] == ["fortkörning", "2026-11-02 07:45", "Vaggeryd", "Mörkt vid stationen."]
+    assert by_meta["hastighet"]["customdata"][0] == ["fortkörning", "2026-11-02 07:45", "Vaggeryd", "Mörkt vid stationen.", "t-7"]
     assert "Närmaste ort" in by_meta["hastighet"]["hovertemplate"]
     assert len(decode(by_meta["aktivitet"]["lon"])) == 5  # the EST meeting has no place
     assert fig["layout"]["map"]["style"] == "white-bg"

@@ -1,0 +1,294 @@
+"""Dash callbacks that change or take out data: entry, status change, upload and export.
+
+Thin like the others: read the form, call `dashboard.entry` / `layers.importer` /
+`dashboard.export`, write, reload the views, answer with a message. Every write checks the
+request's role on the server (`entry.can_edit`), whatever the page showed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from dash import Input, Output, State, ctx, dcc, no_update
+
+from geodata import METRIC
+from layers import StoreError, ValidationError
+from layers.privacy import ROLE_NAMES
+
+from . import entry
+from .filters import FilterState, activity_mask, report_mask, time_range
+from .i18n import t
+
+#: Field message slots in the form (ids e-err-FIELD).
+FIELDS = ("place", "layer", "category", "source", "focus_area", "actor", "kind", "status", "duration", "date",
+          "date_time", "description")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+EXPORT_NAMES = {"html": "trygghetskarta.html", "csv": "trygghetskarta.csv", "geojson": "trygghetskarta.geojson",
+                "gpkg": "trygghetskarta.gpkg"}
+
+
+def _role_name(role: str, lang: str) -> str:
+    sv, en = ROLE_NAMES.get(role, (role, role))
+    return en if lang == "en" else sv
+
+
+def _bump(filters: dict | None, version: int):
+    """The filters store with the data revision: every view callback redraws from new data."""
+    if not filters:
+        return no_update
+    return {**filters, "rev": version}
+
+
+def register_edit(app, store, views, today: Callable[[], dt.date],
+                  now: Callable[[], dt.datetime] | None = None, audit: Callable[[str, dict], object] | None = None):
+    now = now or (lambda: dt.datetime.now(dt.UTC))
+    log = audit or (lambda event, detail: None)
+
+    @app.callback(Output("e-report-fields", "style"), Output("e-activity-fields", "style"), Input("e-kind", "value"))
+    def toggle_kind(kind):
+        hide = {"display": "none"}
+        return (None, hide) if kind != "activity" else (hide, None)
+
+    @app.callback(Output("e-category", "options"), Output("e-category", "value"), Input("e-layer", "value"),
+                  State("lang", "value"))
+    def categories(layer, lang):
+        spec = views.data.config.layers.get(layer)
+        if spec is None:
+            return [], None
+        return ([{"label": spec.category_label(c, lang), "value": c} for c in spec.categories],
+                spec.categories[0])
+
+    @app.callback(Output("e-lat", "value"), Output("e-lon", "value"), Output("s-id", "value"),
+                  Input("map", "clickData"), Input("e-centre", "n_clicks"), State("view", "data"),
+                  prevent_initial_call=True)
+    def pick_place(click, _centre, view):
+        if ctx.triggered_id == "e-centre":
+            if not view:
+                return no_update, no_update, no_update
+            return f"{view['lat']:.6f}", f"{view['lon']:.6f}", no_update
+        point = (click or {}).get("points", [{}])[0]
+        if "lon" not in point or "lat" not in point:
+            return no_update, no_update, no_update
+        custom = point.get("customdata")
+        record_id = custom[-1] if isinstance(custom, list) and len(custom) == 5 else no_update
+        return f"{point['lat']:.6f}", f"{point['lon']:.6f}", record_id
+
+    @app.callback(
+        Output("e-message", "children"), Output("e-message", "className"),
+        *[Output(f"e-err-{f}", "children") for f in FIELDS],
+        Output("filters", "data", allow_duplicate=True),
+        Input("e-save", "n_clicks"),
+        State("e-kind", "value"), State("e-layer", "value"), State("e-category", "value"),
+        State("e-source", "value"), State("e-focus", "value"), State("e-actor", "value"),
+        State("e-akind", "value"), State("e-astatus", "value"), State("e-duration", "value"),
+        State("e-lat", "value"), State("e-lon", "value"), State("e-date", "date"), State("e-time", "value"),
+        State("e-description", "value"), State("lang", "value"), State("filters", "data"),
+        prevent_initial_call=True,
+    )
+    def save(_n, kind, layer, category, source, focus, actor, akind, astatus, duration, lat, lon, date, clock,
+             description, lang, filters):
+        lang = "en" if lang == "en" else "sv"
+        blank = [""] * len(FIELDS)
+        role = views.role()
+        if not entry.can_edit(role):
+            return (t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", *blank,
+                    no_update)
+        values = {"layer": layer, "category": category, "source": source, "focus_area": focus, "actor": actor,
+                  "kind": akind, "status": astatus, "duration": duration, "lat": lat, "lon": lon, "date": date,
+                  "time": clock, "description": description}
+        user = _current_user()
+        try:
+            if kind == "activity":
+                frame = entry.new_activity(values, views.data, user, now(), lang)
+                added = store.add_activities(frame, skip_existing=True)
+            else:
+                frame = entry.new_report(values, views.data, user, now(), lang)
+                added = store.add_reports(frame, skip_existing=True)
+        except entry.EntryError as exc:
+            messages = [exc.fields.get(f, "") for f in FIELDS]
+            return (t("edit_fix", lang, fields=", ".join(exc.fields)), "edit-message error", *messages, no_update)
+        except (ValidationError, StoreError) as exc:
+            return str(exc), "edit-message error", *blank, no_update
+        row = frame.iloc[0]
+        if added.added == 0:
+            return t("edit_exists", lang), "edit-message", *blank, no_update
+        log("add_" + ("activity" if kind == "activity" else "report"), {"id": row["id"]})
+        version = views.reload(store)
+        if kind == "activity":
+            message = t("edit_saved_activity", lang, id=row["id"], kind=row["kind"])
+        else:
+            spec = views.data.config.layers[row["layer"]]
+            message = t("edit_saved_report", lang, id=row["id"], layer=spec.name(lang), place=_near(views, row))
+        return message, "edit-message", *blank, _bump(filters, version)
+
+    @app.callback(
+        Output("s-message", "children"), Output("s-message", "className"),
+        Output("s-err-id", "children"), Output("s-err-status", "children"),
+        Output("filters", "data", allow_duplicate=True),
+        Input("s-save", "n_clicks"), State("s-id", "value"), State("s-new", "value"), State("lang", "value"),
+        State("filters", "data"), prevent_initial_call=True,
+    )
+    def change_status(_n, record_id, new, lang, filters):
+        lang = "en" if lang == "en" else "sv"
+        role = views.role()
+        if not entry.can_edit(role):
+            return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", "", "", no_update
+        record_id = (record_id or "").strip()
+        kind, current = _status_of(store, record_id)
+        try:
+            entry.check_status_change(kind or "report", current, new, lang)
+            if kind == "report":
+                store.update_report_status(record_id, new)
+            else:
+                done = now().astimezone(entry.TZ).isoformat(timespec="seconds") if new == "genomförd" else None
+                store.update_activity_status(record_id, new, done_at=done)
+        except entry.EntryError as exc:
+            return (t("edit_fix", lang, fields=", ".join(exc.fields)), "edit-message error",
+                    exc.fields.get("id", ""), exc.fields.get("status", ""), no_update)
+        except (ValidationError, StoreError) as exc:
+            return str(exc), "edit-message error", "", "", no_update
+        log("status", {"id": record_id, "from": current, "to": new})
+        version = views.reload(store)
+        return (t("status_saved", lang, id=record_id, old=current, new=new), "edit-message", "", "",
+                _bump(filters, version))
+
+    @app.callback(
+        Output("u-message", "children"), Output("u-message", "className"),
+        Output("filters", "data", allow_duplicate=True),
+        Input("u-file", "contents"), State("u-file", "filename"), State("u-kind", "value"),
+        State("u-layer", "value"), State("lang", "value"), State("filters", "data"),
+        prevent_initial_call=True,
+    )
+    def upload(contents, filename, kind, layer, lang, filters):
+        from layers.importer import ImportFailed, run_import
+
+        lang = "en" if lang == "en" else "sv"
+        role = views.role()
+        if not entry.can_edit(role):
+            return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", no_update
+        if not contents or "," not in contents:
+            return no_update, no_update, no_update
+        raw = base64.b64decode(contents.split(",", 1)[1])
+        if len(raw) > MAX_UPLOAD_BYTES:
+            return (f"{filename}: {len(raw)} bytes > {MAX_UPLOAD_BYTES}", "edit-message error", no_update)
+        # Only the base name, with safe characters: the upload never chooses a path.
+        name = re.sub(r"[^\w.\-åäöÅÄÖ ]", "_", Path(str(filename or "upload")).name) or "upload"
+        with tempfile.TemporaryDirectory(prefix="trygghetskarta-upload-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(raw)
+            try:
+                result, _prepared = run_import(path, store, kind=kind or "reports", layer=layer or None,
+                                               progress=False)
+            except (ImportFailed, ValidationError, StoreError, ValueError) as exc:
+                return f"{name}: {exc}", "edit-message error", no_update
+        text = t("upload_done", lang, name=name, stored=result.stored, duplicates=result.duplicate,
+                 rejected=len(result.rejected))
+        if result.rejected:
+            shown = "; ".join(f"rad {r.row}: {r.reason}" if lang == "sv" else f"row {r.row}: {r.reason}"
+                              for r in result.rejected[:5])
+            text += " " + shown + (" …" if len(result.rejected) > 5 else "")
+        log("import", {"file": name, "stored": result.stored, "rejected": len(result.rejected)})
+        if result.stored == 0:
+            return text, "edit-message" if not result.rejected else "edit-message error", no_update
+        version = views.reload(store)
+        return text, "edit-message" if not result.rejected else "edit-message error", _bump(filters, version)
+
+    @app.callback(
+        Output("x-download", "data"), Output("x-message", "children"),
+        Input("x-go", "n_clicks"), State("x-format", "value"), State("filters", "data"),
+        prevent_initial_call=True,
+    )
+    def export_selection(_n, fmt, filters):
+        if not filters:
+            return no_update, no_update
+        state = FilterState.from_dict(filters)
+        role = views.role()
+        files = export_files(store, views, state, fmt, role, today())
+        log("export", {"format": fmt, "filter": {k: v for k, v in filters.items() if k not in ("view", "rev")}})
+        if len(files) == 1:
+            name, data = files[0]
+            return dcc.send_bytes(data, name), ""
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files:
+                archive.writestr(name, data)
+        return dcc.send_bytes(buffer.getvalue(), "trygghetskarta-export.zip"), ""
+
+
+def _current_user() -> str:
+    from .auth import current_user
+
+    return current_user() or "(lokal)"
+
+
+def _near(views, row) -> str:
+    from geodata import nearest_locality_xy
+
+    index, _ = nearest_locality_xy(np.array([row.geometry.x]), np.array([row.geometry.y]),
+                                   views.data.municipality.code)
+    return str(views.data.localities["name"].to_numpy()[index[0]])
+
+
+def _status_of(store, record_id: str) -> tuple[str | None, str | None]:
+    if not record_id:
+        return None, None
+    for table, kind in (("reports", "report"), ("activities", "activity")):
+        rows = store.read_table(table, "WHERE id = ?", (record_id,))
+        if len(rows):
+            return kind, str(rows["status"].iloc[0])
+    return None, None
+
+
+def export_files(store, views, state: FilterState, fmt: str, role: str, today: dt.date) -> list[tuple[str, bytes]]:
+    """The current filter and selection exported for `role`: [(file name, bytes)].
+
+    Points-mode rows are the dashboard's own filtered rows; cells-mode rows are those in the
+    whole shown cells of the selection (as on the map), so an export cannot cut a cell finer
+    than the screen does.
+    """
+    from .export import export
+
+    frames = views.get(state, role)
+    data = views.data
+    ids = set(frames.points["id"]) | set(frames.sensitive["id"])
+    act_ids = set(frames.activities["id"])
+    reports = _frame(store.read_table("reports"), ids)
+    activities = _frame(store.read_table("activities"), act_ids)
+    start, end = time_range(state, data, today)
+    text = _describe(state, data, start, end, role)
+    with tempfile.TemporaryDirectory(prefix="trygghetskarta-export-") as folder:
+        out = Path(folder) / EXPORT_NAMES.get(fmt, "trygghetskarta." + str(fmt))
+        result = export(store, out, fmt, role=role, rows=(reports, activities), filter_text=text)
+        return [(p.name, p.read_bytes()) for p in result.files]
+
+
+def _frame(table, ids: set) -> gpd.GeoDataFrame:
+    rows = table[table["id"].isin(ids)].reset_index(drop=True)
+    placed = ~np.isnan(rows["x"].to_numpy(dtype="float64"))
+    geometry = np.where(placed, gpd.points_from_xy(rows["x"], rows["y"]), None)
+    return gpd.GeoDataFrame(rows.drop(columns=["x", "y"]), geometry=geometry, crs=METRIC)
+
+
+def _describe(state: FilterState, data, start, end, role: str) -> str:
+    parts = ["Fokusområden: " + ", ".join(data.config.focus_areas[a].short_sv for a in state.focus_areas
+                                          if a in data.config.focus_areas)]
+    parts.append(f"Period: {start or '…'} – {end or '…'}" if (start or end) else "Hela perioden")
+    if state.selection:
+        kind = state.selection.get("type")
+        parts.append({"polygon": "Urval: markerat område", "locality": f"Urval: {state.selection.get('name')}",
+                      "cell": f"Urval: ruta {state.selection.get('id')}"}.get(kind, "Urval"))
+    parts.append(f"Roll: {ROLE_NAMES.get(role, (role,))[0]}")
+    return "; ".join(parts)
+
+
+__all__ = ["FIELDS", "export_files", "register_edit", "report_mask", "activity_mask"]

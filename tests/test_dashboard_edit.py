@@ -1,0 +1,133 @@
+"""Entry, status change, upload and export through the Dash callbacks, per role."""
+
+import base64
+import datetime as dt
+import json
+import shutil
+
+import pytest
+
+from dashboard.app import create_app
+from layers.store import open_store
+from tests.dash_fixtures import TODAY, small_store
+from tests.test_dashboard_roles import _call, _callbacks
+
+NOW = lambda: dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)  # noqa: E731
+SKILLINGARYD_LONLAT = ("57.431000", "14.093000")
+VARNAMO_LONLAT = ("57.183000", "14.047000")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return small_store(tmp_path_factory.mktemp("edit") / "s.gpkg").path
+
+
+@pytest.fixture
+def path(template, tmp_path):
+    target = tmp_path / "s.gpkg"
+    shutil.copy(template, target)
+    return target
+
+
+def app_for(path, role):
+    return create_app(open_store(path), role=role, today=lambda: TODAY, now=NOW)
+
+
+def loaded_filters(app):
+    cbs = _callbacks(app)
+    return _call(cbs["sync_state"], "url.search", "?t=all", *[None] * 10, "sv", 0, 0, 0,
+                 None, None, None, None, None, None, None)[12]
+
+
+def save(app, filters, kind="report", lat=SKILLINGARYD_LONLAT[0], lon=SKILLINGARYD_LONLAT[1], **values):
+    form = {"layer": "otrygg_plats", "category": "belysning", "source": "medborgare", "focus": "trygghet",
+            "actor": "polis", "akind": "närvaro/patrull", "astatus": "planerad", "duration": "60",
+            "date": "2026-11-26", "time": "18:30", "description": "Mörk gångtunnel"}
+    form.update(values)
+    return _call(_callbacks(app)["save"], "e-save.n_clicks", 1, kind, form["layer"], form["category"],
+                 form["source"], form["focus"], form["actor"], form["akind"], form["astatus"], form["duration"],
+                 lat, lon, form["date"], form["time"], form["description"], "sv", filters)
+
+
+def test_a_new_report_is_stored_and_drawn_at_once(path):
+    app = app_for(path, "polis")
+    filters = loaded_filters(app)
+    out = save(app, filters)
+    message, css, *errors, new_filters = out
+    assert message.startswith("Sparad: rapport app-") and message.endswith("(Otrygga platser, Skillingaryd).")
+    assert css == "edit-message" and errors == [""] * 12
+    assert new_filters["rev"] == 1
+    assert len(open_store(path).read_table("reports")) == 13
+    charts = _call(_callbacks(app)["render_charts"], "filters.data", new_filters)
+    assert charts[2]["layout"]["title"]["text"] == "13 rapporter i urvalet"
+    # The same form again: nothing new.
+    assert save(app, new_filters)[0] == "Finns redan: samma post är redan sparad."
+
+
+def test_a_place_outside_is_refused_with_its_distance(path):
+    app = app_for(path, "polis")
+    message, css, place, *rest = save(app, loaded_filters(app), lat=VARNAMO_LONLAT[0], lon=VARNAMO_LONLAT[1],
+                                      time="25:00")
+    assert message == "Rätta: date_time, place" and css == "edit-message error"
+    assert place.startswith("platsen ligger ") and place.endswith("km utanför Vaggeryds kommun")
+    assert rest[-3] == "'25:00' är ingen tid (TT:MM)"
+    assert len(open_store(path).read_table("reports")) == 12
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_read_only_roles_cannot_write_even_by_a_forged_request(path, role):
+    app = app_for(path, role)
+    filters = loaded_filters(app)
+    assert save(app, filters)[0].startswith(f"Din roll ({'BRÅ-möte (delad skärm)' if role == 'bra' else 'Allmänhet'})")
+    status = _call(_callbacks(app)["change_status"], "s-save.n_clicks", 1, "t-0", "bekräftad", "sv", filters)
+    assert status[0].startswith("Din roll")
+    assert open_store(path).read_table("reports")["status"].tolist().count("ny") == 11
+
+
+def test_status_changes_follow_the_flow(path):
+    app = app_for(path, "admin")
+    filters = loaded_filters(app)
+    fn = _callbacks(app)["change_status"]
+    ok = _call(fn, "s-save.n_clicks", 1, "t-0", "bekräftad", "sv", filters)
+    assert ok[0] == "t-0: ny → bekräftad." and ok[4]["rev"] == 1
+    refused = _call(fn, "s-save.n_clicks", 2, "t-9", "ny", "sv", filters)
+    assert refused[3] == "från åtgärdad går det bara till: inga"
+    missing = _call(fn, "s-save.n_clicks", 3, "nope", "bekräftad", "sv", filters)
+    assert missing[2] == "hittades inte"
+    done = _call(fn, "s-save.n_clicks", 4, "a-3", "genomförd", "sv", filters)
+    assert done[0] == "a-3: planerad → genomförd."
+    activity = open_store(path).read_table("activities").set_index("id").loc["a-3"]
+    assert activity["done_at"] == "2026-11-27T16:00:00+01:00"
+
+
+def test_upload_runs_the_importer(path):
+    app = app_for(path, "polis")
+    text = ("Datum;Tid;Kategori;Beskrivning;N;E\r\n"
+            "2026-03-01;18:30;Belysning;Mörkt;6365443;445400\r\n"
+            "2026-03-02;19:30;Belysning;Mörkt igen;6365443,5;445400,5\r\n"
+            "2026-02-30;19:30;Belysning;Omöjligt datum;6365443;445400\r\n").encode("cp1252")
+    contents = "data:text/csv;base64," + base64.b64encode(text).decode()
+    message, css, filters = _call(_callbacks(app)["upload"], "u-file.contents", contents, "../../ot.csv",
+                                  "reports", "otrygg_plats", "sv", loaded_filters(app))
+    assert message == ("ot.csv: 2 sparade, 0 fanns redan, 1 avvisade. "
+                       "rad 3: date 'Datum': '2026-02-30' is not a real date and time")
+    assert css == "edit-message error" and filters["rev"] == 1
+    assert len(open_store(path).read_table("reports")) == 14
+
+
+def test_export_button_gives_the_role_its_view_of_the_selection(path):
+    for role in ("polis", "bra"):
+        app = app_for(path, role)
+        filters = loaded_filters(app)
+        out, message = _call(_callbacks(app)["export_selection"], "x-go.n_clicks", 1, "geojson", filters)
+        payload = base64.b64decode(out["content"]) if out.get("base64") else out["content"].encode()
+        if role == "polis":
+            assert out["filename"] == "trygghetskarta.geojson"
+            layers = [f["properties"]["layer"] for f in json.loads(payload)["features"]]
+            assert layers.count("narkotika") == 2 and len(layers) == 12
+        else:
+            # The two narcotics tips are fewer than k: no cells file, no narcotics point, no free text.
+            assert out["filename"] == "trygghetskarta.geojson"
+            points = json.loads(payload)
+            assert {f["properties"]["layer"] for f in points["features"]} == {"otrygg_plats", "hastighet"}
+            assert "Mörkt vid stationen" not in payload.decode("utf-8")
