@@ -78,7 +78,7 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
         # page: it holds controls and labels, never data.
         known = flask.has_request_context() and getattr(flask.g, "tk_role", "")
         policy = views.policy() if known else None
-        return build_layout(data, initial, policy=policy, logout_url=logout)
+        return build_layout(data, initial, policy=policy, logout_url=logout, today=today())
 
     app.layout = page
     app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES}

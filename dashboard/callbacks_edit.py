@@ -70,8 +70,9 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                   prevent_initial_call=True)
     def pick_place(click, _centre, view):
         if ctx.triggered_id == "e-centre":
-            if not view:
-                return no_update, no_update, no_update
+            from .figures import default_view
+
+            view = view or default_view(views.data)
             return f"{view['lat']:.6f}", f"{view['lon']:.6f}", no_update
         point = (click or {}).get("points", [{}])[0]
         if "lon" not in point or "lat" not in point:

@@ -60,7 +60,10 @@ def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv
     except ValueError:
         errors[field] = f"{date!r} är inget datum (ÅÅÅÅ-MM-DD)" if sv else f"{date!r} is not a date (YYYY-MM-DD)"
         return None
-    match = _TIME.match((clock or "00:00").strip())
+    if not (clock or "").strip():
+        errors[field + "_time"] = "ange klockslag (TT:MM)" if sv else "give the time (HH:MM)"
+        return None
+    match = _TIME.match(clock.strip())
     if not match:
         errors[field + "_time"] = (f"{clock!r} är ingen tid (TT:MM)" if sv else f"{clock!r} is not a time (HH:MM)")
         return None

@@ -86,7 +86,7 @@ def _field(key: str, control, lang: str, error_id: str):
                                                                   role="alert")], className="field")
 
 
-def edit_panel(data: AppData, lang: str, can_edit: bool):
+def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
     """Entry, status change and upload for roles that may edit (polis, admin). Present for
     every role so the callbacks stay valid, hidden for the others; the server checks the
     role again on every write."""
@@ -137,7 +137,8 @@ def edit_panel(data: AppData, lang: str, can_edit: bool):
         ], className="field"),
         report_fields,
         activity_fields,
-        _field("edit_date", dcc.DatePickerSingle(id="e-date", display_format="YYYY-MM-DD", first_day_of_week=1),
+        _field("edit_date", dcc.DatePickerSingle(id="e-date", display_format="YYYY-MM-DD", first_day_of_week=1,
+                                                   date=today.isoformat() if today else None),
                lang, "e-err-date"),
         _field("edit_time", dcc.Input(id="e-time", type="text", placeholder="18:30", value=""), lang,
                "e-err-date_time"),
@@ -185,7 +186,7 @@ def role_banner(policy, lang: str) -> str:
     return t("role_banner", lang, role=policy.name(lang)) + ". " + t("role_reduced", lang, k=policy.k)
 
 
-def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str | None = None):
+def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str | None = None, today=None):
     """The page for one role: hidden layers are not offered, month-precision roles get no
     weekday/hour filters, reduced roles see a banner saying what is reduced."""
     lang = state.lang
@@ -247,7 +248,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.Button(T("reset_filters", lang), id="reset-btn", n_clicks=0, className="btn"),
         html.P(T("share", lang), className="hint"),
         export_controls(lang),
-        edit_panel(data, lang, policy is None or policy.role in ("polis", "admin")),
+        edit_panel(data, lang, policy is None or policy.role in ("polis", "admin"), today),
     ], id="controls", className="controls")
 
     map_panel = html.Section([

@@ -1,7 +1,8 @@
 """An append-only audit log (`audit_log` table in the data file): who did what, when.
 
 Events: login, login_failed, logout, export, view_sensitive (exact sensitive layers with
-the filter used), and the user-management events user_add, user_remove, user_passwd, user_role.
+the filter used), the user-management events user_add, user_remove, user_passwd, user_role,
+and the data changes made in the app: add_report, add_activity, status, import.
 Triggers in the file refuse UPDATE and DELETE on the table.
 """
 
@@ -19,6 +20,8 @@ TABLE = "audit_log"
 EVENTS = (
     "login", "login_failed", "logout", "export", "view_sensitive",
     "user_add", "user_remove", "user_passwd", "user_role",
+    # Data changes made in the app: an entered report or activity, a status change, an upload.
+    "add_report", "add_activity", "status", "import",
 )
 COLUMNS = ("seq", "ts", "user", "role", "address", "event", "detail")
 MAX_DETAIL = 8000

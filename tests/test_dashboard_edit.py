@@ -131,3 +131,17 @@ def test_export_button_gives_the_role_its_view_of_the_selection(path):
             points = json.loads(payload)
             assert {f["properties"]["layer"] for f in points["features"]} == {"otrygg_plats", "hastighet"}
             assert "Mörkt vid stationen" not in payload.decode("utf-8")
+
+
+def test_edits_are_in_the_audit_log(path):
+    from layers.audit import read_audit
+
+    app = app_for(path, "polis")
+    filters = loaded_filters(app)
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        app._trygghetskarta["auth"].before_request()
+        assert save(app, filters)[0].startswith("Sparad")
+        _call(_callbacks(app)["change_status"], "s-save.n_clicks", 1, "t-0", "avvisad", "sv", filters)
+    log = read_audit(path)
+    assert log["event"].tolist()[-2:] == ["add_report", "status"]
+    assert log["detail"].iloc[-1] == {"id": "t-0", "from": "ny", "to": "avvisad"}

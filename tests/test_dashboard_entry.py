@@ -84,3 +84,11 @@ def test_status_flow_and_who_may_edit():
     with pytest.raises(EntryError, match="från planerad går det bara till: genomförd, inställd"):
         check_status_change("activity", "planerad", "planerad")
     assert [can_edit(r) for r in ("polis", "admin", "bra", "allmanhet")] == [True, True, False, False]
+
+
+def test_a_report_needs_its_time_of_day(data):
+    lon, lat = lonlat(SKILLINGARYD)
+    with pytest.raises(EntryError) as caught:
+        new_report({"layer": "otrygg_plats", "category": "belysning", "date": "2026-11-26", "time": " ",
+                    "lon": lon, "lat": lat}, data, "anna", NOW)
+    assert caught.value.fields == {"date_time": "ange klockslag (TT:MM)"}

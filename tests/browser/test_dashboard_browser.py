@@ -161,3 +161,25 @@ def test_demo_banner(dash_duo, demo_path):
 
     dash_duo.start_server(make_app(open_store(demo_path)))
     dash_duo.wait_for_text_to_equal("#demo-banner", "Demodata – fiktiva händelser")
+
+
+def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path):
+    import shutil
+
+    from layers.store import open_store
+
+    path = tmp_path / "edit.gpkg"
+    shutil.copy(small_store(tmp_path / "t.gpkg").path, path)
+    store = open_store(path)
+    dash_duo.start_server(make_app(store))
+    wait_map(dash_duo)
+    wait_js(dash_duo, TITLE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    dash_duo.find_element("#edit-panel summary").click()
+    dash_duo.find_element("#e-centre").click()
+    wait_js(dash_duo, "return document.querySelector('#e-lat').value !== ''", True)
+    dash_duo.find_element("#e-time").send_keys("00:30")
+    dash_duo.find_element("#e-description").send_keys("<b>Mörk</b> gångtunnel")
+    dash_duo.find_element("#e-save").click()
+    dash_duo.wait_for_contains_text("#e-message", "Sparad: rapport app-", timeout=15)
+    wait_js(dash_duo, TITLE, "13 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    assert len(store.read_table("reports")) == 13
