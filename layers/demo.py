@@ -231,6 +231,19 @@ def _to_gdf(frame: pd.DataFrame, kind: str) -> gpd.GeoDataFrame:
     return gdf[list(columns)]
 
 
+def _empty_frame(kind: str) -> pd.DataFrame:
+    """No rows (`demo --reports 0`): the columns the rest of the pipeline expects."""
+    from .schema import ACTIVITY_COLUMNS, REPORT_COLUMNS
+
+    columns = [c for c in (REPORT_COLUMNS if kind == "report" else ACTIVITY_COLUMNS) if c != "geometry"]
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    for c in ("x", "y", "spot_x", "spot_y"):
+        frame[c] = pd.Series(dtype="float64")
+    if kind == "activity":
+        frame["duration_min"] = pd.Series(dtype="int64")
+    return frame
+
+
 def _reports(rng, n, spots, roads, days, drop_from, config, seed) -> pd.DataFrame:
     spot_xy = np.column_stack(to_metric([s.lon for s in spots], [s.lat for s in spots]))
     counts = rng.multinomial(n, [LAYER_SHARE[k] for k in LAYER_SHARE])
@@ -273,6 +286,8 @@ def _reports(rng, n, spots, roads, days, drop_from, config, seed) -> pd.DataFram
             "source_hint": _pick(rng, SOURCES[layer], count), "x": x, "y": y,
             "spot_x": spot_xy[spot, 0], "spot_y": spot_xy[spot, 1],
         }))
+    if not parts:
+        return _empty_frame("report")
     frame = pd.concat(parts, ignore_index=True).sort_values("occurred_np", kind="stable").reset_index(drop=True)
     end_time = days[-1] + pd.Timedelta(days=1)
     # Reporting delay must not run past the end of the data period.
@@ -353,6 +368,8 @@ def _activities(rng, n, spots, roads, days, drop_from, config, seed) -> pd.DataF
             "description": f"{kind.capitalize()} (fiktiv demoaktivitet).", "x": x, "y": y,
             "spot_x": sx, "spot_y": sy,
         }))
+    if not parts:
+        return _empty_frame("activity")
     frame = pd.concat(parts, ignore_index=True).sort_values("planned_np", kind="stable").reset_index(drop=True)
     frame["id"] = [f"demo-{seed}-a{i:05d}" for i in range(len(frame))]
     frame["planned_at"] = _local_iso(frame.pop("planned_np").to_numpy())

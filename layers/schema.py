@@ -136,7 +136,7 @@ class _Collector:
     def point(self, geometry, inside=None, allow_empty: bool = False) -> None:
         geoms = np.asarray(geometry, dtype=object)
         is_geom = np.array([isinstance(g, shapely.Geometry) for g in geoms], dtype=bool)
-        missing = ~is_geom | np.array([g is None for g in geoms])
+        missing = ~is_geom | np.array([g is None for g in geoms], dtype=bool)
         if allow_empty:
             empty = np.zeros(len(geoms), dtype=bool)
             empty[is_geom] = shapely.is_empty(geoms[is_geom].astype(object))

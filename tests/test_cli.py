@@ -120,3 +120,25 @@ def test_serve_with_users_may_listen_publicly_and_needs_login(tmp_path, served):
 def test_serve_rejects_an_unknown_role(tmp_path):
     result = run("serve", "--role", "chef")
     assert result.exit_code == 2 and "Invalid value for '--role': 'chef' is not one of" in result.output
+
+
+def test_an_empty_demo_file_and_its_dashboard(tmp_path):
+    """`demo --reports 0 --activities 0` gives a valid empty file; every view says so in words."""
+    from dashboard.app import create_app
+    from layers.store import open_store
+    from tests.test_dashboard_roles import _call, _callbacks
+
+    path = tmp_path / "empty.gpkg"
+    result = run("demo", "--data", str(path), "--reports", "0", "--activities", "0")
+    assert result.exit_code == 0, result.output
+    assert "Wrote 0 reports and 0 activities" in result.output
+    for role in ("polis", "bra"):
+        cbs = _callbacks(create_app(open_store(path), role=role))
+        filters = _call(cbs["sync_state"], "url.search", "?t=all", *[None] * 10, "sv", 0, 0, 0,
+                        None, None, None, None, None, None, None)[12]
+        assert _call(cbs["render_map"], "filters.data", filters, None, None)[1] == \
+            "Inga rapporter för valda filter och urval"
+        charts = _call(cbs["render_charts"], "filters.data", filters)
+        assert [c["layout"]["annotations"][0]["text"] for c in charts] == [
+            "Inga aktiviteter för valda filter och urval", "Inga rapporter för valda filter och urval",
+            "Inga rapporter för valda filter och urval"]
