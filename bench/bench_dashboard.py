@@ -6,7 +6,9 @@ For demo stores of 10 000, 100 000 and 1 000 000 reports it measures (median of 
 - the bytes of the JSON responses Dash would send,
 and, side by side, a naive version that rebuilds `px.scatter_map` of all filtered points.
 
-    python bench/bench_dashboard.py [--sizes 10000 100000 1000000] [--runs 5]
+    python bench/bench_dashboard.py [--sizes 10000 100000 1000000] [--runs 5] [--role polis|bra|allmanhet]
+
+The role decides what the callbacks build (exact points, or cells and suppressed counts).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def interaction(cbs, app, prop_id, current, **change):
     responses.append(call(cbs["render_map"], "filters.data", filters, None, None))
     responses.append(call(cbs["render_charts"], "filters.data", filters))
     responses.append(call(cbs["render_where"], "filters.data", filters, "locality"))
+    responses.append(call(cbs["render_report_list"], "filters.data", filters))
     return filters, sum(size(r) for r in responses)
 
 
@@ -88,7 +91,7 @@ def timed(fn, runs):
     return statistics.median(times), result
 
 
-def bench(n: int, runs: int) -> dict:
+def bench(n: int, runs: int, role: str = "polis") -> dict:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"demo-{n}.gpkg"
     if not path.exists():
@@ -97,7 +100,7 @@ def bench(n: int, runs: int) -> dict:
         print(f"  generated {n} reports in {time.perf_counter() - start:.1f} s", flush=True)
     start = time.perf_counter()
     store = open_store(path)
-    app = create_app(store, today=lambda: END)
+    app = create_app(store, today=lambda: END, role=role)
     load_s = time.perf_counter() - start
     cbs = callbacks(app)
     data = app._trygghetskarta["data"]
@@ -132,14 +135,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--role", default="polis", choices=["polis", "bra", "allmanhet", "admin"])
     args = parser.parse_args()
     header = (f"{'reports':>9} {'load s':>7} {'file MB':>8} {'filter ms':>10} {'filter B':>10} "
               f"{'select ms':>10} {'select B':>10} {'naive ms':>9} {'naive B':>11} {'bytes ratio':>11}")
     rows = []
     for n in args.sizes:
         print(f"size {n} ...", flush=True)
-        rows.append(bench(n, args.runs))
-    print(f"\nmedian of {args.runs} runs per cell\n" + header)
+        rows.append(bench(n, args.runs, args.role))
+    print(f"\nrole {args.role}, median of {args.runs} runs per cell\n" + header)
     for r in rows:
         print(f"{r['reports']:>9} {r['load_s']:>7.1f} {r['file_bytes'] / 1e6:>8.1f} {r['filter_ms']:>10.0f} "
               f"{r['filter_bytes']:>10} {r['select_ms']:>10.0f} {r['select_bytes']:>10} {r['naive_ms']:>9.0f} "
