@@ -275,7 +275,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.Div([
             html.H3(T("report_list", lang)),
             html.Div(id="report-list"),
-        ], className="chart where"),
+        ], className="chart where wide"),
     ], className="charts")
 
     return html.Div([

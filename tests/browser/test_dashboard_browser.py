@@ -163,7 +163,7 @@ def test_demo_banner(dash_duo, demo_path):
     dash_duo.wait_for_text_to_equal("#demo-banner", "Demodata – fiktiva händelser")
 
 
-def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path):
+def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifacts):
     import shutil
 
     from layers.store import open_store
@@ -183,3 +183,4 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path):
     dash_duo.wait_for_contains_text("#e-message", "Sparad: rapport app-", timeout=15)
     wait_js(dash_duo, TITLE, "13 rapporter i urvalet", "#chart-when .js-plotly-plot")
     assert len(store.read_table("reports")) == 13
+    dash_duo.driver.save_screenshot(f"{artifacts}/dashboard-entry.png")
