@@ -44,7 +44,7 @@ from .layout import (
     weekday_options,
     where_options,
 )
-from .roles import RoleData, RoleFrames, role_data, sensitive_frames
+from .roles import UNFILTERED, RoleData, RoleFrames, role_data, sensitive_frames
 
 CONTROL_OUTPUTS = [
     Output("f-focus", "value"), Output("f-layers", "value"), Output("f-preset", "value"),
@@ -107,7 +107,8 @@ class Views:
             # Weekday and hour are unknown at month precision: their filters do not apply.
             state = replace(state, weekdays=tuple(range(7)), hours=(0, 23))
         points = share.points[report_mask(self.data, state, today, frame=share.points)]
-        rows = share.sensitive[report_mask(self.data, state, today, with_selection=False, frame=share.sensitive)]
+        coarse = replace(state, **UNFILTERED)
+        rows = share.sensitive[report_mask(self.data, coarse, today, with_selection=False, frame=share.sensitive)]
         cells, scattered, sensitive = sensitive_frames(rows, state.selection, pol, self.data.municipality.code)
         activities = share.activities[activity_mask(self.data, state, today, frame=share.activities)]
         return RoleFrames(policy=pol, points=points, cells=cells, scattered=scattered, sensitive=sensitive,
@@ -245,8 +246,11 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m,
         )
         note = figure["layout"]["meta"]["note"]
-        if reports.empty and frames.cells.empty:
+        if reports.empty and frames.cells.empty and frames.scattered.empty:
             note = t("empty_reports", state.lang)
+        cells_layers = any(frames.policy.mode(lid) == privacy.CELLS for lid in state.layers if lid in data.config.layers)
+        if cells_layers and any(getattr(state, k) != v for k, v in UNFILTERED.items()):
+            note += " · " + t("cells_unfiltered", state.lang)
         if on_sensitive_view is not None:
             _audit_sensitive(frames, state, data, on_sensitive_view)
         return figure, note, selection_text(state)

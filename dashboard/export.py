@@ -90,7 +90,7 @@ def role_view(reports: gpd.GeoDataFrame, activities: gpd.GeoDataFrame, store, ro
     points (`keep_approximate`) they stay, marked by their `polisen-` id.
     """
     check_role(role)
-    pol = privacy.policy(role, layers=store.config.layers)
+    pol = privacy.policy(role, store.config.privacy, layers=store.config.layers)
     approx = is_approximate(reports["id"])
     modes = np.array([pol.mode(lid) for lid in reports["layer"]], dtype=object)
     keep = ~approx | ((modes == privacy.POINTS) & keep_approximate)
@@ -521,9 +521,10 @@ def cells_frame(cells: pd.DataFrame, crs: str = WGS84) -> gpd.GeoDataFrame:
 
 
 def points_frame(points: pd.DataFrame) -> pd.DataFrame:
-    """The view's points in the store's column order (description '' where not allowed)."""
+    """The view's points in the store's column order (description '' where not allowed; no
+    id column for reduced roles, whose view has none: an import gives them new ids)."""
     frame = pd.DataFrame({c: points[c].to_numpy() if c in points else "" for c in REPORT_COLUMNS
-                          if c != "geometry"})
+                          if c != "geometry" and (c != "id" or c in points)})
     frame["lat"] = np.round(points["lat"].to_numpy(dtype="float64"), 7)
     frame["lon"] = np.round(points["lon"].to_numpy(dtype="float64"), 7)
     return frame

@@ -224,30 +224,13 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
 
 
 def report_totals(reports: pd.DataFrame, policy=None) -> tuple[int, list[str]]:
-    """(count safe to show, cells-mode layers left out because their count is below k).
-
-    Points-mode layers count exactly; a cells-mode layer only adds when it has ≥ k reports,
-    so a total can never be used to work out a count below k.
-    """
-    if policy is None or reports.empty:
-        return len(reports), []
-    counts = reports["layer"].value_counts()
-    total, hidden = 0, []
-    for layer_id, n in counts.items():
-        if policy.mode(str(layer_id)) == "cells" and n < policy.k:
-            hidden.append(str(layer_id))
-            continue
-        total += int(n)
-    return total, hidden
+    """(count to show, layers left out). Rows of cells-mode layers reach the figures only
+    when they belong to a shown unit (dashboard.roles), so every row counts."""
+    return len(reports), []
 
 
 def _reports_title(reports: pd.DataFrame, data: AppData, lang: str, policy=None) -> str:
-    total, hidden = report_totals(reports, policy)
-    text = t("n_reports", lang, n=number(total, lang))
-    if hidden:
-        names = ", ".join(data.config.layers[lid].name(lang) if lid in data.config.layers else lid for lid in hidden)
-        text += " " + t("n_fewer", lang, k=policy.k, names=names)
-    return text
+    return t("n_reports", lang, n=number(len(reports), lang))
 
 
 def _cells_layers(policy, data: AppData) -> set[str]:
@@ -409,12 +392,32 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
     }
 
 
+def _bucket_counts(reports: pd.DataFrame, keys: np.ndarray, suppress: set, policy) -> dict[str, pd.Series]:
+    """Reports per layer and time bucket. For cells-mode layers each unit (shown cell or
+    'spridda' locality) adds to a bucket only with ≥ k reports there, so comparing two
+    selections can only ever reveal whole unit-buckets of at least k."""
+    out = {}
+    layers = reports["layer"].to_numpy()
+    for layer_id in pd.unique(layers):
+        mine = layers == layer_id
+        if layer_id in suppress:
+            per_unit = pd.DataFrame({"unit": reports["unit"].to_numpy()[mine], "key": keys[mine]}).value_counts()
+            series = per_unit[per_unit >= policy.k].groupby(level="key").sum()
+        else:
+            series = pd.Series(keys[mine]).value_counts()
+        series = series[series > 0]
+        if len(series):
+            out[str(layer_id)] = series.sort_index()
+    return out
+
+
 def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False,
                 policy=None) -> dict:
     """Reports per month (per week when the range is short), stacked by layer.
 
-    With a `policy`, bars of cells-mode layers below k are left out (a gap, said in the
-    title's note) and a role with month precision always gets months.
+    With a `policy`, a cells-mode layer's unit (shown cell or 'spridda' locality) adds to a
+    bar only with ≥ k reports in it (said under the axis), and a role with month precision
+    always gets months. The axis spans only buckets that show something.
     """
     title = _reports_title(reports, data, lang, policy)
     if reports.empty:
@@ -425,28 +428,30 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
     weekly = not monthly_only and days.max() - days.min() <= 120
     if weekly:
         keys = days - reports["weekday"].to_numpy()
-        all_keys = np.arange(keys.min(), keys.max() + 1, 7)
-        labels = pd.to_datetime(all_keys, unit="D").strftime("%Y-%m-%d").tolist()
         axis = t("week", lang)
     else:
         keys = reports["month_key"].to_numpy()
-        all_keys = np.arange(keys.min(), keys.max() + 1)
-        labels = [f"{MONTHS[lang][k % 12]} {k // 12}" for k in all_keys]
         # Category axis: labels stay readable when tilted.
         axis = t("month", lang)
-    position = {k: i for i, k in enumerate(all_keys)}
+    counts = _bucket_counts(reports, keys, suppress, policy)
+    if not counts:
+        # Reports there are, but no cell has k of them in any one week or month.
+        figure = empty_figure(t("time_below_k", lang, k=policy.k if policy else 5), big)
+        figure["layout"]["title"] = _title(title, big)
+        return figure
+    present = np.array(sorted({k for series in counts.values() for k in series.index}))
+    step = 7 if weekly else 1
+    all_keys = np.arange(present.min(), present.max() + 1, step)
+    if weekly:
+        labels = pd.to_datetime(all_keys, unit="D").strftime("%Y-%m-%d").tolist()
+    else:
+        labels = [f"{MONTHS[lang][k % 12]} {k // 12}" for k in all_keys]
     traces = []
     for layer_id, spec in data.config.layers.items():
-        mine = reports["layer"].to_numpy() == layer_id
-        if not mine.any():
+        if layer_id not in counts:
             continue
-        idx = np.fromiter((position[k] for k in keys[mine]), dtype=int, count=int(mine.sum()))
-        y = np.bincount(idx, minlength=len(all_keys))
-        values = y.tolist()
-        if layer_id in suppress:
-            values = [int(v) if v >= policy.k else None for v in values]
-            if all(v is None for v in values):
-                continue
+        series = counts[layer_id]
+        values = [int(series[k]) if k in series.index else (None if layer_id in suppress else 0) for k in all_keys]
         traces.append({
             "type": "bar", "name": spec.name(lang), "x": labels, "y": values, "meta": layer_id,
             "marker": {"color": data.config.color(spec.focus_area)},
@@ -470,26 +475,26 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
                    color: str = "#333333", policy=None, data: AppData | None = None) -> dict:
     """Weekday × hour counts of reports, for planning when to be present.
 
-    With a `policy`: cells-mode layers add to a weekday/hour box only where they have ≥ k
-    reports there; a role with month precision gets no weekday/hour chart at all.
+    With a `policy`: cells-mode layers are left out (said in the title); a role with month
+    precision gets no weekday/hour chart at all.
     """
     if policy is not None and policy.time_precision == "month":
         return empty_figure(t("when_not_for_role", lang), big)
-    title = _reports_title(reports, data, lang, policy) if data is not None else \
-        t("n_reports", lang, n=number(len(reports), lang))
     if reports.empty:
         return empty_figure(t("empty_reports", lang), big)
-    flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
     suppress = _cells_layers(policy, data) if data is not None else set()
-    if suppress:
-        sensitive = reports["layer"].isin(suppress).to_numpy()
-        z = np.bincount(flat[~sensitive], minlength=7 * 24)
-        for layer_id in suppress:
-            mine = np.bincount(flat[reports["layer"].to_numpy() == layer_id], minlength=7 * 24)
-            z = z + np.where(mine >= policy.k, mine, 0)
-        z = z.reshape(7, 24)
-    else:
-        z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
+    left_out = sorted(suppress & set(reports["layer"]), key=list(data.config.layers).index) if suppress else []
+    if left_out:
+        # Weekday × hour per cell would be counts far below k: cells-mode layers are not in it.
+        reports = reports[~reports["layer"].isin(left_out).to_numpy()]
+    title = t("n_reports", lang, n=number(len(reports), lang))
+    if left_out:
+        title += " " + t("without_layers", lang, names=", ".join(data.config.layers[lid].name(lang)
+                                                                  for lid in left_out))
+        if reports.empty:
+            return empty_figure(t("when_cells_only", lang), big)
+    flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
+    z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
     return {
         "data": [{
             "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": list(WEEKDAYS[lang]),
@@ -563,7 +568,8 @@ def report_list(reports: pd.DataFrame, data: AppData, lang: str = "sv", limit: i
     description only when the frame holds it (roles with free text)."""
     if reports.empty:
         return []
-    rows = reports.sort_values("t", ascending=False, kind="stable").head(limit)
+    # Ties (same hour for a role with hour precision) by id, which says nothing about order.
+    rows = reports.sort_values(["t", "id"], ascending=[False, True], kind="stable").head(limit)
     names = data.localities["name"].to_numpy()
     out = []
     for row in rows.itertuples(index=False):

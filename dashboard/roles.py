@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from geodata import cell_index, parse_cell_id, to_metric, to_wgs84
-from layers import privacy
+from layers import REPORT_STATUSES, privacy
 from layers.polisen import is_approximate
 from layers.privacy import CELLS, EXACT, HIDDEN, HOUR, MONTH, POINTS, Policy
 
@@ -178,28 +178,69 @@ def _cells_in_selection(cells: pd.DataFrame, selection: dict, pol: Policy) -> np
     return np.ones(len(cells), dtype=bool)
 
 
+def _units(rows: pd.DataFrame, cells: pd.DataFrame, scattered: pd.DataFrame, pol: Policy, kommun: str
+           ) -> pd.DataFrame:
+    """The rows that the role's aggregates show, each tagged with its unit.
+
+    A unit is a shown cell (≥ k) or a locality's 'spridda rapporter' (≥ k); rows of dropped
+    cells and dropped localities are left out, so no total, chart or table can include them.
+    `locality` and `cell_ix/cell_iy` become those of the unit (the cell centre's nearest
+    locality, the role's grid), as on the map.
+    """
+    from geodata import cell_id, localities, nearest_locality_xy
+
+    x = rows["x"].to_numpy(dtype="float64")
+    y = rows["y"].to_numpy(dtype="float64")
+    has = ~(np.isnan(x) | np.isnan(y))
+    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), pol.cell_m)
+    layer = rows["layer"].astype(str).to_numpy(dtype=object)
+    cid = cell_id(ix, iy, pol.cell_m).astype(object)
+    key = pd.Series(layer + "|" + cid)
+    shown = key.isin(set(cells["layer"].astype(str) + "|" + cells["cell_id"].astype(str))).to_numpy() & has
+    # The locality of each row's cell centre, computed once per distinct cell.
+    names = localities(kommun)["name"].to_numpy()
+    unique, inverse = np.unique(np.column_stack([ix, iy]), axis=0, return_inverse=True)
+    index, _ = nearest_locality_xy((unique[:, 0] + 0.5) * pol.cell_m, (unique[:, 1] + 0.5) * pol.cell_m, kommun)
+    locality = np.asarray(index)[inverse.reshape(-1)]
+    spread = pd.Series(layer + "|" + names[locality].astype(object)).isin(
+        set(scattered["layer"].astype(str) + "|" + scattered["locality"].astype(str))).to_numpy()
+    spread = spread & has & ~shown
+    keep = shown | spread
+    out = rows[keep].copy()
+    out["unit"] = np.where(shown[keep], cid[keep], "spridda:" + names[locality[keep]].astype(object))
+    out["locality"] = locality[keep].astype("int16")
+    out["cell_ix"] = ix[keep]
+    out["cell_iy"] = iy[keep]
+    return out
+
+
+#: Filters that do not apply to cells-mode layers: comparing a cell's count with and without
+#: one status, weekday or hour would reveal counts below k.
+UNFILTERED = {"weekdays": tuple(range(7)), "hours": (0, 23), "statuses": REPORT_STATUSES}
+
+
 def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, kommun: str
                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(cells, scattered, rows) of cells-mode layers for a selection.
 
-    Cells are counted over all filtered rows (a lasso does not cut them); a selection keeps
-    whole shown cells and their rows, and leaves out the 'spridda' reports (not placeable).
+    Cells are counted over all filtered rows (a lasso does not cut them). The rows returned
+    are only those of shown units (see `_units`); a selection keeps whole shown cells, and
+    the locality's spridda count only when that locality is selected.
     """
     cells, scattered = privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
+    units = _units(rows, cells, scattered, pol, kommun) if len(rows) else rows.assign(unit=pd.Series(dtype=object))
     if not selection:
-        return cells, scattered, rows
+        return cells, scattered, units
     keep = _cells_in_selection(cells, selection, pol)
     cells = cells[keep].reset_index(drop=True)
-    scattered = scattered.iloc[0:0]
-    if cells.empty or rows.empty:
-        return cells, scattered, rows.iloc[0:0]
-    ix, iy = cell_index(np.nan_to_num(rows["x"].to_numpy()), np.nan_to_num(rows["y"].to_numpy()), pol.cell_m)
-    from geodata import cell_id
-
-    row_keys = pd.Series(rows["layer"].astype(str).to_numpy(), dtype=object) + "|" + cell_id(ix, iy, pol.cell_m)
-    cell_keys = set(cells["layer"].astype(str) + "|" + cells["cell_id"].astype(str))
-    inside = row_keys.isin(cell_keys).to_numpy() & ~np.isnan(rows["x"].to_numpy())
-    return cells, scattered, rows[inside]
+    if selection.get("type") == "locality":
+        scattered = scattered[scattered["locality"] == selection.get("name")].reset_index(drop=True)
+        wanted = set(cells["cell_id"]) | {"spridda:" + str(selection.get("name"))}
+    else:
+        scattered = scattered.iloc[0:0]
+        wanted = set(cells["cell_id"])
+    chosen = units["unit"].isin(wanted).to_numpy()
+    return cells, scattered, units[chosen]
 
 
-__all__ = ["CELLS", "HIDDEN", "RoleData", "RoleFrames", "at_precision", "role_data", "sensitive_frames"]
+__all__ = ["CELLS", "HIDDEN", "UNFILTERED", "RoleData", "RoleFrames", "at_precision", "role_data", "sensitive_frames"]

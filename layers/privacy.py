@@ -388,7 +388,8 @@ class ReportView:
     """What one role may see of a set of reports; safe to hand to any figure, table or export.
 
     points:    rows of points-mode layers only; columns POINT_COLUMNS (+ description when
-               the role has free text) + lon, lat. Times truncated to the role's precision.
+               the role has free text; without id for reduced roles: ids hash the exact
+               content) + lon, lat. Times truncated to the role's precision.
     cells:     cells-mode layers: layer, cell_id, lon, lat (cell centre), count ≥ k, locality.
     scattered: cells-mode layers: per layer and locality the reports in cells below k
                ('spridda rapporter'), only where that sum is ≥ k.
@@ -478,6 +479,10 @@ def role_view(
     columns = [c for c in POINT_COLUMNS if c in src.columns]
     if pol.free_text:
         columns += [c for c in FREE_TEXT_COLUMNS if c in src.columns]
+    if not pol.exact:
+        # Ids are hashes of the row's content (exact time, place, text): one could be
+        # brute-forced back to what the role may not see.
+        columns = [c for c in columns if c != "id"]
     points = pd.DataFrame({c: src[c].to_numpy(copy=True) for c in columns})
     if len(src):
         x, y = _metric_xy(src)
@@ -554,7 +559,7 @@ def activities_view(frame: pd.DataFrame, role: str | Policy,
     `description` only for roles with free text (polis, admin), lon/lat (NaN: no place) at
     the precision of the activity's focus area for this role (`activity_place_modes`)."""
     pol = role if isinstance(role, Policy) else policy(role, settings, layers)
-    columns = [c for c in ACTIVITY_COLUMNS_OUT if c in frame.columns]
+    columns = [c for c in ACTIVITY_COLUMNS_OUT if c in frame.columns and (c != "id" or pol.exact)]
     if pol.free_text and "description" in frame.columns:
         columns.append("description")
     out = pd.DataFrame({c: frame[c].to_numpy(copy=True) for c in columns})

@@ -156,10 +156,14 @@ def test_presentation_mode(dash_duo, store, artifacts):
     assert severe(dash_duo) == []
 
 
-def test_demo_banner(dash_duo, demo_path):
+def test_demo_banner(dash_duo, demo_path, tmp_path):
+    import shutil
+
     from layers import open_store
 
-    dash_duo.start_server(make_app(open_store(demo_path)))
+    # A copy: viewing writes to the file's audit log, and the demo file is shared by other tests.
+    shutil.copy(demo_path, tmp_path / "demo.gpkg")
+    dash_duo.start_server(make_app(open_store(tmp_path / "demo.gpkg")))
     dash_duo.wait_for_text_to_equal("#demo-banner", "Demodata – fiktiva händelser")
 
 
