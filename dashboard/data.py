@@ -40,6 +40,10 @@ class AppData:
 def enrich(frame: pd.DataFrame, time_column: str, kommun: str) -> pd.DataFrame:
     """Add t (UTC ns), local weekday/hour/text, lon/lat, nearest locality and 500 m cell."""
     out = frame.copy()
+    # Few distinct values: categoricals make every isin, compare, count and crosstab cheap.
+    for column in ("layer", "focus_area", "category", "status", "source", "actor", "kind"):
+        if column in out.columns:
+            out[column] = out[column].astype("category")
     utc = parse_times(out[time_column])
     local = utc.dt.tz_convert(TZ)
     # Nanoseconds since the epoch, whatever resolution pandas parsed into.

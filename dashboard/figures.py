@@ -520,33 +520,34 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
     totals and the ranking use only the counts shown, and cells are the role's grid.
     """
     names = data.localities["name"].to_numpy()
-    reports = reports[~np.isnan(reports["x"].to_numpy())]
-    done = activities[(activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())]
+    placed = ~np.isnan(reports["x"].to_numpy())
+    done_mask = (activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())
     suppress = _cells_layers(policy, data)
     size = policy.cell_m if suppress else 500
-    if group_by == "cell":
-        def keys(frame):
-            if not len(frame):
-                return np.array([])
-            if size == 500:
-                return cell_id(frame["cell_ix"], frame["cell_iy"], 500)
-            ix, iy = cell_index(frame["x"].to_numpy(), frame["y"].to_numpy(), size)
-            return cell_id(ix, iy, size)
 
-        key_r, key_a = keys(reports), keys(done)
-    else:
-        key_r = names[reports["locality"].to_numpy()] if len(reports) else np.array([])
-        key_a = names[done["locality"].to_numpy()] if len(done) else np.array([])
+    def keys(frame, mask):
+        if not mask.any():
+            return np.array([], dtype=object)
+        if group_by != "cell":
+            return names[frame["locality"].to_numpy()[mask]]
+        if size == 500:
+            return cell_id(frame["cell_ix"].to_numpy()[mask], frame["cell_iy"].to_numpy()[mask], 500)
+        ix, iy = cell_index(frame["x"].to_numpy()[mask], frame["y"].to_numpy()[mask], size)
+        return cell_id(ix, iy, size)
+
+    key_r, key_a = keys(reports, placed), keys(activities, done_mask)
     if not len(key_r):
         return []
-    table = pd.crosstab(pd.Series(key_r, name="place"), reports["layer"].to_numpy())
+    layer = np.asarray(reports["layer"].to_numpy()[placed], dtype=object)
+    table = pd.crosstab(pd.Series(key_r, name="place"), layer)
     for layer_id in suppress & set(table.columns):
         table[layer_id] = table[layer_id].where(table[layer_id] >= policy.k)
-    table["total"] = table.drop(columns=[c for c in table.columns if c == "total"]).sum(axis=1, min_count=0)
+    table["total"] = table.sum(axis=1, min_count=0)
     table = table[table["total"] > 0]
     acts = pd.Series(key_a, dtype=object).value_counts()
     table = table.sort_values("total", ascending=False, kind="stable").head(limit)
-    first_locality = pd.Series(reports["locality"].to_numpy()).groupby(key_r).first() if group_by == "cell" else None
+    first_locality = (pd.Series(reports["locality"].to_numpy()[placed]).groupby(key_r).first()
+                      if group_by == "cell" else None)
     rows = []
     for place, row in table.iterrows():
         label = place
@@ -568,7 +569,13 @@ def report_list(reports: pd.DataFrame, data: AppData, lang: str = "sv", limit: i
     description only when the frame holds it (roles with free text)."""
     if reports.empty:
         return []
-    # Ties (same hour for a role with hour precision) by id, which says nothing about order.
+    # The newest `limit` without sorting every row: all rows at or after the limit-th newest
+    # time, then ties (same hour for a role with hour precision) by id, which says nothing
+    # about order.
+    t_ns = reports["t"].to_numpy()
+    if len(t_ns) > limit:
+        cutoff = np.partition(t_ns, len(t_ns) - limit)[len(t_ns) - limit]
+        reports = reports[t_ns >= cutoff]
     rows = reports.sort_values(["t", "id"], ascending=[False, True], kind="stable").head(limit)
     names = data.localities["name"].to_numpy()
     out = []
