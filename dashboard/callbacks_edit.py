@@ -23,7 +23,7 @@ from layers import StoreError, ValidationError
 from layers.privacy import ROLE_NAMES
 
 from . import entry
-from .filters import FilterState, activity_mask, report_mask, time_range
+from .filters import FilterState, time_range
 from .i18n import t
 
 #: Field message slots in the form (ids e-err-FIELD).
@@ -292,4 +292,4 @@ def _describe(state: FilterState, data, start, end, role: str) -> str:
     return "; ".join(parts)
 
 
-__all__ = ["FIELDS", "export_files", "register_edit", "report_mask", "activity_mask"]
+__all__ = ["FIELDS", "export_files", "register_edit"]
