@@ -67,7 +67,8 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
         if flask.has_request_context():
             auth.audit_event(event, detail)
 
-    views = callbacks.register(app, data, today, basemap, role=request_role, on_sensitive_view=sensitive_view)
+    views = callbacks.register(app, data, today, basemap, role=request_role, on_sensitive_view=sensitive_view,
+                               store=store)
     register_edit(app, store, views, today, now=now, audit=audit)
     initial = default_state(data)
     logout = auth.logout_url if auth.login_required else None

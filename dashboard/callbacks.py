@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -65,8 +66,14 @@ class Views:
     outside a request (tests, benchmarks) the app's fixed role."""
 
     def __init__(self, data: AppData, today: Callable[[], dt.date], role: Callable[[], str],
-                 settings: privacy.PrivacySettings | None = None):
+                 settings: privacy.PrivacySettings | None = None, store=None, recheck_s: float = 2.0):
         self.data = data
+        # A data file changed by someone else (a CLI import while the meeting runs) is
+        # re-read on the next interaction; the check is one small query every few seconds.
+        self.store = store
+        self.recheck_s = recheck_s
+        self._loaded_change = store.last_change() if store is not None else ""
+        self._checked = time.monotonic()
         self.today = today
         self.role = role
         self.settings = settings or data.config.privacy or privacy.PrivacySettings()
@@ -81,9 +88,11 @@ class Views:
         are rebuilt from the new data. Returns the new data revision."""
         from .data import load
 
+        change = store.last_change()
         fresh = load(store, self.data.config)
         with self._lock:
             self.data = fresh
+            self._loaded_change = change
             self._roles.clear()
             self.version += 1
             self._cached.cache_clear()
@@ -114,7 +123,19 @@ class Views:
         return RoleFrames(policy=pol, points=points, cells=cells, scattered=scattered, sensitive=sensitive,
                           activities=activities)
 
+    def refresh_if_changed(self) -> bool:
+        """Re-read the store when its data changed since it was loaded (checked at most every
+        `recheck_s` seconds). Returns True when it re-read."""
+        if self.store is None or time.monotonic() - self._checked < self.recheck_s:
+            return False
+        self._checked = time.monotonic()
+        if self.store.last_change() == self._loaded_change:
+            return False
+        self.reload(self.store)
+        return True
+
     def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
+        self.refresh_if_changed()
         key = json.dumps({**state.to_dict(), "view": None}, sort_keys=True, ensure_ascii=False)
         return self._cached(key, self.today(), role or self.role())
 
@@ -168,12 +189,12 @@ def control_values(state: FilterState, data: AppData, today: dt.date) -> list:
 
 
 def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = False,
-             role: Callable[[], str] | None = None, on_sensitive_view: Callable[[dict], object] | None = None
-             ) -> Views:
+             role: Callable[[], str] | None = None, on_sensitive_view: Callable[[dict], object] | None = None,
+             store=None) -> Views:
     """Wire the callbacks; `role()` names the current request's role (default: polis),
     `on_sensitive_view(filter)` is told when exact sensitive points are sent (the audit log)."""
     default = default_state(data)
-    views = Views(data, today, role or (lambda: privacy.POLIS))
+    views = Views(data, today, role or (lambda: privacy.POLIS), store=store)
 
     @app.callback(
         *CONTROL_OUTPUTS,

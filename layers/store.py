@@ -99,6 +99,11 @@ class Store(ABC):
     def update_report_status(self, report_id: str, status: str) -> None: ...
 
     @abstractmethod
+    def last_change(self) -> str:
+        """When reports or activities last changed (text that sorts by time): a cheap check
+        for a running dashboard whether to re-read."""
+
+    @abstractmethod
     def update_activity_status(
         self, activity_id: str, status: str, done_at: str | None = None
     ) -> None: ...
@@ -329,6 +334,10 @@ class GeoPackageStore(Store):
             if cur.rowcount != 1:
                 conn.execute("ROLLBACK")
                 raise StoreError(f"no {table[:-1]} with id {record_id!r}")
+            conn.execute(
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                " WHERE table_name = ?", (table,),
+            )
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -400,6 +409,16 @@ class GeoPackageStore(Store):
         return gpd.GeoDataFrame(
             frame[[c for c in columns if c != "geometry"]], geometry=geometry, crs=METRIC
         )[list(columns)]
+
+    def last_change(self) -> str:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT max(last_change) FROM gpkg_contents WHERE table_name IN ('reports', 'activities')"
+            ).fetchone()
+        finally:
+            conn.close()
+        return str(row[0] or "")
 
     def counts(self) -> dict[str, int]:
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)

@@ -145,3 +145,19 @@ def test_edits_are_in_the_audit_log(path):
     log = read_audit(path)
     assert log["event"].tolist()[-2:] == ["add_report", "status"]
     assert log["detail"].iloc[-1] == {"id": "t-0", "from": "ny", "to": "avvisad"}
+
+
+def test_a_cli_import_while_the_dashboard_runs_shows_on_the_next_interaction(path):
+    from tests.helpers import report, reports_frame
+
+    app = app_for(path, "polis")
+    views = app._trygghetskarta["views"]
+    filters = loaded_filters(app)
+    charts = _callbacks(app)["render_charts"]
+    assert _call(charts, "filters.data", filters)[2]["layout"]["title"]["text"] == "12 rapporter i urvalet"
+    # Another process (the CLI) adds a report to the same file.
+    open_store(path).add_reports(reports_frame([report("cli", when="2026-11-26T20:00:00+01:00")]))
+    views.recheck_s = 0
+    fresh = {**filters, "lang": "sv"}
+    assert _call(charts, "filters.data", fresh)[2]["layout"]["title"]["text"] == "13 rapporter i urvalet"
+    assert views.refresh_if_changed() is False  # nothing new since
