@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,6 +33,20 @@ FIELDS = ("place", "layer", "category", "source", "focus_area", "actor", "kind",
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 EXPORT_NAMES = {"html": "trygghetskarta.html", "csv": "trygghetskarta.csv", "geojson": "trygghetskarta.geojson",
                 "gpkg": "trygghetskarta.gpkg"}
+
+
+#: What each field is called in the form (for the summary line above the field messages).
+FIELD_LABELS = {
+    "place": ("Plats", "Place"), "layer": ("Lager", "Layer"), "category": ("Kategori", "Category"),
+    "source": ("Källa", "Source"), "focus_area": ("Fokusområde", "Focus area"), "actor": ("Utförare", "Actor"),
+    "kind": ("Typ av aktivitet", "Kind"), "status": ("Status", "Status"), "duration": ("Längd", "Duration"),
+    "date": ("Datum", "Date"), "date_time": ("Klockslag", "Time"), "description": ("Beskrivning", "Description"),
+    "id": ("Id", "Id"),
+}
+
+
+def _labels(fields, lang: str) -> str:
+    return ", ".join(FIELD_LABELS.get(f, (f, f))[lang == "en"] for f in fields)
 
 
 def _role_name(role: str, lang: str) -> str:
@@ -74,7 +89,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
 
             view = view or default_view(views.data)
             return f"{view['lat']:.6f}", f"{view['lon']:.6f}", no_update
-        point = (click or {}).get("points", [{}])[0]
+        point = ((click or {}).get("points") or [{}])[0]
         if "lon" not in point or "lat" not in point:
             return no_update, no_update, no_update
         custom = point.get("customdata")
@@ -114,7 +129,8 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                 added = store.add_reports(frame, skip_existing=True)
         except entry.EntryError as exc:
             messages = [exc.fields.get(f, "") for f in FIELDS]
-            return (t("edit_fix", lang, fields=", ".join(exc.fields)), "edit-message error", *messages, no_update)
+            return (t("edit_fix", lang, fields=_labels(exc.fields, lang)), "edit-message error", *messages,
+                    no_update)
         except (ValidationError, StoreError) as exc:
             return str(exc), "edit-message error", *blank, no_update
         row = frame.iloc[0]
@@ -141,7 +157,10 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         role = views.role()
         if not entry.can_edit(role):
             return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", "", "", no_update
-        record_id = (record_id or "").strip()
+        record_id = str(record_id or "").strip()
+        if not record_id:
+            message = "ange ett id (klicka på en punkt)" if lang == "sv" else "give an id (click a point)"
+            return t("edit_fix", lang, fields=_labels(["id"], lang)), "edit-message error", message, "", no_update
         kind, current = _status_of(store, record_id)
         try:
             entry.check_status_change(kind or "report", current, new, lang)
@@ -151,7 +170,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                 done = now().astimezone(entry.TZ).isoformat(timespec="seconds") if new == "genomförd" else None
                 store.update_activity_status(record_id, new, done_at=done)
         except entry.EntryError as exc:
-            return (t("edit_fix", lang, fields=", ".join(exc.fields)), "edit-message error",
+            return (t("edit_fix", lang, fields=_labels(exc.fields, lang)), "edit-message error",
                     exc.fields.get("id", ""), exc.fields.get("status", ""), no_update)
         except (ValidationError, StoreError) as exc:
             return str(exc), "edit-message error", "", "", no_update
@@ -161,45 +180,37 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                 _bump(filters, version))
 
     @app.callback(
-        Output("u-message", "children"), Output("u-message", "className"),
+        Output("u-message", "children"), Output("u-message", "className"), Output("u-rejected", "data"),
         Output("filters", "data", allow_duplicate=True),
         Input("u-file", "contents"), State("u-file", "filename"), State("u-kind", "value"),
         State("u-layer", "value"), State("lang", "value"), State("filters", "data"),
         prevent_initial_call=True,
     )
     def upload(contents, filename, kind, layer, lang, filters):
-        from layers.importer import ImportFailed, run_import
-
         lang = "en" if lang == "en" else "sv"
         role = views.role()
         if not entry.can_edit(role):
-            return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", no_update
+            return (t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", no_update,
+                    no_update)
         if not contents or "," not in contents:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         raw = base64.b64decode(contents.split(",", 1)[1])
+        name = upload_name(filename)
         if len(raw) > MAX_UPLOAD_BYTES:
-            return (f"{filename}: {len(raw)} bytes > {MAX_UPLOAD_BYTES}", "edit-message error", no_update)
-        # Only the base name, with safe characters: the upload never chooses a path.
-        name = re.sub(r"[^\w.\-åäöÅÄÖ ]", "_", Path(str(filename or "upload")).name) or "upload"
-        with tempfile.TemporaryDirectory(prefix="trygghetskarta-upload-") as folder:
-            path = Path(folder) / name
-            path.write_bytes(raw)
-            try:
-                result, _prepared = run_import(path, store, kind=kind or "reports", layer=layer or None,
-                                               progress=False)
-            except (ImportFailed, ValidationError, StoreError, ValueError) as exc:
-                return f"{name}: {exc}", "edit-message error", no_update
-        text = t("upload_done", lang, name=name, stored=result.stored, duplicates=result.duplicate,
-                 rejected=len(result.rejected))
-        if result.rejected:
-            shown = "; ".join(f"rad {r.row}: {r.reason}" if lang == "sv" else f"row {r.row}: {r.reason}"
-                              for r in result.rejected[:5])
-            text += " " + shown + (" …" if len(result.rejected) > 5 else "")
+            return (f"{name}: {len(raw)} bytes > {MAX_UPLOAD_BYTES}", "edit-message error", no_update, no_update)
+        kind = "activities" if kind == "activities" else "reports"
+        outcome = import_upload(store, name, raw, kind, layer if kind == "reports" else None, lang)
+        if outcome.error:
+            return outcome.error, "edit-message error", no_update, no_update
+        result = outcome.result
         log("import", {"file": name, "stored": result.stored, "rejected": len(result.rejected)})
+        css = "edit-message error" if result.rejected or result.total == result.empty else "edit-message"
+        rejected = dcc.send_bytes(outcome.rejected_csv, f"{Path(name).stem}.rejected.csv") \
+            if outcome.rejected_csv else no_update
         if result.stored == 0:
-            return text, "edit-message" if not result.rejected else "edit-message error", no_update
+            return outcome.message, css, rejected, no_update
         version = views.reload(store)
-        return text, "edit-message" if not result.rejected else "edit-message error", _bump(filters, version)
+        return outcome.message, css, rejected, _bump(filters, version)
 
     @app.callback(
         Output("x-download", "data"), Output("x-message", "children"),
@@ -210,12 +221,18 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         if not filters:
             return no_update, no_update
         state = FilterState.from_dict(filters)
+        lang = "en" if state.lang == "en" else "sv"
+        if fmt not in EXPORT_NAMES:
+            return no_update, f"{fmt!r}: html, csv, geojson, gpkg"
         role = views.role()
-        files = export_files(store, views, state, fmt, role, today())
+        files, result = export_files(store, views, state, fmt, role, today(), with_result=True)
+        if not (result.points or result.cells or result.activities):
+            return no_update, t("export_empty", lang)
         log("export", {"format": fmt, "filter": {k: v for k, v in filters.items() if k not in ("view", "rev")}})
+        message = t("export_done", lang, points=result.points, cells=result.cells, activities=result.activities)
         if len(files) == 1:
             name, data = files[0]
-            return dcc.send_bytes(data, name), ""
+            return dcc.send_bytes(data, name), message
         import io
         import zipfile
 
@@ -223,7 +240,55 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in files:
                 archive.writestr(name, data)
-        return dcc.send_bytes(buffer.getvalue(), "trygghetskarta-export.zip"), ""
+        return dcc.send_bytes(buffer.getvalue(), "trygghetskarta-export.zip"), message
+
+
+def upload_name(filename) -> str:
+    """The uploaded file's base name with safe characters and a sane length (it names a
+    temporary file and the rejected-rows download; it never chooses a folder)."""
+    name = re.sub(r"[^\w.\-åäöÅÄÖ ]", "_", Path(str(filename or "")).name).strip(" .")
+    stem, suffix = Path(name).stem[:80], Path(name).suffix[:10]
+    return (stem or "upload") + suffix
+
+
+@dataclass
+class UploadOutcome:
+    message: str = ""
+    error: str = ""
+    result: object = None
+    rejected_csv: bytes = b""
+
+
+def import_upload(store, name: str, raw: bytes, kind: str, layer: str | None, lang: str) -> UploadOutcome:
+    """Run the CLI's importer on an uploaded file; every failure becomes one message that
+    names the file (never the server's temporary folder)."""
+    from layers.importer import ImportFailed, run_import
+
+    with tempfile.TemporaryDirectory(prefix="trygghetskarta-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(raw)
+        try:
+            result, _prepared = run_import(path, store, kind=kind, layer=layer, progress=False)
+        except (ImportFailed, ValidationError, StoreError, ValueError, OSError, RuntimeError) as exc:
+            text = str(exc).replace(str(path), name).replace(folder, "")
+            return UploadOutcome(error=f"{name}: {text}")
+        rejected_csv = result.rejected_path.read_bytes() if result.rejected_path and \
+            result.rejected_path.exists() else b""
+    # One line each (the message box keeps line breaks): summary, rejected rows, then what
+    # the importer assumed or changed (coordinate system, swapped columns, empty rows).
+    lines = [t("upload_done", lang, name=name, stored=result.stored, duplicates=result.duplicate,
+               rejected=len(result.rejected))]
+    if result.total == result.empty:
+        lines.append(t("upload_no_rows", lang))
+    word = "rad" if lang == "sv" else "row"
+    lines += [f"{word} {r.row}: {r.reason}" for r in result.rejected[:5]]
+    if len(result.rejected) > 5:
+        lines.append(t("upload_more_rejected", lang, n=len(result.rejected) - 5))
+    if result.empty:
+        lines.append(t("upload_empty_rows", lang, n=result.empty))
+    lines += [str(note).replace(str(path), name) for note in result.notes]
+    message = "\n".join(lines)
+    return UploadOutcome(message=message, result=result, rejected_csv=rejected_csv)
 
 
 def _current_user() -> str:
@@ -250,7 +315,7 @@ def _status_of(store, record_id: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def export_files(store, views, state: FilterState, fmt: str, role: str, today: dt.date) -> list[tuple[str, bytes]]:
+def export_files(store, views, state: FilterState, fmt: str, role: str, today: dt.date, with_result: bool = False):
     """The current filter and selection exported for `role`: [(file name, bytes)].
 
     Points-mode rows are the dashboard's own filtered rows; cells-mode rows are those in the
@@ -270,7 +335,8 @@ def export_files(store, views, state: FilterState, fmt: str, role: str, today: d
     with tempfile.TemporaryDirectory(prefix="trygghetskarta-export-") as folder:
         out = Path(folder) / EXPORT_NAMES.get(fmt, "trygghetskarta." + str(fmt))
         result = export(store, out, fmt, role=role, rows=(reports, activities), filter_text=text)
-        return [(p.name, p.read_bytes()) for p in result.files]
+        files = [(p.name, p.read_bytes()) for p in result.files]
+    return (files, result) if with_result else files
 
 
 def _frame(table, ids: set) -> gpd.GeoDataFrame:

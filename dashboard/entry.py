@@ -29,6 +29,9 @@ EDIT_ROLES = frozenset({POLIS, ADMIN})
 REPORT_FLOW = {"ny": ("bekräftad", "avvisad"), "bekräftad": ("åtgärdad", "avvisad"), "åtgärdad": (), "avvisad": ()}
 ACTIVITY_FLOW = {"planerad": ("genomförd", "inställd"), "genomförd": (), "inställd": ()}
 MAX_TEXT = 2000
+MIN_YEAR, MAX_YEAR = 1990, 2100
+#: Control characters (all but tab and newline) never belong in a description.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
@@ -60,6 +63,10 @@ def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv
     except ValueError:
         errors[field] = f"{date!r} är inget datum (ÅÅÅÅ-MM-DD)" if sv else f"{date!r} is not a date (YYYY-MM-DD)"
         return None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        errors[field] = (f"{day.isoformat()}: året ska vara {MIN_YEAR}–{MAX_YEAR}" if sv
+                         else f"{day.isoformat()}: the year must be {MIN_YEAR}–{MAX_YEAR}")
+        return None
     if not (clock or "").strip():
         errors[field + "_time"] = "ange klockslag (TT:MM)" if sv else "give the time (HH:MM)"
         return None
@@ -79,14 +86,20 @@ def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv
 
 def place(lon, lat, data: AppData, errors: dict, required: bool = True, sv: bool = True) -> Place | None:
     """A WGS 84 position checked against the municipality (with its tolerance)."""
-    if lon in (None, "") and lat in (None, ""):
+    lat_text, lon_text = (str(v).strip().replace(",", ".") if v is not None else "" for v in (lat, lon))
+    if not lat_text and not lon_text:
         if required:
             errors["place"] = ("välj en plats: klicka på kartan eller ange lat/lon" if sv
                                else "choose a place: click the map or give lat/lon")
         return None
+    if not lat_text or not lon_text:
+        errors["place"] = "ange både lat och lon" if sv else "give both lat and lon"
+        return None
     try:
-        lon_f, lat_f = float(lon), float(lat)
-    except (TypeError, ValueError):
+        lon_f, lat_f = float(lon_text), float(lat_text)
+        if not (np.isfinite(lon_f) and np.isfinite(lat_f)):
+            raise ValueError
+    except ValueError:
         errors["place"] = f"lat/lon {lat!r}, {lon!r} är inga tal" if sv else f"lat/lon {lat!r}, {lon!r} are not numbers"
         return None
     if not (-180 <= lon_f <= 180 and -90 <= lat_f <= 90):
@@ -95,6 +108,11 @@ def place(lon, lat, data: AppData, errors: dict, required: bool = True, sv: bool
     x, y = to_metric(np.array([lon_f]), np.array([lat_f]))
     muni = data.municipality
     if not muni.contains_metric(x, y)[0]:
+        sx, sy = to_metric(np.array([lat_f]), np.array([lon_f]))
+        if muni.contains_metric(sx, sy)[0]:
+            errors["place"] = (f"lat och lon verkar omkastade: lat {lon_f}, lon {lat_f} ligger i kommunen" if sv
+                               else f"lat and lon look swapped: lat {lon_f}, lon {lat_f} is in the municipality")
+            return None
         km = float(muni.distance_outside_m(x, y)[0]) / 1000
         where = muni.name
         distance = f"{km:.1f}".replace(".", ",") if sv else f"{km:.1f}"
@@ -105,7 +123,7 @@ def place(lon, lat, data: AppData, errors: dict, required: bool = True, sv: bool
 
 
 def _text(value, field: str, errors: dict, sv: bool) -> str:
-    text = (value or "").strip()
+    text = _CONTROL.sub("", str(value or "")).strip()
     if len(text) > MAX_TEXT:
         errors[field] = (f"högst {MAX_TEXT} tecken (nu {len(text)})" if sv
                          else f"at most {MAX_TEXT} characters (now {len(text)})")
@@ -139,7 +157,8 @@ def new_report(values: dict, data: AppData, user: str, now: dt.datetime, lang: s
         raise EntryError(errors)
     reported = now.astimezone(TZ).isoformat(timespec="seconds")
     row = {
-        "id": stable_id("app", layer, occurred, category, round(where.x), round(where.y), text, user, reported),
+        # The same user sending the same report again (a double click) gets the same id.
+        "id": stable_id("app", layer, occurred, category, round(where.x), round(where.y), text, user),
         "layer": layer, "focus_area": data.config.layers[layer].focus_area, "occurred_at": occurred,
         "reported_at": reported, "category": category, "description": text, "source": source,
         "status": "ny", "geometry": Point(where.x, where.y),
@@ -171,7 +190,8 @@ def new_activity(values: dict, data: AppData, user: str, now: dt.datetime, lang:
     if errors:
         raise EntryError(errors)
     row = {
-        "id": stable_id("app", focus, actor, kind, when, text, user),
+        "id": stable_id("app", focus, actor, kind, when, status, duration, text, user,
+                        round(where.x) if where else "", round(where.y) if where else ""),
         "focus_area": focus, "actor": actor, "kind": kind, "planned_at": when,
         "done_at": when if status == "genomförd" else "", "status": status, "duration_min": duration,
         "description": text, "geometry": Point(where.x, where.y) if where else Point(),
@@ -179,12 +199,14 @@ def new_activity(values: dict, data: AppData, user: str, now: dt.datetime, lang:
     return gpd.GeoDataFrame([row], geometry="geometry", crs=METRIC)
 
 
-def check_status_change(kind: str, current: str | None, new: str, lang: str = "sv") -> None:
+def check_status_change(kind: str, current: str | None, new: str | None, lang: str = "sv") -> None:
     """Refuse a status change the flow does not allow (ny → bekräftad → åtgärdad / avvisad;
     planerad → genomförd / inställd)."""
     sv = lang != "en"
     flow = REPORT_FLOW if kind == "report" else ACTIVITY_FLOW
     statuses = REPORT_STATUSES if kind == "report" else ACTIVITY_STATUSES
+    if new in (None, ""):
+        raise EntryError({"status": "välj en ny status" if sv else "choose a new status"})
     if current is None:
         raise EntryError({"id": "hittades inte" if sv else "not found"})
     if new not in statuses:

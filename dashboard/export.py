@@ -546,8 +546,20 @@ def activities_gdf(acts: pd.DataFrame, crs: str = METRIC) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs)
 
 
+def guard_formula(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @, or a leading tab/CR) gets an
+    apostrophe first (OWASP CSV injection); the importer takes it off again."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _write_csv(frame: pd.DataFrame, out: Path) -> None:
-    """Swedish Excel: UTF-8 with BOM, semicolons, decimal comma."""
+    """Swedish Excel: UTF-8 with BOM, semicolons, decimal comma; no cell runs as a formula."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(guard_formula)
     _atomic_write(out, lambda p: frame.to_csv(p, sep=";", decimal=",", index=False, encoding="utf-8-sig"))
 
 

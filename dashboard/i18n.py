@@ -136,6 +136,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_done": ("{name}: {stored} sparade, {duplicates} fanns redan, {rejected} avvisade.",
                     "{name}: {stored} stored, {duplicates} already there, {rejected} rejected."),
     "export": ("Exportera urvalet", "Export the selection"),
+    "export_empty": ("Inget att exportera: urvalet är tomt.", "Nothing to export: the selection is empty."),
+    "export_done": ("Exporterat: {points} rapporter som punkter, {cells} rutor, {activities} aktiviteter.",
+                    "Exported: {points} reports as points, {cells} cells, {activities} activities."),
+    "upload_empty_rows": ("{n} tomma rader hoppades över.", "{n} empty rows skipped."),
+    "upload_no_rows": ("Filen har inga datarader.", "The file has no data rows."),
+    "upload_more_rejected": ("… och {n} till (se filen med avvisade rader).",
+                             "… and {n} more (see the rejected-rows file)."),
     "export_btn": ("Ladda ner", "Download"),
 }
 

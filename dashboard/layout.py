@@ -161,6 +161,7 @@ def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
                      placeholder=t("layer", lang), className="dropdown"),
         dcc.Upload(id="u-file", children=html.Div(T("upload_drop", lang)), className="upload", multiple=False),
         html.Div(id="u-message", className="edit-message", role="status"),
+        dcc.Download(id="u-rejected"),
     ], id="edit-panel", className="edit", style=None if can_edit else {"display": "none"})
 
 

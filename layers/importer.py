@@ -246,7 +246,10 @@ def _read_gis(path: str, description: str, layer: str | None = None, implied: bo
 def _gpkg_layer(path: Path, wanted: str | None, kind: str) -> str:
     import pyogrio
 
-    layers = pyogrio.list_layers(path)
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # pyogrio/GDAL: not a GeoPackage, damaged file
+        raise ImportFailed(f"cannot read GeoPackage {path.name}: {exc}") from None
     features = [str(name) for name, geom in layers if geom not in (None, "Unknown", "")] or [
         str(name) for name, _ in layers
     ]
@@ -288,8 +291,11 @@ def read_source(path: str | os.PathLike, kind: str = "reports", sheet: str | Non
         layer = _gpkg_layer(path, gis_layer, kind)
         return _read_gis(str(path), f"GeoPackage {path.name}, layer {layer!r}", layer=layer)
     if suffix == ".zip":
-        with zipfile.ZipFile(path) as zf:
-            shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
+        try:
+            with zipfile.ZipFile(path) as zf:
+                shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
+        except zipfile.BadZipFile:
+            raise ImportFailed(f"{path.name} is not a readable zip file") from None
         if not shps:
             raise ImportFailed(f"{path.name} holds no Shapefile (.shp)")
         if len(shps) > 1 and not gis_layer:
@@ -1028,7 +1034,16 @@ def _column(table: SourceTable, mapping: Mapping, target: str) -> pd.Series | No
 def _text(series: pd.Series | None, n: int) -> pd.Series:
     if series is None:
         return pd.Series([""] * n, dtype=object)
-    return series.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    return series.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
+                      unguard_formula(str(v).strip()))
+
+
+def unguard_formula(text: str) -> str:
+    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula
+    ('=…, '+…, '-…, '@…), so an export imports back to the same text."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
 
 
 def _mapping_lines(mapping: Mapping, kind: str, implicit: dict[str, str]) -> list[str]:

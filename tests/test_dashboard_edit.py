@@ -68,7 +68,7 @@ def test_a_place_outside_is_refused_with_its_distance(path):
     app = app_for(path, "polis")
     message, css, place, *rest = save(app, loaded_filters(app), lat=VARNAMO_LONLAT[0], lon=VARNAMO_LONLAT[1],
                                       time="25:00")
-    assert message == "Rätta: date_time, place" and css == "edit-message error"
+    assert message == "Rätta: Klockslag, Plats" and css == "edit-message error"
     assert place.startswith("platsen ligger ") and place.endswith("km utanför Vaggeryds kommun")
     assert rest[-3] == "'25:00' är ingen tid (TT:MM)"
     assert len(open_store(path).read_table("reports")) == 12
@@ -107,12 +107,40 @@ def test_upload_runs_the_importer(path):
             "2026-03-02;19:30;Belysning;Mörkt igen;6365443,5;445400,5\r\n"
             "2026-02-30;19:30;Belysning;Omöjligt datum;6365443;445400\r\n").encode("cp1252")
     contents = "data:text/csv;base64," + base64.b64encode(text).decode()
-    message, css, filters = _call(_callbacks(app)["upload"], "u-file.contents", contents, "../../ot.csv",
-                                  "reports", "otrygg_plats", "sv", loaded_filters(app))
-    assert message == ("ot.csv: 2 sparade, 0 fanns redan, 1 avvisade. "
-                       "rad 3: date 'Datum': '2026-02-30' is not a real date and time")
+    message, css, rejected, filters = _call(_callbacks(app)["upload"], "u-file.contents", contents,
+                                            "../../ot.csv", "reports", "otrygg_plats", "sv", loaded_filters(app))
+    lines = message.split("\n")
+    assert lines[:2] == ["ot.csv: 2 sparade, 0 fanns redan, 1 avvisade.",
+                         "rad 3: date 'Datum': '2026-02-30' is not a real date and time"]
+    assert "coordinates: columns 'N'/'E', SWEREF 99 TM (EPSG:3006)" in message
     assert css == "edit-message error" and filters["rev"] == 1
     assert len(open_store(path).read_table("reports")) == 14
+    # The rejected rows come back as a file, as the CLI writes FILE.rejected.csv.
+    assert rejected["filename"] == "ot.rejected.csv"
+    assert "Omöjligt datum" in base64.b64decode(rejected["content"]).decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("trasig.zip", b"hello", "trasig.zip: trasig.zip is not a readable zip file"),
+    ("trasig.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, "trasig.gpkg: cannot read GeoPackage trasig.gpkg"),
+    ("tom.csv", b"", "tom.csv: "),
+    ("å" * 200 + ".csv", b"Datum;Kategori;N;E\r\n", "å" * 80 + ".csv: 0 sparade"),
+])
+def test_a_bad_upload_is_one_message_not_a_crash(path, name, content, expected):
+    app = app_for(path, "polis")
+    contents = "data:application/octet-stream;base64," + base64.b64encode(content).decode()
+    message, css, _rejected, filters = _call(_callbacks(app)["upload"], "u-file.contents", contents, name,
+                                             "reports", None, "sv", loaded_filters(app))
+    assert message.startswith(expected) and css == "edit-message error"
+    assert "/tmp" not in message and "trygghetskarta-upload" not in message
+    assert len(open_store(path).read_table("reports")) == 12
+
+
+def test_export_of_an_empty_selection_says_so(path):
+    app = app_for(path, "polis")
+    filters = {**loaded_filters(app), "focus_areas": []}
+    out, message = _call(_callbacks(app)["export_selection"], "x-go.n_clicks", 1, "csv", filters)
+    assert message == "Inget att exportera: urvalet är tomt."
 
 
 def test_export_button_gives_the_role_its_view_of_the_selection(path):
@@ -120,6 +148,7 @@ def test_export_button_gives_the_role_its_view_of_the_selection(path):
         app = app_for(path, role)
         filters = loaded_filters(app)
         out, message = _call(_callbacks(app)["export_selection"], "x-go.n_clicks", 1, "geojson", filters)
+        assert message.startswith("Exporterat: ")
         payload = base64.b64decode(out["content"]) if out.get("base64") else out["content"].encode()
         if role == "polis":
             assert out["filename"] == "trygghetskarta.geojson"

@@ -92,3 +92,37 @@ def test_a_report_needs_its_time_of_day(data):
         new_report({"layer": "otrygg_plats", "category": "belysning", "date": "2026-11-26", "time": " ",
                     "lon": lon, "lat": lat}, data, "anna", NOW)
     assert caught.value.fields == {"date_time": "ange klockslag (TT:MM)"}
+
+
+def test_lenient_where_it_is_safe_and_clear_where_it_is_not(data):
+    lon, lat = lonlat(SKILLINGARYD)
+    base = {"layer": "otrygg_plats", "category": "belysning", "date": "2026-11-26T00:00:00", "time": "18.30"}
+    # Decimal commas (as the app's own CSV export writes them) and the picker's ISO date-time.
+    frame = new_report({**base, "lat": f"{lat:.6f}".replace(".", ","), "lon": f"{lon:.6f}".replace(".", ",")},
+                       data, "anna", NOW)
+    assert frame.iloc[0]["occurred_at"] == "2026-11-26T18:30:00+01:00"
+    with pytest.raises(EntryError) as swapped:
+        new_report({**base, "lat": lon, "lon": lat}, data, "anna", NOW)
+    assert swapped.value.fields["place"].startswith("lat och lon verkar omkastade")
+    with pytest.raises(EntryError) as one:
+        new_report({**base, "lat": lat, "lon": " "}, data, "anna", NOW)
+    assert one.value.fields == {"place": "ange både lat och lon"}
+    with pytest.raises(EntryError) as early:
+        new_report({**base, "date": "0001-01-01", "lat": lat, "lon": lon}, data, "anna", NOW)
+    assert early.value.fields == {"date": "0001-01-01: året ska vara 1990–2100"}
+    clean = new_report({**base, "lat": lat, "lon": lon, "description": "a\x00b\tc"}, data, "anna", NOW)
+    assert clean.iloc[0]["description"] == "ab\tc"
+
+
+def test_the_same_entry_twice_has_the_same_id_and_a_changed_one_a_new_id(data):
+    lon, lat = lonlat(SKILLINGARYD)
+    form = {"focus_area": "trygghet", "actor": "polis", "kind": "närvaro/patrull", "status": "planerad",
+            "date": "2026-12-01", "time": "19:00", "duration": "60", "lat": lat, "lon": lon}
+    later = NOW + dt.timedelta(seconds=1.5)
+    assert new_activity(form, data, "anna", NOW).iloc[0]["id"] == new_activity(form, data, "anna", later).iloc[0]["id"]
+    other = [new_activity({**form, **change}, data, "anna", NOW).iloc[0]["id"]
+             for change in ({"duration": "90"}, {"lat": "", "lon": ""}, {"status": "genomförd", "date": "2026-11-20"})]
+    assert len({*other, new_activity(form, data, "anna", NOW).iloc[0]["id"]}) == 4
+    report = {"layer": "otrygg_plats", "category": "belysning", "date": "2026-11-26", "time": "18:30",
+              "lat": lat, "lon": lon}
+    assert new_report(report, data, "anna", NOW).iloc[0]["id"] == new_report(report, data, "anna", later).iloc[0]["id"]

@@ -251,3 +251,21 @@ def test_browser_popups_show_text_and_run_nothing(tmp_path, store):
         assert driver.execute_script("return document.querySelectorAll('img[src=x]').length") == 0
     finally:
         driver.quit()
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path):
+    from tests.helpers import report, reports_frame
+
+    store = GeoPackageStore.create(tmp_path / "f.gpkg", kommun="0665")
+    store.add_reports(reports_frame([report(1, description='=HYPERLINK("http://x")'),
+                                     report(2, description="-5 grader, halt")]))
+    out = tmp_path / "f.csv"
+    export(store, out, "csv", role="admin")
+    rows = pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str).set_index("id")
+    assert rows.loc["t-1", "description"] == "'=HYPERLINK(\"http://x\")"
+    assert rows.loc["t-2", "description"] == "'-5 grader, halt"
+    # Imported back, the texts are as they were.
+    copy = GeoPackageStore.create(tmp_path / "copy.gpkg", kommun="0665")
+    run_import(out, copy)
+    back = copy.read_table("reports").set_index("id")["description"]
+    assert back.to_dict() == {"t-1": '=HYPERLINK("http://x")', "t-2": "-5 grader, halt"}
