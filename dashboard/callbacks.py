@@ -24,6 +24,7 @@ from .filters import (
     default_state,
     from_query,
     report_mask,
+    selection_mask,
     to_query,
 )
 from .i18n import REPORT_STATUS, number, t
@@ -45,7 +46,7 @@ from .layout import (
     weekday_options,
     where_options,
 )
-from .roles import UNFILTERED, RoleData, RoleFrames, role_data, sensitive_frames
+from .roles import UNFILTERED, RoleData, RoleFrames, place_activities, role_data, sensitive_frames
 
 CONTROL_OUTPUTS = [
     Output("f-focus", "value"), Output("f-layers", "value"), Output("f-preset", "value"),
@@ -116,10 +117,23 @@ class Views:
             # Weekday and hour are unknown at month precision: their filters do not apply.
             state = replace(state, weekdays=tuple(range(7)), hours=(0, 23))
         points = share.points[report_mask(self.data, state, today, frame=share.points)]
-        coarse = replace(state, **UNFILTERED)
+        # Cells-mode layers: whole layers by their focus area (a row's own focus_area could
+        # split a layer, and comparing two splits would reveal counts below k), and no
+        # status/weekday/hour cuts.
+        config = self.data.config
+        layers = tuple(lid for lid in state.layers
+                       if lid not in config.layers or config.layers[lid].focus_area in state.focus_areas)
+        coarse = replace(state, **UNFILTERED, focus_areas=tuple(config.focus_areas), layers=layers)
         rows = share.sensitive[report_mask(self.data, coarse, today, with_selection=False, frame=share.sensitive)]
-        cells, scattered, sensitive = sensitive_frames(rows, state.selection, pol, self.data.municipality.code)
-        activities = share.activities[activity_mask(self.data, state, today, frame=share.activities)]
+        kommun = self.data.municipality.code
+        aggregated = privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
+        cells, scattered, sensitive = sensitive_frames(rows, state.selection, pol, kommun, aggregated)
+        # Activities are placed (pins in unshown cells go to the locality) before the
+        # selection is applied, so a lasso cannot count a pin the map does not show there.
+        activities = share.activities[activity_mask(self.data, state, today, with_selection=False,
+                                                    frame=share.activities)]
+        activities = place_activities(activities, aggregated[0], pol, self.data)
+        activities = activities[selection_mask(activities, state.selection, self.data)]
         return RoleFrames(policy=pol, points=points, cells=cells, scattered=scattered, sensitive=sensitive,
                           activities=activities)
 

@@ -98,7 +98,8 @@ def role_view(reports: gpd.GeoDataFrame, activities: gpd.GeoDataFrame, store, ro
     view = privacy.role_view(reports[keep], pol, kommun=store.meta.kommun)
     # The public still sees the promise's narcotics follow-up, but not where it happened
     # (privacy.activity_place_modes: an activity is placed as exactly as its focus area's tips).
-    acts_view = privacy.activities_view(activities, pol, layers=store.config.layers)
+    acts_view = privacy.activities_view(activities, pol, layers=store.config.layers, cells=view.cells,
+                                        kommun=store.meta.kommun)
     hidden = [lid for lid, m in pol.layers.items() if m == privacy.HIDDEN]
     return RoleView(view, acts_view, dropped, hidden)
 

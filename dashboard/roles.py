@@ -145,7 +145,47 @@ def role_data(data: AppData, pol: Policy) -> RoleData:
     points = at_precision(reports[modes == POINTS].reset_index(drop=True), pol.time_precision)
     sensitive = at_precision(reports[modes == CELLS].reset_index(drop=True), pol.time_precision)
     activities = at_precision(_place_activities(activities, pol, data), pol.time_precision)
+    if not pol.exact:
+        points, sensitive, activities = (_unordered(f) for f in (points, sensitive, activities))
     return RoleData(policy=pol, points=points, sensitive=sensitive, activities=activities)
+
+
+def _unordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows by their cut time, then a hash of the id: the store's order (usually the true
+    time order) must not tell what the cut times hide."""
+    if frame.empty:
+        return frame
+    order = np.lexsort((privacy.order_key(frame["id"].to_numpy()), frame["t"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def place_activities(activities: pd.DataFrame, cells: pd.DataFrame, pol: Policy, data: AppData) -> pd.DataFrame:
+    """Activities of a cells-mode focus area in a cell the role is not shown go to their
+    nearest locality (as 'spridda rapporter' are named by locality)."""
+    if activities.empty or pol.exact:
+        return activities
+    x, y = activities["x"].to_numpy(), activities["y"].to_numpy()
+    outside = privacy.activities_outside_shown_cells(x, y, activities["focus_area"].to_numpy(), pol, cells,
+                                                     data.config.layers)
+    if not outside.any():
+        return activities
+    kommun = data.municipality.code
+    x, y = privacy.at_nearest_locality(x, y, outside, kommun)
+    out = activities.copy()
+    out["x"], out["y"] = x, y
+    lon, lat = to_wgs84(x, y)
+    out["lon"], out["lat"] = lon, lat
+    from geodata import nearest_locality_xy
+
+    has = ~np.isnan(x)
+    locality = np.full(len(out), -1, dtype="int16")
+    if has.any():
+        locality[has] = nearest_locality_xy(x[has], y[has], kommun)[0]
+    out["locality"] = locality
+    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), PLACE_CELL_M)
+    out["cell_ix"] = np.where(has, ix, 0)
+    out["cell_iy"] = np.where(has, iy, 0)
+    return out
 
 
 # -- selections over cells -------------------------------------------------------------------
@@ -219,7 +259,8 @@ def _units(rows: pd.DataFrame, cells: pd.DataFrame, scattered: pd.DataFrame, pol
 UNFILTERED = {"weekdays": tuple(range(7)), "hours": (0, 23), "statuses": REPORT_STATUSES}
 
 
-def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, kommun: str
+def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, kommun: str,
+                     aggregated: tuple[pd.DataFrame, pd.DataFrame] | None = None
                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(cells, scattered, rows) of cells-mode layers for a selection.
 
@@ -227,7 +268,7 @@ def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, ko
     are only those of shown units (see `_units`); a selection keeps whole shown cells, and
     the locality's spridda count only when that locality is selected.
     """
-    cells, scattered = privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
+    cells, scattered = aggregated or privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
     units = _units(rows, cells, scattered, pol, kommun) if len(rows) else rows.assign(unit=pd.Series(dtype=object))
     if not selection:
         return cells, scattered, units
@@ -243,4 +284,4 @@ def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, ko
     return cells, scattered, units[chosen]
 
 
-__all__ = ["CELLS", "HIDDEN", "UNFILTERED", "RoleData", "RoleFrames", "at_precision", "role_data", "sensitive_frames"]
+__all__ = ["CELLS", "HIDDEN", "UNFILTERED", "place_activities", "RoleData", "RoleFrames", "at_precision", "role_data", "sensitive_frames"]

@@ -42,8 +42,10 @@ def parse_cell_id(text: str) -> tuple[int, int, int]:
     try:
         size_part, rest = text.split("mN", 1)
         row, col = rest.split("E", 1)
-        return int(size_part), int(col), int(row)
-    except ValueError:
+        size, ix, iy = int(size_part), int(col), int(row)
+        check_cell_size(size)
+        return size, ix, iy
+    except (ValueError, TypeError):
         raise ValueError(f"not a grid cell id: {text!r}") from None
 
 

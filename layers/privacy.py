@@ -494,6 +494,10 @@ def role_view(
     for col in REPORT_TIME_COLUMNS:
         if col in points.columns:
             points[col] = truncate_times(points[col], pol.time_precision).to_numpy()
+    if not pol.exact and len(points) and "id" in src.columns and "occurred_at" in points.columns:
+        # Store order is usually time order: it would tell more than the cut times do.
+        order = np.lexsort((order_key(src["id"].to_numpy()), points["occurred_at"].astype(str).to_numpy()))
+        points = points.iloc[order].reset_index(drop=True)
 
     # Cells: aggregated here; the rows themselves are not kept.
     cmask = modes == CELLS
@@ -552,9 +556,49 @@ def activity_places(x, y, focus_areas, pol: Policy,
     return x, y
 
 
+def activities_outside_shown_cells(x, y, focus_areas, pol: Policy, cells: pd.DataFrame,
+                                   layers: Mapping[str, LayerSpec] | None = None) -> np.ndarray:
+    """Which activities (placed by `activity_places`) sit in a cell the role is not shown for
+    their focus area's cells-mode layers: such a pin would mark a cell with fewer than k tips."""
+    layers = REPORT_LAYERS if layers is None else layers
+    modes = activity_place_modes(pol, layers)
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    focus = np.asarray([str(a) for a in focus_areas], dtype=object)
+    in_cells = np.array([modes.get(a, POINTS) == CELLS for a in focus], dtype=bool) & ~np.isnan(x)
+    if not in_cells.any():
+        return np.zeros(len(x), dtype=bool)
+    area_of = {lid: spec.focus_area for lid, spec in layers.items()}
+    shown = set(zip(cells["layer"].map(area_of).astype(str), cells["cell_id"].astype(str), strict=True)) \
+        if len(cells) else set()
+    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), pol.cell_m)
+    ids = cell_id(ix, iy, pol.cell_m)
+    outside = np.array([(a, c) not in shown for a, c in zip(focus, ids, strict=True)], dtype=bool)
+    return in_cells & outside
+
+
+def at_nearest_locality(x, y, mask: np.ndarray, kommun: str) -> tuple[np.ndarray, np.ndarray]:
+    """Metric x/y with the masked points moved to their nearest locality's point."""
+    x = np.array(x, dtype="float64", copy=True)
+    y = np.array(y, dtype="float64", copy=True)
+    if mask.any():
+        index, _ = nearest_locality_xy(x[mask], y[mask], kommun)
+        locs = localities(kommun)
+        x[mask] = locs["x"].to_numpy()[index]
+        y[mask] = locs["y"].to_numpy()[index]
+    return x, y
+
+
+def order_key(ids) -> np.ndarray:
+    """A stable order that says nothing about time or insertion (a keyed hash of the id):
+    rows of reduced roles leave sorted by their cut time, then this."""
+    return pd.util.hash_pandas_object(pd.Series(ids, dtype=object).astype(str), index=False).to_numpy()
+
+
 def activities_view(frame: pd.DataFrame, role: str | Policy,
                     settings: PrivacySettings | None = None,
-                    layers: Mapping[str, LayerSpec] | None = None) -> pd.DataFrame:
+                    layers: Mapping[str, LayerSpec] | None = None,
+                    cells: pd.DataFrame | None = None, kommun: str = "0665") -> pd.DataFrame:
     """Activities for a role: all activities, times truncated to the role's precision,
     `description` only for roles with free text (polis, admin), lon/lat (NaN: no place) at
     the precision of the activity's focus area for this role (`activity_place_modes`)."""
@@ -566,6 +610,9 @@ def activities_view(frame: pd.DataFrame, role: str | Policy,
     if len(frame) and (("x" in frame.columns) or ("geometry" in frame.columns)):
         x, y = _metric_xy(frame)
         x, y = activity_places(x, y, frame["focus_area"].to_numpy(), pol, layers)
+        if cells is not None:
+            outside = activities_outside_shown_cells(x, y, frame["focus_area"].to_numpy(), pol, cells, layers)
+            x, y = at_nearest_locality(x, y, outside, kommun)
         lon, lat = to_wgs84(x, y)
     else:
         lon = lat = np.full(len(frame), np.nan)
@@ -574,12 +621,16 @@ def activities_view(frame: pd.DataFrame, role: str | Policy,
     for col in ACTIVITY_TIME_COLUMNS:
         if col in out.columns:
             out[col] = truncate_times(out[col], pol.time_precision).to_numpy()
+    if not pol.exact and len(out) and "id" in frame.columns:
+        order = np.lexsort((order_key(frame["id"].to_numpy()), out["planned_at"].astype(str).to_numpy()))
+        out = out.iloc[order].reset_index(drop=True)
     return out
 
 
 __all__ = [
     "ADMIN", "ALLMANHET", "BRA", "CELLS", "DEFAULT_K", "DEFAULT_RULES", "EXACT", "HIDDEN",
     "HOUR", "MIN_K", "MONTH", "POINTS", "POLIS", "Policy", "PrivacyError", "PrivacySettings",
-    "ROLES", "ReportView", "RoleRule", "activities_view", "activity_place_modes", "activity_places", "aggregate_cells", "policy",
+    "ROLES", "ReportView", "RoleRule", "activities_outside_shown_cells", "activities_view", "activity_place_modes",
+    "activity_places", "at_nearest_locality", "order_key", "aggregate_cells", "policy",
     "role_table", "role_view", "safe_count", "safe_counts", "truncate_times",
 ]

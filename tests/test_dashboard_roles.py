@@ -402,3 +402,84 @@ def test_no_report_ids_leave_for_reduced_roles(pages, store_path, role):
     text = pages[role]["all"].text + pages[role]["lone"].text
     assert not [i for i in ids if i in text]
     assert any(i in pages["polis"]["all"].text for i in ids)
+
+
+# -- second review: focus splits, row order, activity pins ----------------------------------------
+
+@pytest.fixture
+def small(tmp_path):
+    from tests.dash_fixtures import small_store
+
+    return small_store(tmp_path / "small.gpkg")
+
+
+def _app(store, role):
+    from tests.dash_fixtures import TODAY
+
+    return create_app(store, role=role, today=lambda: TODAY)
+
+
+def test_a_rows_own_focus_area_cannot_split_a_cells_layer(small):
+    from tests.dash_fixtures import HOK
+
+    # Five tips in one Hok cell, two of them filed under another focus area (the importer
+    # takes a 'fokus' column as it is).
+    small.add_reports(reports_frame([
+        report(f"h{i}", layer="narkotika", focus="trygghet" if i < 2 else "narkotika",
+               at=(HOK[0] + 10 * i, HOK[1]), when="2026-11-20T22:00:00+01:00") for i in range(5)]))
+    app = _app(small, "bra")
+
+    def hok_cells(search):
+        figure = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, search), None, None)[0]
+        return [tr["z"] for tr in figure["data"] if tr.get("meta") == "cells:narkotika"]
+
+    assert hok_cells("?t=all") == [[5]]
+    assert hok_cells("?t=all&fa=narkotika") == [[5]]
+    assert hok_cells("?t=all&fa=trygghet,trafik") == []
+
+
+def test_rows_leave_in_an_order_that_says_nothing_finer_than_the_role_sees(small):
+    from layers.privacy import order_key
+
+    # Four reports in one hour, stored latest first, each with its own category.
+    cats = ["belysning", "skymd sikt", "folksamling", "skadegörelse"]
+    # (ids chosen so their hash order is neither the stored nor the true time order)
+    rows = [report(f"q{i}", category=cats[i], when=f"2026-11-26T18:{50 - 10 * i:02d}:00+01:00") for i in range(4)]
+    small.add_reports(reports_frame(rows))
+    app = _app(small, "bra")
+    figure = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=all"), None, None)[0]
+    custom = next(tr["customdata"] for tr in figure["data"] if tr.get("meta") == "otrygg_plats")
+    sent = [c[0] for c in custom if c[1] == "2026-11-26 18:00"]
+    expected = [cats[i] for i in np.lexsort((order_key([f"t-q{i}" for i in range(4)]), np.zeros(4)))]
+    assert sent == expected
+    assert sent not in (cats, cats[::-1])
+
+
+def test_a_narcotics_activity_pin_is_no_more_exact_than_the_tips_shown(small):
+    from tests.dash_fixtures import VAGGERYD
+
+    def pin(app, search="?t=all"):
+        figure = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, search), None, None)[0]
+        trace = next(tr for tr in figure["data"] if tr.get("meta") == "aktivitet")
+        lon, lat = _decode(trace["lon"]), _decode(trace["lat"])
+        kinds = [c[0] for c in trace["customdata"]]
+        i = kinds.index("informationsinsats")  # a-5: narcotics, kommun, at Vaggeryd station
+        return float(lon[i]), float(lat[i])
+
+    locality = to_wgs84(*[np.array([v]) for v in _locality_xy("Vaggeryd")])
+    # No narcotics cell shown at Vaggeryd: the pin sits on the locality.
+    assert pin(_app(small, "bra")) == pytest.approx((locality[0][0], locality[1][0]), abs=1e-4)
+    # Five tips make the station's cell shown: the pin moves to that cell's centre.
+    small.add_reports(reports_frame([
+        report(f"v{i}", layer="narkotika", focus="narkotika", at=(VAGGERYD[0] + 20 * i, VAGGERYD[1]),
+               when="2026-11-20T22:00:00+01:00") for i in range(5)]))
+    ix, iy = cell_index(np.array([VAGGERYD[0]]), np.array([VAGGERYD[1]]), 500)
+    centre = to_wgs84((ix + 0.5) * 500, (iy + 0.5) * 500)
+    assert pin(_app(small, "bra")) == pytest.approx((centre[0][0], centre[1][0]), abs=1e-4)
+
+
+def _locality_xy(name):
+    from geodata import localities
+
+    row = localities("0665").set_index("name").loc[name]
+    return row["x"], row["y"]
