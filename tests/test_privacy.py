@@ -353,3 +353,18 @@ def test_privacy_settings_come_from_the_config_file(tmp_path):
     base.write_text(area + "[privacy]\nk = 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="k \\(minimum count\\) must be a whole number ≥ 3, got 2"):
         load_config(base)
+
+
+def test_reduced_roles_get_rows_by_cut_time_then_an_id_hash():
+    from layers.privacy import order_key
+
+    rows = _reports([("otrygg_plats", A_X + 10.0 * i, A_Y + 10.0) for i in range(6)])
+    rows["occurred_at"] = [f"2026-07-04T21:{59 - i:02d}:00+02:00" for i in range(6)]  # stored latest first
+    rows.loc[5, "occurred_at"] = "2026-07-04T20:30:00+02:00"
+    bra = role_view(rows, "bra")
+    hour21 = np.lexsort((order_key([f"r{i}" for i in range(5)]), np.zeros(5)))
+    # The 20:00 row first, then the 21:00 rows in hash order (not the stored or the true order).
+    assert bra.points["lon"].tolist() == pytest.approx(
+        to_wgs84(A_X + 10.0 * np.array([5, *hour21]), np.full(6, A_Y + 10.0))[0].tolist())
+    assert list(hour21) not in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0])
+    assert role_view(rows, "polis").points["occurred_at"].tolist() == rows["occurred_at"].tolist()
