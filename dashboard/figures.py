@@ -384,9 +384,12 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
         "data": traces,
         "layout": {
             "title": _title(title, big), "barmode": "stack", "font": _font(big),
-            "legend": {"orientation": "h", "y": -0.25, "font": _font(big)},
+            # Legend above the plot and an axis that makes room for its labels: nothing is
+            # cut off on a narrow chart or in presentation mode.
+            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": _font(big)},
+            "xaxis": {"automargin": True},
             "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
-            "margin": {"l": 60, "r": 10, "t": 50, "b": 90}, "plot_bgcolor": "white",
+            "margin": {"l": 60, "r": 10, "t": 90 if big else 75, "b": 10}, "plot_bgcolor": "white",
             "meta": {"total": len(activities), "done": done, "planned": planned},
         },
     }
@@ -457,15 +460,15 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
             "marker": {"color": data.config.color(spec.focus_area)},
         })
     if suppress & set(reports["layer"]):
-        axis += " · " + t("below_k_left_out", lang, k=policy.k)
+        title += f"<br><sup>{t('below_k_left_out', lang, k=policy.k)}</sup>"
     return {
         "data": traces,
         "layout": {
             "title": _title(title, big), "barmode": "stack", "font": _font(big),
-            "xaxis": {"title": {"text": axis}, "type": "category", "tickangle": -45},
+            "xaxis": {"title": {"text": axis}, "type": "category", "tickangle": -45, "automargin": True},
             "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
-            "legend": {"orientation": "h", "y": -0.3, "font": _font(big)},
-            "margin": {"l": 60, "r": 10, "t": 50, "b": 90}, "plot_bgcolor": "white",
+            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": _font(big)},
+            "margin": {"l": 60, "r": 10, "t": 100 if big else 85, "b": 10}, "plot_bgcolor": "white",
             "meta": {"total": report_totals(reports, policy)[0], "bins": "week" if weekly else "month"},
         },
     }
@@ -521,6 +524,10 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
     """
     names = data.localities["name"].to_numpy()
     placed = ~np.isnan(reports["x"].to_numpy())
+    if group_by == "cell" and "unit" in reports.columns:
+        # Per cell, a cells-mode layer counts only its shown cells: 'spridda' reports have
+        # no cell to be named by (a 'fewer than k' there would say that some exist).
+        placed &= ~reports["unit"].astype(str).str.startswith("spridda:").to_numpy()
     done_mask = (activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())
     suppress = _cells_layers(policy, data)
     size = policy.cell_m if suppress else 500
@@ -541,7 +548,9 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
     layer = np.asarray(reports["layer"].to_numpy()[placed], dtype=object)
     table = pd.crosstab(pd.Series(key_r, name="place"), layer)
     for layer_id in suppress & set(table.columns):
-        table[layer_id] = table[layer_id].where(table[layer_id] >= policy.k)
+        # Units are ≥ k by construction; anything between 1 and k-1 would be a bug, and is
+        # not shown (as 0, never as 'fewer than k', which would say that some exist).
+        table[layer_id] = table[layer_id].where(table[layer_id] >= policy.k, 0)
     table["total"] = table.sum(axis=1, min_count=0)
     table = table[table["total"] > 0]
     acts = pd.Series(key_a, dtype=object).value_counts()

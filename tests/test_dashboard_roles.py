@@ -321,6 +321,14 @@ def test_totals_and_tables_add_up_to_what_the_map_shows(store_path, role, layer)
     expected = frames.cells.groupby("locality")["count"].sum().add(
         frames.scattered.set_index("locality")["count"], fill_value=0)
     assert per_place == {k: int(v) for k, v in expected.items() if v > 0}
+    # Per cell: exactly the shown cells, and never a "fewer than k" that would say some exist.
+    by_cell = _call(_callbacks(app)["render_where"], "filters.data", filters, "cell")
+    cells = {row.children[1].children.split(" ")[0]: int(row.children[-2].children.replace("\u00a0", ""))
+             for row in by_cell.children[1].children}
+    shown = dict(zip(frames.cells["cell_id"], frames.cells["count"], strict=True))
+    assert cells and set(cells) <= set(shown)
+    assert all(cells[c] == shown[c] for c in cells)
+    assert "färre än" not in text_of(table, by_cell)
 
 
 @pytest.mark.parametrize(("role", "layer"), [("bra", "narkotika"), ("allmanhet", "otrygg_plats")])
