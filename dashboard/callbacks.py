@@ -313,7 +313,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         big = state.present
         return (
             figures.activities_figure(frames.activities, data, state.lang, big),
-            figures.time_figure(reports, data, state.lang, big, policy=frames.policy),
+            figures.time_figure(reports, data, state.lang, big, policy=frames.policy, weekly=_weekly(state)),
             figures.heatmap_figure(reports, state.lang, big, _focus_color(state, data), policy=frames.policy,
                                    data=data),
         )
@@ -366,6 +366,13 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
               area=cfg.police_area or "–"),
             role_banner(policy, lang),
         )
+
+    def _weekly(state: FilterState) -> bool:
+        # From the period asked for, not from the data's span (which would hint at dates).
+        from .filters import time_range
+
+        start, end = time_range(state, data, today())
+        return bool(start and end and (end - start).days <= 120)
 
     return views
 

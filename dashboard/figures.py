@@ -415,12 +415,13 @@ def _bucket_counts(reports: pd.DataFrame, keys: np.ndarray, suppress: set, polic
 
 
 def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False,
-                policy=None) -> dict:
+                policy=None, weekly: bool | None = None) -> dict:
     """Reports per month (per week when the range is short), stacked by layer.
 
     With a `policy`, a cells-mode layer's unit (shown cell or 'spridda' locality) adds to a
     bar only with ≥ k reports in it (said under the axis), and a role with month precision
-    always gets months. The axis spans only buckets that show something.
+    always gets months. The axis spans only buckets that show something. `weekly`: weeks
+    or months as chosen from the filter's period (None: weeks when the data span ≤ 120 days).
     """
     title = _reports_title(reports, data, lang, policy)
     if reports.empty:
@@ -428,7 +429,9 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
     suppress = _cells_layers(policy, data)
     days = reports["day_key"].to_numpy()
     monthly_only = policy is not None and policy.time_precision == "month"
-    weekly = not monthly_only and days.max() - days.min() <= 120
+    if weekly is None:
+        weekly = bool(days.max() - days.min() <= 120)
+    weekly = weekly and not monthly_only
     if weekly:
         keys = days - reports["weekday"].to_numpy()
         axis = t("week", lang)

@@ -134,3 +134,14 @@ def test_language_switch_translates_texts(app):
     assert out[-3] == "Vaggeryd Municipality"
     assert out[-1] == ""  # the police role sees everything: no role banner
     assert call(fn, "lang.value", "sv", [{"type": "txt", "key": "clear_selection"}])[0] == ["Rensa urval"]
+
+
+def test_time_bins_follow_the_period_asked_for(app):
+    charts = callback(app, "render_charts")
+    month = sync(app, ".", search="?t=all")[12]
+    weeks = sync(app, ".", search="?t=30d")[12]
+    assert call(charts, "filters.data", month)[1]["layout"]["meta"]["bins"] == "month"
+    assert call(charts, "filters.data", weeks)[1]["layout"]["meta"]["bins"] == "week"
+    # A long custom range with data in a single month still shows months.
+    custom = sync(app, ".", search="?t=custom&from=2026-01-01&to=2026-11-27&fa=trafik&ly=hastighet")[12]
+    assert call(charts, "filters.data", custom)[1]["layout"]["meta"]["bins"] == "month"
