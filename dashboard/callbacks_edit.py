@@ -143,6 +143,8 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         else:
             spec = views.data.config.layers[row["layer"]]
             message = t("edit_saved_report", lang, id=row["id"], layer=spec.name(lang), place=_near(views, row))
+        note = entry.repeated_hour_note(date, clock, lang)
+        message = f"{message}\n{note}" if note else message
         return message, "edit-message", *blank, _bump(filters, version)
 
     @app.callback(

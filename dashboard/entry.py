@@ -84,6 +84,26 @@ def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv
     return local.isoformat(timespec="seconds")
 
 
+def repeated_hour_note(date, clock, lang: str = "sv") -> str:
+    """When the wall time occurs twice (the autumn DST change), say which one was stored:
+    the first (summer time), as the importer reads such times too."""
+    try:
+        day = dt.date.fromisoformat(str(date)[:10])
+        match = _TIME.match(str(clock or "").strip())
+        if not match:
+            return ""
+        naive = dt.datetime(day.year, day.month, day.day, int(match[1]), int(match[2]))
+    except ValueError:
+        return ""
+    first, second = naive.replace(tzinfo=TZ, fold=0), naive.replace(tzinfo=TZ, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return ""
+    clock_text = f"{int(match[1]):02d}:{match[2]}"
+    if lang == "en":
+        return f"{clock_text} occurs twice that day (summer time ends): stored as the first, summer time (+02:00)."
+    return f"{clock_text} finns två gånger den dagen (sommartiden slutar): sparad som den första, sommartid (+02:00)."
+
+
 def place(lon, lat, data: AppData, errors: dict, required: bool = True, sv: bool = True) -> Place | None:
     """A WGS 84 position checked against the municipality (with its tolerance)."""
     lat_text, lon_text = (str(v).strip().replace(",", ".") if v is not None else "" for v in (lat, lon))
@@ -220,5 +240,5 @@ def check_status_change(kind: str, current: str | None, new: str | None, lang: s
 
 __all__ = [
     "ACTIVITY_FLOW", "EDIT_ROLES", "EntryError", "REPORT_FLOW", "can_edit", "check_status_change",
-    "local_time", "new_activity", "new_report", "place",
+    "local_time", "new_activity", "new_report", "place", "repeated_hour_note",
 ]

@@ -126,3 +126,15 @@ def test_the_same_entry_twice_has_the_same_id_and_a_changed_one_a_new_id(data):
     report = {"layer": "otrygg_plats", "category": "belysning", "date": "2026-11-26", "time": "18:30",
               "lat": lat, "lon": lon}
     assert new_report(report, data, "anna", NOW).iloc[0]["id"] == new_report(report, data, "anna", later).iloc[0]["id"]
+
+
+def test_the_repeated_autumn_hour_is_stored_as_summer_time_and_said_so(data):
+    from dashboard.entry import repeated_hour_note
+
+    lon, lat = lonlat(SKILLINGARYD)
+    frame = new_report({"layer": "otrygg_plats", "category": "belysning", "date": "2026-10-25", "time": "02:30",
+                        "lon": lon, "lat": lat}, data, "anna", NOW)
+    assert frame.iloc[0]["occurred_at"] == "2026-10-25T02:30:00+02:00"
+    assert repeated_hour_note("2026-10-25", "2:30") == (
+        "02:30 finns två gånger den dagen (sommartiden slutar): sparad som den första, sommartid (+02:00).")
+    assert repeated_hour_note("2026-10-25", "03:30") == ""
