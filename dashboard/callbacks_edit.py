@@ -270,7 +270,7 @@ def import_upload(store, name: str, raw: bytes, kind: str, layer: str | None, la
         path = Path(folder) / name
         path.write_bytes(raw)
         try:
-            result, _prepared = run_import(path, store, kind=kind, layer=layer, progress=False)
+            result, _prepared = run_import(path, store, kind=kind, layer=layer, progress=False, lang=lang)
         except (ImportFailed, ValidationError, StoreError, ValueError, OSError, RuntimeError) as exc:
             text = str(exc).replace(str(path), name).replace(folder, "")
             return UploadOutcome(error=f"{name}: {text}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from layers import ACTORS, REPORT_STATUSES
+from layers.import_messages import genitive
 
 from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
@@ -26,7 +27,7 @@ def kommun_title(name: str, lang: str) -> str:
     if lang == "en":
         return f"{name} Municipality"
     # Swedish genitive: Vaggeryds kommun, but Borås kommun.
-    return f"{name} kommun" if name[-1:] in "sxz" else f"{name}s kommun"
+    return f"{genitive(name)} kommun"
 
 
 def swatch(color: str):

@@ -44,12 +44,14 @@ from geodata import (
     SWEREF99_1330,
     SWEREF99_TM,
     WGS84,
+    CRSError,
     get_municipality,
     parse_crs,
     transform,
 )
 
 from . import aktiviteter
+from .import_messages import check_lang, genitive, msg, store_reason
 from .schema import (
     ACTIVITY_COLUMNS,
     ACTIVITY_STATUSES,
@@ -96,11 +98,11 @@ class SourceTable:
     empty_rows: list[int] = field(default_factory=list)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
+def decode_text(data: bytes, lang: str = "en") -> tuple[str, str]:
     """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+            return data[3:].decode("utf-8"), msg("utf8_bom", lang)
         except UnicodeDecodeError:
             data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -175,7 +177,7 @@ def _table_from_rows(header: list, rows: list[list], description: str) -> Source
     return table
 
 
-def read_csv_text(text: str, description: str = "CSV") -> SourceTable:
+def read_csv_text(text: str, description: str = "CSV", lang: str = "en") -> SourceTable:
     """Parse CSV text (delimiter sniffed); every record becomes one numbered row."""
     # Old Mac line ends and stray CRs (the csv module refuses a bare CR in an unquoted field).
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
@@ -186,28 +188,29 @@ def read_csv_text(text: str, description: str = "CSV") -> SourceTable:
     while rows and not any(v.strip() for v in rows[0]):
         rows.pop(0)
     if not rows:
-        raise ImportFailed("the file is empty: no header row")
-    name = {";": "semicolon", "\t": "tab", ",": "comma"}[delim]
-    return _table_from_rows(rows[0], rows[1:], f"{description}, {name}-separated")
+        raise ImportFailed(msg("file_empty", lang))
+    sep = msg({";": "sep_semicolon", "\t": "sep_tab", ",": "sep_comma"}[delim], lang)
+    return _table_from_rows(rows[0], rows[1:], msg("desc_csv_sep", lang, description=description, sep=sep))
 
 
-def read_csv_file(path: Path) -> SourceTable:
-    text, encoding = decode_text(path.read_bytes())
-    return read_csv_text(text, f"CSV ({encoding})")
+def read_csv_file(path: Path, lang: str = "en") -> SourceTable:
+    text, encoding = decode_text(path.read_bytes(), lang)
+    return read_csv_text(text, msg("desc_csv", lang, encoding=encoding), lang)
 
 
-def read_xlsx(path: Path, sheet: str | None = None) -> SourceTable:
+def read_xlsx(path: Path, sheet: str | None = None, lang: str = "en") -> SourceTable:
     """First sheet with data (or `sheet`) of an Excel workbook; values keep their types."""
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFailed(f"cannot read {path.name} as an Excel workbook: {exc}") from None
+        raise ImportFailed(msg("excel_unreadable", lang, name=path.name, error=exc)) from None
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
-                raise ImportFailed(f"no sheet {sheet!r} in {path.name}; sheets: {', '.join(book.sheetnames)}")
+                raise ImportFailed(msg("excel_no_sheet", lang, sheet=sheet, name=path.name,
+                                       sheets=", ".join(book.sheetnames)))
             ws = book[sheet]
         else:
             ws = book.worksheets[0]
@@ -218,18 +221,19 @@ def read_xlsx(path: Path, sheet: str | None = None) -> SourceTable:
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[0]):
         rows.pop(0)
     if not rows:
-        raise ImportFailed(f"sheet {title!r} of {path.name} is empty")
+        raise ImportFailed(msg("excel_sheet_empty", lang, title=title, name=path.name))
     rows = [["" if v is None else v for v in r] for r in rows]
-    return _table_from_rows(rows[0], rows[1:], f"Excel sheet {title!r}")
+    return _table_from_rows(rows[0], rows[1:], msg("desc_excel", lang, title=title))
 
 
-def _read_gis(path: str, description: str, layer: str | None = None, implied: bool = False) -> SourceTable:
+def _read_gis(path: str, description: str, layer: str | None = None, implied: bool = False,
+              lang: str = "en") -> SourceTable:
     import pyogrio
 
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
     except Exception as exc:  # pyogrio/GDAL errors
-        raise ImportFailed(f"cannot read {description}: {exc}") from None
+        raise ImportFailed(msg("gis_unreadable", lang, description=description, error=exc)) from None
     crs = None
     if frame.crs is not None:
         epsg = frame.crs.to_epsg()
@@ -243,77 +247,69 @@ def _read_gis(path: str, description: str, layer: str | None = None, implied: bo
     return SourceTable(frame=attrs, geometry=geoms, crs=crs, crs_implied=implied, description=description)
 
 
-def _gpkg_layer(path: Path, wanted: str | None, kind: str) -> str:
+def _gpkg_layer(path: Path, wanted: str | None, kind: str, lang: str = "en") -> str:
     import pyogrio
 
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio/GDAL: not a GeoPackage, damaged file
-        raise ImportFailed(f"cannot read GeoPackage {path.name}: {exc}") from None
+        raise ImportFailed(msg("gpkg_unreadable", lang, name=path.name, error=exc)) from None
     features = [str(name) for name, geom in layers if geom not in (None, "Unknown", "")] or [
         str(name) for name, _ in layers
     ]
     names = [str(name) for name, _ in layers]
     if wanted:
         if wanted not in names:
-            raise ImportFailed(f"{path.name} has no layer {wanted!r}; its layers: {', '.join(names)}")
+            raise ImportFailed(msg("gpkg_no_layer", lang, name=path.name, layer=wanted, layers=", ".join(names)))
         return wanted
     if len(features) == 1:
         return features[0]
     if kind in features:
         return kind
-    raise ImportFailed(
-        f"{path.name} has {len(features)} layers ({', '.join(features)}); name the one to import "
-        "in a mapping file: [file] layer = \"NAME\""
-    )
+    raise ImportFailed(msg("gpkg_many_layers", lang, name=path.name, n=len(features), layers=", ".join(features)))
 
 
 def read_source(path: str | os.PathLike, kind: str = "reports", sheet: str | None = None,
-                gis_layer: str | None = None) -> SourceTable:
+                gis_layer: str | None = None, lang: str = "en") -> SourceTable:
     """Read any supported file by its extension (content sniffed for CSV encodings)."""
     path = Path(path)
     if not path.exists():
-        raise ImportFailed(f"no such file: {path}")
+        raise ImportFailed(msg("no_such_file", lang, path=path))
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        return read_csv_file(path)
+        return read_csv_file(path, lang)
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, sheet)
+        return read_xlsx(path, sheet, lang)
     if suffix == ".xls":
-        raise ImportFailed("old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
+        raise ImportFailed(msg("xls_unsupported", lang))
     if suffix in (".geojson", ".json"):
         head = path.read_bytes()[:4096].decode("utf-8", "ignore")
         if head.lstrip("\ufeff \r\n\t").startswith("[") and '"datetime"' in head:
-            raise ImportFailed(f"{path.name} looks like a saved police events feed: use --format polisen")
+            raise ImportFailed(msg("looks_like_polisen", lang, name=path.name))
         implied = '"crs"' not in head
-        return _read_gis(str(path), f"GeoJSON {path.name}", implied=implied)
+        return _read_gis(str(path), msg("desc_geojson", lang, name=path.name), implied=implied, lang=lang)
     if suffix == ".gpkg":
-        layer = _gpkg_layer(path, gis_layer, kind)
-        return _read_gis(str(path), f"GeoPackage {path.name}, layer {layer!r}", layer=layer)
+        layer = _gpkg_layer(path, gis_layer, kind, lang)
+        return _read_gis(str(path), msg("desc_gpkg", lang, name=path.name, layer=layer), layer=layer, lang=lang)
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
                 shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
         except zipfile.BadZipFile:
-            raise ImportFailed(f"{path.name} is not a readable zip file") from None
+            raise ImportFailed(msg("zip_unreadable", lang, name=path.name)) from None
         if not shps:
-            raise ImportFailed(f"{path.name} holds no Shapefile (.shp)")
+            raise ImportFailed(msg("zip_no_shp", lang, name=path.name))
         if len(shps) > 1 and not gis_layer:
-            raise ImportFailed(
-                f"{path.name} holds {len(shps)} Shapefiles ({', '.join(shps)}); name one in a "
-                "mapping file: [file] layer = \"NAME\""
-            )
+            raise ImportFailed(msg("zip_many_shp", lang, name=path.name, n=len(shps), files=", ".join(shps)))
         inner = gis_layer if gis_layer and gis_layer.lower().endswith(".shp") else shps[0]
         if gis_layer and not gis_layer.lower().endswith(".shp"):
             inner = next((s for s in shps if Path(s).stem == gis_layer), None)
             if inner is None:
-                raise ImportFailed(f"{path.name} has no Shapefile {gis_layer!r}")
-        return _read_gis(f"/vsizip/{path}/{inner}", f"zipped Shapefile {inner}")
+                raise ImportFailed(msg("zip_no_such_shp", lang, name=path.name, layer=gis_layer))
+        return _read_gis(f"/vsizip/{path}/{inner}", msg("desc_zip_shp", lang, inner=inner), lang=lang)
     if suffix == ".shp":
-        return _read_gis(str(path), f"Shapefile {path.name}")
-    raise ImportFailed(
-        f"unknown file type {suffix or '(none)'}: use .csv, .xlsx, .geojson, .gpkg or a zipped Shapefile (.zip)"
-    )
+        return _read_gis(str(path), msg("desc_shp", lang, name=path.name), lang=lang)
+    raise ImportFailed(msg("unknown_file_type", lang, suffix=suffix or msg("none", lang)))
 
 
 # -- column mapping -------------------------------------------------------------------------
@@ -386,27 +382,29 @@ class Mapping:
     origin: dict[str, str] = field(default_factory=dict)
 
 
-def load_mapping_file(path: str | os.PathLike) -> dict:
+def load_mapping_file(path: str | os.PathLike, lang: str = "en") -> dict:
     """Read a TOML or JSON mapping file (see docs/importera.md for the keys)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportFailed(f"cannot read mapping file {path}: {exc.strerror}") from None
+        raise ImportFailed(msg("mapping_unreadable", lang, path=path, error=exc.strerror)) from None
     text = decode_text(raw)[0]
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ImportFailed(f"mapping file {path.name} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}") from None
+        raise ImportFailed(msg("mapping_invalid", lang, name=path.name, format=path.suffix[1:].upper() or "TOML",
+                               error=exc)) from None
     if not isinstance(data, dict):
-        raise ImportFailed(f"mapping file {path.name} must be a table of keys")
+        raise ImportFailed(msg("mapping_not_table", lang, name=path.name))
     allowed = {"columns", "defaults", "values", "crs", "file"}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ImportFailed(f"mapping file {path.name}: unknown key {unknown[0]!r}; use {', '.join(sorted(allowed))}")
+        raise ImportFailed(msg("mapping_unknown_key", lang, name=path.name, key=unknown[0],
+                               allowed=", ".join(sorted(allowed))))
     for key in ("columns", "defaults", "values", "file"):
         if key in data and not isinstance(data[key], dict):
-            raise ImportFailed(f"mapping file {path.name}: [{key}] must be a table")
+            raise ImportFailed(msg("mapping_section_not_table", lang, name=path.name, key=key))
     return data
 
 
@@ -458,7 +456,7 @@ def auto_mapping(columns: Iterable[str], kind: str) -> dict[str, str]:
     return out
 
 
-def build_mapping(table: SourceTable, kind: str, mapping_file: dict | None = None) -> Mapping:
+def build_mapping(table: SourceTable, kind: str, mapping_file: dict | None = None, lang: str = "en") -> Mapping:
     auto = auto_mapping(table.frame.columns, kind)
     mapping = Mapping(columns=dict(auto), origin={k: "auto" for k in auto})
     if not mapping_file:
@@ -467,16 +465,14 @@ def build_mapping(table: SourceTable, kind: str, mapping_file: dict | None = Non
     cols = mapping_file.get("columns", {})
     for target, source in cols.items():
         if target not in fields:
-            raise ImportFailed(f"mapping file: unknown field {target!r} in [columns]; fields: {', '.join(sorted(fields))}")
+            raise ImportFailed(msg("mapping_unknown_column_field", lang, target=target, fields=", ".join(sorted(fields))))
         if source in ("", None, False):
             mapping.columns.pop(target, None)
             mapping.origin.pop(target, None)
             continue
         if source not in table.frame.columns:
-            raise ImportFailed(
-                f"mapping file: column {source!r} (for {target}) is not in the file; its columns: "
-                f"{', '.join(map(str, table.frame.columns))}"
-            )
+            raise ImportFailed(msg("mapping_column_absent", lang, source=source, target=target,
+                                   columns=", ".join(map(str, table.frame.columns))))
         # A column can feed one field only: an explicit choice releases it elsewhere.
         for other, col in list(mapping.columns.items()):
             if col == source and other != target:
@@ -487,10 +483,10 @@ def build_mapping(table: SourceTable, kind: str, mapping_file: dict | None = Non
     mapping.defaults = {k: str(v) for k, v in mapping_file.get("defaults", {}).items()}
     for target in mapping.defaults:
         if target not in fields:
-            raise ImportFailed(f"mapping file: unknown field {target!r} in [defaults]")
+            raise ImportFailed(msg("mapping_unknown_default_field", lang, target=target))
     for target, table_values in mapping_file.get("values", {}).items():
         if not isinstance(table_values, dict):
-            raise ImportFailed(f"mapping file: [values.{target}] must be a table of \"from\" = \"to\"")
+            raise ImportFailed(msg("mapping_values_not_table", lang, target=target))
         mapping.values[target] = {str(k).strip().casefold(): str(v) for k, v in table_values.items()}
     if mapping_file.get("crs"):
         mapping.crs = str(mapping_file["crs"])
@@ -556,7 +552,7 @@ class CRSChoice:
 
 
 def choose_crs(a: np.ndarray, b: np.ndarray, kommun: str, given: str | None = None,
-               candidates: Iterable[str] = AUTO_CRS) -> CRSChoice:
+               candidates: Iterable[str] = AUTO_CRS, lang: str = "en") -> CRSChoice:
     """Which CRS and axis order the coordinate pair (a, b) is in; a is expected to be x/lon.
 
     With `given`, only the axis order is decided. Without, each candidate CRS is tried in
@@ -567,7 +563,7 @@ def choose_crs(a: np.ndarray, b: np.ndarray, kommun: str, given: str | None = No
     ok = np.isfinite(a) & np.isfinite(b)
     n = int(ok.sum())
     if n == 0:
-        raise ImportFailed("no row has usable coordinates")
+        raise ImportFailed(msg("no_usable_coords", lang))
     a, b = a[ok], b[ok]
     tried = [given] if given else list(candidates)
     fits: list[tuple[str, bool, float]] = []
@@ -577,28 +573,22 @@ def choose_crs(a: np.ndarray, b: np.ndarray, kommun: str, given: str | None = No
             share = float(_in_sweden(x, y, crs).mean())
             if share >= 0.5:
                 fits.append((crs, swapped, share))
-    example = f"e.g. {a[0]:g}, {b[0]:g}"
+    example = msg("coords_example", lang, a=a[0], b=b[0])
     if given:
         if not fits:
-            raise ImportFailed(
-                f"the coordinates ({example}) are not in Sweden when read as {_crs_name(given)}; "
-                "check --crs"
-            )
+            raise ImportFailed(msg("crs_given_not_in_sweden", lang, example=example, crs=_crs_name(given)))
         crs, swapped, _ = max(fits, key=lambda f: f[2])
-        return CRSChoice(crs, swapped, "given")
+        return CRSChoice(crs, swapped, msg("crs_how_given", lang))
     if not fits:
         names = ", ".join(KNOWN_CRS[c] for c in tried if c in KNOWN_CRS)
-        raise ImportFailed(
-            f"cannot tell the coordinate system: the coordinates ({example}) fit none of {names} "
-            "in Sweden; give it with --crs EPSG:XXXX"
-        )
+        raise ImportFailed(msg("crs_none_fits", lang, example=example, names=names))
     by_crs: dict[str, tuple[bool, float]] = {}
     for crs, swapped, share in fits:
         if crs not in by_crs or share > by_crs[crs][1]:
             by_crs[crs] = (swapped, share)
     if len(by_crs) == 1:
         crs, (swapped, _) = next(iter(by_crs.items()))
-        return CRSChoice(crs, swapped, "detected from the value ranges")
+        return CRSChoice(crs, swapped, msg("crs_how_ranges", lang))
     muni = get_municipality(kommun)
     local: list[tuple[str, bool, float]] = []
     for crs, (swapped, _) in by_crs.items():
@@ -608,18 +598,13 @@ def choose_crs(a: np.ndarray, b: np.ndarray, kommun: str, given: str | None = No
         share = float(muni.contains_metric(mx, my, DETECT_TOLERANCE_M).mean())
         if share >= 0.5:
             local.append((crs, swapped, share))
-    names = " and ".join(KNOWN_CRS.get(c, c) for c in by_crs)
+    names = msg("and", lang).join(KNOWN_CRS.get(c, c) for c in by_crs)
     if len(local) == 1:
         crs, swapped, _ = local[0]
-        return CRSChoice(
-            crs, swapped,
-            f"detected: the values fit {names}; only {KNOWN_CRS.get(crs, crs)} puts the points in {muni.name}",
-        )
-    options = " or ".join(f"--crs {c}" for c in by_crs)
-    raise ImportFailed(
-        f"cannot tell the coordinate system: the coordinates ({example}) fit both {names}; "
-        f"give it with {options}"
-    )
+        return CRSChoice(crs, swapped, msg("crs_how_municipality", lang, names=names, crs=KNOWN_CRS.get(crs, crs),
+                                           muni=muni.name, muni_genitive=genitive(muni.name)))
+    options = msg("or", lang).join(f"--crs {c}" for c in by_crs)
+    raise ImportFailed(msg("crs_ambiguous", lang, example=example, names=names, options=options))
 
 
 @dataclass
@@ -632,8 +617,12 @@ class Coordinates:
     source: str  # which columns or "geometry"
 
 
-def _pair_from_table(table: SourceTable, mapping: Mapping) -> tuple[np.ndarray, np.ndarray, dict, str, str]:
-    """(a, b, reasons, source description, naming) where a should be x/lon and b y/lat."""
+def _pair_from_table(table: SourceTable, mapping: Mapping,
+                     lang: str = "en") -> tuple[np.ndarray, np.ndarray, dict, str, str]:
+    """(a, b, reasons, source description, naming) where a should be x/lon and b y/lat.
+
+    naming: "latlon", "ne" or "xy" for coordinate columns, "geom" for a geometry or WKT.
+    """
     n = len(table.frame)
     reasons: dict[int, str] = {}
     cols = mapping.columns
@@ -643,14 +632,14 @@ def _pair_from_table(table: SourceTable, mapping: Mapping) -> tuple[np.ndarray, 
         b = np.full(n, np.nan)
         for i, g in enumerate(geoms):
             if g is None or not isinstance(g, shapely.Geometry) or g.is_empty:
-                reasons[i] = "has no geometry (a point is required)"
+                reasons[i] = msg("no_geometry", lang)
             elif shapely.get_type_id(g) == 4 and len(g.geoms) == 1:  # MultiPoint of one
                 a[i], b[i] = g.geoms[0].x, g.geoms[0].y
             elif shapely.get_type_id(g) != 0:
-                reasons[i] = f"is a {g.geom_type}; only points can be imported"
+                reasons[i] = msg("not_a_point", lang, geom_type=g.geom_type)
             else:
                 a[i], b[i] = g.x, g.y
-        return a, b, reasons, "the file's geometry", "xy"
+        return a, b, reasons, msg("coords_from_geometry", lang), "geom"
     if "wkt" in cols and not any(k in cols for k in ("lat", "lon", "n", "e", "x", "y")):
         text = table.frame[cols["wkt"]].astype(str).to_numpy(dtype=object)
         geoms = shapely.from_wkt(text, on_invalid="ignore")
@@ -658,12 +647,12 @@ def _pair_from_table(table: SourceTable, mapping: Mapping) -> tuple[np.ndarray, 
         b = np.full(n, np.nan)
         for i, g in enumerate(geoms):
             if g is None or g.is_empty:
-                reasons[i] = "has no readable point in column " + repr(cols["wkt"])
+                reasons[i] = msg("no_wkt_point", lang, column=cols["wkt"])
             elif shapely.get_type_id(g) != 0:
-                reasons[i] = f"is a {g.geom_type}; only points can be imported"
+                reasons[i] = msg("not_a_point", lang, geom_type=g.geom_type)
             else:
                 a[i], b[i] = g.x, g.y
-        return a, b, reasons, f"column {cols['wkt']!r} (WKT)", "xy"
+        return a, b, reasons, msg("coords_from_wkt", lang, column=cols["wkt"]), "geom"
     for first, second, naming in (("lon", "lat", "latlon"), ("e", "n", "ne"), ("x", "y", "xy")):
         if first in cols and second in cols:
             a, bad_a = parse_numbers(table.frame[cols[first]])
@@ -671,65 +660,72 @@ def _pair_from_table(table: SourceTable, mapping: Mapping) -> tuple[np.ndarray, 
             for i in np.flatnonzero(bad_a | bad_b):
                 col = cols[first] if bad_a[i] else cols[second]
                 value = table.frame[col].iloc[i]
-                reasons[int(i)] = f"coordinate {col}={value!r} is not a number"
+                reasons[int(i)] = msg("coord_not_number", lang, column=col, value=value)
             for i in np.flatnonzero(~(bad_a | bad_b) & (np.isnan(a) | np.isnan(b))):
-                reasons[int(i)] = "coordinates are missing"
-            return a, b, reasons, f"columns {cols[second]!r}/{cols[first]!r}", naming
+                reasons[int(i)] = msg("coords_missing", lang)
+            source = msg("coords_from_columns", lang, first=cols[first], second=cols[second])
+            return a, b, reasons, source, naming
     present = [cols[k] for k in ("lat", "lon", "n", "e", "x", "y") if k in cols]
     if present:
-        raise ImportFailed(
-            f"found only one coordinate column ({', '.join(map(repr, present))}); name both in a "
-            "mapping file, e.g. [columns] lat = \"...\" and lon = \"...\""
-        )
-    raise ImportFailed(
-        "found no coordinates: the file needs a geometry, or columns named e.g. lat/lon, "
-        "latitud/longitud, N/E, northing/easting or x/y (name others in a mapping file); "
-        f"its columns: {', '.join(map(str, table.frame.columns))}"
-    )
+        raise ImportFailed(msg("one_coord_column", lang, columns=", ".join(map(repr, present))))
+    raise ImportFailed(msg("no_coords", lang, columns=", ".join(map(str, table.frame.columns))))
 
 
-def locate(table: SourceTable, mapping: Mapping, kommun: str, crs: str | None = None) -> Coordinates:
+def _parse_crs(value: str, lang: str) -> str:
+    try:
+        return parse_crs(value)
+    except CRSError:
+        if lang == "en":
+            raise
+        known = ", ".join(f"{k} ({v})" for k, v in KNOWN_CRS.items())
+        raise CRSError(msg("crs_unknown", lang, value=value, known=known)) from None
+
+
+def locate(table: SourceTable, mapping: Mapping, kommun: str, crs: str | None = None,
+           lang: str = "en") -> Coordinates:
     """Coordinates of every row in SWEREF 99 TM plus a reason for each unusable row."""
-    a, b, reasons, source, naming = _pair_from_table(table, mapping)
+    a, b, reasons, source, naming = _pair_from_table(table, mapping, lang)
     given = crs or mapping.crs
-    given = parse_crs(given) if given else None
+    given = _parse_crs(given, lang) if given else None
     notes: list[str] = []
     usable = np.isfinite(a) & np.isfinite(b)
     if given is None and table.crs is not None and usable.any():
         try:
-            choice = choose_crs(a, b, kommun, given=table.crs)
-            how = "from the file"
+            choice = choose_crs(a, b, kommun, given=table.crs, lang=lang)
+            how = msg("crs_how_file", lang)
         except ImportFailed:
             if not table.crs_implied:
                 raise
-            choice = choose_crs(a, b, kommun)
-            how = choice.how + " (the GeoJSON file's implied WGS 84 does not fit)"
+            choice = choose_crs(a, b, kommun, lang=lang)
+            how = msg("crs_how_implied", lang, how=choice.how)
     elif usable.any():
-        choice = choose_crs(a, b, kommun, given=given)
-        how = "given with --crs" if given else choice.how
+        choice = choose_crs(a, b, kommun, given=given, lang=lang)
+        how = msg("crs_how_option", lang) if given else choice.how
+    elif reasons:
+        raise ImportFailed(msg("no_usable_coords_because", lang, reason=next(iter(reasons.values()))))
     else:
-        raise ImportFailed("no row has usable coordinates" + (f" ({next(iter(reasons.values()))})" if reasons else ""))
-    notes.append(f"coordinates: {source}, {_crs_name(choice.crs)}, {how}")
+        raise ImportFailed(msg("no_usable_coords", lang))
+    notes.append(msg("note_coordinates", lang, source=source, crs=_crs_name(choice.crs), how=how))
     if choice.swapped:
         if naming == "latlon":
-            notes.append("the lat/lon columns hold each other's values: reading them the other way round")
+            notes.append(msg("note_swapped_latlon", lang))
         elif naming == "ne":
-            notes.append("the N/E columns hold each other's values: reading them the other way round")
-        elif naming == "xy" and choice.crs != WGS84 and source.startswith("columns"):
-            notes.append("X holds northing and Y easting (the Swedish surveying convention)")
+            notes.append(msg("note_swapped_ne", lang))
+        elif naming == "xy" and choice.crs != WGS84:
+            notes.append(msg("note_x_northing", lang))
         else:
-            notes.append("the coordinates are in northing/easting (lat/lon) order: reading them swapped")
+            notes.append(msg("note_swapped_order", lang))
     x, y = (b, a) if choice.swapped else (a, b)
     fits = _in_sweden(x, y, choice.crs)
     other = _in_sweden(y, x, choice.crs)
     for i in np.flatnonzero(usable & ~fits):
         if other[i]:
             first, second = ("latitude", "longitude") if naming == "latlon" else ("northing", "easting")
-            reasons[int(i)] = (
-                f"coordinates ({a[i]:g}, {b[i]:g}) look swapped ({first} and {second} exchanged)"
-            )
+            reasons[int(i)] = msg("coords_swapped", lang, a=a[i], b=b[i], first=msg(first, lang),
+                                  second=msg(second, lang))
         else:
-            reasons[int(i)] = f"coordinates ({a[i]:g}, {b[i]:g}) are not in Sweden in {KNOWN_CRS.get(choice.crs, choice.crs)}"
+            reasons[int(i)] = msg("coords_not_in_sweden", lang, a=a[i], b=b[i],
+                                  crs=KNOWN_CRS.get(choice.crs, choice.crs))
     good = usable & fits
     mx = np.full(len(a), np.nan)
     my = np.full(len(a), np.nan)
@@ -742,14 +738,15 @@ def locate(table: SourceTable, mapping: Mapping, kommun: str, crs: str | None = 
     if outside.any():
         dist = muni.distance_outside_m(mx[outside], my[outside])
         for i, d in zip(np.flatnonzero(outside), dist, strict=True):
-            reasons[int(i)] = f"lies {_distance(d)} outside {muni.name} municipality"
+            reasons[int(i)] = msg("outside_municipality", lang, distance=_distance(d, lang), muni=muni.name,
+                                  muni_genitive=genitive(muni.name))
     mx[~(good & inside)] = np.nan
     my[~(good & inside)] = np.nan
     return Coordinates(mx, my, reasons, notes, choice.crs, source)
 
 
-def _distance(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+def _distance(metres: float, lang: str = "en") -> str:
+    return msg("distance_km", lang, km=metres / 1000) if metres >= 1000 else msg("distance_m", lang, m=metres)
 
 
 # -- times --------------------------------------------------------------------------------
@@ -778,7 +775,7 @@ class WallTimes:
 
 
 def _components_to_wall(parts: pd.DataFrame, rows: np.ndarray, wall: np.ndarray, reasons: dict,
-                        values: np.ndarray) -> None:
+                        values: np.ndarray, clock_only: bool = False, lang: str = "en") -> None:
     y = pd.to_numeric(parts["y"], errors="coerce")
     m = pd.to_numeric(parts["m"], errors="coerce")
     d = pd.to_numeric(parts["d"], errors="coerce")
@@ -793,11 +790,13 @@ def _components_to_wall(parts: pd.DataFrame, rows: np.ndarray, wall: np.ndarray,
     day_ok = (stamps.dt.day == d) & (stamps.dt.month == m)
     good = (stamps.notna() & day_ok & clock_ok).to_numpy()
     wall[rows[good]] = stamps.to_numpy()[good]
-    for pos in rows[~good]:
-        reasons[int(pos)] = f"{values[pos]!r} is not a real date and time"
+    with_clock = parts["H"].notna().to_numpy() if "H" in parts else np.zeros(len(parts), dtype=bool)
+    for pos, clock in zip(rows[~good], with_clock[~good], strict=True):
+        what = "not_real_clock" if clock_only else "not_real_datetime" if clock else "not_real_date"
+        reasons[int(pos)] = msg(what, lang, value=values[pos])
 
 
-def parse_wall_times(values: pd.Series, clock_only: bool = False) -> WallTimes:
+def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "en") -> WallTimes:
     """Read dates and times of any supported form (see the module docstring)."""
     n = len(values)
     objs = values.to_numpy(dtype=object)
@@ -843,8 +842,8 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False) -> WallTimes:
         wall[rows[ok]] = (EXCEL_EPOCH.to_datetime64() + secs.astype("timedelta64[s]")).astype("datetime64[ns]")
         has_time[rows[ok]] = (secs % 86400) != 0
         for pos in rows[~ok]:
-            what = "a clock time" if clock_only else "an Excel date"
-            reasons[int(pos)] = f"the number {objs[pos]!r} is not {what}"
+            reasons[int(pos)] = msg("number_not_clock" if clock_only else "number_not_excel_date", lang,
+                                    value=objs[pos])
     rest = ~(is_time | is_dt | serial)
     empty = rest & (text == "").to_numpy()
     rest &= ~empty
@@ -863,7 +862,7 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False) -> WallTimes:
             p = parts[hit]
             if clock_only:
                 p = p.assign(y="1899", m="12", d="30")
-            _components_to_wall(p, rows[hit], wall, reasons, objs)
+            _components_to_wall(p, rows[hit], wall, reasons, objs, clock_only, lang)
             has_time[rows[hit]] = p["H"].notna().to_numpy()
             if "tz" in p:
                 tz = p["tz"].to_numpy(dtype=object)
@@ -878,12 +877,11 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False) -> WallTimes:
                     utc.iloc[pos] = (pd.Timestamp(wall[pos]) - offset).tz_localize("UTC")
                     has_offset[pos] = True
         for pos in rows[~matched]:
-            what = "a clock time like 18:30" if clock_only else "a date (use e.g. 2026-03-01 18:30 or 01/03/2026)"
-            reasons[int(pos)] = f"{objs[pos]!r} is not {what}"
+            reasons[int(pos)] = msg("not_clock" if clock_only else "not_date", lang, value=objs[pos])
     return WallTimes(pd.Series(wall), utc, has_offset, has_time, reasons)
 
 
-def localise(times: WallTimes) -> tuple[pd.Series, dict[int, str]]:
+def localise(times: WallTimes, lang: str = "en") -> tuple[pd.Series, dict[int, str]]:
     """UTC timestamps: wall times read as Swedish local time (summer time on the repeated hour)."""
     reasons = dict(times.reasons)
     wall = pd.DatetimeIndex(times.wall)
@@ -891,19 +889,18 @@ def localise(times: WallTimes) -> tuple[pd.Series, dict[int, str]]:
     local = wall.tz_localize(TZ, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT")
     gone = ~wall.isna() & local.isna() & ~times.has_offset
     for pos in np.flatnonzero(gone):
-        reasons[int(pos)] = (
-            f"{wall[pos]:%Y-%m-%d %H:%M} does not exist in Swedish time (the clocks went forward)"
-        )
+        reasons[int(pos)] = msg("time_skipped", lang, wall=wall[pos])
     out = pd.Series(local.tz_convert("UTC"), dtype="datetime64[ns, UTC]")
     out[times.has_offset] = times.utc[times.has_offset].to_numpy()
     return out, reasons
 
 
-def parse_times(values: pd.Series, clock: pd.Series | None = None) -> tuple[pd.Series, dict[int, str]]:
+def parse_times(values: pd.Series, clock: pd.Series | None = None,
+                lang: str = "en") -> tuple[pd.Series, dict[int, str]]:
     """Values (and an optional separate clock-time column) to UTC; reasons by position."""
-    times = parse_wall_times(values)
+    times = parse_wall_times(values, lang=lang)
     if clock is not None:
-        clocks = parse_wall_times(clock, clock_only=True)
+        clocks = parse_wall_times(clock, clock_only=True, lang=lang)
         add = ~clocks.wall.isna().to_numpy() & ~times.has_time & ~times.has_offset
         tod = (clocks.wall - EXCEL_EPOCH).to_numpy()
         wall = times.wall.to_numpy().copy()
@@ -912,7 +909,7 @@ def parse_times(values: pd.Series, clock: pd.Series | None = None) -> tuple[pd.S
         times.has_time = times.has_time | add
         for pos, reason in clocks.reasons.items():
             times.reasons.setdefault(pos, reason)
-    return localise(times)
+    return localise(times, lang)
 
 
 def local_iso(utc: pd.Series) -> np.ndarray:
@@ -1062,44 +1059,49 @@ def _mapping_lines(mapping: Mapping, kind: str, implicit: dict[str, str]) -> lis
 
 def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
                    crs: str | None = None, mapping_file: str | os.PathLike | None = None,
-                   table: SourceTable | None = None, progress=None) -> PreparedImport:
-    """Read, map, parse and validate a file: accepted store rows plus a reason per rejected row."""
+                   table: SourceTable | None = None, progress=None, lang: str = "en") -> PreparedImport:
+    """Read, map, parse and validate a file: accepted store rows plus a reason per rejected row.
+
+    Reasons, notes and ImportFailed messages are in `lang` ("en" or "sv").
+    """
+    check_lang(lang)
     if kind not in KINDS:
-        raise ImportFailed(f"unknown kind {kind!r}: use reports or activities")
+        raise ImportFailed(msg("unknown_kind", lang, kind=kind))
     config = store.config
     if layer is not None and layer not in config.layers:
-        raise ImportFailed(f"unknown layer {layer!r}; layers: {', '.join(config.layers)}")
+        raise ImportFailed(msg("unknown_layer", lang, layer=layer, layers=", ".join(config.layers)))
     if layer is not None and kind == "activities":
-        raise ImportFailed("--layer is for reports; activities belong to focus areas")
-    raw_mapping = load_mapping_file(mapping_file) if mapping_file else None
+        raise ImportFailed(msg("layer_for_reports_only", lang))
+    raw_mapping = load_mapping_file(mapping_file, lang) if mapping_file else None
     if table is None:
         file_opts = (raw_mapping or {}).get("file", {})
-        table = read_source(path, kind, sheet=file_opts.get("sheet"), gis_layer=file_opts.get("layer"))
+        table = read_source(path, kind, sheet=file_opts.get("sheet"), gis_layer=file_opts.get("layer"), lang=lang)
     _step(progress, "read")
-    mapping = build_mapping(table, kind, raw_mapping)
+    mapping = build_mapping(table, kind, raw_mapping, lang)
     n = len(table.frame)
     rows = table.frame.index.to_numpy()
     reasons = _Reasons(n)
     for number, width in table.frame.attrs.get("too_long", {}).items():
         pos = int(np.searchsorted(rows, number))
-        reasons.add(pos, f"has {width} fields but the header has {table.frame.attrs.get('width')}")
-    notes = [f"file: {table.description}, {n + len(table.empty_rows)} rows"]
+        reasons.add(pos, msg("too_many_fields", lang, width=width, header=table.frame.attrs.get("width")))
+    notes = [msg("note_file", lang, description=table.description, n=n + len(table.empty_rows))]
     if table.empty_rows:
-        notes.append(f"{len(table.empty_rows)} empty rows ignored (rows {_ranges(table.empty_rows)})")
-    coords = locate(table, mapping, store.meta.kommun, crs) if n else None
+        notes.append(msg("note_empty_rows", lang, n=len(table.empty_rows), rows=_ranges(table.empty_rows, lang)))
+    coords = locate(table, mapping, store.meta.kommun, crs, lang) if n else None
     if coords is not None:
         notes.extend(coords.notes)
         # Activities may have no place: only complain about coordinates that are there but bad.
+        no_place = (msg("coords_missing", lang), msg("no_geometry", lang))
         for pos, reason in coords.reasons.items():
-            if kind == "activities" and reason in ("coordinates are missing", "has no geometry (a point is required)"):
+            if kind == "activities" and reason in no_place:
                 continue
             reasons.add(pos, reason)
     _step(progress, "coordinates")
     implicit: dict[str, str] = {}
     if kind == "reports":
-        frame = _report_fields(table, mapping, config, layer, reasons, implicit)
+        frame = _report_fields(table, mapping, config, layer, reasons, implicit, lang)
     else:
-        frame = _activity_fields(table, mapping, config, reasons, implicit)
+        frame = _activity_fields(table, mapping, config, reasons, implicit, lang)
     _step(progress, "fields")
     x = coords.x if coords is not None else np.full(n, np.nan)
     y = coords.y if coords is not None else np.full(n, np.nan)
@@ -1115,7 +1117,7 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
     points = shapely.points(np.where(np.isnan(x), 0, x), np.where(np.isnan(y), 0, y))
     points = np.where(np.isnan(x), shapely.from_wkt("POINT EMPTY"), points)
     if kind == "reports":
-        reasons.add_many(np.isnan(x) & ~reasons.mask(), "coordinates are missing")
+        reasons.add_many(np.isnan(x) & ~reasons.mask(), msg("coords_missing", lang))
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=METRIC), crs=METRIC)
     columns = REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS
     gdf = gdf[list(columns)]
@@ -1130,7 +1132,8 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
             if error.row in positions:
                 if error.field == "id" and error.reason == "appears more than once":
                     continue  # repeated rows: counted as duplicates below
-                reasons.add(positions[error.row], f"{error.field}={_short(error.value)}: {error.reason}")
+                reasons.add(positions[error.row], msg("store_check", lang, field=error.field, value=_short(error.value),
+                                                      reason=store_reason(error.reason, lang)))
     _step(progress, "validate")
     ok = ~reasons.mask()
     accepted = gdf[ok]
@@ -1153,9 +1156,9 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _ranges(numbers: list[int]) -> str:
+def _ranges(numbers: list[int], lang: str = "en") -> str:
     shown = ", ".join(map(str, numbers[:10]))
-    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+    return shown + (msg("more", lang, n=len(numbers) - 10) if len(numbers) > 10 else "")
 
 
 def _step(progress, name: str) -> None:
@@ -1182,35 +1185,35 @@ def _content_ids(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, source_id: p
 
 
 def _times_field(table, mapping, target: str, reasons: _Reasons, required: bool, label: str,
-                 with_clock: bool = False) -> np.ndarray:
+                 with_clock: bool = False, lang: str = "en") -> np.ndarray:
+    """`label` is the message id of the field's name ("label_date")."""
     n = len(table.frame)
     values = _column(table, mapping, target)
     if values is None:
         if required:
-            raise ImportFailed(
-                f"found no date column for {target} (e.g. 'datum', 'datum och tid', 'date'); "
-                f"name it in a mapping file: [columns] {target} = \"...\""
-            )
+            raise ImportFailed(msg("no_date_column", lang, target=target))
         return np.full(n, None, dtype=object)
     clock = _column(table, mapping, "time_of_day") if with_clock else None
-    utc, bad = parse_times(values, clock)
+    utc, bad = parse_times(values, clock, lang)
     empty = _text(values, n).to_numpy(dtype=object) == ""
     col = mapping.columns.get(target, target)
+    name = msg(label, lang)
     for pos, reason in bad.items():
         if not empty[pos]:
-            reasons.add(pos, f"{label} {col!r}: {reason}")
+            reasons.add(pos, msg("time_problem", lang, label=name, column=col, reason=reason))
     if required:
-        reasons.add_many(empty, f"{label} is missing (column {col!r})")
+        reasons.add_many(empty, msg("time_missing", lang, label=name, column=col))
     return local_iso(utc)
 
 
-def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: dict) -> pd.DataFrame:
+def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: dict,
+                   lang: str = "en") -> pd.DataFrame:
     n = len(table.frame)
-    occurred = _times_field(table, mapping, "occurred_at", reasons, True, "date", with_clock=True)
+    occurred = _times_field(table, mapping, "occurred_at", reasons, True, "label_date", with_clock=True, lang=lang)
     now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=1)
     future = pd.to_datetime(pd.Series(occurred, dtype=object), format="ISO8601", utc=True) > now
-    reasons.add_many(future.to_numpy(), lambda p: f"date {occurred[p]} is in the future")
-    reported = _times_field(table, mapping, "reported_at", reasons, False, "reported date")
+    reasons.add_many(future.to_numpy(), lambda p: msg("in_future", lang, value=occurred[p]))
+    reported = _times_field(table, mapping, "reported_at", reasons, False, "label_reported", lang=lang)
     if _column(table, mapping, "reported_at") is None:
         implicit["reported_at"] = "= occurred_at (no reporting date in the file)"
     reported = np.where(pd.isna(reported), occurred, reported)
@@ -1237,7 +1240,7 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         layers = mapped
         text = _text(layer_col, n)
         reasons.add_many(bad & (text != "").to_numpy(),
-                         lambda p: f"layer {text[p]!r} is unknown; layers: {', '.join(config.layers)}")
+                         lambda p: msg("layer_unknown", lang, value=text[p], layers=", ".join(config.layers)))
         layers = np.where(bad, None, layers)
     # Layer from the category where only one layer knows it.
     owners: dict[str, list[str]] = {}
@@ -1254,7 +1257,7 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         if "layer" not in implicit:
             implicit["layer"] = "from the category where only one layer has it"
         still = pd.isna(layers) & need
-        reasons.add_many(still, "cannot tell the layer: give --layer, or a 'lager' column")
+        reasons.add_many(still, msg("layer_unclear", lang))
     cat_out = np.full(n, None, dtype=object)
     for lid, spec in config.layers.items():
         mine = layers == lid
@@ -1267,9 +1270,9 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         for local, pos in enumerate(positions):
             if bad[local]:
                 value = categories[pos]
-                reasons.add(pos, f"category {value!r} is not one of {', '.join(spec.categories)} "
-                                 f"(layer {lid}); map it in a mapping file [values.category]"
-                            if value else "category is missing")
+                reasons.add(pos, msg("category_unknown", lang, value=value, allowed=", ".join(spec.categories),
+                                     layer=lid)
+                            if value else msg("missing", lang, what=msg("label_category", lang)))
     focus = np.array([config.layers[lid].focus_area if lid in config.layers else None for lid in layers],
                      dtype=object)
     focus_col = _column(table, mapping, "focus_area")
@@ -1277,7 +1280,8 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         mapped, bad = map_vocabulary(focus_col, config.focus_areas, None, mapping.values.get("focus_area"))
         text = _text(focus_col, n)
         given = (text != "").to_numpy()
-        reasons.add_many(given & bad, lambda p: f"focus area {text[p]!r} is unknown; use {', '.join(config.focus_areas)}")
+        reasons.add_many(given & bad, lambda p: msg("focus_area_unknown", lang, value=text[p],
+                                                    allowed=", ".join(config.focus_areas)))
         focus = np.where(given & ~bad, mapped, focus)
     else:
         implicit["focus_area"] = "the layer's focus area"
@@ -1290,8 +1294,7 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         text = _text(source_col, n)
         empty = (text == "").to_numpy()
         sources = np.where(empty, "import", sources)
-        reasons.add_many(bad & ~empty, lambda p: f"source {text[p]!r} is not one of {', '.join(SOURCES)}; "
-                                                 "map it in a mapping file [values.source]")
+        reasons.add_many(bad & ~empty, lambda p: msg("source_unknown", lang, value=text[p], allowed=", ".join(SOURCES)))
     status_col = _column(table, mapping, "status")
     if status_col is None:
         statuses = np.full(n, "ny", dtype=object)
@@ -1301,7 +1304,8 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         text = _text(status_col, n)
         empty = (text == "").to_numpy()
         statuses = np.where(empty, "ny", statuses)
-        reasons.add_many(bad & ~empty, lambda p: f"status {text[p]!r} is not one of {', '.join(REPORT_STATUSES)}")
+        reasons.add_many(bad & ~empty, lambda p: msg("not_one_of", lang, what=msg("label_status", lang), value=text[p],
+                                                     allowed=", ".join(REPORT_STATUSES)))
     description = _text(_column(table, mapping, "description"), n)
     return pd.DataFrame({
         "id": None, "layer": layers, "focus_area": focus, "occurred_at": occurred, "reported_at": reported,
@@ -1310,39 +1314,33 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
     })
 
 
-def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict) -> pd.DataFrame:
+def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict, lang: str = "en") -> pd.DataFrame:
     n = len(table.frame)
-    planned = _times_field(table, mapping, "planned_at", reasons, True, "planned date", with_clock=True)
-    done = _times_field(table, mapping, "done_at", reasons, False, "done date")
+    planned = _times_field(table, mapping, "planned_at", reasons, True, "label_planned", with_clock=True, lang=lang)
+    done = _times_field(table, mapping, "done_at", reasons, False, "label_done", lang=lang)
     done = np.where(pd.isna(done), "", done)
     focus_col = _column(table, mapping, "focus_area")
     if focus_col is None:
-        raise ImportFailed(
-            "found no focus area column ('fokusområde'); add one or set it for all rows in a "
-            "mapping file: [defaults] focus_area = \"trafik\""
-        )
+        raise ImportFailed(msg("no_focus_area_column", lang))
     synonyms = {}
     for aid, area in config.focus_areas.items():
         for name in (area.name_sv, area.name_en, area.short_sv, area.short_en):
             synonyms[name] = aid
     focus, bad = map_vocabulary(focus_col, config.focus_areas, synonyms, mapping.values.get("focus_area"))
     text = _text(focus_col, n)
-    reasons.add_many(bad, lambda p: f"focus area {text[p]!r} is not one of {', '.join(config.focus_areas)}"
-                     if text[p] else "focus area is missing")
+    reasons.add_many(bad, lambda p: _not_one_of("label_focus_area", text[p], config.focus_areas, lang))
     out: dict[str, np.ndarray] = {}
-    for target, vocab, syn, what in (
-        ("actor", ACTORS, ACTOR_SYNONYMS, "actor"),
-        ("kind", aktiviteter.KINDS, {v: k for k, v in aktiviteter.KIND_EN.items()}, "kind"),
+    for target, vocab, syn in (
+        ("actor", ACTORS, ACTOR_SYNONYMS),
+        ("kind", aktiviteter.KINDS, {v: k for k, v in aktiviteter.KIND_EN.items()}),
     ):
         col = _column(table, mapping, target)
         if col is None:
-            raise ImportFailed(
-                f"found no {what} column; add one or set it in a mapping file: [defaults] {target} = \"...\""
-            )
+            raise ImportFailed(msg("no_field_column", lang, what=msg(f"label_{target}", lang), target=target))
         mapped, bad = map_vocabulary(col, vocab, syn, mapping.values.get(target))
         t = _text(col, n)
-        reasons.add_many(bad, lambda p, t=t, vocab=vocab, what=what:
-                         f"{what} {t[p]!r} is not one of {', '.join(vocab)}" if t[p] else f"{what} is missing")
+        reasons.add_many(bad, lambda p, t=t, vocab=vocab, target=target:
+                         _not_one_of(f"label_{target}", t[p], vocab, lang))
         out[target] = mapped
     status_col = _column(table, mapping, "status")
     has_done = done != ""
@@ -1352,8 +1350,7 @@ def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict) 
     else:
         statuses, bad = map_vocabulary(status_col, ACTIVITY_STATUSES, STATUS_SYNONYMS, mapping.values.get("status"))
         t = _text(status_col, n)
-        reasons.add_many(bad, lambda p: f"status {t[p]!r} is not one of {', '.join(ACTIVITY_STATUSES)}"
-                         if t[p] else "status is missing")
+        reasons.add_many(bad, lambda p: _not_one_of("label_status", t[p], ACTIVITY_STATUSES, lang))
     dur_col = _column(table, mapping, "duration_min")
     if dur_col is None:
         duration = np.zeros(n)
@@ -1367,7 +1364,7 @@ def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict) 
         bad &= ~is_hm
         duration = np.where(np.isnan(duration) & (t == "").to_numpy(), 0, duration)
         whole = ~np.isnan(duration) & (duration == np.round(duration)) & (duration >= 0) & (duration <= 10080)
-        reasons.add_many(bad | ~whole, lambda p: f"duration {t[p]!r} is not whole minutes between 0 and 10080")
+        reasons.add_many(bad | ~whole, lambda p: msg("duration_bad", lang, value=t[p]))
     description = _text(_column(table, mapping, "description"), n)
     return pd.DataFrame({
         "id": None, "focus_area": focus, "actor": out["actor"], "kind": out["kind"], "planned_at": planned,
@@ -1375,6 +1372,14 @@ def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict) 
         "duration_min": np.nan_to_num(duration).astype("int64"),
         "description": description.to_numpy(dtype=object),
     })
+
+
+def _not_one_of(label: str, value: str, allowed: Iterable[str], lang: str) -> str:
+    """'status 'x' is not one of a, b' or, for an empty value, 'status is missing'."""
+    what = msg(label, lang)
+    if not value:
+        return msg("missing", lang, what=what)
+    return msg("not_one_of", lang, what=what, value=value, allowed=", ".join(allowed))
 
 
 # -- running an import --------------------------------------------------------------------
@@ -1467,23 +1472,25 @@ class _Progress:
 
 def run_import(path, store, kind: str = "reports", layer: str | None = None, crs: str | None = None,
                mapping_file=None, dry_run: bool = False, fmt: str = "auto",
-               progress: bool | None = None) -> tuple[ImportResult, PreparedImport]:
+               progress: bool | None = None, lang: str = "en") -> tuple[ImportResult, PreparedImport]:
     """Import a file into the store: all accepted rows in one transaction, or none.
 
     Rejected rows are written to FILE.rejected.csv (not on a dry run); an old rejected file
-    is removed when nothing is rejected.
+    is removed when nothing is rejected. ImportFailed messages, rejection reasons (also in
+    the rejected file) and notes are in `lang`: "en" (the CLI) or "sv" (the web app).
     """
     started = time.perf_counter()
+    check_lang(lang)
     path = Path(path)
     table = None
     if fmt == "polisen":
         from .polisen import read_events_table
 
         if kind != "reports":
-            raise ImportFailed("--format polisen imports reports; leave out --kind activities")
-        table = read_events_table(path, store)
+            raise ImportFailed(msg("polisen_reports_only", lang))
+        table = read_events_table(path, store, lang=lang)
     elif fmt != "auto":
-        raise ImportFailed(f"unknown format {fmt!r}: use auto or polisen")
+        raise ImportFailed(msg("unknown_format", lang, fmt=fmt))
     if progress is None:
         progress = path.exists() and path.stat().st_size > PROGRESS_FROM * 60
     bar = _Progress(bool(progress))
@@ -1491,9 +1498,9 @@ def run_import(path, store, kind: str = "reports", layer: str | None = None, crs
         if fmt == "polisen":
             from .polisen import prepare_events
 
-            prepared = prepare_events(table, store, progress=bar)
+            prepared = prepare_events(table, store, progress=bar, lang=lang)
         else:
-            prepared = prepare_import(path, store, kind, layer, crs, mapping_file, progress=bar)
+            prepared = prepare_import(path, store, kind, layer, crs, mapping_file, progress=bar, lang=lang)
         if dry_run:
             known = existing_ids(store, kind)
             in_store = int(prepared.frame["id"].isin(known).sum())

@@ -37,6 +37,7 @@ import shapely
 
 from geodata import METRIC, get_municipality, localities, to_metric
 
+from .import_messages import genitive, msg, store_reason
 from .importer import (
     ImportFailed,
     Mapping,
@@ -69,24 +70,24 @@ def is_approximate(ids) -> np.ndarray:
     return pd.Series(ids, dtype=object).astype("string").str.startswith(ID_PREFIX).fillna(False).to_numpy(bool)
 
 
-def read_events(path) -> list:
+def read_events(path, lang: str = "en") -> list:
     path = Path(path)
     if not path.exists():
-        raise ImportFailed(f"no such file: {path}")
+        raise ImportFailed(msg("no_such_file", lang, path=path))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportFailed(f"{path.name} is not a saved police events response (JSON): {exc}") from None
+        raise ImportFailed(msg("polisen_not_json", lang, name=path.name, error=exc)) from None
     if isinstance(data, dict):
         data = data.get("events", data.get("data"))
     if not isinstance(data, list):
-        raise ImportFailed(f"{path.name}: expected a JSON list of events")
+        raise ImportFailed(msg("polisen_not_list", lang, name=path.name))
     return data
 
 
-def read_events_table(path, store=None) -> SourceTable:
+def read_events_table(path, store=None, lang: str = "en") -> SourceTable:
     """The events as a table (one row per event, row 1 = the first event)."""
-    events = read_events(path)
+    events = read_events(path, lang)
     rows = []
     for event in events:
         if not isinstance(event, dict):
@@ -101,7 +102,7 @@ def read_events_table(path, store=None) -> SourceTable:
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object).fillna("")
     frame.index = pd.Index(np.arange(1, len(frame) + 1), name="row")
     frame.attrs["too_long"] = {}
-    return SourceTable(frame=frame, description=f"police events feed ({len(frame)} events)")
+    return SourceTable(frame=frame, description=msg("desc_polisen", lang, n=len(frame)))
 
 
 def _published(text: str) -> pd.Timestamp | None:
@@ -136,7 +137,7 @@ def _occurred(name: str, published: pd.Timestamp) -> pd.Timestamp:
     return published
 
 
-def classify(event_type: str, summary: str) -> tuple[str | None, str | None, str]:
+def classify(event_type: str, summary: str, lang: str = "en") -> tuple[str | None, str | None, str]:
     """(layer, category, reason if no layer) for one event."""
     if event_type == "Narkotikabrott":
         if SALE.search(summary):
@@ -147,8 +148,8 @@ def classify(event_type: str, summary: str) -> tuple[str | None, str | None, str
     if event_type in TRAFFIC_TYPES:
         if SPEED.search(summary):
             return "hastighet", "fortkörning", ""
-        return None, None, f"{event_type} without speed in the summary fits no layer (police source only)"
-    return None, None, f"event type {event_type!r} fits no layer (police source only)"
+        return None, None, msg("polisen_traffic_no_speed", lang, event_type=event_type)
+    return None, None, msg("polisen_type_no_layer", lang, event_type=event_type)
 
 
 def _place(summary: str, kommun: str) -> tuple[float, float, str]:
@@ -163,7 +164,7 @@ def _place(summary: str, kommun: str) -> tuple[float, float, str]:
     return float(x[0]), float(y[0]), f"{muni.name} kommun"
 
 
-def prepare_events(table: SourceTable, store, progress=None) -> PreparedImport:
+def prepare_events(table: SourceTable, store, progress=None, lang: str = "en") -> PreparedImport:
     """Map feed events to reports (approximate positions) or reject them with a reason."""
     muni = get_municipality(store.meta.kommun)
     config = store.config
@@ -178,20 +179,21 @@ def prepare_events(table: SourceTable, store, progress=None) -> PreparedImport:
 
         event_id = str(event["id"]).strip()
         if not re.fullmatch(r"\d+", event_id):
-            reject(f"id {event['id']!r} is not an event number")
+            reject(msg("polisen_bad_id", lang, value=event["id"]))
             continue
         name = str(event["name"])
         place_in_name = name.rsplit(",", 1)[-1].strip() if "," in name else ""
         where = str(event["location.name"]).strip()
         if muni.name not in (place_in_name, where):
-            reject(f"event in {place_in_name or where or 'an unknown place'!r}, not in {muni.name}")
+            place = place_in_name or where or msg("polisen_unknown_place", lang)
+            reject(msg("polisen_elsewhere", lang, place=place, muni=muni.name))
             continue
         published = _published(event["datetime"])
         if published is None:
-            reject(f"datetime {event['datetime']!r} is not like 2026-08-18 19:45:41 +02:00")
+            reject(msg("polisen_bad_datetime", lang, value=event["datetime"]))
             continue
         summary = str(event["summary"]).strip()
-        layer, category, why = classify(str(event["type"]).strip(), summary)
+        layer, category, why = classify(str(event["type"]).strip(), summary, lang)
         if layer is None:
             reject(why)
             continue
@@ -225,18 +227,19 @@ def prepare_events(table: SourceTable, store, progress=None) -> PreparedImport:
     if len(gdf):
         bad = {}
         for error in store.validate_reports(gdf):
-            bad.setdefault(error.row, []).append(f"{error.field}: {error.reason}")
+            bad.setdefault(error.row, []).append(
+                msg("polisen_store_check", lang, field=error.field, reason=store_reason(error.reason, lang)))
         for number, reasons in bad.items():
             rejected.append(Rejection(int(number), "; ".join(reasons)))
         gdf = gdf[~gdf.index.isin(list(bad))]
     if progress is not None:
         progress("validate")
     rejected.sort(key=lambda r: r.row)
-    notes = [f"file: {table.description}", f"events in {muni.name} mapped to layers: {len(gdf)}"]
+    notes = [msg("note_polisen_file", lang, description=table.description),
+             msg("note_polisen_mapped", lang, muni=muni.name, muni_genitive=genitive(muni.name), n=len(gdf))]
     if table.empty_rows:
-        notes.append(f"empty rows: {_ranges(table.empty_rows)}")
-    notes.append("positions are approximate (municipality/locality centre): ids start with "
-                 f"{ID_PREFIX!r} and descriptions with '{DESCRIPTION_PREFIX}'")
+        notes.append(msg("note_polisen_empty", lang, rows=_ranges(table.empty_rows, lang)))
+    notes.append(msg("note_polisen_approximate", lang, prefix=ID_PREFIX, description=DESCRIPTION_PREFIX))
     lines = [
         "layer         <- type: Narkotikabrott -> narkotika; Trafikkontroll/Trafikbrott/Rattfylleri "
         "with speed in the summary -> hastighet",

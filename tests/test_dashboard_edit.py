@@ -111,8 +111,8 @@ def test_upload_runs_the_importer(path):
                                             "../../ot.csv", "reports", "otrygg_plats", "sv", loaded_filters(app))
     lines = message.split("\n")
     assert lines[:2] == ["ot.csv: 2 sparade, 0 fanns redan, 1 avvisade.",
-                         "rad 3: date 'Datum': '2026-02-30' is not a real date and time"]
-    assert "coordinates: columns 'N'/'E', SWEREF 99 TM (EPSG:3006)" in message
+                         "rad 3: datum 'Datum': '2026-02-30' är inget riktigt datum"]
+    assert "SWEREF 99 TM (EPSG:3006)" in message
     assert css == "edit-message error" and filters["rev"] == 1
     assert len(open_store(path).read_table("reports")) == 14
     # The rejected rows come back as a file, as the CLI writes FILE.rejected.csv.
@@ -121,8 +121,8 @@ def test_upload_runs_the_importer(path):
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
-    ("trasig.zip", b"hello", "trasig.zip: trasig.zip is not a readable zip file"),
-    ("trasig.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, "trasig.gpkg: cannot read GeoPackage trasig.gpkg"),
+    ("trasig.zip", b"hello", "trasig.zip: trasig.zip är ingen läsbar zip-fil"),
+    ("trasig.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, "trasig.gpkg: kan inte läsa GeoPackage-filen trasig.gpkg"),
     ("tom.csv", b"", "tom.csv: "),
     ("å" * 200 + ".csv", b"Datum;Kategori;N;E\r\n", "å" * 80 + ".csv: 0 sparade"),
 ])

@@ -452,6 +452,75 @@ def test_20000_rows_import_quickly(tmp_path, store):
     assert seconds < 20
 
 
+# -- Swedish messages (the web app) -------------------------------------------------------------------
+
+SV_CSV = """Datum;Kategori;Beskrivning;Lat;Lon
+2026-03-01;belysning;ok;57,428425;14,090713
+2026-02-30;belysning;omöjligt datum;57,498204;14,145410
+2026-03-02;belysning;strax utanför;57,40;13,85
+"""
+
+
+def test_swedish_rejection_reasons_notes_and_rejected_file(tmp_path, store):
+    path = tmp_path / "sv.csv"
+    path.write_text(SV_CSV, encoding="utf-8")
+    result, _ = run_import(path, store, layer="otrygg_plats", progress=False, lang="sv")
+    assert result.stored == 1
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert reasons == {
+        2: "datum 'Datum': '2026-02-30' är inget riktigt datum",
+        3: "platsen ligger 2,4 km utanför Vaggeryds kommun",
+    }
+    assert result.notes == [
+        "fil: CSV (UTF-8), semikolonseparerad; antal rader: 3",
+        "koordinater: kolumnerna 'Lat'/'Lon', WGS 84 (lat/lon) (EPSG:4326), avgjort utifrån värdenas storlek",
+    ]
+    rejected = pd.read_csv(tmp_path / "sv.csv.rejected.csv", sep=";", encoding="utf-8-sig", dtype=str,
+                           keep_default_na=False)
+    assert list(rejected["reason"]) == [reasons[2], reasons[3]]
+    # The same file in English: the same facts, today's texts.
+    english, _ = run_import(path, store, layer="otrygg_plats", progress=False, dry_run=True)
+    assert [r.reason for r in english.rejected] == [
+        "date 'Datum': '2026-02-30' is not a real date and time", "lies 2.4 km outside Vaggeryd municipality"]
+
+
+def test_swedish_file_level_errors(tmp_path, store):
+    empty = tmp_path / "tom.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as info:
+        run_import(empty, store, lang="sv")
+    assert str(info.value) == "filen är tom: den saknar rubrikrad"
+    with pytest.raises(ImportFailed) as info:
+        choose_crs(np.array([300000.0, 301000.0]), np.array([6400000.0, 6401000.0]), "0665", lang="sv")
+    assert str(info.value) == (
+        "kan inte avgöra koordinatsystemet: koordinaterna (t.ex. 300000; 6400000) passar både SWEREF 99 TM och "
+        "SWEREF 99 13 30; ange koordinatsystem med --crs EPSG:3006 eller --crs EPSG:3008 eller i en mappningsfil"
+    )
+    nocoords = tmp_path / "n.csv"
+    nocoords.write_text("datum,kategori\n2026-01-01,belysning\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="^hittade inga koordinater: .*; filens kolumner: datum, kategori$"):
+        run_import(nocoords, store, lang="sv")
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        run_import(nocoords, store, lang="de")
+
+
+def test_message_catalogue_variants_use_the_same_values():
+    import string
+
+    from layers.import_messages import MESSAGES, STORE_REASONS, store_reason
+
+    def fields(template):
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        return {"muni" if name == "muni_genitive" else name for name in names}
+
+    for message_id, (en, sv) in MESSAGES.items():
+        assert fields(en) == fields(sv), message_id
+    for reason_id, (en, sv) in STORE_REASONS.items():
+        assert fields(en) == fields(sv), reason_id
+    assert store_reason("must be one of ny, avvisad", "sv") == "måste vara någon av ny, avvisad"
+    assert store_reason("something new", "sv") == "something new"
+
+
 # -- CLI ----------------------------------------------------------------------------------------------
 
 
