@@ -530,7 +530,7 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
     if group_by == "cell" and "unit" in reports.columns:
         # Per cell, a cells-mode layer counts only its shown cells: 'spridda' reports have
         # no cell to be named by (a 'fewer than k' there would say that some exist).
-        placed &= ~reports["unit"].astype(str).str.startswith("spridda:").to_numpy()
+        placed &= ~(reports["unit"].to_numpy(dtype="float64", na_value=np.nan) < 0)
     done_mask = (activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())
     suppress = _cells_layers(policy, data)
     size = policy.cell_m if suppress else 500

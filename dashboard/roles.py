@@ -218,36 +218,56 @@ def _cells_in_selection(cells: pd.DataFrame, selection: dict, pol: Policy) -> np
     return np.ones(len(cells), dtype=bool)
 
 
+#: Integer cell keys: ix * CELL_KEY + iy (iy < 100 000 for any cell ≥ 250 m in Sweden).
+CELL_KEY = 100_000
+
+
+def _cell_keys(ix, iy) -> np.ndarray:
+    return np.asarray(ix, dtype="int64") * CELL_KEY + np.asarray(iy, dtype="int64")
+
+
+def _cells_keys(cells: pd.DataFrame) -> np.ndarray:
+    parsed = [parse_cell_id(c) for c in cells["cell_id"].astype(str)]
+    return _cell_keys([p[1] for p in parsed], [p[2] for p in parsed]) if parsed else np.array([], dtype="int64")
+
+
 def _units(rows: pd.DataFrame, cells: pd.DataFrame, scattered: pd.DataFrame, pol: Policy, kommun: str
            ) -> pd.DataFrame:
     """The rows that the role's aggregates show, each tagged with its unit.
 
     A unit is a shown cell (≥ k) or a locality's 'spridda rapporter' (≥ k); rows of dropped
     cells and dropped localities are left out, so no total, chart or table can include them.
+    `unit` is the cell's integer key (≥ 0) or -(locality index + 1) for a 'spridda' group;
     `locality` and `cell_ix/cell_iy` become those of the unit (the cell centre's nearest
-    locality, the role's grid), as on the map.
+    locality, the role's grid), as on the map. Integer keys keep this fast at 10⁶ rows.
     """
-    from geodata import cell_id, localities, nearest_locality_xy
+    from geodata import localities, nearest_locality_xy
 
     x = rows["x"].to_numpy(dtype="float64")
     y = rows["y"].to_numpy(dtype="float64")
     has = ~(np.isnan(x) | np.isnan(y))
     ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), pol.cell_m)
-    layer = rows["layer"].astype(str).to_numpy(dtype=object)
-    cid = cell_id(ix, iy, pol.cell_m).astype(object)
-    key = pd.Series(layer + "|" + cid)
-    shown = key.isin(set(cells["layer"].astype(str) + "|" + cells["cell_id"].astype(str))).to_numpy() & has
+    cell = _cell_keys(ix, iy)
+    # Layer values as plain objects (a categorical gives them without a per-row loop).
+    row_values = np.asarray(rows["layer"], dtype=object)
+    layers = pd.Index(sorted({str(v) for v in pd.unique(row_values)} | set(map(str, cells["layer"]))
+                             | set(map(str, scattered["layer"]))))
+    row_layer = layers.get_indexer(row_values).astype("int64")
+    shown_keys = layers.get_indexer(np.asarray(cells["layer"], dtype=object)).astype("int64") * CELL_KEY ** 2 \
+        + _cells_keys(cells)
+    shown = np.isin(row_layer * CELL_KEY ** 2 + cell, shown_keys) & has
     # The locality of each row's cell centre, computed once per distinct cell.
-    names = localities(kommun)["name"].to_numpy()
-    unique, inverse = np.unique(np.column_stack([ix, iy]), axis=0, return_inverse=True)
-    index, _ = nearest_locality_xy((unique[:, 0] + 0.5) * pol.cell_m, (unique[:, 1] + 0.5) * pol.cell_m, kommun)
-    locality = np.asarray(index)[inverse.reshape(-1)]
-    spread = pd.Series(layer + "|" + names[locality].astype(object)).isin(
-        set(scattered["layer"].astype(str) + "|" + scattered["locality"].astype(str))).to_numpy()
-    spread = spread & has & ~shown
+    names = localities(kommun)["name"].tolist()
+    unique, inverse = np.unique(cell, return_inverse=True)
+    ux, uy = unique // CELL_KEY, unique % CELL_KEY
+    index, _ = nearest_locality_xy((ux + 0.5) * pol.cell_m, (uy + 0.5) * pol.cell_m, kommun)
+    locality = np.asarray(index, dtype="int64")[inverse.reshape(-1)]
+    spread_keys = (layers.get_indexer(np.asarray(scattered["layer"], dtype=object)).astype("int64") * 10_000
+                   + np.array([names.index(n) for n in scattered["locality"]], dtype="int64"))
+    spread = np.isin(row_layer * 10_000 + locality, spread_keys) & has & ~shown
     keep = shown | spread
     out = rows[keep].copy()
-    out["unit"] = np.where(shown[keep], cid[keep], "spridda:" + names[locality[keep]].astype(object))
+    out["unit"] = np.where(shown[keep], cell[keep], -(locality[keep] + 1))
     out["locality"] = locality[keep].astype("int16")
     out["cell_ix"] = ix[keep]
     out["cell_iy"] = iy[keep]
@@ -269,19 +289,26 @@ def sensitive_frames(rows: pd.DataFrame, selection: dict | None, pol: Policy, ko
     the locality's spridda count only when that locality is selected.
     """
     cells, scattered = aggregated or privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
-    units = _units(rows, cells, scattered, pol, kommun) if len(rows) else rows.assign(unit=pd.Series(dtype=object))
+    units = _units(rows, cells, scattered, pol, kommun) if len(rows) else rows.assign(unit=pd.Series(dtype="int64"))
     if not selection:
         return cells, scattered, units
     keep = _cells_in_selection(cells, selection, pol)
     cells = cells[keep].reset_index(drop=True)
+    wanted = _cells_keys(cells)
     if selection.get("type") == "locality":
+        from geodata import localities
+
         scattered = scattered[scattered["locality"] == selection.get("name")].reset_index(drop=True)
-        wanted = set(cells["cell_id"]) | {"spridda:" + str(selection.get("name"))}
+        names = localities(kommun)["name"].tolist()
+        if selection.get("name") in names:
+            wanted = np.append(wanted, -(names.index(selection.get("name")) + 1))
     else:
         scattered = scattered.iloc[0:0]
-        wanted = set(cells["cell_id"])
-    chosen = units["unit"].isin(wanted).to_numpy()
+    chosen = np.isin(units["unit"].to_numpy(), wanted)
     return cells, scattered, units[chosen]
 
 
-__all__ = ["CELLS", "HIDDEN", "UNFILTERED", "place_activities", "RoleData", "RoleFrames", "at_precision", "role_data", "sensitive_frames"]
+__all__ = [
+    "CELLS", "CELL_KEY", "HIDDEN", "UNFILTERED", "RoleData", "RoleFrames", "at_precision", "place_activities",
+    "role_data", "sensitive_frames",
+]

@@ -334,7 +334,7 @@ def aggregate_cells(
     x, y = _metric_xy(frame)
     has_place = ~(np.isnan(x) | np.isnan(y))
     layer = (
-        frame["layer"].astype(str).to_numpy() if "layer" in frame.columns
+        np.asarray(frame["layer"], dtype=object) if "layer" in frame.columns
         else np.full(len(frame), "", dtype=object)
     )
     x, y, layer = x[has_place], y[has_place], layer[has_place]
@@ -516,7 +516,7 @@ def _tallies(frame: pd.DataFrame, k: int) -> pd.DataFrame:
         return _empty(("layer", "month", "count"))
     month = truncate_times(frame["occurred_at"], MONTH)
     counts = (
-        pd.DataFrame({"layer": frame["layer"].astype(str).to_numpy(), "month": month.to_numpy()})
+        pd.DataFrame({"layer": np.asarray(frame["layer"], dtype=object), "month": month.to_numpy()})
         .value_counts().reset_index(name="count")
         .sort_values(["layer", "month"], kind="stable")
     )
