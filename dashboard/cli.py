@@ -172,10 +172,10 @@ def serve(data, host, port, config, basemap, threads, debug, role):
     """Serve the dashboard (a production WSGI server, waitress; works on Windows too).
 
     \b
-    Roles (see README):  polis   exact points, free text, exact times
-                         bra     narcotics as cells of at least 5, no free text, times to the hour
+    Roles (see README):  polis      exact points, free text, exact times
+                         bra        narcotics as cells of at least 5, no free text, times to the hour
                          allmanhet  cells only, no narcotics, no free text, times per month
-                         admin   as polis, plus users and data
+                         admin      as polis, plus users and data
     Without users (`trygghetskarta user add`) there is no login and the server listens on
     127.0.0.1 only; any other --host is refused until users exist.
     """
