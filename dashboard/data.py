@@ -56,21 +56,27 @@ def enrich(frame: pd.DataFrame, time_column: str, kommun: str) -> pd.DataFrame:
     out["day_key"] = (
         (local.dt.tz_localize(None).dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
     ).astype("int32").to_numpy()
-    x = out["x"].to_numpy()
-    y = out["y"].to_numpy()
+    return with_place(out, out["x"].to_numpy(), out["y"].to_numpy(), kommun)
+
+
+def with_place(frame: pd.DataFrame, x, y, kommun: str) -> pd.DataFrame:
+    """`frame` (changed in place and returned) with metric x/y and everything derived from
+    them: lon/lat, nearest locality (-1: no place) and the 500 m cell."""
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    frame["x"], frame["y"] = x, y
     lon, lat = to_wgs84(x, y)
-    out["lon"] = lon
-    out["lat"] = lat
+    frame["lon"], frame["lat"] = lon, lat
     has_place = ~np.isnan(x)
-    locality = np.full(len(out), -1, dtype="int16")
+    locality = np.full(len(frame), -1, dtype="int16")
     if has_place.any():
         index, _ = nearest_locality_xy(x[has_place], y[has_place], kommun)
         locality[has_place] = index
-    out["locality"] = locality
+    frame["locality"] = locality
     ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), PLACE_CELL_M)
-    out["cell_ix"] = np.where(has_place, ix, 0)
-    out["cell_iy"] = np.where(has_place, iy, 0)
-    return out
+    frame["cell_ix"] = np.where(has_place, ix, 0)
+    frame["cell_iy"] = np.where(has_place, iy, 0)
+    return frame
 
 
 def load(store: Store, config: PromiseConfig | None = None) -> AppData:

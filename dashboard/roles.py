@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata import cell_index, parse_cell_id, to_metric, to_wgs84
+from geodata import cell_index, parse_cell_id, to_metric
 from layers import REPORT_STATUSES, privacy
 from layers.polisen import is_approximate
 from layers.privacy import CELLS, EXACT, HIDDEN, HOUR, MONTH, POINTS, Policy
 
-from .data import PLACE_CELL_M, TZ, AppData
+from .data import TZ, AppData, with_place
 
 #: Columns with free text or exact times that reduced roles never get, even server-side.
 _EXACT_ONLY = ("description", "occurred_at", "reported_at", "planned_at", "done_at")
@@ -111,24 +111,9 @@ def _place_activities(frame: pd.DataFrame, pol: Policy, data: AppData) -> pd.Dat
     modes = privacy.activity_place_modes(pol, data.config.layers)
     if frame.empty or all(m == POINTS for m in modes.values()):
         return frame
-    from geodata import nearest_locality_xy
-
-    out = frame.copy()
-    x, y = privacy.activity_places(out["x"].to_numpy(), out["y"].to_numpy(), out["focus_area"].to_numpy(),
+    x, y = privacy.activity_places(frame["x"].to_numpy(), frame["y"].to_numpy(), frame["focus_area"].to_numpy(),
                                    pol, data.config.layers)
-    out["x"], out["y"] = x, y
-    lon, lat = to_wgs84(x, y)
-    out["lon"], out["lat"] = lon, lat
-    has_place = ~np.isnan(x)
-    locality = np.full(len(out), -1, dtype="int16")
-    if has_place.any():
-        index, _ = nearest_locality_xy(x[has_place], y[has_place], data.municipality.code)
-        locality[has_place] = index
-    out["locality"] = locality
-    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), PLACE_CELL_M)
-    out["cell_ix"] = np.where(has_place, ix, 0)
-    out["cell_iy"] = np.where(has_place, iy, 0)
-    return out
+    return with_place(frame.copy(), x, y, data.municipality.code)
 
 
 def role_data(data: AppData, pol: Policy) -> RoleData:
@@ -171,21 +156,7 @@ def place_activities(activities: pd.DataFrame, cells: pd.DataFrame, pol: Policy,
         return activities
     kommun = data.municipality.code
     x, y = privacy.at_nearest_locality(x, y, outside, kommun)
-    out = activities.copy()
-    out["x"], out["y"] = x, y
-    lon, lat = to_wgs84(x, y)
-    out["lon"], out["lat"] = lon, lat
-    from geodata import nearest_locality_xy
-
-    has = ~np.isnan(x)
-    locality = np.full(len(out), -1, dtype="int16")
-    if has.any():
-        locality[has] = nearest_locality_xy(x[has], y[has], kommun)[0]
-    out["locality"] = locality
-    ix, iy = cell_index(np.nan_to_num(x), np.nan_to_num(y), PLACE_CELL_M)
-    out["cell_ix"] = np.where(has, ix, 0)
-    out["cell_iy"] = np.where(has, iy, 0)
-    return out
+    return with_place(activities.copy(), x, y, kommun)
 
 
 # -- selections over cells -------------------------------------------------------------------
