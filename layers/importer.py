@@ -952,6 +952,21 @@ ACTOR_SYNONYMS = {
 }
 
 
+def _vocabulary_or_default(table, mapping, target: str, allowed, synonyms, default: str, n: int, reasons,
+                           implicit: dict, reason) -> np.ndarray:
+    """A vocabulary column whose absence or empty cells mean `default`; other unknown values
+    are rejected with `reason(value)`."""
+    col = _column(table, mapping, target)
+    if col is None:
+        implicit[target] = f"'{default}'"
+        return np.full(n, default, dtype=object)
+    values, bad = map_vocabulary(col, allowed, synonyms, mapping.values.get(target))
+    text = _text(col, n)
+    empty = (text == "").to_numpy()
+    reasons.add_many(bad & ~empty, lambda p: reason(text[p]))
+    return np.where(empty, default, values)
+
+
 def map_vocabulary(values: pd.Series, allowed: Iterable[str], synonyms: dict | None = None,
                    user: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Case-insensitive mapping of text to a vocabulary: (mapped values, mask of unknown)."""
@@ -1285,27 +1300,13 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
         focus = np.where(given & ~bad, mapped, focus)
     else:
         implicit["focus_area"] = "the layer's focus area"
-    source_col = _column(table, mapping, "source")
-    if source_col is None:
-        sources = np.full(n, "import", dtype=object)
-        implicit["source"] = "'import'"
-    else:
-        sources, bad = map_vocabulary(source_col, SOURCES, SOURCE_SYNONYMS, mapping.values.get("source"))
-        text = _text(source_col, n)
-        empty = (text == "").to_numpy()
-        sources = np.where(empty, "import", sources)
-        reasons.add_many(bad & ~empty, lambda p: msg("source_unknown", lang, value=text[p], allowed=", ".join(SOURCES)))
-    status_col = _column(table, mapping, "status")
-    if status_col is None:
-        statuses = np.full(n, "ny", dtype=object)
-        implicit["status"] = "'ny'"
-    else:
-        statuses, bad = map_vocabulary(status_col, REPORT_STATUSES, STATUS_SYNONYMS, mapping.values.get("status"))
-        text = _text(status_col, n)
-        empty = (text == "").to_numpy()
-        statuses = np.where(empty, "ny", statuses)
-        reasons.add_many(bad & ~empty, lambda p: msg("not_one_of", lang, what=msg("label_status", lang), value=text[p],
-                                                     allowed=", ".join(REPORT_STATUSES)))
+    sources = _vocabulary_or_default(
+        table, mapping, "source", SOURCES, SOURCE_SYNONYMS, "import", n, reasons, implicit,
+        lambda value: msg("source_unknown", lang, value=value, allowed=", ".join(SOURCES)))
+    statuses = _vocabulary_or_default(
+        table, mapping, "status", REPORT_STATUSES, STATUS_SYNONYMS, "ny", n, reasons, implicit,
+        lambda value: msg("not_one_of", lang, what=msg("label_status", lang), value=value,
+                          allowed=", ".join(REPORT_STATUSES)))
     description = _text(_column(table, mapping, "description"), n)
     return pd.DataFrame({
         "id": None, "layer": layers, "focus_area": focus, "occurred_at": occurred, "reported_at": reported,
