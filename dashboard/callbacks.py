@@ -409,15 +409,10 @@ def report_table(rows: list[dict], lang: str):
     ], className="where-table", id="report-rows")
 
 
-def _cell(value, lang: str, k: int) -> str:
-    return t("fewer_than", lang, k=k) if value is None else number(value, lang)
-
-
 def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Policy | None = None):
     """The ranked places as an HTML table (text is escaped by React: safe for any place name)."""
     if not rows:
         return html.P(t("empty_reports", lang), className="empty")
-    k = policy.k if policy else privacy.DEFAULT_K
     layers = [s for s in data.config.layers.values() if policy is None or policy.mode(s.id) != privacy.HIDDEN]
     head = html.Tr([
         html.Th("#"), html.Th(t("place", lang)),
@@ -427,7 +422,7 @@ def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Pol
     body = [
         html.Tr([
             html.Td(str(i)), html.Td(row["place"]),
-            *[html.Td(_cell(row[spec.id], lang, k), className="num") for spec in layers],
+            *[html.Td(number(row[spec.id], lang), className="num") for spec in layers],
             html.Td(number(row["total"], lang), className="num total"),
             html.Td(number(row["activities_done"], lang), className="num"),
         ])

@@ -223,16 +223,6 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
     return traces
 
 
-def report_totals(reports: pd.DataFrame, policy=None) -> tuple[int, list[str]]:
-    """(count to show, layers left out). Rows of cells-mode layers reach the figures only
-    when they belong to a shown unit (dashboard.roles), so every row counts."""
-    return len(reports), []
-
-
-def _reports_title(reports: pd.DataFrame, data: AppData, lang: str, policy=None) -> str:
-    return t("n_reports", lang, n=number(len(reports), lang))
-
-
 def _cells_layers(policy, data: AppData) -> set[str]:
     if policy is None:
         return set()
@@ -423,7 +413,7 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
     always gets months. The axis spans only buckets that show something. `weekly`: weeks
     or months as chosen from the filter's period (None: weeks when the data span ≤ 120 days).
     """
-    title = _reports_title(reports, data, lang, policy)
+    title = t("n_reports", lang, n=number(len(reports), lang))
     if reports.empty:
         return empty_figure(t("empty_reports", lang), big)
     suppress = _cells_layers(policy, data)
@@ -472,7 +462,7 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
             "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
             "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": _font(big)},
             "margin": {"l": 60, "r": 10, "t": 100 if big else 85, "b": 10}, "plot_bgcolor": "white",
-            "meta": {"total": report_totals(reports, policy)[0], "bins": "week" if weekly else "month"},
+            "meta": {"total": len(reports), "bins": "week" if weekly else "month"},
         },
     }
 
@@ -513,7 +503,7 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
             "xaxis": {"title": {"text": t("hour", lang)}, "dtick": 2 if not big else 3},
             "yaxis": {"autorange": "reversed"},
             "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "plot_bgcolor": "white",
-            "meta": {"total": report_totals(reports, policy)[0]},
+            "meta": {"total": len(reports)},
         },
     }
 
@@ -570,7 +560,7 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
                  "activities_done": int(acts.get(place, 0))}
         for layer_id in data.config.layers:
             value = row.get(layer_id, 0)
-            entry[layer_id] = None if pd.isna(value) else int(value)
+            entry[layer_id] = int(value)
         rows.append(entry)
     return rows
 
@@ -614,6 +604,6 @@ def figure_bytes(figure: dict) -> int:
 
 
 __all__ = [
-    "MAX_POINTS", "REPORT_STATUS", "activities_figure", "cells_traces", "report_totals", "default_view", "density_cell_m",
+    "MAX_POINTS", "REPORT_STATUS", "activities_figure", "cells_traces", "default_view", "density_cell_m",
     "empty_figure", "figure_bytes", "heatmap_figure", "map_figure", "places_rows", "time_figure",
 ]

@@ -93,7 +93,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cell_count": ("Rapporter i rutan ({size} m)", "Reports in the cell ({size} m)"),
     "cells_note": ("{name}: {n} rutor om {size} m", "{name}: {n} cells of {size} m"),
     "scattered": ("spridda rapporter", "scattered reports"),
-    "fewer_than": ("färre än {k}", "fewer than {k}"),
     "when_not_for_role": ("Veckodag och timme visas inte i den här rollen (tid per månad).",
                           "Weekday and hour are not shown for this role (time per month)."),
     "role_banner": ("Roll: {role}", "Role: {role}"),

@@ -18,6 +18,7 @@ them to the dashboard's enriched frames:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -55,9 +56,10 @@ class RoleFrames:
     sensitive: pd.DataFrame  # selected rows of cells-mode layers: charts suppress below k
     activities: pd.DataFrame
 
-    @property
+    @cached_property
     def chart_reports(self) -> pd.DataFrame:
-        """Points and sensitive rows together, for chart builders that take the policy."""
+        """Points and sensitive rows together, for chart builders that take the policy
+        (made once per filter state: the frames are cached per state and role)."""
         if self.sensitive.empty:
             return self.points
         if self.points.empty:
