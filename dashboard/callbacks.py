@@ -14,6 +14,8 @@ import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from layers import privacy
+from layers.release_store import current_release
+from layers.release_view import select
 
 from . import figures
 from .data import AppData
@@ -25,6 +27,7 @@ from .filters import (
     from_query,
     report_mask,
     selection_mask,
+    time_range,
     to_query,
 )
 from .i18n import REPORT_STATUS, number, t
@@ -46,7 +49,7 @@ from .layout import (
     weekday_options,
     where_options,
 )
-from .roles import UNFILTERED, RoleData, RoleFrames, place_activities, role_data, sensitive_frames
+from .roles import UNFILTERED, RoleData, RoleFrames, place_activities, role_data
 
 CONTROL_OUTPUTS = [
     Output("f-focus", "value"), Output("f-layers", "value"), Output("f-preset", "value"),
@@ -103,11 +106,28 @@ class Views:
         return self.role_data(role or self.role()).policy
 
     def role_data(self, role: str) -> RoleData:
+        today = self.today()
         with self._lock:
-            if role not in self._roles:
+            share = self._roles.get(role)
+            if share is not None and share.release is not None and today >= share.release.next_due:
+                share = None  # a period closed while the server ran: the scheduled release is due
+            if share is None:
                 pol = privacy.policy(role, self.settings, self.data.config.layers)
-                self._roles[role] = role_data(self.data, pol)
-            return self._roles[role]
+                release = self._release(pol, today) if any(m == privacy.CELLS for m in pol.layers.values()) \
+                    else None
+                secret = self.store.order_secret if self.store is not None else privacy.UNKEYED
+                share = self._roles[role] = role_data(self.data, pol, release, secret)
+            return share
+
+    def _release(self, pol: privacy.Policy, today: dt.date):
+        """The role's current release: read from the data file, built there first when due."""
+        if self.store is not None:
+            return current_release(self.store, pol.role, today, reports=self.data.reports)
+        from layers.release import build_release, release_rows
+
+        kind = self.settings.period(pol.role)
+        rows = release_rows(self.data.reports, pol, self.data.municipality.code, kind)
+        return build_release(rows, pol, self.data.municipality.code, today, kind)
 
     def _compute(self, key: str, today: dt.date, role: str) -> RoleFrames:
         state = FilterState.from_dict(json.loads(key))
@@ -117,25 +137,25 @@ class Views:
             # Weekday and hour are unknown at month precision: their filters do not apply.
             state = replace(state, weekdays=tuple(range(7)), hours=(0, 23))
         points = share.points[report_mask(self.data, state, today, frame=share.points)]
-        # Cells-mode layers: whole layers by their focus area (a row's own focus_area could
-        # split a layer, and comparing two splits would reveal counts below k), and no
-        # status/weekday/hour cuts.
-        config = self.data.config
-        layers = tuple(lid for lid in state.layers
-                       if lid not in config.layers or config.layers[lid].focus_area in state.focus_areas)
-        coarse = replace(state, **UNFILTERED, focus_areas=tuple(config.focus_areas), layers=layers)
-        rows = share.sensitive[report_mask(self.data, coarse, today, with_selection=False, frame=share.sensitive)]
         kommun = self.data.municipality.code
-        aggregated = privacy.aggregate_cells(rows, pol.cell_m, pol.k, kommun)
-        cells, scattered, sensitive = sensitive_frames(rows, state.selection, pol, kommun, aggregated)
+        release = shown_cells = None
+        if share.release is not None:
+            # Cells-mode layers: the release's whole layers (by their focus area: a row's own
+            # focus_area could split a layer), whole blocks meeting the period, whole cells.
+            config = self.data.config
+            layers = tuple(lid for lid in state.layers if lid in share.release.layers
+                           and config.layers[lid].focus_area in state.focus_areas)
+            release = select(share.release, layers, *time_range(state, self.data, today), kommun)
+            shown_cells = release.cells
+            release = release.within(state.selection, kommun)
         # Activities are placed (pins in unshown cells go to the locality) before the
         # selection is applied, so a lasso cannot count a pin the map does not show there.
         activities = share.activities[activity_mask(self.data, state, today, with_selection=False,
                                                     frame=share.activities)]
-        activities = place_activities(activities, aggregated[0], pol, self.data)
+        if shown_cells is not None:
+            activities = place_activities(activities, shown_cells, pol, self.data)
         activities = activities[selection_mask(activities, state.selection, self.data)]
-        return RoleFrames(policy=pol, points=points, cells=cells, scattered=scattered, sensitive=sensitive,
-                          activities=activities)
+        return RoleFrames(policy=pol, points=points, release=release, activities=activities)
 
     def refresh_if_changed(self) -> bool:
         """Re-read the store when its data changed since it was loaded (checked at most every
@@ -278,14 +298,15 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             view=view or figures.default_view(data), selection=state.selection,
             show_activities=ACTIVITY_LAYER in state.layers, basemap=basemap, big=state.present,
             density_color=_focus_color(state, data), bounds=bounds,
-            cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m,
+            cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other,
         )
         note = figure["layout"]["meta"]["note"]
-        if reports.empty and frames.cells.empty and frames.scattered.empty:
+        if frames.total == 0:
             note = t("empty_reports", state.lang)
-        cells_layers = any(frames.policy.mode(lid) == privacy.CELLS for lid in state.layers if lid in data.config.layers)
-        if cells_layers and any(getattr(state, k) != v for k, v in UNFILTERED.items()):
-            note += " · " + t("cells_unfiltered", state.lang)
+        if frames.release is not None and frames.release.layers:
+            note += " · " + release_note(frames.release, data, state.lang)
+            if any(getattr(state, k) != v for k, v in UNFILTERED.items()):
+                note += " · " + t("cells_unfiltered", state.lang)
         if on_sensitive_view is not None:
             _audit_sensitive(frames, state, data, on_sensitive_view)
         return figure, note, selection_text(state)
@@ -309,13 +330,13 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             return no_update, no_update, no_update
         state = FilterState.from_dict(filters_data)
         frames = views.get(state)
-        reports = frames.chart_reports
         big = state.present
         return (
             figures.activities_figure(frames.activities, data, state.lang, big),
-            figures.time_figure(reports, data, state.lang, big, policy=frames.policy, weekly=_weekly(state)),
-            figures.heatmap_figure(reports, state.lang, big, _focus_color(state, data), policy=frames.policy,
-                                   data=data),
+            figures.time_figure(frames.points, data, state.lang, big, policy=frames.policy, weekly=_weekly(state),
+                                release=frames.release),
+            figures.heatmap_figure(frames.points, state.lang, big, _focus_color(state, data), policy=frames.policy,
+                                   data=data, left_out=frames.release.layers if frames.release is not None else ()),
         )
 
     @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
@@ -324,9 +345,16 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             return no_update
         state = FilterState.from_dict(filters_data)
         frames = views.get(state)
-        rows = figures.places_rows(frames.chart_reports, frames.activities, data, group_by or "locality",
-                                   state.lang, policy=frames.policy)
-        return places_table(rows, data, state.lang, frames.policy)
+        group_by = group_by or "locality"
+        rows = figures.places_rows(frames.points, frames.activities, data, group_by, state.lang, limit=None,
+                                   policy=frames.policy, release=frames.release)
+        counted = sum(row["total"] for row in rows)
+        if group_by == "cell":
+            footer = t("places_total_cells", state.lang, n=number(counted, state.lang),
+                       total=number(frames.total, state.lang))
+        else:
+            footer = t("places_total", state.lang, n=number(counted, state.lang))
+        return places_table(rows[:10], data, state.lang, frames.policy, footer=footer)
 
     @app.callback(Output("report-list", "children"), Input("filters", "data"))
     def render_report_list(filters_data):
@@ -409,7 +437,25 @@ def report_table(rows: list[dict], lang: str):
     ], className="where-table", id="report-rows")
 
 
-def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Policy | None = None):
+def release_note(release, data: AppData, lang: str) -> str:
+    """'Narkotikatips: visar jan 2025–nov 2026, hela månader · nästa publicering 2027-01-01'."""
+    rel = release.release
+    names = ", ".join(data.config.layers[lid].name(lang) for lid in release.layers if lid in data.config.layers)
+    unit = t("unit_" + rel.kind, lang)
+    if release.span is None:
+        text = t("release_nothing", lang, names=names, unit=unit)
+    else:
+        first, last = release.chosen_blocks[0], release.chosen_blocks[-1]
+        span = figures.block_label(first, lang) if first is last else \
+            f"{figures.block_label(first, lang)}–{figures.block_label(last, lang)}"
+        text = t("release_span", lang, names=names, span=span, unit=unit)
+        if release.merged:
+            text += "; " + t("release_merged", lang, unit=unit, k=rel.k)
+    return text + " · " + t("release_open", lang, due=rel.next_due.isoformat())
+
+
+def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Policy | None = None,
+                 footer: str | None = None):
     """The ranked places as an HTML table (text is escaped by React: safe for any place name)."""
     if not rows:
         return html.P(t("empty_reports", lang), className="empty")
@@ -428,7 +474,10 @@ def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Pol
         ])
         for i, row in enumerate(rows, start=1)
     ]
-    return html.Table([html.Thead(head), html.Tbody(body)], className="where-table", id="where-rows")
+    parts = [html.Thead(head), html.Tbody(body)]
+    if footer:
+        parts.append(html.Tfoot(html.Tr([html.Td(footer, colSpan=len(layers) + 4)])))
+    return html.Table(parts, className="where-table", id="where-rows")
 
 
 __all__ = ["REPORT_STATUS", "Views", "control_values", "next_state", "np", "places_table", "register"]

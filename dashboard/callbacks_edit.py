@@ -320,15 +320,15 @@ def _status_of(store, record_id: str) -> tuple[str | None, str | None]:
 def export_files(store, views, state: FilterState, fmt: str, role: str, today: dt.date, with_result: bool = False):
     """The current filter and selection exported for `role`: [(file name, bytes)].
 
-    Points-mode rows are the dashboard's own filtered rows; cells-mode rows are those in the
-    whole shown cells of the selection (as on the map), so an export cannot cut a cell finer
-    than the screen does.
+    Points-mode rows are the dashboard's own filtered rows; cells-mode layers are the view's
+    release units (whole published cells and blocks, as on the map), so an export shows what
+    the screen shows and its totals agree.
     """
     from .export import export
 
     frames = views.get(state, role)
     data = views.data
-    ids = set(frames.points["id"]) | set(frames.sensitive["id"])
+    ids = set(frames.points["id"])
     act_ids = set(frames.activities["id"])
     reports = _frame(store.read_table("reports"), ids)
     activities = _frame(store.read_table("activities"), act_ids)
@@ -336,7 +336,8 @@ def export_files(store, views, state: FilterState, fmt: str, role: str, today: d
     text = _describe(state, data, start, end, role)
     with tempfile.TemporaryDirectory(prefix="trygghetskarta-export-") as folder:
         out = Path(folder) / EXPORT_NAMES.get(fmt, "trygghetskarta." + str(fmt))
-        result = export(store, out, fmt, role=role, rows=(reports, activities), filter_text=text)
+        result = export(store, out, fmt, role=role, rows=(reports, activities), filter_text=text,
+                        release=frames.release)
         files = [(p.name, p.read_bytes()) for p in result.files]
     return (files, result) if with_result else files
 

@@ -28,7 +28,7 @@ import html
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -71,6 +71,7 @@ class RoleView:
     activities: pd.DataFrame  # privacy.activities_view: lon/lat, truncated times
     approximate: int  # police-feed reports (approximate position) not drawn or counted
     hidden_layers: list[str] = field(default_factory=list)
+    release: object = None  # layers.release_view.ReleaseSelection of the cells-mode layers
 
     @property
     def points(self) -> pd.DataFrame:
@@ -82,26 +83,50 @@ class RoleView:
 
 
 def role_view(reports: gpd.GeoDataFrame, activities: gpd.GeoDataFrame, store, role: str,
-              keep_approximate: bool = False) -> RoleView:
+              keep_approximate: bool = False, release=None) -> RoleView:
     """The role's view (layers.privacy) of filtered store rows.
 
-    Police-feed reports have only a municipality/locality position: they are never drawn as
-    points on a map nor counted in grid cells; in file exports for roles that see exact
-    points (`keep_approximate`) they stay, marked by their `polisen-` id.
+    Points-mode layers come from the rows; cells-mode layers only from the role's release
+    (`release`, a layers.release_view.ReleaseSelection; the rows of those layers are not
+    read), so an export holds exactly the published units the screen shows. Police-feed
+    reports have only a municipality/locality position: they are never drawn as points on a
+    map; in file exports for roles that see exact points (`keep_approximate`) they stay,
+    marked by their `polisen-` id.
     """
     check_role(role)
     pol = privacy.policy(role, store.config.privacy, layers=store.config.layers)
     approx = is_approximate(reports["id"])
     modes = np.array([pol.mode(lid) for lid in reports["layer"]], dtype=object)
-    keep = ~approx | ((modes == privacy.POINTS) & keep_approximate)
-    dropped = int((approx & ~keep & (modes != privacy.HIDDEN)).sum())
-    view = privacy.role_view(reports[keep], pol, kommun=store.meta.kommun)
+    points_mode = modes == privacy.POINTS
+    keep = points_mode & (~approx | keep_approximate)
+    dropped = int((approx & points_mode & ~keep).sum())
+    view = privacy.role_view(reports[keep], pol, kommun=store.meta.kommun, secret=store.order_secret)
+    if release is not None:
+        view = replace(view, cells=release.cells, scattered=release.scattered)
     # The public still sees the promise's narcotics follow-up, but not where it happened
     # (privacy.activity_place_modes: an activity is placed as exactly as its focus area's tips).
     acts_view = privacy.activities_view(activities, pol, layers=store.config.layers, cells=view.cells,
-                                        kommun=store.meta.kommun)
+                                        kommun=store.meta.kommun, secret=store.order_secret)
     hidden = [lid for lid, m in pol.layers.items() if m == privacy.HIDDEN]
-    return RoleView(view, acts_view, dropped, hidden)
+    return RoleView(view, acts_view, dropped, hidden, release)
+
+
+def release_for(store, role: str, query: Query, today: dt.date | None = None):
+    """The role's release units for an export's query: whole layers (by --layer/--focus),
+    whole published blocks meeting --from/--to; None for a role without cells-mode layers."""
+    from layers.release_store import current_release
+    from layers.release_view import select
+
+    pol = privacy.policy(role, store.config.privacy, layers=store.config.layers)
+    if not any(m == privacy.CELLS for m in pol.layers.values()):
+        return None
+    release = current_release(store, role, today or dt.date.today())
+    layers = [lid for lid in release.layers
+              if (query.layers is None or lid in query.layers)
+              and (query.focus_areas is None or store.config.layers[lid].focus_area in query.focus_areas)]
+    start = pd.Timestamp(query.start).date() if query.start is not None else None
+    end = (pd.Timestamp(query.end) - pd.Timedelta(days=1)).date() if query.end is not None else None
+    return select(release, layers, start, end, store.meta.kommun)
 
 
 # -- filter text ------------------------------------------------------------------------------
@@ -428,6 +453,12 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
         spec = config.layers.get(row["layer"])
         label = spec.name_sv if spec else row["layer"]
         notes.append(f"{label}: {int(row['count'])} spridda rapporter kring {row['locality']}.")
+    if view.release is not None:
+        for row in view.release.other.to_dict("records"):
+            spec = config.layers.get(row["layer"])
+            label = spec.name_sv if spec else row["layer"]
+            notes.append(f"{label}: {int(row['count'])} på övriga platser i kommunen eller utan plats.")
+        notes.append(release_text(view.release))
     if view.hidden_layers:
         names = ", ".join(config.layers[lid].name_sv for lid in view.hidden_layers if lid in config.layers)
         notes.append(f"Visas inte för rollen: {names}.")
@@ -463,6 +494,18 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
     for i, snippet in enumerate(snippets):
         root.header.add_child(folium.Element(snippet), name=f"trygghetskarta_asset_{i}")
     return root.render()
+
+
+def release_text(release) -> str:
+    """'Rutlagren visar publicerade hela månader: 2025-01-01 – 2026-11-30 (publicerat 2026-12-01).'"""
+    unit = {"month": "månader", "quarter": "kvartal", "year": "år"}[release.release.kind]
+    built = str(release.release.built_at)[:10] or "–"
+    if release.span is None:
+        return f"Rutlagren: inga publicerade {unit} i perioden (bara avslutade {unit} publiceras)."
+    first, after = release.span
+    merged = f"; {unit} med färre än {release.release.k} rapporter är sammanslagna" if release.merged else ""
+    return (f"Rutlagren visar publicerade hela {unit}: {first.isoformat()} – "
+            f"{(after - dt.timedelta(days=1)).isoformat()}{merged} (publicerat {built}).")
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -521,6 +564,48 @@ def cells_frame(cells: pd.DataFrame, crs: str = WGS84) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
+#: Words for a release unit in export files: a cell, a locality's 'spridda rapporter', the rest.
+UNIT_WORDS = {"cell": "ruta", "locality": "spridda", "kommun": "övriga"}
+
+
+def _units(view: RoleView) -> pd.DataFrame:
+    """Cells, then 'spridda rapporter' per locality, then the municipality's remainder."""
+    if view.release is None:
+        return view.cells.assign(unit="cell")
+    units = view.release.per_unit.rename(columns={"kind": "unit"})
+    units["cell_id"] = np.where(units["unit"] == "cell", units["key"], "")
+    order = units["unit"].map({"cell": 0, "locality": 1, "kommun": 2})
+    return units.assign(_o=order).sort_values(["_o", "layer"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def units_lonlat(view: RoleView) -> tuple[np.ndarray, np.ndarray]:
+    units = _units(view)
+    return units["lon"].to_numpy(dtype="float64"), units["lat"].to_numpy(dtype="float64")
+
+
+def units_frame(view: RoleView, crs: str = WGS84) -> gpd.GeoDataFrame:
+    """What a role sees of its cells-mode layers: grid cells as polygons, and for a release the
+    'spridda rapporter' per locality and the remainder as rows without geometry (`enhet`
+    names which), with the published period the counts cover."""
+    units = _units(view)
+    cells = units[units["unit"] == "cell"]
+    frame = cells_frame(cells.reset_index(drop=True), crs)
+    rest = units[units["unit"] != "cell"]
+    if len(rest):
+        size = view.view.policy.cell_m
+        extra = gpd.GeoDataFrame({
+            "layer": rest["layer"].astype(object).to_numpy(), "cell_id": rest["cell_id"].astype(object).to_numpy(),
+            "count": rest["count"].astype("int64").to_numpy(), "locality": rest["locality"].astype(object).to_numpy(),
+            "cell_m": np.full(len(rest), size, dtype="int64"),
+        }, geometry=[None] * len(rest), crs=crs)
+        frame = pd.concat([frame, extra], ignore_index=True)
+    frame.insert(0, "enhet", [UNIT_WORDS[u] for u in units["unit"]])
+    span = view.release.span if view.release is not None else None
+    frame["period_from"] = span[0].isoformat() if span else ""
+    frame["period_to"] = (span[1] - dt.timedelta(days=1)).isoformat() if span else ""
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+
+
 def points_frame(points: pd.DataFrame) -> pd.DataFrame:
     """The view's points in the store's column order (description '' where not allowed; no
     id column for reduced roles, whose view has none: an import gives them new ids)."""
@@ -577,13 +662,16 @@ def sibling(out: Path, tag: str) -> Path:
 
 def export(store, out, fmt: str, query: Query | None = None, role: str = "admin",
            heatmap: bool = True, rows: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
-           filter_text: str | None = None) -> ExportResult:
+           filter_text: str | None = None, release=None, today: dt.date | None = None) -> ExportResult:
     """Write the filtered data that `role` may see to `out` in `fmt` (see the module docstring).
 
     csv/geojson: the reports the role sees as points, in the store's columns (CSV with lat/lon
     in WGS 84); grid-cell counts go to OUT-rutor.csv/.geojson beside it, or to OUT itself for a
     role that sees no points (allmanhet). gpkg: layers `reports`, `activities` and
-    `report_cells` in SWEREF 99 TM.
+    `report_cells` in SWEREF 99 TM. For a reduced role the cells come from its release
+    (`release`: the dashboard's; else the role's current release for `query`), with the
+    published 'spridda rapporter' and remainders as rows without a cell, so the file's total
+    is the screen's.
     """
     check_role(role)
     if fmt not in FORMATS:
@@ -603,7 +691,9 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
                                   if lid in store.config.layers}))
         activities = store.activities(Query(focus_areas=focus, start=query.start, end=query.end,
                                             polygon=query.polygon, bbox=query.bbox))
-    view = role_view(reports, activities, store, role, keep_approximate=(fmt != "html"))
+    if release is None and rows is None:
+        release = release_for(store, role, query, today)
+    view = role_view(reports, activities, store, role, keep_approximate=(fmt != "html"), release=release)
     pol = view.view.policy
     files: list[Path] = []
     remote: list[str] = []
@@ -622,12 +712,12 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
                 frame = points_gdf(view.points)
                 _atomic_write(out, lambda p: _write_vector(frame, p, "GeoJSON"))
             files.append(out)
-        if len(view.cells) or not has_points:
-            cells = cells_frame(view.cells)
+        if len(view.cells) or view.release is not None or not has_points:
+            cells = units_frame(view)
             if fmt == "csv":
                 plain = pd.DataFrame(cells.drop(columns="geometry"))
-                plain["lat"] = np.round(view.cells["lat"].to_numpy(dtype="float64"), 6)
-                plain["lon"] = np.round(view.cells["lon"].to_numpy(dtype="float64"), 6)
+                plain["lat"] = np.round(units_lonlat(view)[1], 6)
+                plain["lon"] = np.round(units_lonlat(view)[0], 6)
                 _write_csv(plain, cells_out)
             else:
                 _atomic_write(cells_out, lambda p: _write_vector(cells, p, "GeoJSON"))
@@ -639,7 +729,7 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
         def write_gpkg(p: Path) -> None:
             _write_vector(points_gdf(view.points, METRIC), p, "GPKG", layer="reports")
             _write_vector(activities_gdf(view.activities), p, "GPKG", layer="activities", append=True)
-            _write_vector(cells_frame(view.cells, METRIC), p, "GPKG", layer="report_cells", append=True)
+            _write_vector(units_frame(view, METRIC), p, "GPKG", layer="report_cells", append=True)
 
         _atomic_write(out, write_gpkg)
         files.append(out)

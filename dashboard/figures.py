@@ -12,6 +12,7 @@ import shapely
 
 from geodata import cell_id, cell_index, cell_rings_wgs84, parse_cell_id
 from layers import aktiviteter
+from layers.release import period_start
 
 from .data import AppData
 from .i18n import ACTORS, MONTHS, REPORT_STATUS, WEEKDAYS, number, t
@@ -277,6 +278,7 @@ def map_figure(
     show_activities: bool = True, basemap: bool = False, big: bool = False,
     density_color: str = "#333333", max_points: int = MAX_POINTS, bounds=None,
     cells: pd.DataFrame | None = None, scattered: pd.DataFrame | None = None, cell_m: int = 500,
+    other: pd.DataFrame | None = None,
 ) -> dict:
     """The municipality map: base, then reports as points or cells, activities, selection.
 
@@ -298,8 +300,9 @@ def map_figure(
         traces += point_traces(reports, data, lang)
         note = t("points_note", lang, n=number(len(reports), lang))
     traces += cells_traces(cells, data, lang, cell_m)
-    if cells is not None and (len(cells) or (scattered is not None and len(scattered))):
-        note += " · " + cells_note(cells, scattered, data, lang, cell_m)
+    if cells is not None and (len(cells) or (scattered is not None and len(scattered))
+                              or (other is not None and len(other))):
+        note += " · " + cells_note(cells, scattered, data, lang, cell_m, other)
     traces += base[2:] + selection_trace(selection, lang)
     layers = []
     if basemap:
@@ -322,10 +325,11 @@ def map_figure(
 
 
 def cells_note(cells: pd.DataFrame, scattered: pd.DataFrame | None, data: AppData, lang: str,
-               cell_m: int) -> str:
-    """'Narkotika: 3 rutor om 500 m (minst k rapporter); spridda rapporter: Vaggeryd 6'."""
+               cell_m: int, other: pd.DataFrame | None = None) -> str:
+    """'Narkotika: 3 rutor om 500 m; spridda rapporter: Vaggeryd 6; övriga platser 7'."""
     parts = []
-    layers = sorted(set(cells["layer"]) | (set(scattered["layer"]) if scattered is not None else set()),
+    layers = sorted(set(cells["layer"]) | (set(scattered["layer"]) if scattered is not None else set())
+                    | (set(other["layer"]) if other is not None else set()),
                     key=list(data.config.layers).index)
     for layer_id in layers:
         spec = data.config.layers[layer_id]
@@ -336,6 +340,10 @@ def cells_note(cells: pd.DataFrame, scattered: pd.DataFrame | None, data: AppDat
             if len(mine):
                 text += "; " + t("scattered", lang) + ": " + ", ".join(
                     f"{row.locality} {number(row.count, lang)}" for row in mine.itertuples())
+        if other is not None:
+            rest = int(other.loc[other["layer"] == layer_id, "count"].sum())
+            if rest:
+                text += f"; {t('other_places', lang)} {number(rest, lang)}"
         parts.append(text)
     return " · ".join(parts)
 
@@ -385,110 +393,153 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
     }
 
 
-def _bucket_counts(reports: pd.DataFrame, keys: np.ndarray, suppress: set, policy) -> dict[str, pd.Series]:
-    """Reports per layer and time bucket. For cells-mode layers each unit (shown cell or
-    'spridda' locality) adds to a bucket only with ≥ k reports there, so comparing two
-    selections can only ever reveal whole unit-buckets of at least k."""
-    out = {}
-    layers = reports["layer"].to_numpy()
-    for layer_id in pd.unique(layers):
-        mine = layers == layer_id
-        if layer_id in suppress:
-            per_unit = pd.DataFrame({"unit": reports["unit"].to_numpy()[mine], "key": keys[mine]}).value_counts()
-            series = per_unit[per_unit >= policy.k].groupby(level="key").sum()
-        else:
-            series = pd.Series(keys[mine]).value_counts()
-        series = series[series > 0]
-        if len(series):
-            out[str(layer_id)] = series.sort_index()
-    return out
+def block_label(block, lang: str = "sv") -> str:
+    """'okt 2026', 'okt–nov 2026', 'dec 2025–jan 2026', 'kv. 3 2026', '2026'."""
+    def one(index: int) -> str:
+        start = period_start(index, block.kind)
+        if block.kind == "year":
+            return str(start.year)
+        if block.kind == "quarter":
+            return t("quarter_label", lang, q=(start.month - 1) // 3 + 1, y=start.year)
+        return f"{MONTHS[lang][start.month - 1]} {start.year}"
+
+    if block.first == block.last:
+        return one(block.first)
+    first, last = one(block.first), one(block.last)
+    if block.kind == "month" and period_start(block.first, "month").year == period_start(block.last, "month").year:
+        first = first.rsplit(" ", 1)[0]
+    return f"{first}–{last}"
+
+
+def _month_label(key: int, lang: str) -> str:
+    return f"{MONTHS[lang][key % 12]} {key // 12}"
 
 
 def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False,
-                policy=None, weekly: bool | None = None) -> dict:
+                policy=None, weekly: bool | None = None, release=None) -> dict:
     """Reports per month (per week when the range is short), stacked by layer.
 
-    With a `policy`, a cells-mode layer's unit (shown cell or 'spridda' locality) adds to a
-    bar only with ≥ k reports in it (said under the axis), and a role with month precision
-    always gets months. The axis spans only buckets that show something. `weekly`: weeks
-    or months as chosen from the filter's period (None: weeks when the data span ≤ 120 days).
+    `reports` are rows of points-mode layers; `release` (a ReleaseSelection) holds a reduced
+    role's cells-mode layers. With release layers in the chart the bins are the release's
+    published blocks (whole months or quarters, merged where the release merged them), and
+    the points layers are counted in the same bins (months after the last block get their own
+    bar): a bar is always a whole published block, never a bin that silently lost data.
+    `weekly`: weeks or months as chosen from the filter's period (None: weeks when the data
+    span ≤ 120 days).
     """
-    title = t("n_reports", lang, n=number(len(reports), lang))
-    if reports.empty:
-        return empty_figure(t("empty_reports", lang), big)
-    suppress = _cells_layers(policy, data)
-    days = reports["day_key"].to_numpy()
-    monthly_only = policy is not None and policy.time_precision == "month"
-    if weekly is None:
-        weekly = bool(days.max() - days.min() <= 120)
-    weekly = weekly and not monthly_only
-    if weekly:
-        keys = days - reports["weekday"].to_numpy()
-        axis = t("week", lang)
-    else:
-        keys = reports["month_key"].to_numpy()
-        # Category axis: labels stay readable when tilted.
-        axis = t("month", lang)
-    counts = _bucket_counts(reports, keys, suppress, policy)
-    if not counts:
-        # Reports there are, but no cell has k of them in any one week or month.
-        figure = empty_figure(t("time_below_k", lang, k=policy.k if policy else 5), big)
-        figure["layout"]["title"] = _title(title, big)
+    blocks_mode = release is not None and bool(release.layers)
+    total = len(reports) + (release.total if release is not None else 0)
+    title = t("n_reports", lang, n=number(total, lang))
+    if total == 0:
+        figure = empty_figure(t("empty_reports", lang), big)
+        figure["layout"]["meta"] = {"total": 0, "bins": "block" if blocks_mode else "month"}
         return figure
-    present = np.array(sorted({k for series in counts.values() for k in series.index}))
-    step = 7 if weekly else 1
-    all_keys = np.arange(present.min(), present.max() + 1, step)
-    if weekly:
-        labels = pd.to_datetime(all_keys, unit="D").strftime("%Y-%m-%d").tolist()
+    monthly_only = policy is not None and policy.time_precision == "month"
+    subtitle = ""
+    if blocks_mode:
+        labels, counts = _block_bins(reports, release, lang)
+        axis = t("unit_" + release.release.kind, lang)
+        subtitle = t("time_release", lang, unit=t("unit_" + release.release.kind, lang))
+        if release.merged:
+            subtitle += "; " + t("release_merged", lang, unit=t("unit_" + release.release.kind, lang),
+                                 k=release.release.k)
+        bins = "block"
     else:
-        labels = [f"{MONTHS[lang][k % 12]} {k // 12}" for k in all_keys]
+        days = reports["day_key"].to_numpy()
+        if weekly is None:
+            weekly = bool(days.max() - days.min() <= 120)
+        weekly = weekly and not monthly_only
+        keys = days - reports["weekday"].to_numpy() if weekly else reports["month_key"].to_numpy()
+        step = 7 if weekly else 1
+        layers = reports["layer"].to_numpy()
+        counts = {str(lid): pd.Series(keys[layers == lid]).value_counts() for lid in pd.unique(layers)}
+        present = np.unique(keys)
+        all_keys = np.arange(present.min(), present.max() + 1, step)
+        if weekly:
+            labels = pd.to_datetime(all_keys, unit="D").strftime("%Y-%m-%d").tolist()
+        else:
+            labels = [_month_label(int(k), lang) for k in all_keys]
+        counts = {lid: [int(series.get(k, 0)) for k in all_keys] for lid, series in counts.items()}
+        axis = t("week", lang) if weekly else t("month", lang)
+        bins = "week" if weekly else "month"
     traces = []
     for layer_id, spec in data.config.layers.items():
         if layer_id not in counts:
             continue
-        series = counts[layer_id]
-        values = [int(series[k]) if k in series.index else (None if layer_id in suppress else 0) for k in all_keys]
         traces.append({
-            "type": "bar", "name": spec.name(lang), "x": labels, "y": values, "meta": layer_id,
+            "type": "bar", "name": spec.name(lang), "x": labels, "y": counts[layer_id], "meta": layer_id,
             "marker": {"color": data.config.color(spec.focus_area)},
         })
-    if suppress & set(reports["layer"]):
-        title += f"<br><sup>{t('below_k_left_out', lang, k=policy.k)}</sup>"
+    if subtitle:
+        title += f"<br><sup>{subtitle}</sup>"
     return {
         "data": traces,
         "layout": {
             "title": _title(title, big), "barmode": "stack", "font": _font(big),
             "xaxis": {"title": {"text": axis}, "type": "category", "tickangle": -45, "automargin": True},
-            "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
+            "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD", "rangemode": "tozero"},
             "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": _font(big)},
             "margin": {"l": 60, "r": 10, "t": 100 if big else 85, "b": 10}, "plot_bgcolor": "white",
-            "meta": {"total": len(reports), "bins": "week" if weekly else "month"},
+            "meta": {"total": total, "bins": bins},
         },
     }
 
 
+def _block_bins(reports: pd.DataFrame, release, lang: str) -> tuple[list[str], dict[str, list[int]]]:
+    """Bars of the release's chosen blocks, with points-layer months placed in the block that
+    holds them (a month outside every chosen block is a bar of its own)."""
+    rel = release.release
+    blocks = release.chosen_blocks
+    # Bins: (first month key, last month key, label), in time order.
+    bins = [(b.start.year * 12 + b.start.month - 1, b.end.year * 12 + b.end.month - 2, block_label(b, lang))
+            for b in blocks]
+    months = np.unique(reports["month_key"].to_numpy()) if len(reports) else np.array([], dtype="int64")
+    covered = {m for lo, hi, _ in bins for m in range(lo, hi + 1)}
+    bins += [(int(m), int(m), _month_label(int(m), lang)) for m in months if int(m) not in covered]
+    bins.sort()
+    labels = [label for _, _, label in bins]
+    lows = np.array([lo for lo, _, _ in bins])
+    counts: dict[str, list[int]] = {}
+    if len(reports):
+        index = np.searchsorted(lows, reports["month_key"].to_numpy(), side="right") - 1
+        layers = reports["layer"].to_numpy()
+        for lid in pd.unique(layers):
+            counts[str(lid)] = np.bincount(index[layers == lid], minlength=len(bins)).astype(int).tolist()
+    by_block = release.by_block
+    position = {i: labels.index(block_label(rel.blocks[i], lang)) for i in release.blocks}
+    for lid in release.layers:
+        values = [0] * len(bins)
+        mine = by_block[by_block["layer"] == lid]
+        for block, count in zip(mine["block"], mine["count"], strict=True):
+            values[position[int(block)]] += int(count)
+        counts[lid] = values
+    return labels, counts
+
+
 def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
-                   color: str = "#333333", policy=None, data: AppData | None = None) -> dict:
+                   color: str = "#333333", policy=None, data: AppData | None = None, left_out=()) -> dict:
     """Weekday × hour counts of reports, for planning when to be present.
 
-    With a `policy`: cells-mode layers are left out (said in the title); a role with month
-    precision gets no weekday/hour chart at all.
+    `reports` are points-mode rows; `left_out` names the cells-mode layers in the view, which
+    have no weekday or hour (said in the title). A role with month precision gets no
+    weekday/hour chart at all.
     """
     if policy is not None and policy.time_precision == "month":
         return empty_figure(t("when_not_for_role", lang), big)
-    if reports.empty:
-        return empty_figure(t("empty_reports", lang), big)
     suppress = _cells_layers(policy, data) if data is not None else set()
-    left_out = sorted(suppress & set(reports["layer"]), key=list(data.config.layers).index) if suppress else []
+    left_out = [lid for lid in (data.config.layers if data is not None else ())
+                if lid in set(left_out) | (suppress & set(reports["layer"]))]
     if left_out:
         # Weekday × hour per cell would be counts far below k: cells-mode layers are not in it.
         reports = reports[~reports["layer"].isin(left_out).to_numpy()]
+        if reports.empty:
+            return empty_figure(t("when_cells_only", lang), big)
+    if reports.empty:
+        return empty_figure(t("empty_reports", lang), big)
     title = t("n_reports", lang, n=number(len(reports), lang))
     if left_out:
         title += " " + t("without_layers", lang, names=", ".join(data.config.layers[lid].name(lang)
                                                                   for lid in left_out))
-        if reports.empty:
-            return empty_figure(t("when_cells_only", lang), big)
     flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
     z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
     return {
@@ -508,59 +559,94 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
     }
 
 
+OTHER_PLACE = "__other__"
+
+
+def place_counts(reports: pd.DataFrame, data: AppData, group_by: str = "locality", policy=None,
+                 release=None) -> pd.DataFrame:
+    """Reports per place and layer: columns place (locality name, cell id or OTHER_PLACE),
+    near (nearest locality), layer, count. Points-mode rows count one each; a release counts
+    its units (a cell under its centre's locality, 'spridda' under their locality, the
+    municipality's remainder as OTHER_PLACE). Per cell only cells count (a report without a
+    cell has no row there)."""
+    names = data.localities["name"].to_numpy()
+    cells_mode = release is not None and bool(release.layers)
+    size = policy.cell_m if (cells_mode and policy is not None) else 500
+    parts = []
+    if len(reports):
+        loc = reports["locality"].to_numpy()
+        placed = loc >= 0
+        near = np.where(placed, names[np.clip(loc, 0, len(names) - 1)], "")
+        if group_by == "cell":
+            x, y = reports["x"].to_numpy()[placed], reports["y"].to_numpy()[placed]
+            if size == 500:
+                keys = cell_id(reports["cell_ix"].to_numpy()[placed], reports["cell_iy"].to_numpy()[placed], 500)
+            else:
+                keys = cell_id(*cell_index(x, y, size), size)
+            parts.append(pd.DataFrame({"place": keys, "near": near[placed],
+                                       "layer": np.asarray(reports["layer"], dtype=object)[placed], "count": 1}))
+        else:
+            parts.append(pd.DataFrame({"place": np.where(placed, near, OTHER_PLACE), "near": near,
+                                       "layer": np.asarray(reports["layer"], dtype=object), "count": 1}))
+    if cells_mode:
+        units = release.per_unit
+        if group_by == "cell":
+            units = units[units["kind"] == "cell"]
+            place = units["key"].to_numpy(dtype=object)
+        else:
+            place = np.where(units["kind"] == "kommun", OTHER_PLACE, units["locality"]).astype(object)
+        parts.append(pd.DataFrame({"place": place, "near": units["locality"].to_numpy(dtype=object),
+                                   "layer": units["layer"].to_numpy(dtype=object),
+                                   "count": units["count"].to_numpy(dtype="int64")}))
+    if not parts:
+        return pd.DataFrame({"place": [], "near": [], "layer": [], "count": []})
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.groupby(["place", "layer"], sort=True).agg(count=("count", "sum"), near=("near", "first")
+                                                             ).reset_index()
+
+
 def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
-                group_by: str = "locality", lang: str = "sv", limit: int = 10, policy=None) -> list[dict]:
+                group_by: str = "locality", lang: str = "sv", limit: int | None = 10, policy=None,
+                release=None) -> list[dict]:
     """Ranked places (locality or cell) by reports, with activities done there.
 
-    With a `policy`, a cells-mode layer's count below k in a place is None ('färre än k'),
-    totals and the ranking use only the counts shown, and cells are the role's grid.
+    Every count is a point the role sees or a whole published unit of its release
+    (`place_counts`); per locality the places add up to the view's total (the remainder and
+    reports without a place are the row 'Övriga platser i kommunen').
     """
-    names = data.localities["name"].to_numpy()
-    placed = ~np.isnan(reports["x"].to_numpy())
-    if group_by == "cell" and "unit" in reports.columns:
-        # Per cell, a cells-mode layer counts only its shown cells: 'spridda' reports have
-        # no cell to be named by (a 'fewer than k' there would say that some exist).
-        placed &= ~(reports["unit"].to_numpy(dtype="float64", na_value=np.nan) < 0)
-    done_mask = (activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())
-    suppress = _cells_layers(policy, data)
-    size = policy.cell_m if suppress else 500
-
-    def keys(frame, mask):
-        if not mask.any():
-            return np.array([], dtype=object)
-        if group_by != "cell":
-            return names[frame["locality"].to_numpy()[mask]]
-        if size == 500:
-            return cell_id(frame["cell_ix"].to_numpy()[mask], frame["cell_iy"].to_numpy()[mask], 500)
-        ix, iy = cell_index(frame["x"].to_numpy()[mask], frame["y"].to_numpy()[mask], size)
-        return cell_id(ix, iy, size)
-
-    key_r, key_a = keys(reports, placed), keys(activities, done_mask)
-    if not len(key_r):
+    counts = place_counts(reports, data, group_by, policy, release)
+    if counts.empty:
         return []
-    layer = np.asarray(reports["layer"].to_numpy()[placed], dtype=object)
-    table = pd.crosstab(pd.Series(key_r, name="place"), layer)
-    for layer_id in suppress & set(table.columns):
-        # Units are ≥ k by construction; anything between 1 and k-1 would be a bug, and is
-        # not shown (as 0, never as 'fewer than k', which would say that some exist).
-        table[layer_id] = table[layer_id].where(table[layer_id] >= policy.k, 0)
-    table["total"] = table.sum(axis=1, min_count=0)
-    table = table[table["total"] > 0]
-    acts = pd.Series(key_a, dtype=object).value_counts()
-    table = table.sort_values("total", ascending=False, kind="stable").head(limit)
-    first_locality = (pd.Series(reports["locality"].to_numpy()[placed]).groupby(key_r).first()
-                      if group_by == "cell" else None)
+    names = data.localities["name"].to_numpy()
+    cells_mode = release is not None and bool(release.layers)
+    size = policy.cell_m if (cells_mode and policy is not None) else 500
+    done = (activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())
+    if not done.any():
+        acts = pd.Series(dtype="int64")
+    elif group_by == "cell":
+        ix, iy = cell_index(activities["x"].to_numpy()[done], activities["y"].to_numpy()[done], size)
+        acts = pd.Series(cell_id(ix, iy, size), dtype=object).value_counts()
+    else:
+        acts = pd.Series(names[activities["locality"].to_numpy()[done]], dtype=object).value_counts()
+    table = counts.pivot_table(index="place", columns="layer", values="count", aggfunc="sum", fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table = table[table["total"] > 0].sort_values("total", ascending=False, kind="stable")
+    if limit is not None:
+        table = table.head(limit)
+    near = counts.groupby("place")["near"].first()
     rows = []
     for place, row in table.iterrows():
-        label = place
-        if group_by == "cell":
+        if place == OTHER_PLACE:
+            label = t("other_row", lang)
+        elif group_by == "cell":
             # Name a cell by its nearest locality so people know where it is.
-            label = f"{place} ({t('near', lang, name=names[first_locality[place]])})"
+            label = f"{place} ({t('near', lang, name=near[place])})"
+        else:
+            label = place
         entry = {"place": label, "key": place, "total": int(row["total"]),
-                 "activities_done": int(acts.get(place, 0))}
+                 "activities_done": int(acts.get(place, 0)) if place != OTHER_PLACE else 0}
         for layer_id in data.config.layers:
-            value = row.get(layer_id, 0)
-            entry[layer_id] = int(value)
+            entry[layer_id] = int(row.get(layer_id, 0))
         rows.append(entry)
     return rows
 
@@ -578,7 +664,9 @@ def report_list(reports: pd.DataFrame, data: AppData, lang: str = "sv", limit: i
     if len(t_ns) > limit:
         cutoff = np.partition(t_ns, len(t_ns) - limit)[len(t_ns) - limit]
         reports = reports[t_ns >= cutoff]
-    rows = reports.sort_values(["t", "id"], ascending=[False, True], kind="stable").head(limit)
+    # Within one cut time: the keyed hash order of a reduced role (ids may follow time), else id.
+    tie = "order" if "order" in reports.columns else "id"
+    rows = reports.sort_values(["t", tie], ascending=[False, True], kind="stable").head(limit)
     names = data.localities["name"].to_numpy()
     out = []
     for row in rows.itertuples(index=False):

@@ -2,7 +2,8 @@
 
 Events: login, login_failed, logout, export, view_sensitive (exact sensitive layers with
 the filter used), the user-management events user_add, user_remove, user_passwd, user_role,
-and the data changes made in the app: add_report, add_activity, status, import.
+and the data changes made in the app: add_report, add_activity, status, import; release
+(a release built for a reduced role) and privacy_set (the privacy settings changed).
 Triggers in the file refuse UPDATE and DELETE on the table.
 """
 
@@ -22,6 +23,8 @@ EVENTS = (
     "user_add", "user_remove", "user_passwd", "user_role",
     # Data changes made in the app: an entered report or activity, a status change, an upload.
     "add_report", "add_activity", "status", "import",
+    # Privacy: a release built for a reduced role (layers.release_store), settings changed.
+    "release", "privacy_set",
 )
 COLUMNS = ("seq", "ts", "user", "role", "address", "event", "detail")
 MAX_DETAIL = 8000

@@ -52,8 +52,10 @@ class PromiseConfig:
     period_start: dt.date
     period_end: dt.date
     source: str
-    #: layers.privacy.PrivacySettings from the optional [privacy] table (k, cell_m, layer_modes).
+    #: layers.privacy.PrivacySettings: a store replaces it with the data file's settings.
     privacy: object = None
+    #: Whether the TOML had a [privacy] table (then it must agree with the data file's).
+    privacy_given: bool = False
 
     def color(self, focus_area: str) -> str:
         area = self.focus_areas.get(focus_area)
@@ -130,6 +132,7 @@ def _parse(data: dict, source: str, today: dt.date) -> PromiseConfig:
         raise ConfigError(f"{source}: {exc}") from None
     return PromiseConfig(
         privacy=privacy,
+        privacy_given="privacy" in data,
         focus_areas=areas,
         layers=layers,
         kommun=str(promise.get("kommun", "0665")),

@@ -66,6 +66,11 @@ EXACT, HOUR, MONTH = "exact", "hour", "month"
 PRECISIONS = (EXACT, HOUR, MONTH)
 
 DEFAULT_K = 5
+#: The order key for frames not tied to a data file (tests); a store has its own (`order_secret`).
+UNKEYED = "trygghetskarta.."
+#: Fixed calendar bins of a release (layers.release), per role; finer than a month never.
+PERIODS = ("month", "quarter", "year")
+DEFAULT_PERIODS: Mapping[str, str] = MappingProxyType({"bra": "month", "allmanhet": "quarter"})
 #: A smaller k would make the threshold meaningless (a cell of 1 or 2 points at a home).
 MIN_K = 3
 TIMEZONE = "Europe/Stockholm"
@@ -131,6 +136,8 @@ class PrivacySettings:
     k: int = DEFAULT_K
     cell_m: int = DEFAULT_CELL_M
     layer_modes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The release's calendar bin per role ([privacy.period]); roles not named get a month.
+    periods: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PERIODS))
 
     def __post_init__(self):
         if isinstance(self.k, bool) or int(self.k) != self.k or self.k < MIN_K:
@@ -149,19 +156,34 @@ class PrivacySettings:
                         f"privacy.layer_modes.{role}.{layer}: {mode!r} "
                         f"is not one of {', '.join(MODES)}"
                     )
+        for role, period in self.periods.items():
+            _check_role(role)
+            if period not in PERIODS:
+                raise PrivacyError(f"privacy.period.{role}: {period!r} is not one of {', '.join(PERIODS)}")
+
+    def period(self, role: str) -> str:
+        """The release's calendar bin for a role: 'month' | 'quarter' | 'year'."""
+        return self.periods.get(role, "month")
 
     @classmethod
     def from_mapping(cls, data: Mapping | None) -> PrivacySettings:
-        """From a `[privacy]` TOML table: k, cell_m and [privacy.layer_modes.ROLE]."""
+        """From a `[privacy]` TOML table: k, cell_m, [privacy.layer_modes.ROLE], [privacy.period]."""
         data = dict(data or {})
-        unknown = set(data) - {"k", "cell_m", "layer_modes"}
+        unknown = set(data) - {"k", "cell_m", "layer_modes", "period"}
         if unknown:
             raise PrivacyError(f"privacy: unknown setting(s) {', '.join(sorted(unknown))}")
         return cls(
             k=data.get("k", DEFAULT_K),
             cell_m=data.get("cell_m", DEFAULT_CELL_M),
             layer_modes={r: dict(m) for r, m in dict(data.get("layer_modes", {})).items()},
+            periods={**DEFAULT_PERIODS, **dict(data.get("period", {}))},
         )
+
+    def to_mapping(self) -> dict:
+        """The settings as plain data (stored as JSON in the data file; from_mapping reads it)."""
+        return {"k": int(self.k), "cell_m": int(self.cell_m),
+                "layer_modes": {r: dict(m) for r, m in sorted(self.layer_modes.items())},
+                "period": dict(sorted(self.periods.items()))}
 
 
 @dataclass(frozen=True)
@@ -464,6 +486,7 @@ def role_view(
     settings: PrivacySettings | None = None,
     layers: Mapping[str, LayerSpec] | None = None,
     kommun: str = "0665",
+    secret: str = UNKEYED,
 ) -> ReportView:
     """The role's view of a frame of reports (from `store.read_table('reports')` or
     `store.reports()`, already filtered by the dashboard). See `ReportView`."""
@@ -496,7 +519,7 @@ def role_view(
             points[col] = truncate_times(points[col], pol.time_precision).to_numpy()
     if not pol.exact and len(points) and "id" in src.columns and "occurred_at" in points.columns:
         # Store order is usually time order: it would tell more than the cut times do.
-        order = np.lexsort((order_key(src["id"].to_numpy()), points["occurred_at"].astype(str).to_numpy()))
+        order = np.lexsort((order_key(src["id"].to_numpy(), secret), points["occurred_at"].astype(str).to_numpy()))
         points = points.iloc[order].reset_index(drop=True)
 
     # Cells: aggregated here; the rows themselves are not kept.
@@ -589,16 +612,19 @@ def at_nearest_locality(x, y, mask: np.ndarray, kommun: str) -> tuple[np.ndarray
     return x, y
 
 
-def order_key(ids) -> np.ndarray:
-    """A stable order that says nothing about time or insertion (a keyed hash of the id):
-    rows of reduced roles leave sorted by their cut time, then this."""
-    return pd.util.hash_pandas_object(pd.Series(ids, dtype=object).astype(str), index=False).to_numpy()
+def order_key(ids, secret: str = UNKEYED) -> np.ndarray:
+    """A stable order that says nothing about time or insertion: SipHash of the id keyed with the
+    data file's secret (16 characters), so ids that follow time (demo ids, case numbers) cannot
+    be ordered back. Rows of reduced roles leave sorted by their cut time, then this."""
+    return pd.util.hash_pandas_object(pd.Series(ids, dtype=object).astype(str), index=False,
+                                      hash_key=secret).to_numpy()
 
 
 def activities_view(frame: pd.DataFrame, role: str | Policy,
                     settings: PrivacySettings | None = None,
                     layers: Mapping[str, LayerSpec] | None = None,
-                    cells: pd.DataFrame | None = None, kommun: str = "0665") -> pd.DataFrame:
+                    cells: pd.DataFrame | None = None, kommun: str = "0665", secret: str = UNKEYED
+                    ) -> pd.DataFrame:
     """Activities for a role: all activities, times truncated to the role's precision,
     `description` only for roles with free text (polis, admin), lon/lat (NaN: no place) at
     the precision of the activity's focus area for this role (`activity_place_modes`)."""
@@ -622,7 +648,7 @@ def activities_view(frame: pd.DataFrame, role: str | Policy,
         if col in out.columns:
             out[col] = truncate_times(out[col], pol.time_precision).to_numpy()
     if not pol.exact and len(out) and "id" in frame.columns:
-        order = np.lexsort((order_key(frame["id"].to_numpy()), out["planned_at"].astype(str).to_numpy()))
+        order = np.lexsort((order_key(frame["id"].to_numpy(), secret), out["planned_at"].astype(str).to_numpy()))
         out = out.iloc[order].reset_index(drop=True)
     return out
 

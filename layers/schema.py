@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-SCHEMA_VERSION = 1
+#: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret.
+SCHEMA_VERSION = 2
 
 REPORT_COLUMNS = (
     "id", "layer", "focus_area", "occurred_at", "reported_at", "category",

@@ -6,10 +6,14 @@ Everything else talks to `Store`; a server store (PostGIS) can implement the sam
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import secrets
+import shutil
 import sqlite3
+import sys
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -155,8 +159,16 @@ class GeoPackageStore(Store):
 
     def __init__(self, path: str | os.PathLike, config: PromiseConfig | None = None):
         self.path = Path(path)
-        self.config = config or load_config()
-        self._meta = self._read_meta()
+        config = config or load_config()
+        self._meta = self._read_meta(config)
+        # The data file's privacy settings rule every command (screen, CLI, exports agree on k).
+        self.config = replace(config, privacy=self.privacy_settings())
+        if config.privacy_given and config.privacy != self.config.privacy:
+            raise StoreError(
+                f"{config.source} sets [privacy] {_settings_text(config.privacy)}, but the data file {self.path} "
+                f"has {_settings_text(self.config.privacy)}; the data file's settings apply to every command. "
+                f"Change them with `trygghetskarta privacy set --data {self.path} k=… cell_m=…`, or remove "
+                "[privacy] from the config file.")
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -204,6 +216,7 @@ class GeoPackageStore(Store):
                     ],
                 )
                 conn.execute("CREATE INDEX reports_time ON reports (occurred_at)")
+                _add_v2(conn, (config or load_config()).privacy)
         finally:
             conn.close()
         os.replace(tmp, path)
@@ -213,7 +226,7 @@ class GeoPackageStore(Store):
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         return conn
 
-    def _read_meta(self) -> StoreMeta:
+    def _read_meta(self, config: PromiseConfig | None = None) -> StoreMeta:
         if not self.path.exists():
             raise StoreError(f"no data file at {self.path}; create one with `trygghetskarta demo --data {self.path}`")
         try:
@@ -225,11 +238,15 @@ class GeoPackageStore(Store):
         except sqlite3.DatabaseError:
             raise StoreError(f"{self.path} is not a Trygghetskarta data file (GeoPackage)") from None
         version = int(rows.get("schema_version", "0"))
-        if version != SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} has schema version {version}; this Trygghetskarta reads version "
-                f"{SCHEMA_VERSION}. Use a matching Trygghetskarta version to export it."
+                f"{self.path} has schema version {version}; this Trygghetskarta reads up to version "
+                f"{SCHEMA_VERSION}. Update Trygghetskarta to open it."
             )
+        if version < SCHEMA_VERSION:
+            self.backup = migrate(self.path, version, config)
+            return self._read_meta(config)
+        self._rows = rows
         return StoreMeta(
             kommun=rows["kommun"], schema_version=version, demo=rows.get("demo") == "true",
             crs=rows.get("crs", METRIC), created_at=rows.get("created_at", ""),
@@ -239,13 +256,29 @@ class GeoPackageStore(Store):
     def meta(self) -> StoreMeta:
         return self._meta
 
+    def privacy_settings(self):
+        """The privacy settings stored in the data file (k, cell_m, layer modes, release periods)."""
+        from .privacy import PrivacySettings
+
+        return PrivacySettings.from_mapping(json.loads(self._rows.get("privacy", "{}")))
+
+    def set_privacy(self, settings) -> None:
+        """Store new privacy settings; releases built with other settings are superseded."""
+        self.set_meta("privacy", json.dumps(settings.to_mapping(), sort_keys=True))
+        self.config = replace(self.config, privacy=self.privacy_settings())
+
+    @property
+    def order_secret(self) -> str:
+        """The per-file key of `privacy.order_key` (16 characters)."""
+        return self._rows["order_secret"]
+
     def set_meta(self, key: str, value: str) -> None:
         conn = self._connect()
         try:
             conn.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", (key, value))
         finally:
             conn.close()
-        self._meta = self._read_meta()
+        self._meta = self._read_meta(self.config)
 
     # -- writing ----------------------------------------------------------------
     def add_reports(self, frame: gpd.GeoDataFrame, skip_existing: bool = False) -> AddResult:
@@ -463,6 +496,63 @@ def _existing_ids(conn: sqlite3.Connection, table: str, ids: list[str]) -> list[
         marks = ", ".join("?" * len(chunk))
         found += [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)]
     return found
+
+
+def _settings_text(settings) -> str:
+    periods = ", ".join(f"{role}={kind}" for role, kind in sorted(settings.periods.items()))
+    return f"k={settings.k}, cell_m={settings.cell_m}, period {periods}"
+
+
+def _add_v2(conn: sqlite3.Connection, settings) -> None:
+    """Version 2: privacy settings and an order secret in the meta table, the release tables."""
+    from .privacy import PrivacySettings
+    from .release_store import BLOCKS, COUNTS, RUNS, SCHEMA
+
+    settings = settings or PrivacySettings()
+    # Statement by statement: executescript would commit the caller's transaction.
+    for statement in filter(str.strip, SCHEMA.split(";")):
+        conn.execute(statement)
+    for table in (RUNS, BLOCKS, COUNTS):
+        if conn.execute("SELECT 1 FROM gpkg_contents WHERE table_name = ?", (table,)).fetchone() is None:
+            register_attributes(conn, table)
+    conn.executemany(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [
+        ("privacy", json.dumps(settings.to_mapping(), sort_keys=True)),
+        # 16 characters: the key length of pandas' SipHash (privacy.order_key).
+        ("order_secret", secrets.token_urlsafe(12)[:16]),
+        ("schema_version", "2"),
+    ])
+
+
+def migrate(path: Path, version: int, config: PromiseConfig | None = None) -> Path:
+    """Upgrade a data file of an older schema version in place, after a backup copy beside it
+    (`FILE.vN.bak`); returns the backup's path. A file that cannot be written says so."""
+    if version < 1:
+        raise StoreError(f"{path} has no schema version; it is not a Trygghetskarta data file")
+    backup = path.with_name(f"{path.name}.v{version}.bak")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.v{version}.{n}.bak")
+    try:
+        shutil.copy2(path, backup)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            now = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
+            if now is not None and int(now[0]) >= 2:
+                conn.execute("ROLLBACK")  # another process upgraded it meanwhile
+                backup.unlink(missing_ok=True)
+                return backup
+            _add_v2(conn, config.privacy if config is not None and config.privacy_given else None)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise StoreError(f"{path} has schema version {version} and must be upgraded to {SCHEMA_VERSION}, "
+                         f"but cannot be written: {exc}") from None
+    print(f"Upgraded {path} to schema version {SCHEMA_VERSION} (privacy settings and releases); "
+          f"the old file is kept as {backup}", file=sys.stderr)
+    return backup
 
 
 def open_store(path, config: PromiseConfig | None = None) -> GeoPackageStore:
