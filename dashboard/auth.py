@@ -17,6 +17,14 @@
 * Security headers on every response, with a Content-Security-Policy that fits Dash 4
   (no 'unsafe-eval'; inline scripts allowed only by hash via `app.csp_hashes()`).
 * Logins, failed logins and logouts go to the audit log.
+* Host names: a server without users answers only to loopback names (and `allowed_hosts`):
+  another site's page reaching it through DNS rebinding gets 421, never data.
+* Failed logins slow down, they never lock out (`LoginBackoff`): per user name and address,
+  and more generously per address; behind a reverse proxy `trusted_proxies` says how many
+  X-Forwarded-For entries are the proxies' own (werkzeug's ProxyFix).
+* Users added to the data file of a running server turn login on within seconds.
+* Presentation mode: a role with exact data may narrow its own view (`/view-as`, a session
+  ceiling) so a shared screen shows the `bra` view; every callback gets the narrower role.
 """
 
 from __future__ import annotations
@@ -25,8 +33,10 @@ import datetime as dt
 import hmac
 import html
 import ipaddress
+import math
 import os
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -36,16 +46,26 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers.audit import AuditLog
 from layers.privacy import ADMIN, ALLMANHET, BRA, POLIS, ROLES, Policy, PrivacySettings, policy
-from layers.users import LoginLimiter, UserStore, authenticate, has_users
+from layers.users import LOGIN_FAILED, UserStore, has_users
 
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
 CSRF_HEADER = "X-CSRFToken"  # the header dash-renderer sends
 SESSION_COOKIE = "trygghetskarta_session"
 LOCAL_USER = "(lokal)"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The session key of the view ceiling a user chose for this browser (presentation mode).
+VIEW_AS = "view_as"
+#: The answer to a Host header this server does not serve (plain text, both languages).
+HOST_REFUSED = (
+    "421 Misdirected Request: den här servern svarar bara på localhost och på namn som getts "
+    "med --allowed-host.\n"
+    "421 Misdirected Request: this server answers only to localhost and to names given with "
+    "--allowed-host.\n"
+)
 #: Fewer rights first: a cap never raises a role.
 _RANK = {ADMIN: 0, POLIS: 1, BRA: 2, ALLMANHET: 3}
 
@@ -67,6 +87,43 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def host_name(host: str) -> str | None:
+    """The name in a Host header, lower case, without port or brackets ('[::1]:8050' ->
+    '::1'); None when it is malformed (a port that is not a number, a lone '[')."""
+    value = (host or "").strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        rest = value[end + 1:]
+        if end < 0 or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
+            return None
+        return value[1:end] or None
+    if value.count(":") > 1:  # a bare IPv6 address
+        return value
+    name, sep, port = value.partition(":")
+    if sep and not port.isdigit():
+        return None
+    return name.rstrip(".") or None
+
+
+def allowed_host_names(names: Iterable[str]) -> tuple[str, ...]:
+    """`serve --allowed-host` values as comparable names (a port given with one is ignored)."""
+    found = []
+    for raw in names:
+        name = host_name(raw)
+        if not name or "/" in name or " " in name:
+            raise AuthError(f"--allowed-host {raw!r} is not a host name (e.g. karta.kommun.se)")
+        found.append(name)
+    return tuple(dict.fromkeys(found))
+
+
+def host_allowed(host: str, allowed: Iterable[str] = ()) -> bool:
+    """Whether a request's Host header names this server: localhost, a loopback address
+    (any port), or one of `allowed`. A page on another name that reached us (DNS rebinding)
+    carries its own name here, which the browser sets and a script cannot change."""
+    name = host_name(host)
+    return name is not None and (is_loopback(name) or name in set(allowed))
 
 
 def check_bind(host: str, store, data_path: str | None = None) -> None:
@@ -139,6 +196,119 @@ class _SessionInterface(SecureCookieSessionInterface):
         return flask.request.is_secure if flask.has_request_context() else False
 
 
+# -- login backoff ------------------------------------------------------------------------------
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
+
+
+class LoginBackoff:
+    """Failed logins slow down; they never lock anyone out.
+
+    Two counters per attempt: the (user name, address) pair and the address alone. After
+    `free` failures of a pair the next attempt from that pair must wait `base_s`, then twice
+    as long after each further failure, at most `cap_s`; the address alone gets the same
+    curve after `address_free` failures (many names tried from one place), capped at
+    `address_cap_s`. So an attacker guessing one account's password from one address gets
+    one try per `cap_s`, while the owner logging in from elsewhere is not slowed at all, and
+    someone behind the attacker's address waits at most `address_cap_s`.
+
+    `begin` counts the attempt as failed *before* the password check (so parallel attempts
+    cannot all pass one free slot) and `succeeded` takes it back. An attempt refused for
+    waiting is not counted: trying too early never pushes the wait further. Counters are
+    forgotten `forget_s` after their last failure. Nothing sleeps: a refused attempt is
+    answered at once with the seconds to wait.
+    """
+
+    def __init__(self, *, free: int = 3, base_s: float = 1.0, cap_s: float = 120.0,
+                 address_free: int = 30, address_cap_s: float = 30.0, forget_s: float = 3600.0,
+                 clock=time.monotonic, max_keys: int = 100_000):
+        self.free, self.base_s, self.cap_s = free, base_s, cap_s
+        self.address_free, self.address_cap_s = address_free, address_cap_s
+        self.forget_s = forget_s
+        self.clock = clock
+        self.max_keys = max_keys
+        self._failures: dict[tuple, _Failures] = {}
+        self._lock = threading.Lock()
+
+    def delay(self, count: int, free: int, cap: float) -> float:
+        """The wait after `count` failures: none for the first `free`, then doubling."""
+        if count < free:
+            return 0.0
+        return min(self.base_s * 2.0 ** (count - free), cap)
+
+    def _keys(self, name: str, address: str | None) -> list[tuple[tuple, int, float]]:
+        user = (name or "").strip().lower()[:200]
+        address = address or ""
+        return [(("pair", user, address), self.free, self.cap_s),
+                (("addr", address), self.address_free, self.address_cap_s)]
+
+    def _get(self, key, now) -> _Failures:
+        entry = self._failures.get(key)
+        if entry is not None and now - entry.last >= self.forget_s:
+            del self._failures[key]
+            entry = None
+        return entry or _Failures()
+
+    def wait(self, name: str, address: str | None = None) -> float:
+        """Seconds until the next attempt for this name from this address may be checked."""
+        now = self.clock()
+        with self._lock:
+            return self._wait(name, address, now)
+
+    def _wait(self, name, address, now) -> float:
+        waits = [0.0]
+        for key, free, cap in self._keys(name, address):
+            entry = self._get(key, now)
+            waits.append(entry.last + self.delay(entry.count, free, cap) - now)
+        return max(waits)
+
+    def begin(self, name: str, address: str | None = None) -> float:
+        """0 when this attempt may check the password (it is counted as failed until
+        `succeeded`), else the seconds to wait (the attempt is not counted)."""
+        now = self.clock()
+        with self._lock:
+            wait = self._wait(name, address, now)
+            if wait > 0:
+                return wait
+            if len(self._failures) >= self.max_keys:
+                self._prune(now)
+            for key, _, _ in self._keys(name, address):
+                entry = self._get(key, now)
+                entry.count += 1
+                entry.last = now
+                self._failures[key] = entry
+            return 0.0
+
+    def succeeded(self, name: str, address: str | None = None) -> None:
+        """The password was right: the pair starts afresh and the attempt is no failure of
+        the address (its earlier failures stay)."""
+        with self._lock:
+            pair, addr = (key for key, _, _ in self._keys(name, address))
+            self._failures.pop(pair, None)
+            entry = self._failures.get(addr)
+            if entry is not None:
+                entry.count = max(0, entry.count - 1)
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, e in self._failures.items() if now - e.last >= self.forget_s]:
+            del self._failures[key]
+        if len(self._failures) >= self.max_keys:  # still full: forget the oldest half
+            oldest = sorted(self._failures, key=lambda k: self._failures[k].last)
+            for key in oldest[: len(oldest) // 2]:
+                del self._failures[key]
+
+
+def wait_message(seconds: float, lang: str = "sv") -> str:
+    """'… Försök igen om 4 s.': the same for every name, existing or not."""
+    n = max(1, math.ceil(seconds))
+    if lang == "en":
+        return f"Too many failed logins. Try again in {n} s."
+    return f"För många misslyckade inloggningar. Försök igen om {n} s."
+
+
 # -- content security policy ----------------------------------------------------------------
 
 def content_security_policy(script_hashes: Iterable[str] = (), extra_sources: Iterable[str] = ()
@@ -173,16 +343,20 @@ _TEXT = {
         "password": "Lösenord", "submit": "Logga in", "other": "English", "other_lang": "en",
         "lead": "Logga in för att se kartan.", "expired": "Sessionen har gått ut. Logga in igen.",
         "logged_out": "Du är utloggad.", "csrf": "Formuläret hade gått ut. Försök igen.",
+        "logout_title": "Logga ut – Trygghetskarta", "logout_lead": "Vill du logga ut?",
+        "logout": "Logga ut", "cancel": "Tillbaka till kartan",
     },
     "en": {
         "title": "Log in – Trygghetskarta", "heading": "Trygghetskarta", "user": "User name",
         "password": "Password", "submit": "Log in", "other": "Svenska", "other_lang": "sv",
         "lead": "Log in to see the map.", "expired": "Your session has expired. Please log in.",
         "logged_out": "You are logged out.", "csrf": "The form had expired. Please try again.",
+        "logout_title": "Log out – Trygghetskarta", "logout_lead": "Do you want to log out?",
+        "logout": "Log out", "cancel": "Back to the map",
     },
 }
 
-_PAGE = """<!DOCTYPE html>
+_SHELL = """<!DOCTYPE html>
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
@@ -204,7 +378,13 @@ button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }}
 </head>
 <body>
 <main>
-<a class="lang" href="{other_href}" lang="{other_lang}">{other}</a>
+{main}
+</main>
+</body>
+</html>
+"""
+
+_LOGIN = """<a class="lang" href="{other_href}" lang="{other_lang}">{other}</a>
 <h1>{heading}</h1>
 <p>{lead}</p>
 {message}
@@ -218,11 +398,17 @@ button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }}
 <label for="password">{password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">{submit}</button>
+</form>"""
+
+#: GET /logout only asks: a link or an <img> on another site must not log anyone out.
+_LOGOUT = """<h1>{heading}</h1>
+<p>{lead}</p>
+<form method="post" action="{action}">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<input type="hidden" name="lang" value="{lang}">
+<button type="submit" id="logout-confirm">{logout}</button>
 </form>
-</main>
-</body>
-</html>
-"""
+<p><a href="{home}">{cancel}</a></p>"""
 
 
 def render_login_page(lang: str, action: str, csrf: str, next_url: str, message: str = "",
@@ -236,14 +422,26 @@ def render_login_page(lang: str, action: str, csrf: str, next_url: str, message:
         from urllib.parse import quote
 
         query += f"&next={quote(next_url, safe='/')}"
-    return _PAGE.format(
-        lang=lang, title=esc(text["title"]), heading=esc(text["heading"]), lead=esc(text["lead"]),
+    main = _LOGIN.format(
+        lang=lang, heading=esc(text["heading"]), lead=esc(text["lead"]),
         user=esc(text["user"]), password=esc(text["password"]), submit=esc(text["submit"]),
         other=esc(text["other"]), other_lang=text["other_lang"],
         other_href=esc(action + query), action=esc(action), csrf=esc(csrf),
         next=esc(next_url), username=esc(username),
         message=f'<p class="{kind}" role="alert">{esc(message)}</p>' if message else "",
     )
+    return _SHELL.format(lang=lang, title=esc(text["title"]), main=main)
+
+
+def render_logout_page(lang: str, action: str, csrf: str, home: str) -> str:
+    """The confirmation a GET /logout gets: a button that POSTs with the CSRF token."""
+    lang = "en" if lang == "en" else "sv"
+    text = _TEXT[lang]
+    esc = html.escape
+    main = _LOGOUT.format(heading=esc(text["heading"]), lead=esc(text["logout_lead"]),
+                          action=esc(action), csrf=esc(csrf), lang=lang,
+                          logout=esc(text["logout"]), home=esc(home), cancel=esc(text["cancel"]))
+    return _SHELL.format(lang=lang, title=esc(text["logout_title"]), main=main)
 
 
 # -- the installed auth -------------------------------------------------------------------------
@@ -252,39 +450,76 @@ class Auth:
     """What `install_auth` returns; also at `app.server.extensions['trygghetskarta_auth']`."""
 
     def __init__(self, app: dash.Dash, store, *, default_role: str | None,
-                 session_timeout_min: float, secure_cookies: bool | None, users: UserStore | None, audit: AuditLog | None,
-                 limiter: LoginLimiter | None, max_session_hours: float,
+                 session_timeout_min: float, secure_cookies: bool | None, users: UserStore | None,
+                 audit: AuditLog | None, limiter: LoginBackoff | None, max_session_hours: float,
                  extra_sources: Iterable[str], settings: PrivacySettings | None,
-                 clock=time.time):
+                 allowed_hosts: Iterable[str] = (), clock=time.time, users_recheck_s: float = 2.0):
         if default_role is not None and default_role not in ROLES:
             raise AuthError(f"unknown role {default_role!r}; known roles: {', '.join(ROLES)}")
         self.app = app
         self.store = store
         self.default_role = default_role
-        self.login_required = has_users(store)
-        self.users = users if users is not None else (UserStore(store) if self.login_required
-                                                      else None)
+        self.clock = clock
+        self._login_on = has_users(store)
+        self._users_checked = clock()
+        self.users_recheck_s = users_recheck_s
+        self._users_lock = threading.Lock()
+        self.users = users if users is not None else (UserStore(store) if self._login_on else None)
         self.audit = audit if audit is not None else AuditLog(store)
-        self.limiter = limiter or LoginLimiter(max_failures=5, window_s=15 * 60,
-                                               max_address_failures=20)
+        self.limiter = limiter or LoginBackoff(clock=clock)
+        self.session_timeout_min = float(session_timeout_min)
         self.timeout_s = float(session_timeout_min) * 60
         self.max_age_s = float(max_session_hours) * 3600
         self.secure_cookies = secure_cookies
         self.extra_sources = tuple(extra_sources)
+        self.allowed_hosts = allowed_host_names(allowed_hosts)
         self.settings = settings
-        self.clock = clock
         self.sessions = SessionRegistry()
         self.recheck_s = 30.0
         prefix = app.config.routes_pathname_prefix or "/"
         self.prefix = prefix
         self.login_path = prefix + "login"
         self.logout_path = prefix + "logout"
+        self.view_as_path = prefix + "view-as"
         request_prefix = app.config.requests_pathname_prefix or prefix
         self.login_url = request_prefix + "login"
         self.logout_url = request_prefix + "logout"
+        self.view_as_url = request_prefix + "view-as"
         self.home_url = request_prefix
+        #: Plain HTML forms (not dash-renderer) post here with the token as a form field.
+        self._form_paths = frozenset({self.logout_path, self.view_as_path})
         self._csp_cache: tuple[int, str] | None = None
         self._local_seen: set[str] = set()
+
+    # -- users appear -------------------------------------------------------------------------
+    @property
+    def login_required(self) -> bool:
+        """Whether requests need a login: from the start when the data file has users, and
+        from the moment `user add` gives it one while the server runs (one small query at most
+        every `users_recheck_s` seconds). Never off again until a restart: removing the last
+        user must not open the server (a restart then refuses a public address)."""
+        if self._login_on:
+            return True
+        now = self.clock()
+        if now - self._users_checked >= self.users_recheck_s:
+            found = has_users(self.store)
+            self._users_checked = now
+            if found:
+                self._turn_login_on()
+        return self._login_on
+
+    def _turn_login_on(self) -> None:
+        with self._users_lock:
+            if self._login_on:
+                return
+            if self.users is None:
+                self.users = UserStore(self.store)
+            self.app.server.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(
+                minutes=max(self.session_timeout_min, 1))
+            self._login_on = True
+        print("Användare har lagts till i datafilen: inloggning krävs från och med nu. "
+              "/ Users were added to the data file: login is required from now on.",
+              file=sys.stderr)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -294,11 +529,17 @@ class Auth:
     def effective_role(self, user_role: str) -> str:
         return narrower_role(user_role, self.default_role) if self.default_role else user_role
 
+    def view_as(self) -> str | None:
+        """The ceiling this browser chose (presentation mode), or None."""
+        ceiling = flask.session.get(VIEW_AS)
+        return ceiling if ceiling in ROLES else None
+
     def _session_alive(self, s: Session, now: float) -> bool:
         return now - s.last_seen <= self.timeout_s and now - s.created <= self.max_age_s
 
     def _identify(self) -> tuple[str, str, Session | None, str | None]:
-        """(user, role, session, reason) for this request; user '' when not logged in."""
+        """(user, role, session, reason) for this request; user '' when not logged in. The
+        role is before the browser's own ceiling (`view_as`)."""
         if not self.login_required:
             return LOCAL_USER, self.fixed_role, None, None
         sid = flask.session.get("sid")
@@ -325,13 +566,23 @@ class Auth:
         self.audit.append(event, user=user, role=role, address=address or "", detail=detail)
 
     # -- hooks ----------------------------------------------------------------------------
+    def restricts_hosts(self) -> bool:
+        """Without users every request is served with data, so only our own names may ask;
+        with users the login protects the data, and names are checked when some are given."""
+        return bool(self.allowed_hosts) or not self.login_required
+
     def before_request(self):
         req = flask.request
+        if self.restricts_hosts() and not host_allowed(req.host, self.allowed_hosts):
+            return flask.Response(HOST_REFUSED, status=421, mimetype="text/plain")
         path = req.path
-        if path in (self.login_path, self.logout_path):
+        if path == self.login_path:
             return None
         user, role, sess, reason = self._identify()
-        flask.g.tk_user, flask.g.tk_role, flask.g.tk_session = user, role, sess
+        ceiling = self.view_as() if user else None
+        flask.g.tk_user, flask.g.tk_session = user, sess
+        flask.g.tk_own_role = role
+        flask.g.tk_role = narrower_role(role, ceiling) if ceiling else role
         if not user:
             if self._is_api(path):
                 return flask.jsonify(error="login required", reason=reason or "no session"), 401
@@ -400,6 +651,8 @@ class Auth:
                 return False
         expected = self._csrf_token()
         sent = req.headers.get(CSRF_HEADER, "")
+        if not sent and req.path in self._form_paths:
+            sent = req.form.get("csrf_token", "")
         return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
     def _csp(self) -> str:
@@ -429,7 +682,7 @@ class Auth:
         if parts.scheme or parts.netloc:
             return self.home_url
         path = parts.path
-        if path in (self.login_path, self.logout_path) or self._is_api(path):
+        if path in (self.login_path, self.logout_path, self.view_as_path) or self._is_api(path):
             return self.home_url
         return target
 
@@ -451,37 +704,70 @@ class Auth:
             return self._page(lang, self._login_csrf(), next_url, _TEXT[lang]["csrf"], "msg", 400)
         name = req.form.get("username", "")[:200]
         password = req.form.get("password", "")
-        result = authenticate(self.users, self.limiter, name, password, req.remote_addr)
-        if not result.ok:
-            self._log("login_failed", name.strip(), "", {"reason": result.outcome})
-            status = 429 if result.outcome == "locked" else 401
-            return self._page(lang, self._login_csrf(), next_url, result.message(lang), "msg",
-                              status, username=name)
-        user = result.user
+        address = req.remote_addr
+        # The attempt is reserved (counted) before the slow password check, under the
+        # limiter's lock: parallel guesses cannot all use the same free slot.
+        wait = self.limiter.begin(name, address)
+        if wait > 0:
+            self._log("login_failed", name.strip(), "", {"reason": "throttled"})
+            page = self._page(lang, self._login_csrf(), next_url, wait_message(wait, lang), "msg",
+                              429, username=name)
+            page.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return page
+        user = self.users.verify(name, password)
+        if user is None:
+            self._log("login_failed", name.strip(), "", {"reason": "failed"})
+            return self._page(lang, self._login_csrf(), next_url, LOGIN_FAILED[lang], "msg",
+                              401, username=name)
+        self.limiter.succeeded(name, address)
         now = self.clock()
         self.sessions.prune(lambda s: self._session_alive(s, now))
         sid = self.sessions.create(Session(
             user=user.name, role=user.role, generation=user.generation, created=now,
             last_seen=now, csrf=secrets.token_urlsafe(32), checked=now,
         ))
-        flask.session.clear()  # a fresh session: no fixation
+        flask.session.clear()  # a fresh session: no fixation, no earlier view ceiling
         flask.session["sid"] = sid
         flask.session.permanent = True
         self._log("login", user.name, self.effective_role(user.role))
         return flask.redirect(next_url, code=303)
 
     def logout_view(self):
-        lang = "en" if flask.request.values.get("lang") == "en" else "sv"
+        """GET asks (a page with a button); POST with the CSRF token logs out. The token was
+        checked in `before_request`, as for every POST."""
+        req = flask.request
+        lang = "en" if req.values.get("lang") == "en" else "sv"
+        if not self.login_required:
+            return flask.redirect(self.home_url)
+        if req.method == "GET":
+            body = render_logout_page(lang, self.logout_url, self._csrf_token() or "",
+                                      self.home_url)
+            return flask.Response(body, mimetype="text/html")
         sid = flask.session.get("sid")
         sess = self.sessions.drop(sid)
         if sess is not None:
             self._log("logout", sess.user, self.effective_role(sess.role))
         flask.session.clear()
-        if not self.login_required:
-            return flask.redirect(self.home_url)
         response = flask.redirect(f"{self.login_url}?m=out&lang={lang}", code=303)
         response.delete_cookie(CSRF_COOKIE, path="/")
         return response
+
+    def view_as_view(self):
+        """POST role=bra narrows this browser's view (the presentation switch); role= (empty)
+        takes the ceiling away. The CSRF token was checked in `before_request`."""
+        req = flask.request
+        if req.method != "POST":  # else Dash's catch-all page route would answer a GET
+            return flask.Response("405 Method Not Allowed: POST only.\n", status=405,
+                                  mimetype="text/plain", headers={"Allow": "POST"})
+        role = req.form.get("role", "")
+        if role and role not in ROLES:
+            return flask.Response(f"unknown role {role!r}", status=400, mimetype="text/plain")
+        if role:
+            flask.session[VIEW_AS] = role
+            flask.session.permanent = True
+        else:
+            flask.session.pop(VIEW_AS, None)
+        return flask.redirect(self._safe_next(req.form.get("next")), code=303)
 
     def _login_csrf(self) -> str:
         token = flask.session.get("login_csrf")
@@ -499,6 +785,8 @@ class Auth:
         return getattr(flask.g, "tk_user", "") or ""
 
     def current_role(self) -> str:
+        """The request's role: the user's (or the fixed one), capped by `default_role` and
+        by the ceiling this browser chose; the narrowest of them."""
         role = getattr(flask.g, "tk_role", "")
         if not role:
             raise PermissionError("no role: not inside an authenticated request")
@@ -506,6 +794,20 @@ class Auth:
 
     def current_policy(self) -> Policy:
         return policy(self.current_role(), self.settings)
+
+    def page_forms(self) -> dict:
+        """What the page's own forms need in this request: the CSRF token, the logout URL
+        (None without login), the presentation switch's URL and the ceiling in force (None
+        when it narrows nothing). Empty outside an identified request."""
+        if not flask.has_request_context() or not getattr(flask.g, "tk_role", ""):
+            return {}
+        narrowed = flask.g.tk_role != getattr(flask.g, "tk_own_role", flask.g.tk_role)
+        return {
+            "csrf_token": self._csrf_token(),
+            "logout_url": self.logout_url if self.login_required else None,
+            "view_as_url": self.view_as_url,
+            "view_as": flask.g.tk_role if narrowed else None,
+        }
 
     def audit_event(self, event: str, detail: dict | None = None) -> None:
         """Log an event (e.g. 'export') for the current user and role."""
@@ -540,26 +842,48 @@ class Auth:
         return (f"Inga användare: ingen inloggning, alla på http://{host}:{port}/ har rollen "
                 f"'{role}' (enanvändarläge, endast lokal adress).")
 
+    def host_hint(self, host: str, trusted_proxies: int = 0) -> str:
+        """A console hint when the server answers to any host name: with users, listening
+        publicly or behind a proxy, and no --allowed-host. '' when there is nothing to say."""
+        if self.allowed_hosts or not self.login_required:
+            return ""
+        if is_loopback(host) and not trusted_proxies:
+            return ""
+        return ("Tips: servern svarar på alla värdnamn (inloggningen skyddar data). Ange "
+                "--allowed-host NAMN (t.ex. --allowed-host karta.kommun.se) så svarar den bara "
+                "på det namnet (421 för andra); se docs/sakerhet.md.")
+
 
 def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
                  session_timeout_min: float = 60, secure_cookies: bool | None = None,
                  users: UserStore | None = None, audit: AuditLog | None = None,
-                 limiter: LoginLimiter | None = None, secret_key: bytes | str | None = None,
+                 limiter: LoginBackoff | None = None, secret_key: bytes | str | None = None,
                  max_session_hours: float = 12, extra_sources: Iterable[str] = (),
-                 settings: PrivacySettings | None = None, clock=time.time) -> Auth:
+                 settings: PrivacySettings | None = None, allowed_hosts: Iterable[str] = (),
+                 trusted_proxies: int = 0, clock=time.time,
+                 users_recheck_s: float = 2.0) -> Auth:
     """Put login, roles, security headers and CSRF protection in front of a Dash app.
 
     `default_role`: the role when the data file has no users (None: 'polis'); with users
     it caps every logged-in user's role. `secure_cookies`: None sets Secure when the
     request came over HTTPS. `extra_sources`: origins of map tiles for the CSP.
+    `allowed_hosts`: host names served besides localhost (always checked when given;
+    without users only loopback names and these are served). `trusted_proxies`: how many
+    reverse proxies in front add X-Forwarded-For / X-Forwarded-Proto (0: none, the socket
+    address is the client's).
     """
     server: flask.Flask = app.server
     auth = Auth(
         app, store, default_role=default_role, session_timeout_min=session_timeout_min,
         secure_cookies=secure_cookies, users=users, audit=audit, limiter=limiter,
         max_session_hours=max_session_hours, extra_sources=extra_sources, settings=settings,
-        clock=clock,
+        allowed_hosts=allowed_hosts, clock=clock, users_recheck_s=users_recheck_s,
     )
+    if trusted_proxies:
+        # Only the client address and the scheme: X-Forwarded-Host is not trusted (a proxy
+        # that does not set it would pass a client's own value); the proxy must keep Host.
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=trusted_proxies,
+                                   x_proto=trusted_proxies, x_host=0, x_port=0, x_prefix=0)
     if secret_key is not None:
         server.secret_key = secret_key
     elif not server.secret_key:
@@ -575,6 +899,8 @@ def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
     server.session_interface = _SessionInterface(secure_cookies)
     server.add_url_rule(auth.login_path, "tk_login", auth.login_view, methods=["GET", "POST"])
     server.add_url_rule(auth.logout_path, "tk_logout", auth.logout_view, methods=["GET", "POST"])
+    server.add_url_rule(auth.view_as_path, "tk_view_as", auth.view_as_view,
+                        methods=["GET", "POST"])
     server.before_request(auth.before_request)
     server.after_request(auth.after_request)
     server.extensions["trygghetskarta_auth"] = auth
@@ -612,7 +938,9 @@ def audit_view_sensitive(detail: dict) -> bool:
 
 
 __all__ = [
-    "Auth", "AuthError", "CSRF_COOKIE", "CSRF_HEADER", "audit_event", "audit_view_sensitive",
-    "check_bind", "content_security_policy", "current_policy", "current_role", "current_user",
-    "get_auth", "install_auth", "is_loopback", "narrower_role", "render_login_page",
+    "Auth", "AuthError", "CSRF_COOKIE", "CSRF_HEADER", "HOST_REFUSED", "LoginBackoff", "VIEW_AS",
+    "allowed_host_names", "audit_event", "audit_view_sensitive", "check_bind",
+    "content_security_policy", "current_policy", "current_role", "current_user", "get_auth",
+    "host_allowed", "host_name", "install_auth", "is_loopback", "narrower_role",
+    "render_login_page", "render_logout_page", "wait_message",
 ]

@@ -12,6 +12,7 @@ from dash import Input, Output, html
 from dashboard.auth import (
     CSRF_COOKIE,
     AuthError,
+    LoginBackoff,
     check_bind,
     content_security_policy,
     current_role,
@@ -22,7 +23,7 @@ from dashboard.auth import (
 )
 from layers import GeoPackageStore
 from layers.audit import read_audit
-from layers.users import LOCKED, LOGIN_FAILED, LoginLimiter, UserStore
+from layers.users import LOGIN_FAILED, UserStore
 
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PW = "korrekt häst batteri"
@@ -81,6 +82,15 @@ def login(client, name="anna", password=PW, next_url="/"):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     return client.post("/login", data={
         "csrf_token": token, "username": name, "password": password, "next": next_url})
+
+
+def form_token(response):
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def logout(client):
+    """As a browser does it: the confirmation page's button POSTs the session's token."""
+    return client.post("/logout", data={"csrf_token": form_token(client.get("/logout"))})
 
 
 def call(client, headers=None):
@@ -238,7 +248,7 @@ def test_open_redirect_refused(store, with_users):
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/login"):
         response = login(client, next_url=target)
         assert response.headers["Location"] == "/", target
-        client.get("/logout")
+        logout(client)
 
 
 def test_session_expiry(store, with_users):
@@ -271,7 +281,7 @@ def test_logout(store, with_users):
     _, _, client, _ = build(store, with_users)
     login(client)
     headers = csrf_headers(client)
-    response = client.get("/logout")
+    response = logout(client)
     assert response.status_code == 303 and "m=out" in response.headers["Location"]
     assert call(client, headers).status_code == 401
     assert read_audit(store)["event"].tolist() == ["login", "logout"]
@@ -282,7 +292,7 @@ def test_stolen_cookie_is_useless_after_logout(store, with_users):
     login(client)
     headers = csrf_headers(client)
     stolen = client.get_cookie("trygghetskarta_session").value
-    client.get("/logout")
+    logout(client)
     thief = app.server.test_client()
     thief.set_cookie("trygghetskarta_session", stolen)
     thief.set_cookie(CSRF_COOKIE, headers["X-CSRFToken"])
@@ -303,17 +313,21 @@ def test_bra_user(store, with_users):
     assert callback_text(call(client, csrf_headers(client))) == "britt|bra"
 
 
-def test_rate_limit_through_the_login_form(store, with_users):
-    limiter = LoginLimiter(max_failures=5, window_s=900, max_address_failures=50)
-    _, _, client, _ = build(store, with_users, limiter=limiter)
-    for _ in range(5):
+def test_backoff_through_the_login_form(store, with_users):
+    clock = Clock()
+    limiter = LoginBackoff(free=3, base_s=1, cap_s=60, clock=clock)
+    _, _, client, _ = build(store, with_users, limiter=limiter, clock=clock)
+    for _ in range(3):
         assert login(client, "anna", "fel lösenord!").status_code == 401
     response = login(client, "anna", PW)
-    assert response.status_code == 429 and LOCKED["sv"] in response.get_data(as_text=True)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    assert "För många misslyckade inloggningar. Försök igen om 1 s." in response.get_data(as_text=True)
     assert call(client).status_code == 401
-    # Another user from the same address still gets in.
+    # Another user from the same address still gets in; after the wait, so does anna.
     assert login(client, "britt", PW).status_code == 303
-    assert read_audit(store, event="login_failed")["detail"].iloc[-1] == {"reason": "locked"}
+    clock.now += 1
+    assert login(client, "anna", PW).status_code == 303
+    assert read_audit(store, event="login_failed")["detail"].iloc[-1] == {"reason": "throttled"}
 
 
 def test_removed_user_or_new_password_ends_sessions(store, with_users):
