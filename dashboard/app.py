@@ -17,9 +17,21 @@ from . import callbacks
 from . import data as app_data
 from .auth import install_auth
 from .callbacks_edit import register_edit
+from .callbacks_present import register_present
 from .filters import default_state
 from .i18n import t
 from .layout import build_layout, kommun_title
+
+
+class Dash(dash.Dash):
+    """dash.Dash without the server's Python version in the page: Dash puts `sys.version`
+    into the `_dash-config` JSON of every page, for its dev tools only, which we never turn
+    on in production. (Package versions in the asset URLs stay: they are the cache keys.)"""
+
+    def _config(self):
+        config = super()._config()
+        config.pop("python_version", None)
+        return config
 
 
 def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.date] | None = None,
@@ -40,7 +52,7 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
         basemap = False
     data = data or app_data.load(store)
     assets = str(resources.files("dashboard").joinpath("assets"))
-    app = dash.Dash(
+    app = Dash(
         __name__,
         title=f"Trygghetskarta – {kommun_title(data.municipality.name, 'sv')}",
         assets_folder=assets,
@@ -70,16 +82,18 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
     views = callbacks.register(app, data, today, basemap, role=request_role, on_sensitive_view=sensitive_view,
                                store=store)
     register_edit(app, store, views, today, now=now, audit=audit)
+    register_present(app, auth.home_url)
     initial = default_state(data)
-    logout = auth.logout_url if auth.login_required else None
 
     def page():
         # Per request: each role gets its own controls. Before the role is known (Dash
         # validating the callbacks at start-up, which runs ahead of the login check) the full
-        # page: it holds controls and labels, never data.
+        # page: it holds controls and labels, never data. The page's own forms (logout, the
+        # presentation switch) get this request's CSRF token; the logout button appears as
+        # soon as login is on, also when users were added while the server runs.
         known = flask.has_request_context() and getattr(flask.g, "tk_role", "")
         policy = views.policy() if known else None
-        return build_layout(data, initial, policy=policy, logout_url=logout, today=today())
+        return build_layout(data, initial, policy=policy, today=today(), **auth.page_forms())
 
     app.layout = page
     app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES}

@@ -188,9 +188,52 @@ def role_banner(policy, lang: str) -> str:
     return t("role_banner", lang, role=policy.name(lang)) + ". " + t("role_reduced", lang, k=policy.k)
 
 
-def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str | None = None, today=None):
+def _hidden(name: str, value: str | None, id: str | None = None):
+    """A hidden field of a plain HTML form (posted by the browser, not by Dash)."""
+    return dcc.Input(type="hidden", name=name, value=value or "", **({"id": id} if id else {}))
+
+
+def logout_form(url: str, csrf_token: str | None, lang: str):
+    """Logging out is a POST with the CSRF token: a link (or another site's <img>) cannot."""
+    return html.Form([
+        _hidden("csrf_token", csrf_token),
+        html.Button(T("logout", lang), id="logout", type="submit", className="btn"),
+    ], method="post", action=url, id="logout-form", className="inline-form")
+
+
+def present_warning(policy, lang: str, view_as_url: str | None, csrf_token: str | None):
+    """In presentation mode (CSS: `.present .present-warning`) a role with exact sensitive
+    data is warned that the screen is shared, with a one-click switch to the `bra` view.
+    Always in the page (the `next` field's callback needs it), shown only for exact roles."""
+    show = policy is not None and policy.exact and bool(view_as_url)
+    return html.Div([
+        html.Strong(T("present_warning_title", lang)),
+        T("present_warning", lang),
+        html.Form([
+            _hidden("csrf_token", csrf_token), _hidden("role", "bra"),
+            _hidden("next", "", id="view-as-next"),
+            html.Button(T("present_switch", lang), id="view-as-bra", type="submit", className="btn"),
+        ], method="post", action=view_as_url or "", className="inline-form"),
+    ], id="present-warning", className="banner present-warning", role="alert",
+        style=None if show else {"display": "none"})
+
+
+def view_as_back(view_as: str | None, lang: str, view_as_url: str | None, csrf_token: str | None):
+    """The way back from the switch: shown while a ceiling narrows the view, hidden in
+    presentation mode (CSS) so the shared screen has no button to the exact data."""
+    return html.Form([
+        _hidden("csrf_token", csrf_token), _hidden("role", ""),
+        _hidden("next", "", id="view-as-back-next"),
+        html.Button(T("view_as_back", lang), id="view-as-back", type="submit", className="btn"),
+    ], method="post", action=view_as_url or "", id="view-as-back-form", className="inline-form view-as-back",
+        style=None if view_as else {"display": "none"})
+
+
+def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str | None = None, today=None,
+                 csrf_token: str | None = None, view_as_url: str | None = None, view_as: str | None = None):
     """The page for one role: hidden layers are not offered, month-precision roles get no
-    weekday/hour filters, reduced roles see a banner saying what is reduced."""
+    weekday/hour filters, reduced roles see a banner saying what is reduced. `csrf_token`,
+    `view_as_url` and `view_as` (the ceiling in force) are for the page's own forms."""
     lang = state.lang
     by_month = policy is not None and policy.time_precision == "month"
     hidden = {"display": "none"}
@@ -215,8 +258,10 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
                                                {"label": "English", "value": "en"}],
                            value=lang, inline=True, className="lang"),
             html.Button(T("present", lang), id="present-btn", n_clicks=0, className="btn"),
-            html.A(T("logout", lang), href=logout_url, id="logout", className="btn") if logout_url else None,
+            view_as_back(view_as, lang, view_as_url, csrf_token),
+            logout_form(logout_url, csrf_token, lang) if logout_url else None,
         ], className="header-actions"),
+        present_warning(policy, lang, view_as_url, csrf_token),
     ], className="header")
 
     controls = html.Aside([
