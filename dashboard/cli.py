@@ -168,7 +168,15 @@ def kommuner():
               help="Without users in the data file: everyone's role (default polis; then only this machine "
                    "may connect). With users: the most anyone sees on this server, e.g. 'bra' for the BRÅ "
                    "meeting's shared screen, where even a police login sees only what BRÅ may.")
-def serve(data, host, port, config, basemap, threads, debug, role):
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name the server answers to besides localhost, e.g. karta.kommun.se "
+                   "(repeatable). Other names get 421. Without users only localhost and these are "
+                   "served; with users and no --allowed-host any name is (the login protects the data).")
+@click.option("--trusted-proxy", "trusted_proxy", default=0, show_default=True, type=click.IntRange(0, 10),
+              metavar="N",
+              help="Number of reverse proxies in front (HTTPS) whose X-Forwarded-For and X-Forwarded-Proto "
+                   "to trust; 0: the socket address is the client's. See docs/sakerhet.md.")
+def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts, trusted_proxy):
     """Serve the dashboard (a production WSGI server, waitress; works on Windows too).
 
     \b
@@ -177,7 +185,12 @@ def serve(data, host, port, config, basemap, threads, debug, role):
                          allmanhet  cells only, no narcotics, no free text, times per month
                          admin      as polis, plus users and data
     Without users (`trygghetskarta user add`) there is no login and the server listens on
-    127.0.0.1 only; any other --host is refused until users exist.
+    127.0.0.1 only; any other --host is refused until users exist. Users added while it
+    runs turn login on within seconds.
+
+    \b
+    Behind an HTTPS reverse proxy (see docs/sakerhet.md):
+      trygghetskarta serve --data vaggeryd.gpkg --trusted-proxy 1 --allowed-host karta.kommun.se
     """
     from .app import create_app
     from .auth import check_bind
@@ -192,17 +205,25 @@ def serve(data, host, port, config, basemap, threads, debug, role):
         click.echo(f"Using data file {data}", err=True)
     store = open_store(data, config=config)
     check_bind(host, store, str(data))
-    app = create_app(store, basemap=basemap, role=role)
+    app = create_app(store, basemap=basemap, role=role, allowed_hosts=allowed_hosts,
+                     trusted_proxies=trusted_proxy)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
-    click.echo(app._trygghetskarta["auth"].banner(host, port), err=True)
+    auth = app._trygghetskarta["auth"]
+    click.echo(auth.banner(host, port), err=True)
+    hint = auth.host_hint(host, trusted_proxy)
+    if hint:
+        click.echo(hint, err=True)
     click.echo(f"Trygghetskarta on {url}  (Ctrl-C stops)", err=True)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
     from waitress import serve as waitress_serve
 
-    waitress_serve(app.server, host=host, port=port, threads=threads, ident="trygghetskarta")
+    # waitress drops X-Forwarded-* itself unless told otherwise; with --trusted-proxy the
+    # app's ProxyFix reads exactly the proxies' own entries.
+    waitress_serve(app.server, host=host, port=port, threads=threads, ident="trygghetskarta",
+                   clear_untrusted_proxy_headers=not trusted_proxy)
 
 
 def run():  # pragma: no cover - console entry for `python -m dashboard`

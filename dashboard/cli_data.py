@@ -109,12 +109,13 @@ def _layers(ctx, param, values):
               help="Only these report layers (repeatable): otrygg_plats, hastighet, narkotika.")
 @click.option("--from", "start", callback=_date, help="First day, YYYY-MM-DD (inclusive).")
 @click.option("--to", "end", callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
-@click.option("--role", default="admin", show_default=True,
+@click.option("--role", default="bra", show_default=True,
               type=click.Choice(["polis", "admin", "bra", "allmanhet"]),
-              help="Whose view to export: bra gets narcotics as counts per 500 m cell and no free "
-                   "text; allmanhet gets counts per cell only, never narcotics.")
+              help="Whose view to export: bra (the default) gets narcotics as counts per 500 m cell "
+                   "and no free text; allmanhet gets counts per cell only, never narcotics. Exact "
+                   "points and free text only with an explicit --role polis (or admin).")
 def export_command(data, out, fmt, focus, layers, start, end, role):
-    """Export the filtered data that ROLE may see.
+    """Export the filtered data that ROLE may see (without --role: the bra view, never exact tips).
 
     \b
     html     a map that opens in any browser without a server: the municipality
