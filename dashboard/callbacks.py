@@ -30,7 +30,7 @@ from .filters import (
     time_range,
     to_query,
 )
-from .i18n import REPORT_STATUS, number, t
+from .i18n import MONTHS, REPORT_STATUS, number, t
 from .interaction import (
     controls_state,
     focus_from_bar_click,
@@ -336,7 +336,8 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             figures.time_figure(frames.points, data, state.lang, big, policy=frames.policy, weekly=_weekly(state),
                                 release=frames.release),
             figures.heatmap_figure(frames.points, state.lang, big, _focus_color(state, data), policy=frames.policy,
-                                   data=data, left_out=frames.release.layers if frames.release is not None else ()),
+                                   data=data, left_out=frames.release.layers if frames.release is not None
+                                   and frames.release.total else ()),
         )
 
     @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
@@ -451,7 +452,8 @@ def release_note(release, data: AppData, lang: str) -> str:
         text = t("release_span", lang, names=names, span=span, unit=unit)
         if release.merged:
             text += "; " + t("release_merged", lang, unit=unit, k=rel.k)
-    return text + " · " + t("release_open", lang, due=rel.next_due.isoformat())
+    due = rel.next_due
+    return text + " · " + t("release_open", lang, due=f"{MONTHS[lang][due.month - 1]} {due.year}")
 
 
 def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Policy | None = None,

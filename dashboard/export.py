@@ -712,7 +712,7 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
                 frame = points_gdf(view.points)
                 _atomic_write(out, lambda p: _write_vector(frame, p, "GeoJSON"))
             files.append(out)
-        if len(view.cells) or view.release is not None or not has_points:
+        if len(view.cells) or (view.release is not None and len(view.release.units)) or not has_points:
             cells = units_frame(view)
             if fmt == "csv":
                 plain = pd.DataFrame(cells.drop(columns="geometry"))

@@ -99,7 +99,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "{names}: no published {unit} in the period (only ended {unit} are published)"),
     "release_merged": ("{unit} med färre än {k} rapporter är sammanslagna",
                        "{unit} with fewer than {k} reports are merged"),
-    "release_open": ("nästa publicering {due}", "next release {due}"),
+    "release_open": ("nästa publicering i början av {due}", "next release early in {due}"),
     "other_places": ("övriga platser", "other places"),
     "other_row": ("Övriga platser i kommunen (och utan plats)", "Elsewhere in the municipality (or no place)"),
     "places_total": ("Alla platser: {n} rapporter", "All places: {n} reports"),

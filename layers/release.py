@@ -208,7 +208,22 @@ def build_release(rows: pd.DataFrame, pol: Policy, kommun: str, today: dt.date, 
         previous = None
     rows = rows[np.isin(rows["layer"].to_numpy(), layers) & (rows["period"].to_numpy() <= through)]
     frozen = tuple(previous.blocks) if previous is not None else ()
-    revised = _revise(rows, frozen, previous.counts, k, kommun) if frozen else _empty_counts()
+    revised = _empty_counts()
+    if frozen:
+        # A layer that a frozen block published as 0 (e.g. history imported after the first
+        # release) is partitioned afresh once it has k reports there: every new unit is ≥ k and
+        # the old figure was 0, so no comparison of the two releases shows fewer than k.
+        block = _block_of(rows["period"].to_numpy(), frozen)
+        pairs = pd.MultiIndex.from_arrays([block, rows["layer"].to_numpy(dtype=object)])
+        published = previous.counts.groupby(["block", "layer"])["count"].sum()
+        empty = ~pairs.isin(published[published > 0].index) & (block >= 0)
+        sizes = pd.Series(1, index=pairs[empty]).groupby(level=[0, 1]).sum()
+        fresh_pairs = sizes[sizes >= k].index
+        fresh = empty & pairs.isin(fresh_pairs)
+        parts = [_revise(rows[~empty], frozen, previous.counts, k, kommun)]
+        if fresh.any():
+            parts.append(_partition(rows[fresh], frozen, k, cell_m, kommun))
+        revised = pd.concat(parts, ignore_index=True)
     new_blocks = _new_blocks(rows, frozen, layers, k, through, kind)
     blocks = tuple(sorted(frozen + new_blocks, key=lambda b: b.first))
     renumber = {b: i for i, b in enumerate(blocks)}

@@ -48,9 +48,9 @@ def test_user_mistakes_are_one_line_without_traceback(tmp_path):
     assert again.exit_code == 1 and "already exists" in again.output
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE trygghetskarta_meta SET value='2' WHERE key='schema_version'")
-    old = run("info", "--data", str(path))
-    assert old.exit_code == 1 and "schema version 2" in old.output
+        conn.execute("UPDATE trygghetskarta_meta SET value='99' WHERE key='schema_version'")
+    newer = run("info", "--data", str(path))
+    assert newer.exit_code == 1 and "schema version 99" in newer.output and "Update Trygghetskarta" in newer.output
     bad_config = tmp_path / "c.toml"
     bad_config.write_text('[[focus_area]]\nid = "x"\nname_sv = "X"\ncolor = "red"\n')
     served = run("serve", "--data", str(path), "--config", str(bad_config))
@@ -122,6 +122,16 @@ def test_serve_rejects_an_unknown_role(tmp_path):
     assert result.exit_code == 2 and "Invalid value for '--role': 'chef' is not one of" in result.output
 
 
+def _next_month_after_next() -> str:
+    import datetime as dt
+
+    from dashboard.i18n import MONTHS
+
+    today = dt.date.today()
+    months = today.year * 12 + today.month  # the month after this one, 0-based
+    return f"{MONTHS['sv'][months % 12]} {months // 12}"
+
+
 def test_an_empty_demo_file_and_its_dashboard(tmp_path):
     """`demo --reports 0 --activities 0` gives a valid empty file; every view says so in words."""
     from dashboard.app import create_app
@@ -136,8 +146,10 @@ def test_an_empty_demo_file_and_its_dashboard(tmp_path):
         cbs = _callbacks(create_app(open_store(path), role=role))
         filters = _call(cbs["sync_state"], "url.search", "?t=all", *[None] * 10, "sv", 0, 0, 0,
                         None, None, None, None, None, None, None)[12]
-        assert _call(cbs["render_map"], "filters.data", filters, None, None)[1] == \
-            "Inga rapporter för valda filter och urval"
+        note = _call(cbs["render_map"], "filters.data", filters, None, None)[1]
+        assert note == "Inga rapporter för valda filter och urval" + (
+            " · Narkotikatips: inga publicerade månader i perioden (bara avslutade månader publiceras)"
+            f" · nästa publicering i början av {_next_month_after_next()}" if role == "bra" else "")
         charts = _call(cbs["render_charts"], "filters.data", filters)
         assert [c["layout"]["annotations"][0]["text"] for c in charts] == [
             "Inga aktiviteter för valda filter och urval", "Inga rapporter för valda filter och urval",

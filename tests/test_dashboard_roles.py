@@ -4,6 +4,7 @@ the payloads searched for what the role may not see (exact tips, free text, fine
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 import re
@@ -22,7 +23,7 @@ from dashboard.export import export
 from geodata import cell_id, cell_index, to_wgs84
 from layers.demo import DESCRIPTIONS
 from layers.privacy import ROLES
-from layers.store import open_store
+from layers.store import StoreError, open_store
 from tests.conftest import END
 from tests.helpers import report, reports_frame
 
@@ -175,13 +176,20 @@ def test_no_exact_tip_no_text_in_any_payload(pages, narcotics, role):
     assert "HEMLIGT" not in pages[role]["layout"] + pages[role]["translate"] + pages[role]["url"]
 
 
-def test_bra_sees_narcotics_only_as_cells_of_at_least_k(pages, narcotics):
+def test_bra_sees_narcotics_only_as_cells_of_at_least_k(pages, narcotics, store_path):
+    from layers.release_store import load_release
+
     page = pages["bra"]["all"]
     cells = [tr for tr in page.map["data"] if tr.get("meta") == "cells:narkotika"]
     assert len(cells) == 1
-    expected = narcotics["cells"][narcotics["cells"] >= 5]
-    assert dict(zip(cells[0]["locations"], cells[0]["z"], strict=True)) == expected.to_dict()
-    assert min(cells[0]["z"]) >= 5
+    # The map draws the release's cells: each ≥ k in every month it is counted in.
+    release = load_release(store_path, "bra")
+    units = release.counts[(release.counts["layer"] == "narkotika") & (release.counts["kind"] == "cell")]
+    assert units["count"].min() >= 5
+    assert dict(zip(cells[0]["locations"], cells[0]["z"], strict=True)) == \
+        units.groupby("unit")["count"].sum().to_dict()
+    # Never more than the tips really in the cell.
+    assert all(z <= narcotics["cells"][c] for c, z in zip(cells[0]["locations"], cells[0]["z"], strict=True))
     # The lone tip's cell has 1 report: it is not drawn.
     lone_cell = cell_id(*cell_index(np.array([LONE[0]]), np.array([LONE[1]]), 500), 500)[0]
     assert narcotics["cells"][lone_cell] == 1 and lone_cell not in cells[0]["locations"]
@@ -207,7 +215,9 @@ def test_times_are_cut_to_the_role_precision(pages):
     listed = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", text_of(bra.reports))
     assert listed and all(x.endswith(":00") for x in listed)
     public = pages["allmanhet"]["all"]
-    # Month precision: no day or clock time anywhere in the figures, tables or notes.
+    # Month precision: no day or clock time anywhere in the figures, tables or notes (the next
+    # release is named by its month).
+    assert "nästa publicering i början av jan 2027" in public.text
     assert not re.search(r"\d{4}-\d\d-\d\d", public.text)
     assert public.charts[2]["layout"]["annotations"][0]["text"].startswith("Veckodag och timme visas inte")
     polis = pages["polis"]["all"]
@@ -312,15 +322,23 @@ def test_totals_and_tables_add_up_to_what_the_map_shows(store_path, role, layer)
     app = _role_app(store_path, role)
     filters = _filters(app, f"?t=all&ly={layer}")
     frames = app._trygghetskarta["views"].get(FilterState.from_dict(filters))
-    shown = int(frames.cells["count"].sum() + frames.scattered["count"].sum())
+    shown = int(frames.cells["count"].sum() + frames.scattered["count"].sum() + frames.other["count"].sum())
+    # Every report of the layer in the published blocks: the release partitions them exactly.
+    release = frames.release.release
+    assert shown == release.total(layer) > 0
     _acts, time_chart, _heat = _call(_callbacks(app)["render_charts"], "filters.data", filters)
-    assert _title_number(time_chart) == shown
+    assert _title_number(time_chart) == shown == sum(_bars(time_chart).values())
     table = _call(_callbacks(app)["render_where"], "filters.data", filters, "locality")
     per_place = {row.children[1].children: int(row.children[-2].children.replace("\u00a0", ""))
                  for row in table.children[1].children}
     expected = frames.cells.groupby("locality")["count"].sum().add(
         frames.scattered.set_index("locality")["count"], fill_value=0)
-    assert per_place == {k: int(v) for k, v in expected.items() if v > 0}
+    expected = {k: int(v) for k, v in expected.items() if v > 0}
+    if len(frames.other):
+        expected["Övriga platser i kommunen (och utan plats)"] = int(frames.other["count"].sum())
+    top = dict(sorted(expected.items(), key=lambda kv: -kv[1])[:10])
+    assert per_place == top
+    assert table.children[2].children.children[0].children == f"Alla platser: {shown} rapporter"
     # Per cell: exactly the shown cells, and never a "fewer than k" that would say some exist.
     by_cell = _call(_callbacks(app)["render_where"], "filters.data", filters, "cell")
     cells = {row.children[1].children.split(" ")[0]: int(row.children[-2].children.replace("\u00a0", ""))
@@ -385,17 +403,25 @@ def test_the_config_privacy_settings_reach_the_map_and_the_export(store_path, tm
     from importlib import resources
 
     toml.write_text(resources.files("layers").joinpath("focus_areas.toml").read_text(encoding="utf-8")
-                    + '\n[privacy]\nk = 8\ncell_m = 1000\n[privacy.layer_modes.bra]\nhastighet = "cells"\n',
+                    + '\n[privacy]\nk = 8\ncell_m = 1000\n[privacy.layer_modes.bra]\nhastighet = "cells"\n'
+                    '[privacy.period]\nbra = "year"\n',
                     encoding="utf-8")
     config = load_config(toml)
-    app = _role_app(store_path, "bra", config)
+    # Settings live in the data file: a config that disagrees is refused, naming the command.
+    with pytest.raises(StoreError, match="trygghetskarta privacy set"):
+        _role_app(store_path, "bra", config)
+    path = tmp_path / "strict.gpkg"
+    shutil.copy(store_path, path)
+    store = open_store(path)
+    store.set_privacy(config.privacy)
+    app = _role_app(path, "bra", config)
     filters = _filters(app, "?t=all")
     figure = _call(_callbacks(app)["render_map"], "filters.data", filters, None, None)[0]
     cells = [tr for tr in figure["data"] if str(tr.get("meta", "")).startswith("cells:")]
     assert {tr["meta"] for tr in cells} == {"cells:hastighet", "cells:narkotika"}
     assert min(z for tr in cells for z in tr["z"]) >= 8
     assert all(f["id"].startswith("1000m") for tr in cells for f in tr["geojson"]["features"])
-    files = dict(export_files(open_store(store_path, config=config), app._trygghetskarta["views"],
+    files = dict(export_files(open_store(path, config=config), app._trygghetskarta["views"],
                               FilterState.from_dict(filters), "csv", "bra", END))
     points = pd.read_csv(io.BytesIO(files["trygghetskarta.csv"]), sep=";", decimal=",", encoding="utf-8-sig")
     assert set(points["layer"]) == {"otrygg_plats"} and "id" not in points.columns
@@ -434,7 +460,7 @@ def test_a_rows_own_focus_area_cannot_split_a_cells_layer(small):
     # takes a 'fokus' column as it is).
     small.add_reports(reports_frame([
         report(f"h{i}", layer="narkotika", focus="trygghet" if i < 2 else "narkotika",
-               at=(HOK[0] + 10 * i, HOK[1]), when="2026-11-20T22:00:00+01:00") for i in range(5)]))
+               at=(HOK[0] + 10 * i, HOK[1]), when="2026-09-20T22:00:00+02:00") for i in range(5)]))
     app = _app(small, "bra")
 
     def hok_cells(search):
@@ -458,7 +484,8 @@ def test_rows_leave_in_an_order_that_says_nothing_finer_than_the_role_sees(small
     figure = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=all"), None, None)[0]
     custom = next(tr["customdata"] for tr in figure["data"] if tr.get("meta") == "otrygg_plats")
     sent = [c[0] for c in custom if c[1] == "2026-11-26 18:00"]
-    expected = [cats[i] for i in np.lexsort((order_key([f"t-q{i}" for i in range(4)]), np.zeros(4)))]
+    expected = [cats[i] for i in np.lexsort((order_key([f"t-q{i}" for i in range(4)], small.order_secret),
+                                             np.zeros(4)))]
     assert sent == expected
     assert sent not in (cats, cats[::-1])
 
@@ -477,13 +504,15 @@ def test_a_narcotics_activity_pin_is_no_more_exact_than_the_tips_shown(small):
     locality = to_wgs84(*[np.array([v]) for v in _locality_xy("Vaggeryd")])
     # No narcotics cell shown at Vaggeryd: the pin sits on the locality.
     assert pin(_app(small, "bra")) == pytest.approx((locality[0][0], locality[1][0]), abs=1e-4)
-    # Five tips make the station's cell shown: the pin moves to that cell's centre.
+    # Five tips make the station's cell shown (in the next release): the pin moves to its centre.
     small.add_reports(reports_frame([
         report(f"v{i}", layer="narkotika", focus="narkotika", at=(VAGGERYD[0] + 20 * i, VAGGERYD[1]),
-               when="2026-11-20T22:00:00+01:00") for i in range(5)]))
+               when="2026-09-20T22:00:00+02:00") for i in range(5)]))
+    assert pin(_app(small, "bra")) == pytest.approx((locality[0][0], locality[1][0]), abs=1e-4)
     ix, iy = cell_index(np.array([VAGGERYD[0]]), np.array([VAGGERYD[1]]), 500)
     centre = to_wgs84((ix + 0.5) * 500, (iy + 0.5) * 500)
-    assert pin(_app(small, "bra")) == pytest.approx((centre[0][0], centre[1][0]), abs=1e-4)
+    december = create_app(small, role="bra", today=lambda: dt.date(2026, 12, 1))
+    assert pin(december) == pytest.approx((centre[0][0], centre[1][0]), abs=1e-4)
 
 
 def _locality_xy(name):

@@ -47,9 +47,11 @@ def _reports() -> gpd.GeoDataFrame:
             })
 
     add("otrygg_plats", "belysning", SKILLINGARYD, 5, XSS)
-    add("hastighet", "fortkörning", VAGGERYD, 2, ["Bilar kör fort", "Mopeder"], day=10)
+    add("hastighet", "fortkörning", VAGGERYD, 5, ["Bilar kör fort", "Mopeder", "", "", ""], day=10)
     add("narkotika", "försäljning", HOK, 6, [f"tips {i}" for i in range(6)], day=12)
+    # Fewer than k in a cell and in a locality: only the municipality's remainder (5) shows them.
     add("narkotika", "tillhåll", KLEVSHULT, 2, ["tips a", "tips b"], day=20)
+    add("narkotika", "tillhåll", SKILLINGARYD, 3, ["tips c", "tips d", "tips e"], day=24)
     frame = pd.DataFrame(rows)
     return gpd.GeoDataFrame(frame.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(frame["x"], frame["y"]),
                             crs=METRIC)[list(REPORT_COLUMNS)]
@@ -69,8 +71,15 @@ def store(tmp_path):
     return store
 
 
+def _last_closed(kind: str) -> str:
+    """The last day of the newest ended month or quarter (the release's end)."""
+    from layers.release import current_period, period_start
+
+    return (period_start(current_period(dt.date.today(), kind), kind) - dt.timedelta(days=1)).isoformat()
+
+
 @pytest.mark.parametrize(("role", "points", "cells", "activities"), [
-    ("admin", 15, 0, 2), ("polis", 15, 0, 2), ("bra", 7, 1, 2), ("allmanhet", 0, 1, 2),
+    ("admin", 21, 0, 2), ("polis", 21, 0, 2), ("bra", 10, 1, 2), ("allmanhet", 0, 2, 2),
 ])
 def test_roles(tmp_path, store, role, points, cells, activities):
     result = export(store, tmp_path / "out.gpkg", "gpkg", role=role)
@@ -83,11 +92,17 @@ def test_roles(tmp_path, store, role, points, cells, activities):
     if role == "bra":
         assert set(reports["layer"]) == {"otrygg_plats", "hastighet"}
         assert set(reports["description"]) == {""}
-        assert cells[["layer", "count"]].values.tolist() == [["narkotika", 6]]
+        # The release of March 2026: Hok's cell, and the rest of the municipality as one remainder.
+        assert cells[["enhet", "layer", "count"]].values.tolist() == [["ruta", "narkotika", 6],
+                                                                      ["övriga", "narkotika", 5]]
+        assert cells.geometry.isna().tolist() == [False, True]
+        # Every closed month since the first tip: the months after March are published zeros.
+        assert set(cells["period_from"]) == {"2026-03-01"} and set(cells["period_to"]) == {_last_closed("month")}
         assert set(reports["occurred_at"].str[14:19]) == {"00:00"}  # times to the hour
     if role == "allmanhet":
-        assert cells[["layer", "count"]].values.tolist() == [["otrygg_plats", 5]]
+        assert cells[["layer", "count"]].values.tolist() == [["hastighet", 5], ["otrygg_plats", 5]]
         assert abs(cells.geometry.area.iloc[0] - 500 * 500) < 1
+        assert set(cells["period_from"]) == {"2026-01-01"} and set(cells["period_to"]) == {_last_closed("quarter")}
         acts = gpd.read_file(tmp_path / "out.gpkg", layer="activities")
         # The narcotics operation is counted but has no place for the public.
         placed = {a: not (g is None or g.is_empty) for a, g in zip(acts["focus_area"], acts.geometry, strict=True)}
@@ -154,14 +169,14 @@ def test_geojson_round_trip(tmp_path, store):
     assert result.files == [out]
     copy = GeoPackageStore.create(tmp_path / "copy.gpkg", kommun="0665")
     imported, _ = run_import(out, copy)
-    assert (imported.stored, len(imported.rejected)) == (15, 0)
+    assert (imported.stored, len(imported.rejected)) == (21, 0)
     a = store.reports().sort_values("id").reset_index(drop=True)
     b = copy.reports().sort_values("id").reset_index(drop=True)
     columns = [c for c in REPORT_COLUMNS if c != "geometry"]
     pd.testing.assert_frame_equal(pd.DataFrame(a[columns]), pd.DataFrame(b[columns]))
     assert (a.geometry.distance(b.geometry) < 0.01).all()
     again, _ = run_import(out, store)
-    assert (again.stored, again.in_store) == (0, 15)
+    assert (again.stored, again.in_store) == (0, 21)
 
 
 def test_csv_round_trip_and_cells_file(tmp_path, store):
@@ -171,12 +186,13 @@ def test_csv_round_trip_and_cells_file(tmp_path, store):
     head = out.read_bytes()[:3]
     assert head == b"\xef\xbb\xbf"
     cells = pd.read_csv(tmp_path / "export-rutor.csv", sep=";", decimal=",", encoding="utf-8-sig")
-    assert cells[["layer", "count"]].values.tolist() == [["narkotika", 6]]
+    assert cells[["enhet", "layer", "count"]].values.tolist() == [["ruta", "narkotika", 6],
+                                                                  ["övriga", "narkotika", 5]]
     copy = GeoPackageStore.create(tmp_path / "copy.gpkg", kommun="0665")
     # The BRÅ view has no ids (they hash exact content); an import gives the rows new ones.
     assert "id" not in pd.read_csv(out, sep=";", encoding="utf-8-sig").columns
     imported, _ = run_import(out, copy)
-    assert (imported.stored, len(imported.rejected)) == (7, 0)
+    assert (imported.stored, len(imported.rejected)) == (10, 0)
     a = store.reports(Query(layers=("otrygg_plats", "hastighet"))).sort_values("occurred_at", kind="stable")
     b = copy.reports().sort_values("occurred_at", kind="stable")
     assert sorted(a.geometry.x.round(1)) == sorted(b.geometry.x.round(1))
@@ -188,7 +204,7 @@ def test_public_geojson_holds_only_cells(tmp_path, store):
     result = export(store, out, "geojson", role="allmanhet")
     assert result.files == [out]
     cells = gpd.read_file(out)
-    assert cells[["layer", "count"]].values.tolist() == [["otrygg_plats", 5]]
+    assert cells[["layer", "count"]].values.tolist() == [["hastighet", 5], ["otrygg_plats", 5]]
     assert "description" not in cells.columns
 
 
@@ -198,7 +214,7 @@ def test_cli_export(tmp_path, store):
     res = runner.invoke(main, ["export", "--data", str(store.path), "--out", str(out), "--format", "html",
                                "--focus", "trafik", "--from", "2026-03-01", "--to", "2026-03-31", "--role", "bra"])
     assert res.exit_code == 0, res.output
-    assert "2 reports as points" in res.output
+    assert "5 reports as points" in res.output
     assert "Fokusområden: Trafik; Period: 2026-03-01 – 2026-03-31" in out.read_text(encoding="utf-8")
     res = runner.invoke(main, ["export", "--data", str(store.path), "--out", str(out), "--format", "csv",
                                "--layer", "gatlyktor"])
