@@ -4,7 +4,8 @@
 
 * Without users in the data file there is no login: every request runs as the fixed
   default role ('polis' for local single-user use, or e.g. 'bra' for `serve --role bra`).
-  `check_bind` refuses to listen on anything but loopback in that case.
+  `check_bind` refuses to listen on anything but loopback in that case, and `check_proxy`
+  refuses a trusted reverse proxy in front.
 * With users, every request needs a session: pages redirect to the login page and Dash's
   JSON endpoints (`/_dash-*`) answer 401. A `default_role` then caps what any logged-in
   user sees (a police officer logging in on the BRÅ meeting screen still sees `bra`).
@@ -135,6 +136,18 @@ def check_bind(host: str, store, data_path: str | None = None) -> None:
         f"refusing to listen on {host} without users: anyone on the network would see "
         f"exact data. Add a user first (trygghetskarta user add NAME --role ROLE --data {path}) "
         "or listen on 127.0.0.1 only."
+    )
+
+
+def check_proxy(trusted_proxies: int, store, data_path: str | None = None) -> None:
+    """Refuse `--trusted-proxy` while the data file has no users: a reverse proxy in front
+    makes the server public just as a public address would, and there is no login."""
+    if not trusted_proxies or has_users(store):
+        return
+    path = data_path or str(getattr(store, "path", "PATH"))
+    raise AuthError(
+        "refusing --trusted-proxy without users: everyone reaching the proxy would see exact "
+        f"data. Add a user first (trygghetskarta user add NAME --role ROLE --data {path})."
     )
 
 
@@ -845,7 +858,12 @@ class Auth:
     def host_hint(self, host: str, trusted_proxies: int = 0) -> str:
         """A console hint when the server answers to any host name: with users, listening
         publicly or behind a proxy, and no --allowed-host. '' when there is nothing to say."""
-        if self.allowed_hosts or not self.login_required:
+        if not self.login_required:
+            if not self.allowed_hosts:
+                return ""
+            return ("Obs: utan användare finns ingen inloggning. Namnen i --allowed-host ska "
+                    "leda till den här datorn, inte till en proxy som andra når.")
+        if self.allowed_hosts:
             return ""
         if is_loopback(host) and not trusted_proxies:
             return ""
@@ -915,7 +933,8 @@ def get_auth(app_or_server=None) -> Auth:
 
 def current_role() -> str:
     """The role of the current request: the logged-in user's (capped by `default_role`) or
-    the fixed role when the app runs without users. PermissionError outside a request."""
+    the fixed role when the app runs without users, narrowed by the ceiling this browser
+    chose in presentation mode (`/view-as`). PermissionError outside a request."""
     if not flask.has_request_context():
         raise PermissionError("no role outside a request")
     return get_auth().current_role()
@@ -939,7 +958,7 @@ def audit_view_sensitive(detail: dict) -> bool:
 
 __all__ = [
     "Auth", "AuthError", "CSRF_COOKIE", "CSRF_HEADER", "HOST_REFUSED", "LoginBackoff", "VIEW_AS",
-    "allowed_host_names", "audit_event", "audit_view_sensitive", "check_bind",
+    "allowed_host_names", "audit_event", "audit_view_sensitive", "check_bind", "check_proxy",
     "content_security_policy", "current_policy", "current_role", "current_user", "get_auth",
     "host_allowed", "host_name", "install_auth", "is_loopback", "narrower_role",
     "render_login_page", "render_logout_page", "wait_message",

@@ -193,7 +193,7 @@ def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts
       trygghetskarta serve --data vaggeryd.gpkg --trusted-proxy 1 --allowed-host karta.kommun.se
     """
     from .app import create_app
-    from .auth import check_bind
+    from .auth import check_bind, check_proxy
 
     if data is None:
         data = default_data_path(config.kommun)
@@ -205,6 +205,7 @@ def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts
         click.echo(f"Using data file {data}", err=True)
     store = open_store(data, config=config)
     check_bind(host, store, str(data))
+    check_proxy(trusted_proxy, store, str(data))
     app = create_app(store, basemap=basemap, role=role, allowed_hosts=allowed_hosts,
                      trusted_proxies=trusted_proxy)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host

@@ -200,23 +200,20 @@ def test_serve_allowed_host_option(demo_file, served):
     assert client.get("/", base_url="http://karta.kommun.se").status_code == 200
     assert client.get("/", base_url="http://karta:8050").status_code == 200
     assert client.get("/", base_url="http://evil.example").status_code == 421
+    assert "Obs: utan användare finns ingen inloggning." in result.output
     bad = run("serve", "--data", str(demo_file), "--allowed-host", "http://x/")
     assert bad.exit_code == 1
     assert bad.output == "Error: --allowed-host 'http://x/' is not a host name (e.g. karta.kommun.se)\n"
 
 
-def test_serve_with_users_publicly_hints_at_allowed_host(tmp_path, served):
-    import shutil
-
-    path = tmp_path / "u.gpkg"
-    assert run("demo", "--data", str(path), "--reports", "5", "--activities", "1").exit_code == 0
-    UserStore(path, hasher=FAST).add("anna", "polis", PW)
-    result = run("serve", "--data", str(path), "--host", "0.0.0.0")
+def test_serve_with_users_publicly_hints_at_allowed_host(users_file, served):
+    result = run("serve", "--data", str(users_file), "--host", "0.0.0.0")
     hint = "Tips: servern svarar på alla värdnamn (inloggningen skyddar data). Ange --allowed-host NAMN"
     assert result.exit_code == 0 and hint in result.output
-    shutil.copy(path, tmp_path / "w.gpkg")
-    named = run("serve", "--data", str(tmp_path / "w.gpkg"), "--host", "0.0.0.0", "--allowed-host", "karta")
+    named = run("serve", "--data", str(users_file), "--host", "0.0.0.0", "--allowed-host", "karta")
     assert named.exit_code == 0 and "Tips:" not in named.output
+    local = run("serve", "--data", str(users_file))
+    assert local.exit_code == 0 and "Tips:" not in local.output
 
 
 # -- 2. the login limiter's race: an attempt is reserved before the password check ------------------
@@ -342,9 +339,19 @@ def test_without_trusted_proxy_forwarded_for_is_ignored(store, users):
     assert set(read_audit(store)["address"]) == {"203.0.113.66"}
 
 
-def test_serve_trusted_proxy_option(demo_file, served):
-    assert run("serve", "--data", str(demo_file)).exit_code == 0
-    assert run("serve", "--data", str(demo_file), "--trusted-proxy", "1").exit_code == 0
+@pytest.fixture(scope="module")
+def users_file(demo_file, tmp_path_factory):
+    import shutil
+
+    path = tmp_path_factory.mktemp("serve-users") / "u.gpkg"
+    shutil.copy(demo_file, path)
+    UserStore(path, hasher=FAST).add("anna", "polis", PW)
+    return path
+
+
+def test_serve_trusted_proxy_option(users_file, served):
+    assert run("serve", "--data", str(users_file)).exit_code == 0
+    assert run("serve", "--data", str(users_file), "--trusted-proxy", "1").exit_code == 0
     (plain, plain_kw), (proxied, proxied_kw) = served
     assert plain_kw["clear_untrusted_proxy_headers"] is True
     assert proxied_kw["clear_untrusted_proxy_headers"] is False
@@ -352,8 +359,17 @@ def test_serve_trusted_proxy_option(demo_file, served):
 
     assert isinstance(proxied.wsgi_app, ProxyFix) and not isinstance(plain.wsgi_app, ProxyFix)
     assert proxied.wsgi_app.x_for == 1 and proxied.wsgi_app.x_proto == 1 and proxied.wsgi_app.x_host == 0
-    https = proxied.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    https = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
     assert https.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in plain.test_client().get(
+        "/login", headers={"X-Forwarded-Proto": "https"}).headers
+
+
+def test_serve_refuses_a_trusted_proxy_without_users(demo_file, served):
+    result = run("serve", "--data", str(demo_file), "--trusted-proxy", "1")
+    assert result.exit_code == 1 and served == []
+    assert result.output.startswith("Error: refusing --trusted-proxy without users: everyone reaching "
+                                    "the proxy would see exact data.")
 
 
 # -- 4. logout is a POST with the CSRF token --------------------------------------------------------
