@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import privacy
-from .release import COUNT_COLUMNS, Block, Release, build_release, is_due, release_rows
+from .release import COUNT_COLUMNS, Block, Release, build_release, is_due, period_start, release_rows
 
 RUNS, BLOCKS, COUNTS = "release_runs", "release_blocks", "release_counts"
 
@@ -149,7 +149,8 @@ def current_release(store, role: str, today: dt.date, reports: pd.DataFrame | No
         from .audit import AuditLog
 
         AuditLog(store.path).append("release", role=role, detail={
-            "version": version, "role": role, "period": kind, "through": release.through,
+            "version": version, "role": role, "period": kind,
+            "through": (period_start(release.through + 1, kind) - dt.timedelta(days=1)).isoformat(),
             "blocks": len(release.blocks), "revision_of": current.version if current is not None else None,
             "published": release.summary.get("published", {}),
         })
