@@ -23,10 +23,11 @@ ROLE_USERS = {"polis": "pia", "bra": "bert", "allmanhet": "alma", "admin": "ada"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     store = small_store(tmp_path_factory.mktemp("roles-browser") / "s.gpkg")
-    # Five narcotics tips in one 500 m cell at Hok: a cell the BRÅ screen may show.
+    # Five narcotics tips in one 500 m cell at Hok in September (a closed month): a cell the BRÅ
+    # screen's release shows.
     store.add_reports(reports_frame([
         *[report(f"n{i}", layer="narkotika", focus="narkotika", at=(HOK[0] + 20 * i, HOK[1] + 10),
-                 when=f"2026-11-{14 + i:02d}T23:10:00+01:00") for i in range(5)],
+                 when=f"2026-09-{14 + i:02d}T23:10:00+02:00") for i in range(5)],
         report("xss", at=(HOK[0] - 40, HOK[1] - 30), when="2026-11-25T18:05:00+01:00", description=XSS),
     ]))
     users = UserStore(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
