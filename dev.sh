@@ -2,6 +2,7 @@
 # Set up and run Trygghetskarta on a fresh machine.
 #   ./dev.sh start [serve options]   virtual environment + dashboard on the built-in demo data
 #   ./dev.sh test  [pytest options]  virtual environment + Chromium/chromedriver + ruff + all tests
+#   ./dev.sh setup                   only the virtual environment (then: .venv/bin/trygghetskarta --help)
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
@@ -32,6 +33,10 @@ browser() {
 command=${1:-}
 shift || true
 case "$command" in
+    setup)
+        setup
+        echo "Ready: .venv/bin/trygghetskarta --help" >&2
+        ;;
     start)
         setup
         exec .venv/bin/trygghetskarta serve "$@"
@@ -43,7 +48,7 @@ case "$command" in
         exec .venv/bin/python -m pytest "$@"
         ;;
     *)
-        echo "usage: ./dev.sh start [serve options] | ./dev.sh test [pytest options]" >&2
+        echo "usage: ./dev.sh start [serve options] | ./dev.sh test [pytest options] | ./dev.sh setup" >&2
         exit 2
         ;;
 esac
