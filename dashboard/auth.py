@@ -780,6 +780,8 @@ class Auth:
             flask.session.permanent = True
         else:
             flask.session.pop(VIEW_AS, None)
+        self._log("view_as", getattr(flask.g, "tk_user", "") or "", getattr(flask.g, "tk_role", "") or "",
+                  {"view_as": role or "(own role)"})
         return flask.redirect(self._safe_next(req.form.get("next")), code=303)
 
     def _login_csrf(self) -> str:

@@ -137,6 +137,10 @@ def info(data):
         for title, column in (("layer", "layer"), ("focus area", "focus_area"), ("status", "status")):
             counts = reports[column].value_counts().sort_index()
             lines.append(f"  per {title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    settings = store.config.privacy
+    periods = ", ".join(f"{role} {kind}" for role, kind in sorted(settings.periods.items()))
+    lines.append(f"Privacy:     k={settings.k}, cells {settings.cell_m} m, release periods {periods}"
+                 " (trygghetskarta release shows what is published)")
     lines.append(f"Activities:  {len(activities)}")
     if len(activities):
         lines.append(f"  time span: {activities['planned_at'].min()[:10]} .. {activities['planned_at'].max()[:10]}")

@@ -109,7 +109,8 @@ def privacy_set(data, assignments):
     AuditLog(store.path).append("privacy_set", user="(cli)", detail={"old": old.to_mapping(),
                                                                       "new": new.to_mapping()})
     click.echo("\n".join(settings_lines(new)))
-    click.echo("Saved. Reduced roles get a new release built with these settings at their next view.")
+    click.echo("Saved. Reduced roles get a new release built with these settings at their next view; "
+               "restart a running `trygghetskarta serve` to apply them there.")
 
 
 @main.command(context_settings={"max_content_width": 100})

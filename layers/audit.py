@@ -25,6 +25,8 @@ EVENTS = (
     "add_report", "add_activity", "status", "import",
     # Privacy: a release built for a reduced role (layers.release_store), settings changed.
     "release", "privacy_set",
+    # A browser narrowed its own view (the presentation mode's switch to the BRÅ view) or undid it.
+    "view_as",
 )
 COLUMNS = ("seq", "ts", "user", "role", "address", "event", "detail")
 MAX_DETAIL = 8000

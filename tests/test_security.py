@@ -595,6 +595,10 @@ def test_switch_to_bra_applies_to_every_callback_and_back(small):
     assert view_as(client, "", next_url="/").headers["Location"] == "/"
     back = texts(report_list(client, filters).get_json()["response"]["report-list"]["children"])
     assert "Mörkt vid stationen." in back
+    from layers.audit import read_audit
+
+    log = read_audit(small.path, event="view_as")
+    assert [d["view_as"] for d in log["detail"]] == ["bra", "(own role)"]
 
 
 def test_view_as_needs_the_token_and_never_widens(store):
