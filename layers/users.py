@@ -1,7 +1,7 @@
 """Users with roles, stored in a `users` table inside the data file, with argon2 hashes.
 
-Also the login rate limiter (in memory, per user name and per address) and `authenticate`,
-whose messages never tell whether a user exists.
+The login message never tells whether a user exists; the login backoff lives with the
+login itself (dashboard.auth.LoginBackoff).
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ import datetime as dt
 import os
 import re
 import sqlite3
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +37,6 @@ MAX_PASSWORD = 1024
 LOGIN_FAILED = {
     "sv": "Fel användarnamn eller lösenord.",
     "en": "Wrong user name or password.",
-}
-#: Shown when the user name or the address is locked, whether or not the user exists.
-LOCKED = {
-    "sv": "För många misslyckade inloggningar. Försök igen om en stund.",
-    "en": "Too many failed logins. Try again later.",
 }
 
 
@@ -259,99 +251,7 @@ def has_users(store_or_path) -> bool:
         conn.close()
 
 
-# -- rate limiting --------------------------------------------------------------------------
-
-class LoginLimiter:
-    """Failed logins per user name and per address in a sliding window (in memory).
-
-    A key with `max_failures` (user) or `max_address_failures` (address) failures within
-    `window_s` is locked until the oldest of them leaves the window. A success clears
-    the user name's failures, never the address's.
-    """
-
-    def __init__(self, max_failures: int = 5, window_s: float = 15 * 60,
-                 max_address_failures: int | None = None, clock=time.monotonic,
-                 max_keys: int = 100_000):
-        self.max_failures = max_failures
-        self.max_address_failures = max_address_failures or max_failures
-        self.window_s = window_s
-        self.clock = clock
-        self.max_keys = max_keys
-        self._failures: dict[tuple[str, str], deque] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _keys(name: str, address: str | None) -> list[tuple[str, str]]:
-        keys = [("user", (name or "").strip().lower()[:200])]
-        if address:
-            keys.append(("addr", address))
-        return keys
-
-    def _limit(self, key: tuple[str, str]) -> int:
-        return self.max_failures if key[0] == "user" else self.max_address_failures
-
-    def _recent(self, key, now) -> deque:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and now - times[0] >= self.window_s:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
-
-    def locked(self, name: str, address: str | None = None) -> bool:
-        now = self.clock()
-        with self._lock:
-            return any(
-                len(self._recent(k, now)) >= self._limit(k) for k in self._keys(name, address)
-            )
-
-    def failed(self, name: str, address: str | None = None) -> None:
-        now = self.clock()
-        with self._lock:
-            if len(self._failures) >= self.max_keys:
-                for key in list(self._failures):
-                    self._recent(key, now)
-            for key in self._keys(name, address):
-                self._failures.setdefault(key, deque()).append(now)
-
-    def succeeded(self, name: str, address: str | None = None) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(name, None)[0], None)
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    user: User | None
-    #: 'ok' | 'failed' | 'locked'
-    outcome: str
-
-    @property
-    def ok(self) -> bool:
-        return self.user is not None
-
-    def message(self, lang: str = "sv") -> str:
-        if self.outcome == "ok":
-            return ""
-        table = LOCKED if self.outcome == "locked" else LOGIN_FAILED
-        return table["en" if lang == "en" else "sv"]
-
-
-def authenticate(users: UserStore, limiter: LoginLimiter, name: str, password: str,
-                 address: str | None = None) -> LoginResult:
-    """Check a login against the limiter and the users; messages never reveal existence."""
-    if limiter.locked(name, address):
-        return LoginResult(None, "locked")
-    user = users.verify(name, password)
-    if user is None:
-        limiter.failed(name, address)
-        return LoginResult(None, "failed")
-    limiter.succeeded(name, address)
-    return LoginResult(user, "ok")
-
-
 __all__ = [
-    "LOCKED", "LOGIN_FAILED", "LoginLimiter", "LoginResult", "MIN_PASSWORD", "User", "UserError",
-    "UserStore", "authenticate", "check_name", "check_password", "check_role", "has_users",
+    "LOGIN_FAILED", "MIN_PASSWORD", "User", "UserError", "UserStore", "check_name", "check_password", "check_role",
+    "has_users",
 ]

@@ -9,19 +9,15 @@ import re
 import sys
 import threading
 
-import dash
 import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
-from dash import Input, Output, html
 
-from dashboard.auth import CSRF_COOKIE, current_role, current_user, install_auth
+from dashboard.auth import CSRF_COOKIE, install_auth
 from layers import GeoPackageStore
 from layers.audit import read_audit
 from layers.users import UserStore
+from tests.test_auth import FAST, PW, Clock, make_app
 
-FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-PW = "korrekt häst batteri"
 WRONG = "fel lösenord!"
 CALLBACK = {
     "output": "out.children",
@@ -36,25 +32,6 @@ REFUSED = (
     "421 Misdirected Request: this server answers only to localhost and to names given with "
     "--allowed-host.\n"
 )
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1_000_000.0
-
-    def __call__(self):
-        return self.now
-
-
-def make_app():
-    app = dash.Dash(__name__, serve_locally=True)
-    app.layout = html.Div([html.Button("go", id="btn"), html.Div(id="out")])
-
-    @app.callback(Output("out", "children"), Input("btn", "n_clicks"))
-    def show(n):
-        return f"{current_user()}|{current_role()}"
-
-    return app
 
 
 @pytest.fixture

@@ -10,12 +10,8 @@ from argon2 import PasswordHasher
 
 from layers import GeoPackageStore
 from layers.users import (
-    LOCKED,
-    LOGIN_FAILED,
-    LoginLimiter,
     UserError,
     UserStore,
-    authenticate,
     has_users,
 )
 
@@ -87,65 +83,6 @@ def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         UserStore(tmp_path / "nope.gpkg", hasher=FAST)
     assert not has_users(tmp_path / "nope.gpkg")
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-def test_rate_limit_after_five_failures_per_user(users):
-    users.add("anna", "polis", PW)
-    clock = Clock()
-    limiter = LoginLimiter(max_failures=5, window_s=900, max_address_failures=20, clock=clock)
-    for n in range(5):
-        result = authenticate(users, limiter, "anna", f"fel {n}", "10.0.0.1")
-        assert result.outcome == "failed" and not result.ok
-    # Locked now, even with the right password, and from another address.
-    result = authenticate(users, limiter, "anna", PW, "10.0.0.2")
-    assert result.outcome == "locked" and result.message() == LOCKED["sv"]
-    assert result.message("en") == LOCKED["en"]
-    clock.now += 899
-    assert authenticate(users, limiter, "anna", PW, "10.0.0.2").outcome == "locked"
-    clock.now += 2  # the first failures have left the 15 minute window
-    assert authenticate(users, limiter, "anna", PW, "10.0.0.2").ok
-
-
-def test_rate_limit_per_address(users):
-    users.add("anna", "polis", PW)
-    limiter = LoginLimiter(max_failures=5, max_address_failures=3, clock=Clock())
-    for name in ("a", "b", "c"):
-        assert authenticate(users, limiter, name, "x" * 12, "192.0.2.9").outcome == "failed"
-    assert authenticate(users, limiter, "anna", PW, "192.0.2.9").outcome == "locked"
-    assert authenticate(users, limiter, "anna", PW, "192.0.2.10").ok
-
-
-def test_success_clears_the_user_count_but_not_the_address(users):
-    users.add("anna", "polis", PW)
-    limiter = LoginLimiter(max_failures=3, max_address_failures=4, clock=Clock())
-    for _ in range(2):
-        authenticate(users, limiter, "anna", "fel lösenord", "10.0.0.1")
-    assert authenticate(users, limiter, "anna", PW, "10.0.0.1").ok
-    for _ in range(2):
-        authenticate(users, limiter, "anna", "fel lösenord", "10.0.0.1")
-    assert limiter.locked("anna", "10.0.0.1")  # 4 failures from the address
-    assert not limiter.locked("anna", "10.0.0.2")
-
-
-def test_no_user_enumeration(users):
-    users.add("anna", "polis", PW)
-    limiter = LoginLimiter(max_failures=2, clock=Clock())
-    known = [authenticate(users, limiter, "anna", "fel lösenord", None) for _ in range(3)]
-    unknown = [authenticate(users, limiter, "okand", "fel lösenord", None) for _ in range(3)]
-    assert [r.outcome for r in known] == [r.outcome for r in unknown] == [
-        "failed", "failed", "locked"]
-    assert {r.message() for r in known} == {r.message() for r in unknown} == {
-        LOGIN_FAILED["sv"], LOCKED["sv"]}
-    for text in (*LOGIN_FAILED.values(), *LOCKED.values()):
-        assert "anna" not in text and "okand" not in text
 
 
 # -- the command line ---------------------------------------------------------------------------
