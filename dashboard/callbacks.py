@@ -446,9 +446,11 @@ def release_note(release, data: AppData, lang: str) -> str:
     if release.span is None:
         text = t("release_nothing", lang, names=names, unit=unit)
     else:
+        from layers.release import Block
+
         first, last = release.chosen_blocks[0], release.chosen_blocks[-1]
-        span = figures.block_label(first, lang) if first is last else \
-            f"{figures.block_label(first, lang)}–{figures.block_label(last, lang)}"
+        # From the first period to the last one: 'nov 2024–nov 2026', not block by block.
+        span = figures.block_label(Block(first.first, last.last, rel.kind), lang)
         text = t("release_span", lang, names=names, span=span, unit=unit)
         if release.merged:
             text += "; " + t("release_merged", lang, unit=unit, k=rel.k)

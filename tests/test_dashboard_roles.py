@@ -520,3 +520,19 @@ def _locality_xy(name):
 
     row = localities("0665").set_index("name").loc[name]
     return row["x"], row["y"]
+
+
+def test_the_map_note_says_which_whole_months_the_cells_show(small):
+    from tests.dash_fixtures import HOK
+
+    small.add_reports(reports_frame([
+        report(f"s{i}", layer="narkotika", focus="narkotika", at=(HOK[0] + 10 * i, HOK[1]),
+               when=f"2026-0{7 + i // 3}-1{i}T22:00:00+02:00") for i in range(6)]))
+    app = _app(small, "bra")
+    note = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=all"), None, None)[1]
+    # Jul 3 + Aug 3 (one block of 6 in the Hok cell), Sep 0; Oct's lone tip waits; Nov is open.
+    assert note.endswith("Narkotikatips: visar jul–sep 2026, hela månader; månader med färre än 5 rapporter "
+                         "är sammanslagna · nästa publicering i början av dec 2026")
+    last30 = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=30d"), None, None)[1]
+    assert last30.endswith("Narkotikatips: inga publicerade månader i perioden (bara avslutade månader "
+                           "publiceras) · nästa publicering i början av dec 2026")
