@@ -1,9 +1,12 @@
-"""Build the Dash app for one store: data loaded once, layout, callbacks, offline assets."""
+"""Build the Dash app for one store: data loaded once, layout, callbacks, offline assets;
+and how `serve` runs it (waitress settings that fit browsers, response compression)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import sys
+import threading
 import urllib.request
 from collections.abc import Callable
 from importlib import resources
@@ -18,6 +21,7 @@ from . import data as app_data
 from .auth import install_auth
 from .callbacks_edit import register_edit
 from .callbacks_present import register_present
+from .callbacks_session import register_session
 from .filters import default_state
 from .i18n import t
 from .layout import build_layout, kommun_title
@@ -36,13 +40,17 @@ class Dash(dash.Dash):
 
 def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.date] | None = None,
                data: app_data.AppData | None = None, role: str | None = None,
-               now: Callable[[], dt.datetime] | None = None, **auth_options) -> dash.Dash:
+               now: Callable[[], dt.datetime] | None = None, compress: bool = False,
+               session_poll_s: float = 15.0, **auth_options) -> dash.Dash:
     """A ready Dash app on `store`, behind login and roles (dashboard.auth).
 
     `role`: without users in the store, everyone's role (default polis, local use only);
     with users, the most any logged-in user sees here (`serve --role bra` for the BRÅ
     screen). `today` is injectable so tests see a fixed date; `auth_options` go to
-    `install_auth` (session timeout, clock, …).
+    `install_auth` (session timeout, clock, …). `compress`: compress callback responses
+    and static files for browsers that accept it (`serve` turns it on). `session_poll_s`:
+    how often an open page asks whether the server restarted, its session ended or the data
+    changed (dashboard.callbacks_session).
     """
     today = today or dt.date.today
     if basemap and not tiles_reachable():
@@ -83,6 +91,9 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
                                store=store)
     register_edit(app, store, views, today, now=now, audit=audit)
     register_present(app, auth.home_url)
+    session = register_session(app, auth, views, poll_s=session_poll_s)
+    if compress:
+        install_compression(app.server, app.config.routes_pathname_prefix or "/")
     initial = default_state(data)
 
     def page():
@@ -93,10 +104,11 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
         # soon as login is on, also when users were added while the server runs.
         known = flask.has_request_context() and getattr(flask.g, "tk_role", "")
         policy = views.policy() if known else None
-        return build_layout(data, initial, policy=policy, today=today(), **auth.page_forms())
+        return build_layout(data, initial, policy=policy, today=today(), session=session.page_settings(),
+                            **auth.page_forms())
 
     app.layout = page
-    app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES}
+    app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES, "session": session}
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">')
     return app
 
@@ -114,4 +126,161 @@ def tiles_reachable(timeout_s: float = 2.0) -> bool:
         return False
 
 
-__all__ = ["create_app", "t", "tiles_reachable"]
+# -- serving ------------------------------------------------------------------------------------
+
+#: What `serve` used before issue 10: its own 8 threads, the rest waitress's defaults. A
+#: Chromium page keeps 6 keep-alive connections open for minutes, so 100 connections filled
+#: up at about the 16th viewer and new page loads waited for an idle one to time out (120 s).
+OLD_SERVING = {"threads": 8, "connection_limit": 100, "channel_timeout": 120, "backlog": 1024}
+#: The defaults since (bench/bench_load.py measures both): room for ~160 pages of 6
+#: connections, idle ones closed after a minute (a browser reopens one in a millisecond on
+#: loopback or a LAN), the kernel's accept queue as waitress has it.
+SERVING = {"threads": 8, "connection_limit": 1000, "channel_timeout": 60, "backlog": 1024}
+#: File descriptors the server needs besides its connections (data file, logs, pipes).
+SPARE_FDS = 64
+
+
+def open_files_limit(wanted: int) -> int:
+    """Raise this process's soft limit on open files towards `wanted` (never above the hard
+    limit) and return the limit in force; on systems without `resource` (Windows) `wanted`."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):  # pragma: no cover - a container that forbids it
+            pass
+    return wanted if soft == resource.RLIM_INFINITY else soft
+
+
+def waitress_options(threads: int, connection_limit: int, channel_timeout: int, backlog: int) -> dict:
+    """waitress keyword arguments for these settings. Each connection is a file descriptor:
+    the process's open-files limit is raised to fit, and where it cannot be the connection
+    limit is lowered to what fits (`clamped` says so). poll() instead of select(), which
+    cannot watch descriptors above 1023. Idle connections are looked at every few seconds,
+    so one is closed within a quarter of `channel_timeout` after it timed out."""
+    limit = open_files_limit(connection_limit + SPARE_FDS)
+    usable = max(1, min(connection_limit, limit - SPARE_FDS))
+    return {
+        "threads": threads, "connection_limit": usable, "channel_timeout": channel_timeout,
+        "cleanup_interval": max(1, min(30, channel_timeout // 4)), "backlog": backlog,
+        "asyncore_use_poll": True, "clamped": usable < connection_limit,
+    }
+
+
+#: Browsers' encodings in our order of preference: zstd is the fastest for the same size.
+ENCODINGS = ("zstd", "br", "gzip")
+#: Static files are compressed once per encoding and kept: a slower, smaller setting pays.
+STATIC_LEVELS = {"zstd": 10, "br": 9, "gzip": 9}
+#: Static paths (no data in them): Dash's package files, the favicon and our assets.
+STATIC_PREFIXES = ("_dash-component-suites/", "_favicon.ico", "assets/")
+#: Dynamic responses compressed per request (the callbacks' JSON, the callback graph). Pages
+#: and `_dash-layout` are not: they carry the CSRF token, and a page that also reflects
+#: input (the login page's `next`) would let a network observer guess it by size (BREACH).
+DYNAMIC_PATHS = ("_dash-update-component", "_dash-dependencies")
+
+
+def _zstd():
+    try:
+        from compression import zstd  # Python 3.14
+    except ImportError:
+        from backports import zstd
+    return zstd
+
+
+def compress_bytes(data: bytes, encoding: str, level: int) -> bytes:
+    if encoding == "zstd":
+        return _zstd().compress(data, level)
+    if encoding == "br":
+        import brotli
+
+        return brotli.compress(data, quality=level)
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+class Compression:
+    """Response compression for browsers that accept zstd, brotli or gzip.
+
+    Callback responses (JSON, ~5x smaller) go through flask-compress per request, which
+    costs ~0.1 ms per response; Dash's package files and our assets (plotly.js is 4.8 MB,
+    1.3 MB compressed) are compressed once per file and encoding on first request and kept,
+    one thread compressing while the others asking for the same file wait for it. Nothing
+    else is compressed (see DYNAMIC_PATHS)."""
+
+    def __init__(self, server: flask.Flask, prefix: str = "/"):
+        from flask_compress import Compress
+
+        server.config.setdefault("COMPRESS_REGISTER", False)
+        server.config.setdefault("COMPRESS_ALGORITHM", list(ENCODINGS))
+        server.config.setdefault("COMPRESS_MIMETYPES", ["application/json"])
+        self.compress = Compress(server)
+        self.prefix = prefix
+        self._static: dict[tuple, bytes] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def _relative(self, path: str) -> str:
+        return path[len(self.prefix):] if path.startswith(self.prefix) else path.lstrip("/")
+
+    def after_request(self, response: flask.Response) -> flask.Response:
+        rest = self._relative(flask.request.path)
+        if rest in DYNAMIC_PATHS:
+            return self.compress.after_request(response)
+        if rest.startswith(STATIC_PREFIXES) and flask.request.method == "GET":
+            return self._static_response(response)
+        return response
+
+    def _encoding(self) -> str | None:
+        accepted = flask.request.accept_encodings
+        best = max(ENCODINGS, key=lambda e: (accepted.quality(e), -ENCODINGS.index(e)))
+        return best if accepted.quality(best) > 0 else None
+
+    def _static_response(self, response: flask.Response) -> flask.Response:
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept-Encoding"
+        elif "accept-encoding" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept-Encoding"
+        encoding = self._encoding()
+        if encoding is None or response.status_code != 200 or "Content-Encoding" in response.headers:
+            return response
+        response.direct_passthrough = False
+        data = response.get_data()
+        if len(data) < 500:
+            return response
+        etag, weak = response.get_etag()
+        key = (flask.request.path, encoding, etag or len(data))
+        response.set_data(self._compressed(key, data, encoding))
+        response.headers["Content-Encoding"] = encoding
+        if etag:
+            response.set_etag(f"{etag}:{encoding}", weak=weak)
+            response.make_conditional(flask.request)
+        return response
+
+    def _compressed(self, key: tuple, data: bytes, encoding: str) -> bytes:
+        found = self._static.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            found = self._static.get(key)
+            if found is None:
+                found = self._static[key] = compress_bytes(data, encoding, STATIC_LEVELS[encoding])
+        return found
+
+
+def install_compression(server: flask.Flask, prefix: str = "/") -> Compression:
+    compression = Compression(server, prefix)
+    server.after_request(compression.after_request)
+    server.extensions["trygghetskarta_compression"] = compression
+    return compression
+
+
+__all__ = ["OLD_SERVING", "SERVING", "Compression", "create_app", "install_compression", "open_files_limit", "t",
+           "tiles_reachable", "waitress_options"]

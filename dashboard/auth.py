@@ -501,6 +501,9 @@ class Auth:
         self.home_url = request_prefix
         #: Plain HTML forms (not dash-renderer) post here with the token as a form field.
         self._form_paths = frozenset({self.logout_path, self.view_as_path})
+        #: GET paths answered without identifying the request (`quiet_path`): a page asking
+        #: in the background must not keep its session alive.
+        self._quiet_paths: set[str] = set()
         self._csp_cache: tuple[int, str] | None = None
         self._local_seen: set[str] = set()
 
@@ -574,6 +577,24 @@ class Auth:
         s.last_seen = now
         return s.user, self.effective_role(s.role), s, None
 
+    def session_state(self) -> str:
+        """This browser's session without touching it (no idle time reset, no audit entry):
+        'open' without login, 'ok' for a live session, 'expired' when the session cookie names
+        one that ended (idle timeout, maximum age, logout elsewhere, a server restart) and
+        'none' without a session cookie."""
+        if not self.login_required:
+            return "open"
+        sid = flask.session.get("sid")
+        s = self.sessions.get(sid)
+        if s is None:
+            return "expired" if sid else "none"
+        return "ok" if self._session_alive(s, self.clock()) else "expired"
+
+    def quiet_path(self, path: str) -> None:
+        """Answer GET `path` (under the app's prefix) without identifying the request: its
+        view must check `session_state()` itself and show nothing a login protects."""
+        self._quiet_paths.add(self.prefix + path.lstrip("/"))
+
     def _log(self, event: str, user: str, role: str, detail: dict | None = None) -> None:
         address = flask.request.remote_addr if flask.has_request_context() else ""
         self.audit.append(event, user=user, role=role, address=address or "", detail=detail)
@@ -589,7 +610,7 @@ class Auth:
         if self.restricts_hosts() and not host_allowed(req.host, self.allowed_hosts):
             return flask.Response(HOST_REFUSED, status=421, mimetype="text/plain")
         path = req.path
-        if path == self.login_path:
+        if path == self.login_path or (path in self._quiet_paths and req.method == "GET"):
             return None
         user, role, sess, reason = self._identify()
         ceiling = self.view_as() if user else None
@@ -622,8 +643,8 @@ class Auth:
             path = flask.request.path
             if flask.request.is_secure:
                 headers["Strict-Transport-Security"] = "max-age=31536000"
-            if self._is_api(path) or path in (self.login_path, self.logout_path) or \
-                    response.mimetype == "text/html":
+            if (self._is_api(path) and not self._is_static(path)) or \
+                    path in (self.login_path, self.logout_path) or response.mimetype == "text/html":
                 headers["Cache-Control"] = "no-store"
             self._set_csrf_cookie(response)
         return response
@@ -683,6 +704,13 @@ class Auth:
         # Dash's own endpoints all start with an underscore: _dash-update-component,
         # _dash-layout, _dash-dependencies, _dash-component-suites, _reload-hash ...
         return rest.startswith("_")
+
+    def _is_static(self, path: str) -> bool:
+        """Dash's package files (JS, CSS, maps) and its favicon: the same for everyone, no
+        data in them, so the browser keeps them (Dash sets a year for fingerprinted files and
+        an ETag for the others). Under no-store a page load fetched 6.5 MB again every time."""
+        rest = path[len(self.prefix):] if path.startswith(self.prefix) else path.lstrip("/")
+        return rest.startswith("_dash-component-suites/") or rest == "_favicon.ico"
 
     def _safe_next(self, target: str | None) -> str:
         """Only a local path may be a redirect target (no //host or scheme)."""

@@ -166,7 +166,20 @@ def kommuner():
               help="Focus-area TOML file replacing the built-in Vaggeryd promise.")
 @click.option("--basemap", is_flag=True,
               help="Draw OpenStreetMap tiles under the map when the network allows (off: fully offline).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Server threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Server threads: requests worked on at once (Python runs one at a time on the CPU; more "
+                   "threads only help requests that wait, e.g. on the data file).")
+@click.option("--connection-limit", default=1000, show_default=True, type=click.IntRange(10, 100_000),
+              help="Most open connections. A browser page keeps about 6 open for minutes (keep-alive), so "
+                   "this serves ~limit/6 open pages; past it new page loads wait. The open-files limit is "
+                   "raised to fit.")
+@click.option("--channel-timeout", default=60, show_default=True, type=click.IntRange(5, 3600), metavar="S",
+              help="Seconds an idle connection stays open; the browser opens a new one when it needs it.")
+@click.option("--backlog", default=1024, show_default=True, type=click.IntRange(16, 65535),
+              help="Connections the operating system queues while the server is busy accepting.")
+@click.option("--compress/--no-compress", default=True, show_default=True,
+              help="Compress callback responses and static files (zstd, brotli or gzip, as the browser "
+                   "accepts): ~5x fewer bytes; pages and the layout stay uncompressed (they hold the CSRF token).")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloading (not for meetings).")
 @click.option("--role", type=click.Choice(ROLES),
               help="Without users in the data file: everyone's role (default polis; then only this machine "
@@ -180,7 +193,8 @@ def kommuner():
               metavar="N",
               help="Number of reverse proxies in front (HTTPS) whose X-Forwarded-For and X-Forwarded-Proto "
                    "to trust; 0: the socket address is the client's. See docs/sakerhet.md.")
-def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts, trusted_proxy):
+def serve(data, host, port, config, basemap, threads, connection_limit, channel_timeout, backlog, compress, debug,
+          role, allowed_hosts, trusted_proxy):
     """Serve the dashboard (a production WSGI server, waitress; works on Windows too).
 
     \b
@@ -195,8 +209,13 @@ def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts
     \b
     Behind an HTTPS reverse proxy (see docs/sakerhet.md):
       trygghetskarta serve --data vaggeryd.gpkg --trusted-proxy 1 --allowed-host karta.kommun.se
+
+    \b
+    Many viewers: the defaults hold ~160 open pages (bench/bench_load.py measures them);
+    waitress's own defaults (100 connections, 120 s) are
+      --connection-limit 100 --channel-timeout 120
     """
-    from .app import create_app
+    from .app import create_app, waitress_options
     from .auth import check_bind, check_proxy
 
     if data is None:
@@ -211,7 +230,7 @@ def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts
     check_bind(host, store, str(data))
     check_proxy(trusted_proxy, store, str(data))
     app = create_app(store, basemap=basemap, role=role, allowed_hosts=allowed_hosts,
-                     trusted_proxies=trusted_proxy)
+                     trusted_proxies=trusted_proxy, compress=compress)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
     auth = app._trygghetskarta["auth"]
@@ -225,10 +244,16 @@ def serve(data, host, port, config, basemap, threads, debug, role, allowed_hosts
         return
     from waitress import serve as waitress_serve
 
+    options = waitress_options(threads, connection_limit, channel_timeout, backlog)
+    if options.pop("clamped"):
+        click.echo(f"Open-files limit: at most {options['connection_limit']} connections "
+                   f"(--connection-limit {connection_limit} asked for more; raise `ulimit -n`).", err=True)
+    click.echo(f"Serving with {threads} threads, up to {options['connection_limit']} connections, idle ones "
+               f"closed after {channel_timeout} s, compression {'on' if compress else 'off'}.", err=True)
     # waitress drops X-Forwarded-* itself unless told otherwise; with --trusted-proxy the
     # app's ProxyFix reads exactly the proxies' own entries.
-    waitress_serve(app.server, host=host, port=port, threads=threads, ident="trygghetskarta",
-                   clear_untrusted_proxy_headers=not trusted_proxy)
+    waitress_serve(app.server, host=host, port=port, ident="trygghetskarta",
+                   clear_untrusted_proxy_headers=not trusted_proxy, **options)
 
 
 def run():  # pragma: no cover - console entry for `python -m dashboard`

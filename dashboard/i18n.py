@@ -167,6 +167,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_more_rejected": ("… och {n} till (se filen med avvisade rader).",
                              "… and {n} more (see the rejected-rows file)."),
     "export_btn": ("Ladda ner", "Download"),
+    # A page that has gone stale (dashboard.callbacks_session, assets/session.js).
+    "session_restarted": ("Servern har startats om. Siffrorna på sidan kan vara inaktuella – ladda om sidan.",
+                          "The server was restarted. The numbers on this page may be out of date – "
+                          "reload the page."),
+    "session_expired": ("Sessionen har gått ut. Ladda om sidan och logga in igen.",
+                        "Your session has expired. Reload the page and log in again."),
+    "session_changed": ("Uppgifterna har ändrats sedan sidan ritades. Ladda om sidan för att se de senaste.",
+                        "The data has changed since this page was drawn. Reload the page to see the latest."),
+    "session_reload": ("Ladda om sidan", "Reload the page"),
 }
 
 WEEKDAYS = {

@@ -229,11 +229,28 @@ def view_as_back(view_as: str | None, lang: str, view_as_url: str | None, csrf_t
         style=None if view_as else {"display": "none"})
 
 
+def session_banner(lang: str, status_url: str | None = None, poll_ms: int = 15000):
+    """'The server was restarted …' with a reload button: hidden until assets/session.js
+    finds the page stale (it sets `data-tk-session` on <html>, which React never touches;
+    CSS shows the banner and the one matching message). The texts follow the page language
+    like every other text. `status_url` and `poll_ms` tell the script where and how often to
+    ask (dashboard.callbacks_session)."""
+    return html.Div([
+        T("session_restarted", lang, className="session-msg session-restarted"),
+        T("session_expired", lang, className="session-msg session-expired"),
+        T("session_changed", lang, className="session-msg session-changed"),
+        html.Button(T("session_reload", lang), id="session-reload", n_clicks=0, className="btn", type="button"),
+    ], id="session-banner", className="banner session-banner", role="alert",
+        **{"data-status-url": status_url or "", "data-poll-ms": str(int(poll_ms))})
+
+
 def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str | None = None, today=None,
-                 csrf_token: str | None = None, view_as_url: str | None = None, view_as: str | None = None):
+                 csrf_token: str | None = None, view_as_url: str | None = None, view_as: str | None = None,
+                 session: dict | None = None):
     """The page for one role: hidden layers are not offered, month-precision roles get no
     weekday/hour filters, reduced roles see a banner saying what is reduced. `csrf_token`,
-    `view_as_url` and `view_as` (the ceiling in force) are for the page's own forms."""
+    `view_as_url` and `view_as` (the ceiling in force) are for the page's own forms;
+    `session` (status_url, poll_ms) for the stale-page banner."""
     lang = state.lang
     by_month = policy is not None and policy.time_precision == "month"
     hidden = {"display": "none"}
@@ -262,6 +279,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             logout_form(logout_url, csrf_token, lang) if logout_url else None,
         ], className="header-actions"),
         present_warning(policy, lang, view_as_url, csrf_token),
+        session_banner(lang, **(session or {})),
     ], className="header")
 
     controls = html.Aside([
