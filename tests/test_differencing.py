@@ -1,0 +1,854 @@
+"""Differencing attacks: what a reduced role can learn by combining requests.
+
+The promise: bra and allmanhet never learn a count 1..k-1 (k = 5) for any cell or
+locality and period of a cells-mode layer (bra: narcotics tips; allmanhet: otrygga
+platser and hastighet), from ANY combination of requests. A single figure below k is
+the obvious leak; the subtle one is the difference of two figures an attacker can ask
+for one after the other: a time range one day longer, a selection one cell larger, a
+filter toggled, the same view before and after an import.
+
+Method. A small hand-made data file (exact counts known, below), the real Dash callbacks
+called in-process and the real export paths. From every response every number about a
+cells-mode layer is taken: map cell counts, the map note's 'spridda rapporter' and
+'övriga platser', the time chart's bars and title total, the 'where' tables per
+locality and per cell and their footers, export cell files. Totals minus what is shown
+(points, cells, 'spridda', 'övriga') are added as derived numbers, since an attacker
+subtracts them too. For each pair of requests that differ by one step, per key:
+every figure and every difference must be 0 or ≥ k (a key on one side only must be
+≥ k there: the other side's 0).
+
+The first part uses only the public interface (callbacks, `export`, `export_files`, the
+CLI), so it runs unchanged against the code before releases (commit 63cc7af), where it
+fails. The release-specific tests are at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import io
+import os
+import re
+import shutil
+from contextvars import copy_context
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from dashboard.app import create_app
+from geodata import cell_id, cell_index, cell_rings_wgs84, localities, to_wgs84
+from layers import privacy
+from layers.store import GeoPackageStore, Query, open_store
+from tests.conftest import END
+from tests.helpers import SKILLINGARYD, VAGGERYD, activity, report, reports_frame
+
+K = 5
+TODAY = END  # 2026-11-27: October (bra) and the third quarter (allmanhet) are the last closed periods
+HOK = (456551, 6374851)
+KLEVSHULT = (445683, 6356882)
+LONE = (441_130.0, 6_353_180.0)  # countryside south of Klevshult
+SKI_B = (SKILLINGARYD[0] + 700, SKILLINGARYD[1])  # a second Skillingaryd cell
+VAG_AROUND = [(VAGGERYD[0] + 600, VAGGERYD[1]), (VAGGERYD[0], VAGGERYD[1] + 600),
+              (VAGGERYD[0] - 600, VAGGERYD[1])]
+TZ = ZoneInfo("Europe/Stockholm")
+CELLS_LAYERS = {"bra": ("narkotika",), "allmanhet": ("otrygg_plats", "hastighet")}
+LAYER_SV = {"otrygg_plats": "Otrygga platser", "hastighet": "Hastighetsklagomål", "narkotika": "Narkotikatips"}
+FULL = os.environ.get("DIFFERENCING_FULL") == "1"
+CHECKED: dict[str, list[int]] = {}  # family -> [pairs checked, violations] (printed with -s)
+
+
+def when(month: int, day: int, hour: int = 22, year: int = 2026) -> str:
+    """Local time as ISO text with its offset; a day past the month's end runs on."""
+    date = dt.date(year, month, 1) + dt.timedelta(days=day - 1)
+    return dt.datetime(date.year, date.month, date.day, hour, 0, tzinfo=TZ).isoformat()
+
+
+def tips(prefix, n, at, month, day=3, layer="narkotika", step=1, status="ny"):
+    """n reports a few metres apart (one 500 m cell) on consecutive days (or `step` apart)."""
+    focus = {"narkotika": "narkotika", "otrygg_plats": "trygghet", "hastighet": "trafik"}[layer]
+    return [report(f"{prefix}{i}", layer=layer, focus=focus, at=(at[0] + 3 * i, at[1] + 3 * i),
+                   when=when(month, day + step * i, 22 if layer != "hastighet" else 8),
+                   status=status if i % 2 else "ny") for i in range(n)]
+
+
+def narcotics_rows():
+    """bra, months (closed through October at TODAY):
+    Apr  Vaggeryd 6, Skillingaryd 2, Klevshult 3       -> cell 6, övriga 5
+    May  Vaggeryd 6, two Skillingaryd cells of 3        -> cell 6, spridda Skillingaryd 6
+    Jun  none                                           -> a published 0
+    Jul  Hok 9, Klevshult 3, a lone tip, Skillingaryd 2 -> cell 9, övriga 6
+    Aug  a lone Klevshult tip                           -> waits for September
+    Sep  Hok 5, Vaggeryd 5                              -> aug–sep: one cell 5, övriga 6
+    Oct  Hok 2                                          -> waits (trailing)
+    Nov  Hok 3                                          -> open month
+    """
+    return [
+        *tips("nav", 6, VAGGERYD, 4, 3), *tips("nas", 2, SKILLINGARYD, 4, 20), *tips("nak", 3, KLEVSHULT, 4, 10),
+        *tips("nmv", 6, VAGGERYD, 5, 3), *tips("nmsa", 3, SKILLINGARYD, 5, 3, step=3),
+        *tips("nmsb", 3, SKI_B, 5, 10),
+        *tips("njh", 9, HOK, 7, 3, step=2), *tips("njk", 3, KLEVSHULT, 7, 14), *tips("njl", 1, LONE, 7, 20),
+        *tips("njs", 2, SKILLINGARYD, 7, 25),
+        *tips("nak1", 1, KLEVSHULT, 8, 14),
+        *tips("nsh", 5, HOK, 9, 2, step=3), *tips("nsv", 5, VAGGERYD, 9, 10),
+        *tips("noh", 2, HOK, 10, 5),
+        *tips("nnh", 3, HOK, 11, 2),
+    ]
+
+
+def public_rows():
+    """allmanhet, quarters (closed through Q3 at TODAY):
+    Q1  (March) otrygg Skillingaryd 3; hastighet Vaggeryd 6 -> otrygg 1..4: merged with Q2
+    Q2  otrygg Skillingaryd 5, Vaggeryd 3 cells of 2, Klevshult 4, Hok 1; hastighet Klevshult 5
+        -> q1–q2: otrygg cell 8, spridda Vaggeryd 6, övriga 5; hastighet cells 6 and 5
+    Q3  otrygg Hok 6, Klevshult 1, Skillingaryd B 4; hastighet Vaggeryd 5, Skillingaryd 2
+        -> otrygg cell 6, övriga 5; hastighet övriga 7
+    Q4  (open) otrygg Hok 3, hastighet Vaggeryd 2
+    """
+    o, h = "otrygg_plats", "hastighet"
+    return [
+        *tips("pq1s", 3, SKILLINGARYD, 3, 10, o, step=7), *tips("hq1v", 6, VAGGERYD, 3, 2, h, step=4),
+        *tips("pq2s", 5, SKILLINGARYD, 4, 2, o, step=17, status="åtgärdad"),
+        *[r for n, at in enumerate(VAG_AROUND) for r in tips(f"pq2v{n}", 2, at, 5, 4 + 9 * n, o)],
+        *tips("pq2k", 4, KLEVSHULT, 6, 3, o), *tips("pq2h", 1, HOK, 6, 20, o),
+        *tips("hq2k", 5, KLEVSHULT, 4, 6, h, step=11),
+        *tips("pq3h", 6, HOK, 7, 1, o, step=14, status="åtgärdad"), *tips("pq3k", 1, KLEVSHULT, 8, 9, o),
+        *tips("pq3b", 4, SKI_B, 9, 8, o),
+        *tips("hq3v", 5, VAGGERYD, 7, 6, h, step=6), *tips("hq3s", 2, SKILLINGARYD, 9, 21, h),
+        *tips("pq4h", 3, HOK, 10, 12, o, step=12), *tips("hq4v", 2, VAGGERYD, 11, 3, h),
+    ]
+
+
+def activity_rows():
+    return [
+        activity(1, focus="narkotika", actor="kommun", kind="informationsinsats", at=HOK,
+                 planned=when(7, 10, 10), done=when(7, 10, 11)),
+        activity(2, focus="narkotika", actor="kommun", kind="informationsinsats", at=VAGGERYD,
+                 planned=when(6, 15, 10), done=when(6, 15, 11)),
+        activity(3, focus="narkotika", actor="polis", kind="närvaro/patrull", at=SKILLINGARYD,
+                 planned=when(5, 20, 20), done=when(5, 20, 22)),
+        activity(4, at=SKILLINGARYD, planned=when(4, 5, 19), done=when(4, 5, 21)),
+        activity(5, at=HOK, planned=when(8, 5, 19), done=when(8, 5, 21)),
+        activity(6, focus="trafik", kind="hastighetskontroll", at=VAGGERYD, planned=when(5, 5, 7),
+                 done=when(5, 5, 9)),
+    ]
+
+
+def make_store(path):
+    store = GeoPackageStore.create(path)
+    store.add_reports(reports_frame(narcotics_rows() + public_rows()))
+    store.add_activities(gpd.GeoDataFrame(activity_rows(), geometry="geometry", crs="EPSG:3006"))
+    return store
+
+
+@pytest.fixture(scope="module")
+def base_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("differencing") / "small.gpkg"
+    make_store(path)
+    return path
+
+
+@pytest.fixture
+def fresh_path(base_path, tmp_path):
+    """A private copy of the data file (for imports and exports that build releases)."""
+    path = tmp_path / "copy.gpkg"
+    shutil.copy(base_path, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def apps(base_path):
+    return {role: create_app(open_store(base_path), role=role, today=lambda: TODAY) for role in CELLS_LAYERS}
+
+
+# -- calling the callbacks ---------------------------------------------------------------------
+
+def _call(fn, prop_id, *args):
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
+        return fn(*args)
+
+    return copy_context().run(run)
+
+
+def _callbacks(app) -> dict:
+    return {entry["callback"].__name__: entry["callback"].__wrapped__ for entry in app.callback_map.values()}
+
+
+def filters(app, search: str, selection: dict | None = None) -> dict:
+    """The filter store after loading `search` as the page URL (and then a map selection)."""
+    state = _call(_callbacks(app)["sync_state"], "url.search", search, *[None] * 10, "sv", 0, 0, 0,
+                  None, None, None, None, None, None, None)[12]
+    return {**state, "selection": selection} if selection else state
+
+
+def _int(text) -> int:
+    return int(re.sub(r"[^\d-]", "", str(text)))
+
+
+def observe(app, role: str, search: str, selection: dict | None = None, where: bool = True,
+            layers: tuple[str, ...] | None = None) -> dict:
+    """Every number a page shows about the role's cells-mode layers, keyed by what it counts.
+    Derived keys: totals minus the points and minus what is shown (an attacker subtracts)."""
+    cbs = _callbacks(app)
+    state = filters(app, search, selection)
+    layers = layers or CELLS_LAYERS[role]
+    out: dict[tuple, int] = {}
+    figure, note, _info = _call(cbs["render_map"], "filters.data", state, None, None)
+    shown, per_layer = 0, dict.fromkeys(layers, 0)
+    for trace in figure["data"]:
+        meta = str(trace.get("meta", ""))
+        if meta.startswith("cells:") and meta[6:] in layers:
+            for loc, z in zip(trace["locations"], trace["z"], strict=True):
+                out[("map", meta[6:], loc)] = int(z)
+                shown += int(z)
+                per_layer[meta[6:]] += int(z)
+    for segment in str(note).split(" · "):
+        for lid in layers:
+            if not segment.startswith(LAYER_SV[lid] + ":"):
+                continue
+            for part in segment.split("; "):
+                if part.startswith("spridda rapporter: "):
+                    for item in part[len("spridda rapporter: "):].split(", "):
+                        name, n = item.rsplit(" ", 1)
+                        out[("spridda", lid, name)] = _int(n)
+                        shown += _int(n)
+                        per_layer[lid] += _int(n)
+                elif part.startswith("övriga platser "):
+                    out[("övriga", lid)] = _int(part[len("övriga platser "):])
+                    shown += out[("övriga", lid)]
+                    per_layer[lid] += out[("övriga", lid)]
+    points = re.search(r"([\d\u00a0 ]+) rapporter (som punkter|i rutor)", str(note))
+    points = _int(points.group(1)) if points else 0
+    _acts, time_chart, _heat = _call(cbs["render_charts"], "filters.data", state)
+    bars = 0
+    for trace in time_chart.get("data", []):
+        if trace.get("meta") in layers:
+            layer_bars = sum(int(y) for y in trace["y"] if y is not None)
+            for x, y in zip(trace["x"], trace["y"], strict=True):
+                if y is not None:
+                    out[("bar", trace["meta"], x)] = int(y)
+            bars += layer_bars
+            out[("bars-shown", trace["meta"])] = layer_bars - per_layer[trace["meta"]]
+    title = time_chart["layout"].get("title", {}).get("text") if isinstance(time_chart["layout"].get("title"), dict) \
+        else time_chart["layout"].get("title")
+    total = _int(str(title).split(" ")[0]) if title and re.match(r"[\d\u00a0]+ rapporter", str(title)) else 0
+    # The title counts the points too (exactly known from the map): the rest is the cells layers'.
+    out[("title-points",)] = total - points
+    out[("title-points-bars",)] = total - points - bars
+    out[("title-points-shown",)] = total - points - shown
+    if where:
+        for group in ("locality", "cell"):
+            table = _call(cbs["render_where"], "filters.data", state, group)
+            if not hasattr(table, "children") or not isinstance(table.children, list) or len(table.children) < 2:
+                continue
+            heads = [th.children for th in table.children[0].children.children]
+            columns = {i: lid for i, name in enumerate(heads) for lid in layers if name == LAYER_SV[lid]}
+            for row in table.children[1].children:
+                place = str(row.children[1].children).split(" (")[0]
+                for i, lid in columns.items():
+                    out[("where", group, place, lid)] = _int(row.children[i].children)
+            if len(table.children) > 2:  # the footer: 'Alla platser: N rapporter' / 'n av total'
+                numbers = [_int(n) for n in re.findall(r"\d[\d\u00a0]*", str(table.children[2].children.children[0]
+                                                                             .children))]
+                for i, n in enumerate(numbers):
+                    out[("footer", group, i)] = n - points  # every point the role sees is placed
+    return out
+
+
+def violations(a: dict, b: dict | None = None) -> list:
+    """Figures and per-key differences of two observations that are neither 0 nor ≥ k."""
+    bad = []
+    for key, value in a.items():
+        if 0 < abs(value) < K:
+            bad.append((key, value))
+    if b is None:
+        return bad
+    for key, value in b.items():
+        if 0 < abs(value) < K:
+            bad.append((key, value))
+    for key in set(a) & set(b):
+        d = a[key] - b[key]
+        if 0 < abs(d) < K:
+            bad.append((key, a[key], b[key]))
+    return bad
+
+
+def check_pairs(family: str, observations: dict, pairs) -> None:
+    checked, found = 0, []
+    for x, y in pairs:
+        checked += 1
+        bad = violations(observations[x], observations[y])
+        if bad:
+            found.append((x, y, bad[:3]))
+    CHECKED[family] = [checked, len(found)]
+    print(f"\n[differencing] {family}: {checked} request pairs, {len(found)} with a count 1..{K - 1}")
+    assert checked > 0
+    assert not found, (f"{family}: {len(found)} of {checked} request pairs reveal a count 1..{K - 1}; "
+                       f"first: {found[:3]}")
+
+
+def days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def custom(a: dt.date | None, b: dt.date | None, extra: str = "") -> str:
+    parts = ["t=custom"] + ([f"from={a.isoformat()}"] if a else []) + ([f"to={b.isoformat()}"] if b else [])
+    return "?" + "&".join(parts) + extra
+
+
+# -- time ranges ---------------------------------------------------------------------------------
+
+#: The sweeps ask for the cells layers only (any layer set is a valid request; points cost time).
+LY = {"bra": "&ly=narkotika", "allmanhet": "&ly=otrygg_plats,hastighet"}
+SPAN = {"bra": (dt.date(2026, 4, 1), dt.date(2026, 11, 26)), "allmanhet": (dt.date(2026, 3, 1), dt.date(2026, 11, 26))}
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_ranges_one_day_apart(apps, role):
+    """[start, d-1] against [start, d]: the attacker slides the end of a custom range a day at
+    a time. Every day on which anything could change (a report of the role's cells layers
+    that day, a month's first day) and the day before each, over the whole data span;
+    DIFFERENCING_FULL=1 takes every single day. And [d, end] against [d+1, end] around
+    every month's start (where a calendar block could begin)."""
+    app = apps[role]
+    first, last = SPAN[role]
+    obs, pairs = {}, []
+    grow = days(first, last)
+    if not FULL:
+        changes = {dt.date.fromisoformat(r["occurred_at"][:10]) for r in narcotics_rows() + public_rows()
+                   if r["layer"] in CELLS_LAYERS[role]}
+        edges = {d for d in grow if d.day == 1}
+        wanted = changes | edges
+        grow = [d for d in grow if d in wanted or d + dt.timedelta(days=1) in wanted]
+    for d in grow:
+        edge = d.day == 1 or (d + dt.timedelta(days=1)).day == 1
+        obs[("to", d)] = observe(app, role, custom(first, d, LY[role]), where=edge)
+    pairs += [(("to", a), ("to", b)) for a, b in zip(grow, grow[1:], strict=False) if (b - a).days == 1]
+    shrink = [d for d in grow if d.day <= 2 or (d + dt.timedelta(days=1)).day == 1]
+    for d in shrink:
+        obs[("from", d)] = observe(app, role, custom(d, last, LY[role]), where=False)
+    pairs += [(("from", a), ("from", b)) for a, b in zip(shrink, shrink[1:], strict=False)
+              if (b - a).days == 1]
+    check_pairs(f"{role}: ranges one day apart", obs, pairs)
+    # The sweep saw every kind of figure (else it would prove nothing).
+    kinds = {key[0] for o in obs.values() for key, v in o.items() if v}
+    assert {"map", "spridda", "bar", "where", "title-points"} <= kinds, kinds
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_ranges_one_month_apart_and_presets(apps, role):
+    app = apps[role]
+    months = [dt.date(2026, m, 1) for m in range(3, 13)]
+    ends = [m - dt.timedelta(days=1) for m in months[1:]]
+    obs = {}
+    for i, a in enumerate(months[:-1]):
+        for j in [*range(i, min(i + 3, len(ends))), len(ends) - 1]:
+            obs[(a, ends[j])] = observe(app, role, custom(a, ends[j]), where=j == i)
+    for preset in ("30d", "quarter", "year", "all", "period"):
+        obs[preset] = observe(app, role, f"?t={preset}")
+    obs["open-from"] = observe(app, role, custom(dt.date(2026, 7, 1), None))
+    obs["open-to"] = observe(app, role, custom(None, dt.date(2026, 7, 31)))
+    pairs = []
+    for (a, b) in [k for k in obs if isinstance(k, tuple)]:
+        for other in [(a, e) for e in ends if e > b][:1] + [(m, b) for m in months if a < m <= b][:1]:
+            if other in obs:
+                pairs.append(((a, b), other))
+    pairs += [("all", p) for p in ("30d", "quarter", "year", "period", "open-from", "open-to")]
+    pairs += [("year", "quarter"), ("quarter", "30d"), ("open-from", (dt.date(2026, 7, 1), ends[-1])),
+              ("open-to", (dt.date(2026, 5, 1), dt.date(2026, 7, 31)))]
+    check_pairs(f"{role}: ranges one month apart, presets", obs, pairs)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_demo_data_month_ends_and_shown_cells(demo_path, role):
+    """The demo's 24 months (600 reports, many cells, 'spridda', folded remainders): ranges
+    growing month by month and by one day over a month's end, and each shown cell against
+    the whole view."""
+    app = create_app(open_store(demo_path), role=role, today=lambda: TODAY)
+    first = dt.date(2024, 11, 1)
+    ends = [dt.date(2024 + (11 + i) // 12, (11 + i) % 12 + 1, 1) - dt.timedelta(days=1) for i in range(1, 26)]
+    obs, pairs = {}, []
+    for i, end in enumerate(ends):
+        obs[end] = observe(app, role, custom(first, end), where=i == 0)
+        if i % 3 == 0:
+            obs[("+1", end)] = observe(app, role, custom(first, end + dt.timedelta(days=1)), where=False)
+            pairs.append((end, ("+1", end)))
+    pairs += list(zip(ends, ends[1:], strict=False))
+    whole = obs[ends[-1]]
+    shown = [key[2] for key in whole if key[0] == "map"]
+    assert shown
+    for c in shown:
+        obs[("cell", c)] = observe(app, role, custom(first, ends[-1]), {"type": "cell", "id": c}, where=False)
+        pairs.append((ends[-1], ("cell", c)))
+    check_pairs(f"{role}: demo data", obs, pairs)
+
+
+# -- selections ------------------------------------------------------------------------------------
+
+def _cells_of(rows, size=500) -> list[str]:
+    xy = np.array([[r["geometry"].x, r["geometry"].y] for r in rows])
+    return sorted(set(cell_id(*cell_index(xy[:, 0], xy[:, 1], size), size)))
+
+
+def _ring(cid: str):
+    from geodata import parse_cell_id
+
+    s, ix, iy = parse_cell_id(cid)
+    return cell_rings_wgs84(np.array([ix]), np.array([iy]), s)[0]
+
+
+def _box(*cids, inset=1e-4) -> dict:
+    rings = np.concatenate([_ring(c) for c in cids])
+    lo, la = rings[:, 0], rings[:, 1]
+    return {"type": "polygon", "coords": [[lo.min() + inset, la.min() + inset], [lo.max() - inset, la.min() + inset],
+                                          [lo.max() - inset, la.max() - inset], [lo.min() + inset, la.max() - inset]]}
+
+
+def _circle(x, y, r) -> dict:
+    angles = np.linspace(0, 2 * np.pi, 13)[:-1]
+    lon, lat = to_wgs84(x + r * np.cos(angles), y + r * np.sin(angles))
+    return {"type": "polygon", "coords": [[float(a), float(b)] for a, b in zip(lon, lat, strict=True)]}
+
+
+def _other_size(cid: str, size: int) -> str:
+    """The id of the `size` m cell holding the centre of a 500 m cell (a 250 m one inside it,
+    a 1000 m one around it)."""
+    from geodata import parse_cell_id
+
+    s, ix, iy = parse_cell_id(cid)
+    x, y = (ix + 0.3) * s, (iy + 0.3) * s
+    return str(cell_id(*cell_index(np.array([x]), np.array([y]), size), size)[0])
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_selections_one_cell_apart(apps, role):
+    """Single cells (every cell any tip is in, shown or not), cell pairs as lassos, the same
+    cell named at 250 m and 1000 m, localities, and nested lassos around each place, each
+    against the selection it is one step inside of; for all time and for single months."""
+    app = apps[role]
+    rows = [r for r in narcotics_rows() + public_rows() if r["layer"] in CELLS_LAYERS[role]]
+    cells = _cells_of(rows)
+    places = {"Hok": HOK, "Vaggeryd": VAGGERYD, "Skillingaryd": SKILLINGARYD, "Klevshult": KLEVSHULT}
+    ranges = ["?t=all", custom(dt.date(2026, 7, 1), dt.date(2026, 7, 31))]
+    obs, pairs = {}, []
+    for rng in ranges:
+        full = rng == "?t=all"
+        obs[(rng, "none")] = observe(app, role, rng)
+        for c in cells:
+            obs[(rng, c)] = observe(app, role, rng, {"type": "cell", "id": c}, where=full)
+            pairs.append(((rng, "none"), (rng, c)))
+            for size in (250, 1000) if full else ():
+                other = _other_size(c, size)
+                obs[(rng, other)] = observe(app, role, rng, {"type": "cell", "id": other}, where=False)
+                pairs.append(((rng, other), (rng, c)))
+        for i, a in enumerate(cells if full else []):
+            for b in cells[i + 1:i + 2]:  # neighbours in id order
+                obs[(rng, a, b)] = observe(app, role, rng, _box(a, b), where=False)
+                pairs += [((rng, a, b), (rng, a)), ((rng, a, b), (rng, b)), ((rng, "none"), (rng, a, b))]
+        for name, (x, y) in places.items():
+            obs[(rng, "loc", name)] = observe(app, role, rng, {"type": "locality", "name": name})
+            pairs.append(((rng, "none"), (rng, "loc", name)))
+            pairs += [((rng, "loc", name), (rng, c)) for c in cells if _nearest(c) == name]
+            previous = None
+            for r in (300, 1500, 4000) if full else (1500,):
+                obs[(rng, "lasso", name, r)] = observe(app, role, rng, _circle(x, y, r), where=full and r == 1500)
+                if previous is not None:
+                    pairs.append(((rng, "lasso", name, r), previous))
+                previous = (rng, "lasso", name, r)
+            pairs.append(((rng, "none"), previous))
+    check_pairs(f"{role}: selections one cell apart", obs, pairs)
+
+
+def _nearest(cid: str) -> str:
+    from geodata import nearest_locality_xy, parse_cell_id
+
+    s, ix, iy = parse_cell_id(cid)
+    index, _ = nearest_locality_xy(np.array([(ix + 0.5) * s]), np.array([(iy + 0.5) * s]), "0665")
+    return str(localities("0665")["name"].iloc[int(index[0])])
+
+
+# -- filters ---------------------------------------------------------------------------------------
+
+VARIANTS = ["st=ny", "wd=5,6", "h=20-23", "fa=narkotika", "fa=trygghet",
+            "fa=trygghet,trafik", "ly=narkotika", "ly=otrygg_plats", "ly=otrygg_plats,hastighet", "ly=aktivitet",
+            "act=polis", "wd=5,6&h=20-23&st=ny", "fa=trygghet&ly=otrygg_plats"]
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_focus_status_weekday_hour_and_layer_filters(apps, role):
+    """Each filter against the unfiltered view and against the filter it narrows, at all
+    time and at month ranges (also one day apart)."""
+    app = apps[role]
+    ranges = ["?t=all", custom(dt.date(2026, 7, 1), dt.date(2026, 7, 31)), custom(dt.date(2026, 7, 1), dt.date(2026, 8, 1))]
+    obs, pairs = {}, []
+    for rng in ranges:
+        obs[(rng, "")] = observe(app, role, rng, where=rng == "?t=all")
+        for v in VARIANTS:
+            obs[(rng, v)] = observe(app, role, rng + "&" + v, where=rng == "?t=all")
+            pairs.append(((rng, ""), (rng, v)))
+        narrower = {"ly=otrygg_plats,hastighet": ["ly=otrygg_plats"], "fa=trygghet,trafik": ["fa=trygghet"],
+                    "st=ny": ["wd=5,6&h=20-23&st=ny"], "wd=5,6": ["wd=5,6&h=20-23&st=ny"],
+                    "fa=trygghet": ["fa=trygghet&ly=otrygg_plats"], "ly=aktivitet": ["act=polis"]}
+        pairs += [((rng, a), (rng, b)) for a, bs in narrower.items() for b in bs]
+    pairs += [((a, v), (b, v)) for v in ["", *VARIANTS] for a, b in zip(ranges[1:], ranges[2:], strict=False)]
+    check_pairs(f"{role}: focus/status/weekday/hour/layer filters", obs, pairs)
+
+
+# -- before and after an import --------------------------------------------------------------------
+
+REQUESTS = ["?t=all", custom(dt.date(2026, 7, 1), dt.date(2026, 7, 31)), custom(dt.date(2026, 7, 1), dt.date(2026, 9, 30)),
+            custom(dt.date(2026, 10, 1), dt.date(2026, 12, 31)), "?t=30d"]
+HOK_CELL = str(cell_id(*cell_index(np.array([HOK[0]]), np.array([HOK[1]]), 500), 500)[0])
+SELECTIONS = [None, {"type": "cell", "id": HOK_CELL}]
+LATE = {  # one late report in a closed period and one in the open one
+    "bra": [*tips("late-jul", 1, HOK, 7, 28), *tips("late-nov", 1, HOK, 11, 20)],
+    "allmanhet": [*tips("late-aug", 1, HOK, 8, 28, "otrygg_plats"), *tips("late-nov", 1, HOK, 11, 20, "otrygg_plats")],
+}
+NEXT_CLOSE = {"bra": dt.date(2026, 12, 1), "allmanhet": dt.date(2027, 1, 1)}
+
+
+def _observe_all(app, role):
+    return {(r, str(s)): observe(app, role, r, s, where=r == "?t=all") for r in REQUESTS for s in SELECTIONS}
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_before_and_after_an_import(fresh_path, role):
+    """A late tip imported while the server runs: within the same period nothing may change
+    (not the running app after its re-read, not a new app on the next day); once `today`
+    has passed the next period close, a figure may change only by at least k."""
+    app = create_app(open_store(fresh_path), role=role, today=lambda: TODAY)
+    before = _observe_all(app, role)
+    open_store(fresh_path).add_reports(reports_frame(LATE[role]))
+    views = app._trygghetskarta["views"]
+    views.reload(open_store(fresh_path))  # what refresh_if_changed does a few seconds later
+    running = _observe_all(app, role)
+    tomorrow = _observe_all(create_app(open_store(fresh_path), role=role, today=lambda: TODAY + dt.timedelta(days=1)),
+                            role)
+    later = _observe_all(create_app(open_store(fresh_path), role=role, today=lambda: NEXT_CLOSE[role]), role)
+    obs = {**{("before", k): v for k, v in before.items()}, **{("running", k): v for k, v in running.items()},
+           **{("tomorrow", k): v for k, v in tomorrow.items()}, **{("later", k): v for k, v in later.items()}}
+    pairs = [(("before", k), (when_, k)) for k in before for when_ in ("running", "tomorrow", "later")]
+    pairs += [(("running", k), ("later", k)) for k in before]
+    check_pairs(f"{role}: before/after an import", obs, pairs)
+    changed = [k for k in before if before[k] != running[k] or before[k] != tomorrow[k]]
+    assert not changed, f"{role}: a late import changed {len(changed)} views within the same period: {changed[:3]}"
+
+
+# -- exports -----------------------------------------------------------------------------------------
+
+def _export_counts(files: dict[str, bytes], role: str) -> dict:
+    name = "trygghetskarta.csv" if role == "allmanhet" else "trygghetskarta-rutor.csv"
+    if name not in files:
+        return {}
+    frame = pd.read_csv(io.BytesIO(files[name]), sep=";", decimal=",", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    out: dict[tuple, int] = {}
+    total = 0
+    for row in frame.to_dict("records"):
+        unit = row.get("enhet", "ruta") or "ruta"
+        key = ("export", row["layer"], unit, row["cell_id"] if unit == "ruta" else row.get("locality", ""))
+        out[key] = out.get(key, 0) + _int(row["count"])
+        total += _int(row["count"])
+    out[("export-total",)] = total
+    return out
+
+
+def _html_counts(text: str) -> dict:
+    """Cell popups ('7 rapporter', layer, 'Närmaste ort', 'Ruta 500 m: id'), the layer
+    control's totals and the legend notes of an HTML export."""
+    out: dict[tuple, int] = {}
+    for n, layer, cid in re.findall(r'"t":\["(\d+) rapporter","([^"]+)","Närmaste ort: [^"]*","Ruta \d+ m: ([^"]+)"\]',
+                                    text):
+        out[("html", layer, cid)] = int(n)
+    for layer, n in re.findall(r"([\w åäöÅÄÖ]+): antal per \d+ m-ruta \((\d+)\)", text):
+        out[("html-layer", layer.strip())] = int(n)
+    for layer, n, place in re.findall(r"([\w åäöÅÄÖ]+): (\d+) spridda rapporter kring ([^.<]+)\.", text):
+        out[("html-spridda", layer.strip(), place)] = int(n)
+    for layer, n in re.findall(r"([\w åäöÅÄÖ]+): (\d+) på övriga platser", text):
+        out[("html-övriga", layer.strip())] = int(n)
+    return out
+
+
+def _export(path, role, start: dt.date | None, end: dt.date | None, tmp_path, fmt="csv") -> dict:
+    from dashboard.export import export
+
+    out = tmp_path / f"trygghetskarta.{fmt}"
+    kwargs = {"today": TODAY} if "today" in inspect.signature(export).parameters else {}
+    result = export(open_store(path), out, fmt, query=Query(start=start, end=end + dt.timedelta(days=1)
+                                                              if end else None), role=role, **kwargs)
+    files = {p.name: p.read_bytes() for p in result.files}
+    for p in result.files:
+        p.unlink()
+    if fmt == "html":
+        return _html_counts(files[out.name].decode("utf-8"))
+    return _export_counts(files, role)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_exports_one_day_apart(fresh_path, tmp_path, role):
+    """`export(--from/--to)` with the end (and the start) one day apart, across the months
+    around block edges."""
+    first, _last = SPAN[role]
+    obs, pairs = {}, []
+    edges = days(dt.date(2026, 6, 30), dt.date(2026, 7, 1)) + days(dt.date(2026, 9, 30), dt.date(2026, 10, 1))
+    window = sorted(edges + days(dt.date(2026, 7, 11), dt.date(2026, 7, 13)))
+    for d in window:
+        obs[("to", d)] = _export(fresh_path, role, first, d, tmp_path)
+    for d in edges:
+        obs[("from", d)] = _export(fresh_path, role, d, dt.date(2026, 11, 26), tmp_path)
+    for d in (dt.date(2026, 7, 1), dt.date(2026, 7, 12)):
+        obs[("day", d)] = _export(fresh_path, role, d, d, tmp_path)
+        pairs.append((("day", d), ("to", d)))
+    for a, b in zip(window, window[1:], strict=False):
+        if (b - a).days == 1:
+            pairs += [(("to", a), ("to", b))] + ([(("from", a), ("from", b))] if ("from", b) in obs else [])
+    # The HTML map's popups, layer totals and notes, one day apart.
+    for d in (dt.date(2026, 7, 12), dt.date(2026, 7, 13)):
+        obs[("html", d)] = _export(fresh_path, role, first, d, tmp_path, "html")
+    pairs.append((("html", dt.date(2026, 7, 12)), ("html", dt.date(2026, 7, 13))))
+    assert obs[("html", dt.date(2026, 7, 13))], "the HTML export showed no cell counts"
+    check_pairs(f"{role}: exports one day apart", obs, pairs)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_dashboard_exports_of_selections_and_ranges(apps, base_path, role):
+    """The dashboard's download (export_files) for a cell, its locality, the whole view, and
+    ranges one day apart: the same rule as the screen."""
+    from dashboard.callbacks_edit import export_files
+    from dashboard.filters import FilterState
+
+    app = apps[role]
+    views = app._trygghetskarta["views"]
+    store = open_store(base_path)
+    hok_cell = HOK_CELL
+    states = {
+        "all": filters(app, "?t=all"), "hok": filters(app, "?t=all", {"type": "locality", "name": "Hok"}),
+        "cell": filters(app, "?t=all", {"type": "cell", "id": hok_cell}),
+        "jul": filters(app, custom(dt.date(2026, 7, 1), dt.date(2026, 7, 31))),
+        "jul+1": filters(app, custom(dt.date(2026, 7, 1), dt.date(2026, 8, 1))),
+        "sep": filters(app, custom(dt.date(2026, 6, 30), dt.date(2026, 9, 30))),
+        "sep+1": filters(app, custom(dt.date(2026, 6, 30), dt.date(2026, 10, 1))),
+        "lasso": filters(app, "?t=all", _circle(*HOK, 800)),
+    }
+    obs = {name: _export_counts(dict(export_files(store, views, FilterState.from_dict(s), "csv", role, TODAY)), role)
+           for name, s in states.items()}
+    pairs = [("all", "hok"), ("hok", "cell"), ("all", "cell"), ("jul", "jul+1"), ("sep", "sep+1"), ("all", "lasso"),
+             ("lasso", "cell")]
+    check_pairs(f"{role}: dashboard exports", obs, pairs)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_cli_exports_one_day_apart(fresh_path, tmp_path, role):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    def run(start, end):
+        out = tmp_path / "cli.csv"
+        result = CliRunner().invoke(main, ["export", "--data", str(fresh_path), "--out", str(out), "--format", "csv",
+                                           "--role", role, "--from", start, "--to", end])
+        assert result.exit_code == 0, result.output
+        files = {p.name: p.read_bytes() for p in tmp_path.glob("cli*.csv")}
+        for p in tmp_path.glob("cli*.csv"):
+            p.unlink()
+        return _export_counts({k.replace("cli", "trygghetskarta"): v for k, v in files.items()}, role)
+
+    obs = {(a, b): run(a, b) for a, b in [("2026-01-01", "2026-07-30"), ("2026-01-01", "2026-07-31"),
+                                          ("2026-01-01", "2026-08-01"), ("2026-07-02", "2026-11-26"),
+                                          ("2026-07-01", "2026-11-26"), ("2026-06-30", "2026-11-26")]}
+    keys = list(obs)
+    check_pairs(f"{role}: CLI exports one day apart", obs, [(keys[0], keys[1]), (keys[1], keys[2]),
+                                                             (keys[3], keys[4]), (keys[4], keys[5])])
+
+
+# -- release-specific (new design only) --------------------------------------------------------------
+
+def _release(path, role, today=TODAY):
+    from layers.release_store import current_release
+
+    return current_release(open_store(path), role, today)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_the_release_of_the_hand_made_data(fresh_path, role):
+    """The release the attacks above ran against: every unit ≥ k, and the partition and
+    merges described in narcotics_rows()/public_rows()."""
+    from layers.release import release_rows
+    from layers.release_store import release_frame
+
+    release = _release(fresh_path, role)
+    assert (release.counts["count"] >= K).all()
+    table = release_frame(release)
+    got = sorted((r.start[:7], r.end[:7], r.layer, r.kind, r.unit, r.count) for r in table.itertuples())
+    if role == "bra":
+        assert [(b.start.isoformat(), b.periods) for b in release.blocks] == [
+            ("2026-04-01", 1), ("2026-05-01", 1), ("2026-06-01", 1), ("2026-07-01", 1), ("2026-08-01", 2)]
+        assert [(s, e, kind, n) for s, e, _l, kind, _u, n in got] == [
+            ("2026-04", "2026-05", "cell", 6), ("2026-04", "2026-05", "kommun", 5),
+            ("2026-05", "2026-06", "cell", 6), ("2026-05", "2026-06", "locality", 6),
+            ("2026-07", "2026-08", "cell", 9), ("2026-07", "2026-08", "kommun", 6),
+            ("2026-08", "2026-10", "cell", 5), ("2026-08", "2026-10", "kommun", 6)]
+    else:
+        assert [(b.start.isoformat(), b.periods) for b in release.blocks] == [("2026-01-01", 2), ("2026-07-01", 1)]
+        assert [(e, lid, kind, n) for _s, e, lid, kind, _u, n in got] == [
+            ("2026-07", "hastighet", "cell", 5), ("2026-07", "hastighet", "cell", 6),
+            ("2026-07", "otrygg_plats", "cell", 8), ("2026-07", "otrygg_plats", "kommun", 5),
+            ("2026-07", "otrygg_plats", "locality", 6),
+            ("2026-10", "hastighet", "kommun", 7), ("2026-10", "otrygg_plats", "cell", 6),
+            ("2026-10", "otrygg_plats", "kommun", 5)]
+    # The figures the attacks read are these units: map + spridda + övriga = the release.
+    app = create_app(open_store(fresh_path), role=role, today=lambda: TODAY)
+    seen = observe(app, role, "?t=all")
+    for lid in release.layers:
+        shown = sum(v for k, v in seen.items() if k[0] in ("map", "spridda", "övriga") and k[1] == lid)
+        assert shown == release.total(lid) > 0
+    assert seen[("title-points-shown",)] == 0 and seen[("footer", "locality", 0)] == release.total()
+    # Every report of the published blocks is in exactly one unit.
+    store = open_store(fresh_path)
+    pol = privacy.policy(role, store.config.privacy, store.config.layers)
+    rows = release_rows(store.read_table("reports"), pol, "0665", release.kind)
+    published = {p for b in release.blocks for p in range(b.first, b.last + 1)}
+    assert release.total() == int(rows["period"].isin(published).sum())
+
+
+def test_a_revision_moves_no_report_below_k_when_periods_close(fresh_path):
+    """Late tips, one at a time, each followed by a period close: every revision's change of
+    every unit (and of every block total) is 0 or ≥ k."""
+    from layers.release_store import load_release
+
+    store = open_store(fresh_path)
+    first = _release(fresh_path, "bra")
+    previous = first
+    for n, (month, today) in enumerate([(7, dt.date(2026, 12, 1)), (7, dt.date(2027, 1, 1)), (5, dt.date(2027, 2, 1)),
+                                        (7, dt.date(2027, 3, 1)), (7, dt.date(2027, 4, 1)), (7, dt.date(2027, 5, 1))]):
+        store.add_reports(reports_frame(tips(f"rev{n}-", 1, HOK, month, 27)))
+        current = _release(fresh_path, "bra", today)
+        assert current.version > previous.version
+        old = previous.counts.groupby(["block", "layer", "kind", "unit"])["count"].sum()
+        shared = [b for b in previous.blocks if b in current.blocks]
+        new = current.counts.assign(block=[current.blocks[i] for i in current.counts["block"]])
+        new = new[new["block"].isin(shared)]
+        new = new.assign(block=[previous.blocks.index(b) for b in new["block"]])
+        new = new.groupby(["block", "layer", "kind", "unit"])["count"].sum()
+        change = new.sub(old, fill_value=0)
+        assert ((change == 0) | (change.abs() >= K)).all(), change[(change != 0) & (change.abs() < K)]
+        previous = current
+    # Five late Hok tips in July (n = 0, 1, 3, 4, 5): the sixth release shows them all at once.
+    july = [i for i, b in enumerate(previous.blocks) if b.start == dt.date(2026, 7, 1)][0]
+    hok = previous.counts[(previous.counts["block"] == july) & (previous.counts["kind"] == "cell")]
+    assert hok["count"].tolist() == [14]
+    assert load_release(fresh_path, "bra", version=first.version).total() == first.total()
+
+
+# -- leaks found (each test states the attack; they fail until the design is fixed) ---------------
+
+def test_leak_a_merged_or_waiting_period_says_it_had_1_to_k_minus_1_reports(apps):
+    """A month with 0 tips is published as 0; a month with 1..k-1 is merged with the next
+    (or, at the end, waits). So the block structure alone says which closed months had
+    1..k-1 narcotics tips in the municipality: August (merged 'aug–sep', subtitle
+    'månader med färre än 5 rapporter är sammanslagna') and October (not published
+    although closed), while June (0) is shown as its own month."""
+    app = apps["bra"]
+    cbs = _callbacks(app)
+
+    def chart(a, b):
+        return _call(cbs["render_charts"], "filters.data", filters(app, custom(a, b, "&ly=narkotika")))[1]
+
+    def note(a, b):
+        return _call(cbs["render_map"], "filters.data", filters(app, custom(a, b, "&ly=narkotika")), None, None)[1]
+
+    june, august = chart(dt.date(2026, 6, 1), dt.date(2026, 6, 30)), chart(dt.date(2026, 8, 1), dt.date(2026, 8, 31))
+    facts = {
+        "june (0 tips)": (note(dt.date(2026, 6, 1), dt.date(2026, 6, 30)), [tr["x"] for tr in june.get("data", [])]),
+        "august (1 tip)": (note(dt.date(2026, 8, 1), dt.date(2026, 8, 31)), [tr["x"] for tr in august["data"]]),
+        "october (2 tips)": (note(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), None),
+    }
+    distinguishable = ("visar jun 2026" in facts["june (0 tips)"][0]
+                       and ("aug–sep" in facts["august (1 tip)"][0] or "inga publicerade" in facts["october (2 tips)"][0]))
+    assert not distinguishable, (
+        "LEAK: a closed period's block structure tells 0 from 1..k-1. A month with 0 tips is its own block, a month "
+        "with 1..k-1 is merged into the next or waits, so asking for one month shows whether it had 1..4 tips: "
+        + "; ".join(f"{k}: {v[0].split(' · ')[-2]}" for k, v in facts.items())
+        + ". Fix: treat 0 like 1..k-1 when merging (a block closes only when each layer has ≥ k, or after a maximum "
+          "length, publishing small layers as 'färre än k'), so that an unmerged period always has ≥ k.")
+
+
+def _hastighet_store(path):
+    """hastighet in one Vaggeryd cell: January 5, March 2; Hok 5 in March; no narcotics."""
+    store = GeoPackageStore.create(path)
+    store.add_reports(reports_frame([*tips("jan", 5, VAGGERYD, 1, 5, "hastighet"),
+                                     *tips("mar", 2, VAGGERYD, 3, 5, "hastighet"),
+                                     *tips("hok", 5, HOK, 3, 10, "hastighet")]))
+    return store
+
+
+def _cells(app, search, role) -> dict:
+    return {k[2]: v for k, v in observe(app, role, search, where=False).items() if k[0] == "map"}
+
+
+def test_leak_two_roles_with_the_same_cells_layer_difference_each_other(tmp_path):
+    """With a layer in cells mode for both reduced roles ([privacy.layer_modes.bra]
+    hastighet = "cells", as the config allows and tests/test_dashboard_roles.py uses),
+    bra's monthly release and the public's quarterly release are built independently.
+    A BRÅ participant (who can also open the public map) subtracts them: the public's Q1
+    cell count minus bra's January count is the cell's February–March count."""
+    store = _hastighet_store(tmp_path / "two.gpkg")
+    store.set_privacy(privacy.PrivacySettings(layer_modes={"bra": {"hastighet": "cells"}}))
+    bra = create_app(open_store(store.path), role="bra", today=lambda: dt.date(2026, 4, 15))
+    public = create_app(open_store(store.path), role="allmanhet", today=lambda: dt.date(2026, 4, 15))
+    q1 = custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    seen_bra = {k: v for k, v in observe(bra, "bra", q1 + "&ly=hastighet", where=False,
+                                         layers=("narkotika", "hastighet")).items() if k[0] == "map"}
+    seen_public = {k: v for k, v in observe(public, "allmanhet", q1, where=False).items() if k[0] == "map"}
+    bad = violations(seen_public, seen_bra)
+    assert not bad, (
+        f"LEAK: bra {seen_bra} vs allmanhet {seen_public} for the same three months: {bad} - the cell had exactly "
+        "that many reports in February–March. Fix: one release per layer shared by every role that sees it as cells "
+        "(blocks of the coarsest period a multiple of the finer, units the same), or refuse cells mode for a layer "
+        "in two roles with different periods.")
+
+
+def test_leak_a_settings_change_starts_a_series_that_differences_the_old_one(tmp_path):
+    """`trygghetskarta privacy set` (period, k or cell size) makes a new release series from
+    scratch; what was published before stays known. The public saw Q1: Vaggeryd cell 7; after
+    a change to monthly releases it sees January: 5 — so February–March had exactly 2."""
+    store = _hastighet_store(tmp_path / "series.gpkg")
+    today = dt.date(2026, 4, 15)
+    before = _cells(create_app(open_store(store.path), role="allmanhet", today=lambda: today),
+                    custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31)), "allmanhet")
+    store.set_privacy(privacy.PrivacySettings(periods={"bra": "month", "allmanhet": "month"}))
+    after = _cells(create_app(open_store(store.path), role="allmanhet", today=lambda: today),
+                   custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31)), "allmanhet")
+    bad = violations(before, after)
+    assert not bad, (
+        f"LEAK: before the settings change {before}, after {after} for the same months: {bad}. Fix: a settings change "
+        "must not re-partition periods already published (keep the old series' blocks and units for them; apply the "
+        "new settings from the next period on), or the CLI must refuse/warn that old figures plus new ones disclose.")
+
+
+def test_leak_a_revision_can_publish_a_unit_below_k_when_reports_leave_it():
+    """`_revise` publishes a unit's true count when it moved by ≥ k — also when the true count
+    is now 1..k-1 (reports removed or corrected in the data file, e.g. edited in QGIS)."""
+    from layers.release import build_release, release_rows
+
+    pol = privacy.policy("bra")
+    rows = tips("h", 6, HOK, 1, 3)
+
+    def build(reports, today, previous=None):
+        gdf = reports_frame(reports)
+        frame = pd.DataFrame({"id": gdf["id"], "layer": gdf["layer"], "occurred_at": gdf["occurred_at"],
+                              "x": gdf.geometry.x, "y": gdf.geometry.y})
+        return build_release(release_rows(frame, pol, "0665", "month"), pol, "0665", today, "month", previous)
+
+    first = build(rows + tips("late", 5, HOK, 1, 20), dt.date(2026, 2, 1))
+    second = build(rows[:1], dt.date(2026, 3, 1), first)  # ten of the eleven are gone
+    counts = second.counts["count"].tolist()
+    assert all(c == 0 or c >= K for c in counts), (
+        f"LEAK (needs reports to disappear from the data file): the revised January cell is published as {counts} "
+        f"(first release {first.counts['count'].tolist()}). Fix: in _revise publish `now` only when it is 0 or ≥ k "
+        "(else keep the old figure or fold the unit into the remainder).")
