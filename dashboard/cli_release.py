@@ -79,7 +79,9 @@ def privacy_show(data):
 @privacy.command("set")
 @_data_option
 @click.argument("assignments", nargs=-1, required=True)
-def privacy_set(data, assignments):
+@click.option("--republish", is_flag=True,
+              help="Accept that periods already published are published again with the new settings.")
+def privacy_set(data, assignments, republish):
     """Change settings: NAME=VALUE words.
 
     \b
@@ -88,7 +90,12 @@ def privacy_set(data, assignments):
     period.ROLE=P            release period of a role: month, quarter or year
                              (defaults: bra month, allmanhet quarter)
     layer_modes.ROLE.LAYER=M points, cells or hidden for one layer and role
-                             (a sensitive layer is never points for bra or allmanhet)
+                             (a sensitive layer is never points for bra or allmanhet;
+                             a layer is cells for one role only)
+
+    Once releases exist, new settings re-partition the periods already published: anyone who
+    saw the old figures could subtract the new ones and learn counts below k. Such a change
+    therefore needs --republish (do it before the figures have been shown, or accept it).
 
     \b
     Example:
@@ -105,9 +112,19 @@ def privacy_set(data, assignments):
     if new == old:
         click.echo("No change.")
         return
+    from layers.release_store import list_releases
+
+    published = list_releases(store.path)
+    if len(published) and not republish:
+        raise click.ClickException(
+            f"{len(published)} releases are already published with the current settings; new settings would "
+            "publish the same periods again, cut another way, and comparing the two can reveal counts below "
+            f"k. Add --republish to do it anyway (audited), e.g. `trygghetskarta privacy set --data {data} "
+            f"{' '.join(assignments)} --republish`.")
     store.set_privacy(new)
     AuditLog(store.path).append("privacy_set", user="(cli)", detail={"old": old.to_mapping(),
-                                                                      "new": new.to_mapping()})
+                                                                      "new": new.to_mapping(),
+                                                                      "republish": bool(len(published))})
     click.echo("\n".join(settings_lines(new)))
     click.echo("Saved. Reduced roles get a new release built with these settings at their next view; "
                "restart a running `trygghetskarta serve` to apply them there.")
@@ -137,6 +154,9 @@ def release(data, role, build, units, today):
     from layers.release import is_due, period_start
     from layers.release_store import current_release, load_release, reduced_roles, release_frame
 
+    if today is not None and today > dt.date.today() and build:
+        raise click.ClickException(f"--today {today} is in the future: a release publishes only periods that "
+                                   "have ended")
     store = open_store(data)
     today = today or dt.date.today()
     settings = store.config.privacy

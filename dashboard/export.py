@@ -126,7 +126,18 @@ def release_for(store, role: str, query: Query, today: dt.date | None = None):
               and (query.focus_areas is None or store.config.layers[lid].focus_area in query.focus_areas)]
     start = pd.Timestamp(query.start).date() if query.start is not None else None
     end = (pd.Timestamp(query.end) - pd.Timedelta(days=1)).date() if query.end is not None else None
-    return select(release, layers, start, end, store.meta.kommun)
+    chosen = select(release, layers, start, end, store.meta.kommun)
+    area = query.polygon
+    if query.bbox is not None:
+        box = shapely.box(*query.bbox)
+        area = box if area is None else area.intersection(box)
+    if area is not None and not area.is_empty:
+        # Whole published cells whose centre lies in the area, as a lasso on the map takes them.
+        coords = [list(c) for c in shapely.get_coordinates(shapely.get_exterior_ring(area.convex_hull
+                                                                                     if area.geom_type != "Polygon"
+                                                                                     else area))]
+        chosen = chosen.within({"type": "polygon", "coords": coords}, store.meta.kommun)
+    return chosen
 
 
 # -- filter text ------------------------------------------------------------------------------
@@ -616,11 +627,22 @@ def points_frame(points: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def point_geometry(lon, lat, crs: str = WGS84) -> gpd.GeoSeries:
+    """Points from WGS 84 lon/lat in `crs`; no place (NaN) is a missing geometry (NULL in a
+    GeoPackage, null in GeoJSON) as the data file stores it, never POINT EMPTY, which GeoPackage
+    readers and validators take for a point."""
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    points = np.array(gpd.points_from_xy(lon, lat), dtype=object)
+    points[np.isnan(lon) | np.isnan(lat)] = None
+    series = gpd.GeoSeries(points, crs=WGS84)
+    return series.to_crs(crs) if crs != WGS84 else series
+
+
 def points_gdf(points: pd.DataFrame, crs: str = WGS84) -> gpd.GeoDataFrame:
     frame = points_frame(points)
-    geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
-    gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
-    return gdf.to_crs(crs) if crs != WGS84 else gdf
+    geometry = point_geometry(frame.pop("lon").to_numpy(), frame.pop("lat").to_numpy(), crs)
+    return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=crs)
 
 
 def activities_gdf(acts: pd.DataFrame, crs: str = METRIC) -> gpd.GeoDataFrame:
@@ -628,8 +650,7 @@ def activities_gdf(acts: pd.DataFrame, crs: str = METRIC) -> gpd.GeoDataFrame:
                           if c != "geometry"})
     lon = acts["lon"].to_numpy(dtype="float64") if len(acts) else np.array([])
     lat = acts["lat"].to_numpy(dtype="float64") if len(acts) else np.array([])
-    geometry = gpd.points_from_xy(lon, lat, crs=WGS84).to_crs(crs)
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=point_geometry(lon, lat, crs).to_numpy(), crs=crs)
 
 
 def guard_formula(value):

@@ -508,10 +508,12 @@ def _block_bins(reports: pd.DataFrame, release, lang: str) -> tuple[list[str], d
     by_block = release.by_block
     position = {i: labels.index(block_label(rel.blocks[i], lang)) for i in release.blocks}
     for lid in release.layers:
-        values = [0] * len(bins)
+        # No bar where nothing is published (a month not yet released, or a layer held back
+        # below k): a 0 there would say something that is not known.
+        values: list[int | None] = [None] * len(bins)
         mine = by_block[by_block["layer"] == lid]
         for block, count in zip(mine["block"], mine["count"], strict=True):
-            values[position[int(block)]] += int(count)
+            values[position[int(block)]] = (values[position[int(block)]] or 0) + int(count)
         counts[lid] = values
     return labels, counts
 

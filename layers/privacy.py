@@ -160,6 +160,7 @@ class PrivacySettings:
             _check_role(role)
             if period not in PERIODS:
                 raise PrivacyError(f"privacy.period.{role}: {period!r} is not one of {', '.join(PERIODS)}")
+        _one_release_per_layer(self)
 
     def period(self, role: str) -> str:
         """The release's calendar bin for a role: 'month' | 'quarter' | 'year'."""
@@ -223,6 +224,25 @@ def _check_role(role: str) -> str:
     if role not in ROLES:
         raise PrivacyError(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
     return role
+
+
+def _one_release_per_layer(settings: PrivacySettings) -> None:
+    """A layer may be cells-mode for one role only: two roles' releases of one layer (other
+    periods, other merges, built on other days) could be subtracted from each other, and a
+    BRÅ member also sees the public view."""
+    seen: dict[str, str] = {}
+    for role in ROLES:
+        rule = DEFAULT_RULES[role]
+        for lid, spec in REPORT_LAYERS.items():
+            mode = settings.layer_modes.get(role, {}).get(lid, rule.sensitive if spec.sensitive else rule.other)
+            if mode != CELLS:
+                continue
+            if lid in seen:
+                raise PrivacyError(
+                    f"privacy.layer_modes: the layer {lid} is shown as cells to both {seen[lid]} and {role}; two "
+                    f"releases of one layer could be compared to learn counts below k. Show it as cells to one "
+                    f"role and as points or hidden to the other (e.g. layer_modes.{role}.{lid} = \"hidden\")")
+            seen[lid] = role
 
 
 def policy(

@@ -6,7 +6,8 @@ rules of statistical disclosure control and frozen when built:
 
 * **Blocks** are whole calendar periods of the role (month, quarter or year), only periods
   that have ended. Consecutive periods are merged into one block until every cells-mode layer
-  of the role has 0 or at least k reports in it; the merge is decided once, when the block is
+  of the role has at least k reports in it (an empty period counts as fewer than k, so the
+  block layout never tells 0 from 1..k−1); the merge is decided once, when the block is
   first published, and never undone. A trailing run that does not reach k yet is not
   published (it waits for the next period).
 * **Units** partition every report of a block and layer exactly once: a grid cell with ≥ k
@@ -20,7 +21,8 @@ rules of statistical disclosure control and frozen when built:
 * **Revisions.** A release is rebuilt when a period closes (the schedule). Blocks already
   published keep their units; late reports are added to the unit they fall in, and a unit's
   count changes only when it changes by at least k (smaller changes are held back until they
-  add up), so comparing two releases never reveals fewer than k reports either.
+  add up) and only to 0 or at least k, so comparing two releases never reveals fewer than k
+  reports either.
 
 Pure functions of frames; `layers.release_store` keeps releases in the data file.
 """
@@ -286,7 +288,12 @@ def _block_of(periods: np.ndarray, blocks: tuple[Block, ...]) -> np.ndarray:
 def _new_blocks(rows: pd.DataFrame, frozen: tuple[Block, ...], layers: tuple[str, ...], k: int,
                 through: int, kind: str) -> tuple[Block, ...]:
     """Blocks for the closed periods no frozen block covers: consecutive periods merged until
-    every layer has 0 or ≥ k reports; a trailing run below that waits (is not published)."""
+    every layer has ≥ k reports in them; a trailing run below that waits (is not published).
+
+    0 counts as 'fewer than k': were an empty month its own block, a merged one would say that
+    its first month held 1..k−1. A layer with fewer than k reports in all closed periods
+    together takes no part (else it would hold every other layer back); it is not published
+    until it has k somewhere."""
     periods = rows["period"].to_numpy()
     starts = [int(periods.min())] if len(periods) else []
     starts += [b.first for b in frozen]
@@ -300,6 +307,9 @@ def _new_blocks(rows: pd.DataFrame, frozen: tuple[Block, ...], layers: tuple[str
     if len(rows):
         li = pd.Index(layers).get_indexer(rows["layer"].to_numpy())
         np.add.at(totals, (li, periods - origin), 1)
+    counted = totals.sum(axis=1) >= k
+    if not counted.any():
+        return ()
     blocks = []
     group: list[int] = []
     acc = np.zeros(len(layers), dtype="int64")
@@ -309,7 +319,7 @@ def _new_blocks(rows: pd.DataFrame, frozen: tuple[Block, ...], layers: tuple[str
             continue
         group.append(offset)
         acc += totals[:, offset]
-        if np.all((acc == 0) | (acc >= k)):
+        if np.all(acc[counted] >= k):
             blocks.append(Block(origin + group[0], origin + group[-1], kind))
             group, acc = [], np.zeros(len(layers), dtype="int64")
     return tuple(blocks)
@@ -357,6 +367,8 @@ def _partition(rows: pd.DataFrame, blocks: tuple[Block, ...], k: int, cell_m: in
             smallest = min(mine, key=lambda u: (u[0] == CELL, u[2], u[1]))
             mine.remove(smallest)
             remainder += smallest[2]
+        if remainder and remainder < k:
+            continue  # a layer with fewer than k in the whole block: nothing of it is published
         for unit_kind, key, count in mine:
             unit = _cell_text(key, cell_m) if unit_kind == CELL else names[key]
             out.append({"block": int(b), "layer": lid, "kind": unit_kind, "unit": unit, "count": count})
@@ -407,7 +419,9 @@ def _revise(rows: pd.DataFrame, blocks: tuple[Block, ...], published: pd.DataFra
     true = pd.DataFrame({"block": block, "layer": layer, "kind": kind, "unit": unit}).value_counts()
     old = published.set_index(["block", "layer", "kind", "unit"])["count"]
     merged = pd.concat([old.rename("old"), true.rename("now")], axis=1).fillna(0).astype("int64")
-    change = (merged["now"] - merged["old"]).abs() >= k
+    # A unit moves only by k or more, and only to 0 or at least k (reports removed from the
+    # file must not leave 1..k−1 behind).
+    change = ((merged["now"] - merged["old"]).abs() >= k) & ((merged["now"] == 0) | (merged["now"] >= k))
     merged["count"] = np.where(change, merged["now"], merged["old"])
     merged = merged[merged["count"] > 0].reset_index()
     return merged[list(COUNT_COLUMNS)] if len(merged) else _empty_counts()

@@ -404,7 +404,8 @@ def test_the_config_privacy_settings_reach_the_map_and_the_export(store_path, tm
 
     toml.write_text(resources.files("layers").joinpath("focus_areas.toml").read_text(encoding="utf-8")
                     + '\n[privacy]\nk = 8\ncell_m = 1000\n[privacy.layer_modes.bra]\nhastighet = "cells"\n'
-                    '[privacy.period]\nbra = "year"\n',
+                    # One role only may see a layer as cells: two releases of it could be compared.
+                    '[privacy.layer_modes.allmanhet]\nhastighet = "hidden"\n[privacy.period]\nbra = "year"\n',
                     encoding="utf-8")
     config = load_config(toml)
     # Settings live in the data file: a config that disagrees is refused, naming the command.
@@ -530,8 +531,8 @@ def test_the_map_note_says_which_whole_months_the_cells_show(small):
                when=f"2026-0{7 + i // 3}-1{i}T22:00:00+02:00") for i in range(6)]))
     app = _app(small, "bra")
     note = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=all"), None, None)[1]
-    # Jul 3 + Aug 3 (one block of 6 in the Hok cell), Sep 0; Oct's lone tip waits; Nov is open.
-    assert note.endswith("Narkotikatips: visar jul–sep 2026, hela månader; månader med färre än 5 rapporter "
+    # Jul 3 + Aug 3: one block of 6 in the Hok cell; Sep (0) and Oct (1) wait for k; Nov is open.
+    assert note.endswith("Narkotikatips: visar jul–aug 2026, hela månader; månader med färre än 5 rapporter "
                          "är sammanslagna · nästa publicering i början av dec 2026")
     last30 = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=30d"), None, None)[1]
     assert last30.endswith("Narkotikatips: inga publicerade månader i perioden (bara avslutade månader "

@@ -80,8 +80,8 @@ def narcotics_rows():
     """bra, months (closed through October at TODAY):
     Apr  Vaggeryd 6, Skillingaryd 2, Klevshult 3       -> cell 6, övriga 5
     May  Vaggeryd 6, two Skillingaryd cells of 3        -> cell 6, spridda Skillingaryd 6
-    Jun  none                                           -> a published 0
-    Jul  Hok 9, Klevshult 3, a lone tip, Skillingaryd 2 -> cell 9, övriga 6
+    Jun  none                                           -> waits for July (0 counts as fewer than k)
+    Jul  Hok 9, Klevshult 3, a lone tip, Skillingaryd 2 -> jun–jul: cell 9, övriga 6
     Aug  a lone Klevshult tip                           -> waits for September
     Sep  Hok 5, Vaggeryd 5                              -> aug–sep: one cell 5, övriga 6
     Oct  Hok 2                                          -> waits (trailing)
@@ -687,11 +687,11 @@ def test_the_release_of_the_hand_made_data(fresh_path, role):
     got = sorted((r.start[:7], r.end[:7], r.layer, r.kind, r.unit, r.count) for r in table.itertuples())
     if role == "bra":
         assert [(b.start.isoformat(), b.periods) for b in release.blocks] == [
-            ("2026-04-01", 1), ("2026-05-01", 1), ("2026-06-01", 1), ("2026-07-01", 1), ("2026-08-01", 2)]
+            ("2026-04-01", 1), ("2026-05-01", 1), ("2026-06-01", 2), ("2026-08-01", 2)]
         assert [(s, e, kind, n) for s, e, _l, kind, _u, n in got] == [
             ("2026-04", "2026-05", "cell", 6), ("2026-04", "2026-05", "kommun", 5),
             ("2026-05", "2026-06", "cell", 6), ("2026-05", "2026-06", "locality", 6),
-            ("2026-07", "2026-08", "cell", 9), ("2026-07", "2026-08", "kommun", 6),
+            ("2026-06", "2026-08", "cell", 9), ("2026-06", "2026-08", "kommun", 6),
             ("2026-08", "2026-10", "cell", 5), ("2026-08", "2026-10", "kommun", 6)]
     else:
         assert [(b.start.isoformat(), b.periods) for b in release.blocks] == [("2026-01-01", 2), ("2026-07-01", 1)]
@@ -739,20 +739,18 @@ def test_a_revision_moves_no_report_below_k_when_periods_close(fresh_path):
         assert ((change == 0) | (change.abs() >= K)).all(), change[(change != 0) & (change.abs() < K)]
         previous = current
     # Five late Hok tips in July (n = 0, 1, 3, 4, 5): the sixth release shows them all at once.
-    july = [i for i, b in enumerate(previous.blocks) if b.start == dt.date(2026, 7, 1)][0]
+    july = [i for i, b in enumerate(previous.blocks) if b.start == dt.date(2026, 6, 1)][0]  # jun–jul
     hok = previous.counts[(previous.counts["block"] == july) & (previous.counts["kind"] == "cell")]
     assert hok["count"].tolist() == [14]
     assert load_release(fresh_path, "bra", version=first.version).total() == first.total()
 
 
-# -- leaks found (each test states the attack; they fail until the design is fixed) ---------------
+# -- leaks the review found, fixed (each test states the attack) -----------------------------------
 
-def test_leak_a_merged_or_waiting_period_says_it_had_1_to_k_minus_1_reports(apps):
-    """A month with 0 tips is published as 0; a month with 1..k-1 is merged with the next
-    (or, at the end, waits). So the block structure alone says which closed months had
-    1..k-1 narcotics tips in the municipality: August (merged 'aug–sep', subtitle
-    'månader med färre än 5 rapporter är sammanslagna') and October (not published
-    although closed), while June (0) is shown as its own month."""
+def test_the_block_structure_does_not_tell_0_from_1_to_k_minus_1(apps):
+    """Found: a month with 0 tips was published as 0 while a month with 1..k-1 was merged with
+    the next (or waited), so the block structure said which closed months had 1..k-1 tips.
+    Now 0 counts as fewer than k: June (0) is merged like August (1) and waits like October (2)."""
     app = apps["bra"]
     cbs = _callbacks(app)
 
@@ -791,14 +789,16 @@ def _cells(app, search, role) -> dict:
     return {k[2]: v for k, v in observe(app, role, search, where=False).items() if k[0] == "map"}
 
 
-def test_leak_two_roles_with_the_same_cells_layer_difference_each_other(tmp_path):
-    """With a layer in cells mode for both reduced roles ([privacy.layer_modes.bra]
-    hastighet = "cells", as the config allows and tests/test_dashboard_roles.py uses),
-    bra's monthly release and the public's quarterly release are built independently.
-    A BRÅ participant (who can also open the public map) subtracts them: the public's Q1
-    cell count minus bra's January count is the cell's February–March count."""
+def test_two_roles_cannot_see_one_layer_as_cells(tmp_path):
+    """Found: with a layer in cells mode for both reduced roles, bra's monthly release and the
+    public's quarterly one were built independently, and a BRÅ participant (who can also open
+    the public map) subtracted them. Such settings are now refused; with the layer hidden from
+    the public, the two views share nothing to subtract."""
     store = _hastighet_store(tmp_path / "two.gpkg")
-    store.set_privacy(privacy.PrivacySettings(layer_modes={"bra": {"hastighet": "cells"}}))
+    with pytest.raises(privacy.PrivacyError, match="hastighet is shown as cells to both bra and allmanhet"):
+        privacy.PrivacySettings(layer_modes={"bra": {"hastighet": "cells"}})
+    store.set_privacy(privacy.PrivacySettings(layer_modes={"bra": {"hastighet": "cells"},
+                                                           "allmanhet": {"hastighet": "hidden"}}))
     bra = create_app(open_store(store.path), role="bra", today=lambda: dt.date(2026, 4, 15))
     public = create_app(open_store(store.path), role="allmanhet", today=lambda: dt.date(2026, 4, 15))
     q1 = custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
@@ -813,27 +813,37 @@ def test_leak_two_roles_with_the_same_cells_layer_difference_each_other(tmp_path
         "in two roles with different periods.")
 
 
-def test_leak_a_settings_change_starts_a_series_that_differences_the_old_one(tmp_path):
-    """`trygghetskarta privacy set` (period, k or cell size) makes a new release series from
-    scratch; what was published before stays known. The public saw Q1: Vaggeryd cell 7; after
-    a change to monthly releases it sees January: 5 — so February–March had exactly 2."""
+def test_a_settings_change_after_publishing_needs_republish(tmp_path):
+    """Found: `privacy set` (period, k or cell size) made a new release series from scratch,
+    and what was published before stays known: the public saw Q1 Vaggeryd cell 7, after a
+    change to monthly releases January 5 — so February–March had exactly 2. The command now
+    refuses once releases exist, unless --republish accepts it (audited); the comparison below
+    is what --republish accepts, so it is shown, not asserted away."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+    from layers.audit import read_audit
+
     store = _hastighet_store(tmp_path / "series.gpkg")
     today = dt.date(2026, 4, 15)
     before = _cells(create_app(open_store(store.path), role="allmanhet", today=lambda: today),
                     custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31)), "allmanhet")
-    store.set_privacy(privacy.PrivacySettings(periods={"bra": "month", "allmanhet": "month"}))
+    refused = CliRunner().invoke(main, ["privacy", "set", "--data", str(store.path), "period.allmanhet=month"])
+    assert refused.exit_code == 1 and "releases are already published" in refused.output
+    assert "--republish" in refused.output and open_store(store.path).config.privacy.period("allmanhet") == "quarter"
+    accepted = CliRunner().invoke(main, ["privacy", "set", "--data", str(store.path), "period.allmanhet=month",
+                                         "--republish"])
+    assert accepted.exit_code == 0, accepted.output
+    assert read_audit(store.path, event="privacy_set")["detail"].iloc[-1]["republish"] is True
     after = _cells(create_app(open_store(store.path), role="allmanhet", today=lambda: today),
                    custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31)), "allmanhet")
-    bad = violations(before, after)
-    assert not bad, (
-        f"LEAK: before the settings change {before}, after {after} for the same months: {bad}. Fix: a settings change "
-        "must not re-partition periods already published (keep the old series' blocks and units for them; apply the "
-        "new settings from the next period on), or the CLI must refuse/warn that old figures plus new ones disclose.")
+    # What --republish accepts: the two series differ below k (the documented risk).
+    assert violations(before, after) == [("500mN12746E897", 7, 5)]
 
 
-def test_leak_a_revision_can_publish_a_unit_below_k_when_reports_leave_it():
-    """`_revise` publishes a unit's true count when it moved by ≥ k — also when the true count
-    is now 1..k-1 (reports removed or corrected in the data file, e.g. edited in QGIS)."""
+def test_a_revision_never_publishes_a_unit_below_k_when_reports_leave_it():
+    """Found: `_revise` published a unit's true count when it moved by ≥ k, also when it was
+    now 1..k-1 (reports removed in the data file, e.g. edited in QGIS). Now it keeps the old one."""
     from layers.release import build_release, release_rows
 
     pol = privacy.policy("bra")

@@ -104,8 +104,13 @@ def test_policy_settings_are_checked():
     with pytest.raises(PrivacyError, match="cannot be shown as points"):
         policy("bra", PrivacySettings(layer_modes={"bra": {"narkotika": "points"}}))
     stricter = policy("bra", PrivacySettings.from_mapping(
-        {"k": 7, "cell_m": 1000, "layer_modes": {"bra": {"hastighet": "cells"}}}))
+        {"k": 7, "cell_m": 1000, "layer_modes": {"bra": {"hastighet": "cells"}, "allmanhet": {"hastighet": "hidden"}}}))
     assert stricter.mode("hastighet") == CELLS and stricter.k == 7 and stricter.cell_m == 1000
+    # Two roles' releases of one layer could be subtracted from each other.
+    with pytest.raises(PrivacyError, match="hastighet is shown as cells to both bra and allmanhet"):
+        PrivacySettings(layer_modes={"bra": {"hastighet": "cells"}})
+    with pytest.raises(PrivacyError, match="period.bra: 'week'"):
+        PrivacySettings.from_mapping({"period": {"bra": "week"}})
     with pytest.raises(PrivacyError, match="unknown setting"):
         PrivacySettings.from_mapping({"kk": 3})
 
