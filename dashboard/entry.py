@@ -19,7 +19,9 @@ from shapely import Point
 from geodata import METRIC, to_metric
 from layers import ACTIVITY_STATUSES, ACTORS, REPORT_STATUSES, SOURCES, stable_id
 from layers.aktiviteter import KINDS
+from layers.import_messages import shorten
 from layers.privacy import ADMIN, POLIS
+from layers.schema import EARLIEST_DAY, plan_span
 
 from .data import AppData
 
@@ -29,7 +31,6 @@ EDIT_ROLES = frozenset({POLIS, ADMIN})
 REPORT_FLOW = {"ny": ("bekräftad", "avvisad"), "bekräftad": ("åtgärdad", "avvisad"), "åtgärdad": (), "avvisad": ()}
 ACTIVITY_FLOW = {"planerad": ("genomförd", "inställd"), "genomförd": (), "inställd": ()}
 MAX_TEXT = 2000
-MIN_YEAR, MAX_YEAR = 1990, 2100
 #: Control characters (all but tab and newline) never belong in a description.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -53,26 +54,32 @@ def can_edit(role: str) -> bool:
     return role in EDIT_ROLES
 
 
-def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv: bool = True) -> str | None:
-    """'2026-11-27' + '18:30' → '2026-11-27T18:30:00+01:00' (Swedish local time, DST aware)."""
+def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv: bool = True,
+               last: dt.date | None = None) -> str | None:
+    """'2026-11-27' + '18:30' → '2026-11-27T18:30:00+01:00' (Swedish local time, DST aware).
+
+    The day must lie from 1990-01-01 (as the importer and the store require) up to `last`
+    (for plans: a year after the promise period ends; reports check the future themselves).
+    """
     if not date:
         errors[field] = "ange ett datum" if sv else "give a date"
         return None
     try:
         day = dt.date.fromisoformat(str(date)[:10])
     except ValueError:
-        errors[field] = f"{date!r} är inget datum (ÅÅÅÅ-MM-DD)" if sv else f"{date!r} is not a date (YYYY-MM-DD)"
+        shown = _quote(date)
+        errors[field] = f"{shown} är inget datum (ÅÅÅÅ-MM-DD)" if sv else f"{shown} is not a date (YYYY-MM-DD)"
         return None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        errors[field] = (f"{day.isoformat()}: året ska vara {MIN_YEAR}–{MAX_YEAR}" if sv
-                         else f"{day.isoformat()}: the year must be {MIN_YEAR}–{MAX_YEAR}")
+    if day < EARLIEST_DAY or (last is not None and day > last):
+        errors[field] = _day_range_message(day, last, sv)
         return None
     if not (clock or "").strip():
         errors[field + "_time"] = "ange klockslag (TT:MM)" if sv else "give the time (HH:MM)"
         return None
     match = _TIME.match(clock.strip())
     if not match:
-        errors[field + "_time"] = (f"{clock!r} är ingen tid (TT:MM)" if sv else f"{clock!r} is not a time (HH:MM)")
+        shown = _quote(clock)
+        errors[field + "_time"] = (f"{shown} är ingen tid (TT:MM)" if sv else f"{shown} is not a time (HH:MM)")
         return None
     naive = dt.datetime(day.year, day.month, day.day, int(match[1]), int(match[2]))
     local = naive.replace(tzinfo=TZ)
@@ -82,6 +89,20 @@ def local_time(date: str | None, clock: str | None, field: str, errors: dict, sv
                                    else f"{clock} does not exist on that date (summer time starts)")
         return None
     return local.isoformat(timespec="seconds")
+
+
+def _quote(value) -> str:
+    """A form value as a message shows it: repr, cut to a sane length (a forged request may send
+    a megabyte)."""
+    return repr(shorten(value)) if isinstance(value, str) else shorten(repr(value))
+
+
+def _day_range_message(day: dt.date, last: dt.date | None, sv: bool) -> str:
+    if last is None:
+        return (f"{day.isoformat()}: datumet kan inte vara före {EARLIEST_DAY.isoformat()}" if sv
+                else f"{day.isoformat()}: the date cannot be before {EARLIEST_DAY.isoformat()}")
+    return (f"{day.isoformat()}: datumet ska ligga mellan {EARLIEST_DAY.isoformat()} och {last.isoformat()}" if sv
+            else f"{day.isoformat()}: the date must be between {EARLIEST_DAY.isoformat()} and {last.isoformat()}")
 
 
 def repeated_hour_note(date, clock, lang: str = "sv") -> str:
@@ -120,7 +141,8 @@ def place(lon, lat, data: AppData, errors: dict, required: bool = True, sv: bool
         if not (np.isfinite(lon_f) and np.isfinite(lat_f)):
             raise ValueError
     except ValueError:
-        errors["place"] = f"lat/lon {lat!r}, {lon!r} är inga tal" if sv else f"lat/lon {lat!r}, {lon!r} are not numbers"
+        shown = f"{_quote(lat)}, {_quote(lon)}"
+        errors["place"] = f"lat/lon {shown} är inga tal" if sv else f"lat/lon {shown} are not numbers"
         return None
     if not (-180 <= lon_f <= 180 and -90 <= lat_f <= 90):
         errors["place"] = f"lat/lon {lat_f}, {lon_f} finns inte" if sv else f"lat/lon {lat_f}, {lon_f} do not exist"
@@ -152,7 +174,7 @@ def _text(value, field: str, errors: dict, sv: bool) -> str:
 
 def _choice(value, allowed, field: str, errors: dict, sv: bool) -> str | None:
     if value not in allowed:
-        shown = "(tomt)" if value in (None, "") else repr(value)
+        shown = "(tomt)" if value in (None, "") else _quote(value)
         errors[field] = (f"{shown} är inte ett av: {', '.join(allowed)}" if sv
                          else f"{shown} is not one of: {', '.join(allowed)}")
         return None
@@ -194,14 +216,16 @@ def new_activity(values: dict, data: AppData, user: str, now: dt.datetime, lang:
     actor = _choice(values.get("actor"), ACTORS, "actor", errors, sv)
     kind = _choice(values.get("kind"), KINDS, "kind", errors, sv)
     status = _choice(values.get("status") or "planerad", ("planerad", "genomförd"), "status", errors, sv)
-    when = local_time(values.get("date"), values.get("time"), "date", errors, sv)
+    # Plans as the importer bounds them: up to a year after the promise period ends.
+    when = local_time(values.get("date"), values.get("time"), "date", errors, sv,
+                      last=plan_span(data.config.period_end).last_day)
     try:
         duration = int(str(values.get("duration") or "60").strip())
         if not 1 <= duration <= 24 * 60:
             raise ValueError
     except ValueError:
-        errors["duration"] = (f"{values.get('duration')!r}: ange minuter, 1–1440" if sv
-                              else f"{values.get('duration')!r}: give minutes, 1–1440")
+        shown = _quote(values.get("duration"))
+        errors["duration"] = (f"{shown}: ange minuter, 1–1440" if sv else f"{shown}: give minutes, 1–1440")
     text = _text(values.get("description"), "description", errors, sv)
     where = place(values.get("lon"), values.get("lat"), data, errors, False, sv)
     if when and status == "genomförd" and dt.datetime.fromisoformat(when) > now.astimezone(TZ):
@@ -230,8 +254,8 @@ def check_status_change(kind: str, current: str | None, new: str | None, lang: s
     if current is None:
         raise EntryError({"id": "hittades inte" if sv else "not found"})
     if new not in statuses:
-        raise EntryError({"status": f"{new!r} är inte ett av: {', '.join(statuses)}" if sv
-                          else f"{new!r} is not one of: {', '.join(statuses)}"})
+        raise EntryError({"status": f"{_quote(new)} är inte ett av: {', '.join(statuses)}" if sv
+                          else f"{_quote(new)} is not one of: {', '.join(statuses)}"})
     if new not in flow[current]:
         allowed = ", ".join(flow[current]) or ("inga" if sv else "none")
         raise EntryError({"status": f"från {current} går det bara till: {allowed}" if sv

@@ -8,16 +8,31 @@ shown in full (6365443, not 6.36544e+06).
 
 Messages that name CLI options (--crs, --layer, mapping-file keys) keep the option names in
 Swedish too, and say what a web user can do where that makes sense.
+
+Every value is cut before it is shown (`shorten`): a 1 MB cell or a hostile file name must
+not become a 1 MB reason, and a message is always one line (the CLI prints it as one).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import string
 
 import numpy as np
 
 LANGS = ("en", "sv")
+#: Longest value quoted in a message ("…" marks the cut).
+QUOTE_LIMIT = 80
+#: Longest other text in a message: lists of the file's columns or layers, error texts.
+TEXT_LIMIT = 300
+#: Template fields that hold one value from the file or the user: cut to QUOTE_LIMIT.
+QUOTED_FIELDS = frozenset({
+    "value", "column", "event_type", "place", "key", "target", "sheet", "title", "layer", "fmt",
+    "kind", "suffix", "geom_type", "inner", "first", "second", "offset", "field",
+})
+#: Fields the app writes itself from its configuration: never cut (they list what is allowed).
+CONFIG_FIELDS = frozenset({"allowed", "known", "names", "options", "fields", "how", "example"})
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # -- words used inside other messages
@@ -198,7 +213,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{wall:%Y-%m-%d %H:%M} finns inte i svensk tid (klockan ställdes fram)"),
     "time_problem": ("{label} {column!r}: {reason}", "{label} {column!r}: {reason}"),
     "time_missing": ("{label} is missing (column {column!r})", "{label} saknas (kolumn {column!r})"),
-    "in_future": ("date {value} is in the future", "datumet {value} ligger i framtiden"),
+    # Times outside the plausible range, and offsets no clock uses: "{value!r} {reason}".
+    "time_value": ("{value!r} {reason}", "{value!r} {reason}"),
+    "time_before": ("is before {day} (check the year)", "är före {day} (kontrollera året)"),
+    "time_after": ("is after {day} (check the year)", "är efter {day} (kontrollera året)"),
+    "time_future": ("is in the future", "ligger i framtiden"),
+    "time_not_real": ("is not a real date and time", "är ingen riktig tidpunkt"),
+    "time_bad_offset": ("has an impossible UTC offset {offset!r} (at most ±14:00, minutes below 60)",
+                        "har en omöjlig tidszon {offset!r} (högst ±14:00, minuter under 60)"),
     "layer_unknown": ("layer {value!r} is unknown; layers: {layers}", "lagret {value!r} finns inte; lager: {layers}"),
     "layer_unclear": ("cannot tell the layer: give --layer, or a 'lager' column",
                       "kan inte avgöra lagret: välj ett lager vid importen (--layer), eller lägg till en "
@@ -225,6 +247,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "polisen_unknown_place": ("an unknown place", "en okänd plats"),
     "polisen_bad_datetime": ("datetime {value!r} is not like 2026-08-18 19:45:41 +02:00",
                              "datetime {value!r} har inte formen 2026-08-18 19:45:41 +02:00"),
+    "polisen_time": ("{field} {value!r} {reason}", "{field} {value!r} {reason}"),
     "polisen_traffic_no_speed": (
         "{event_type} without speed in the summary fits no layer (police source only)",
         "{event_type} utan hastighet i sammanfattningen passar inget lager (bara polisen som källa)",
@@ -282,6 +305,10 @@ STORE_REASONS: dict[str, tuple[str, str]] = {
     "point": ("must be a point", "måste vara en punkt"),
     "outside": ("lies outside the municipality", "ligger utanför kommunen"),
     "before": ("is before {other}", "är före {other}"),
+    "after": ("is after {other}", "är efter {other}"),
+    "future": ("is in the future", "ligger i framtiden"),
+    "offset": ("has an impossible UTC offset (at most ±14:00, minutes below 60)",
+               "har en omöjlig tidszon (högst ±14:00, minuter under 60)"),
     "done_required": ("is required when status is {status}", "krävs när status är {status}"),
     "done_empty": ("must be empty while status is {status}", "ska vara tomt när status är {status}"),
     "minutes": ("must be whole minutes between {low} and {high}", "måste vara hela minuter mellan {low} och {high}"),
@@ -316,14 +343,48 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` cut to at most `limit` characters, also as repr (escapes count), ending in "…"."""
+    text = str(text)
+    if len(text) <= limit and len(repr(text)) <= limit + 2:
+        return text
+    width = 0
+    for end, char in enumerate(text):
+        width += len(repr(char)) - 2
+        if width >= limit:
+            return text[:end] + "…"
+    return text
+
+
+def _bounded(name: str, value):
+    """A template value cut to a sane length (numbers and the app's own texts stay as they are)."""
+    if name in CONFIG_FIELDS:
+        return value
+    limit = QUOTE_LIMIT if name in QUOTED_FIELDS else TEXT_LIMIT
+    if isinstance(value, str):
+        return shorten(value, limit)
+    if _is_number(value):
+        return value if len(repr(value)) <= limit else shorten(repr(value), limit)
+    if name in QUOTED_FIELDS or isinstance(value, BaseException | os.PathLike):
+        return shorten(str(value), limit)
+    return value
+
+
+def _one_line(text: str) -> str:
+    # The CLI prints a message as one line; an error text from GDAL may carry its own newlines.
+    return re.sub(r"\s*[\r\n]+\s*", " ", text)
+
+
 def _render(template: tuple[str, str], lang: str, values: dict) -> str:
+    values = {name: _bounded(name, value) for name, value in values.items()}
     if check_lang(lang) == "sv":
-        return _SWEDISH.format(template[1], **values)
-    return template[0].format(**values)
+        return _one_line(_SWEDISH.format(template[1], **values))
+    return _one_line(template[0].format(**values))
 
 
 def msg(message_id: str, lang: str = "en", **values) -> str:
-    """The message `message_id` in `lang` ("en" or "sv"), formatted with `values`."""
+    """The message `message_id` in `lang` ("en" or "sv"), formatted with `values` (each cut to a
+    sane length: QUOTE_LIMIT for a value from the file, TEXT_LIMIT for other texts)."""
     return _render(MESSAGES[message_id], lang, values)
 
 

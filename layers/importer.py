@@ -7,7 +7,8 @@ Pure functions that the CLI (`trygghetskarta import`) and the app's upload share
   a TOML/JSON mapping file overrides it.
 - `choose_crs` tells WGS 84, SWEREF 99 TM, SWEREF 99 13 30 and RT90 apart from the values.
 - `parse_times` reads ISO, `YYYY-MM-DD HH:MM`, `DD/MM/YYYY`, Excel serial dates and Swedish
-  local time (with the DST changes).
+  local time (with the DST changes), each checked against the field's plausible range
+  (`import_spans`) before anything converts it, and offsets against what clocks use.
 - `prepare_import` turns a file into store rows plus one rejection per bad row;
   `run_import` stores the accepted rows in one transaction and writes `FILE.rejected.csv`.
 
@@ -27,6 +28,7 @@ import re
 import time
 import tomllib
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,15 +53,24 @@ from geodata import (
 )
 
 from . import aktiviteter
-from .import_messages import check_lang, genitive, msg, store_reason
+from .import_messages import check_lang, genitive, msg, shorten, store_reason
 from .schema import (
     ACTIVITY_COLUMNS,
     ACTIVITY_STATUSES,
     ACTORS,
+    ANY_TIME,
     REPORT_COLUMNS,
     REPORT_STATUSES,
+    SAFE_YEARS,
     SOURCES,
+    TimeSpan,
+    as_numbers,
+    extract,
+    offset_minutes,
+    past_span,
+    plan_span,
     stable_id,
+    wall_times,
 )
 
 TZ = "Europe/Stockholm"
@@ -106,7 +117,10 @@ def decode_text(data: bytes, lang: str = "en") -> tuple[str, str]:
         except UnicodeDecodeError:
             data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass  # a truncated or fake UTF-16 file: read it as bytes below
     else:
         try:
             return data.decode("utf-8"), "UTF-8"
@@ -212,10 +226,17 @@ def read_xlsx(path: Path, sheet: str | None = None, lang: str = "en") -> SourceT
                 raise ImportFailed(msg("excel_no_sheet", lang, sheet=sheet, name=path.name,
                                        sheets=", ".join(book.sheetnames)))
             ws = book[sheet]
+        elif not book.worksheets:
+            raise ImportFailed(msg("excel_unreadable", lang, name=path.name, error="no sheets"))
         else:
             ws = book.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
         title = ws.title
+        # A read-only workbook parses the sheet's XML only here: broken XML fails now.
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    except ImportFailed:
+        raise
+    except Exception as exc:  # XML, zip and value errors from a damaged workbook
+        raise ImportFailed(msg("excel_unreadable", lang, name=path.name, error=exc)) from None
     finally:
         book.close()
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[0]):
@@ -227,11 +248,17 @@ def read_xlsx(path: Path, sheet: str | None = None, lang: str = "en") -> SourceT
 
 
 def _read_gis(path: str, description: str, layer: str | None = None, implied: bool = False,
-              lang: str = "en") -> SourceTable:
+              lang: str = "en", options: dict | None = None, gpkg: Path | None = None) -> SourceTable:
+    """A GIS file through GDAL; `options` are GDAL open options; for a GeoPackage (`gpkg`) the
+    date and time columns are read as the file stores them (see `_gpkg_time_text`)."""
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
+        with warnings.catch_warnings():
+            # GDAL's notes on odd cells ("Invalid content for record 3"): the rows get reasons instead.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True, fid_as_index=True,
+                                           **(options or {}))
     except Exception as exc:  # pyogrio/GDAL errors
         raise ImportFailed(msg("gis_unreadable", lang, description=description, error=exc)) from None
     crs = None
@@ -241,17 +268,65 @@ def _read_gis(path: str, description: str, layer: str | None = None, implied: bo
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object) if "geometry" in frame else None
     attrs = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).astype(object)
     attrs = attrs.where(attrs.notna(), "")
+    if gpkg is not None:
+        _gpkg_time_text(gpkg, layer, attrs, description, lang)
     attrs.columns = _unique_headers(attrs.columns)
     attrs.index = pd.Index(np.arange(1, len(attrs) + 1), name="row")
     attrs.attrs["too_long"] = {}
     return SourceTable(frame=attrs, geometry=geoms, crs=crs, crs_implied=implied, description=description)
 
 
+def _sql_name(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _gpkg_time_text(path: Path, layer: str, attrs: pd.DataFrame, description: str, lang: str) -> None:
+    """Replace GDAL's reading of a GeoPackage's DATE/DATETIME columns by the stored text.
+
+    GDAL silently drops what it cannot read: an offset of +99:99 vanishes (the time then reads
+    as local time, another instant) and junk becomes empty. The stored text goes through the
+    importer's own bounded parsing instead, which refuses such values with the value quoted.
+    """
+    import sqlite3
+
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+        fields = [str(f) for f, t in zip(info["fields"], info["ogr_types"], strict=True)
+                  if t in ("OFTDate", "OFTDateTime") and f in attrs.columns]
+        if not fields:
+            return
+        fid = info.get("fid_column") or "fid"
+        # Read-only, and as a URI that survives '?' or '#' in a file name.
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            columns = ", ".join(_sql_name(f) for f in fields)
+            stored = conn.execute(f"SELECT {_sql_name(fid)}, {columns} FROM {_sql_name(layer)}").fetchall()
+        finally:
+            conn.close()
+    except Exception as exc:  # sqlite3/GDAL: a damaged or odd file
+        raise ImportFailed(msg("gis_unreadable", lang, description=description, error=exc)) from None
+    by_fid = {row[0]: row[1:] for row in stored}
+    for i, name in enumerate(fields):
+        attrs[name] = [_stored_text(by_fid.get(fid_value, ("",) * len(fields))[i]) for fid_value in attrs.index]
+
+
+def _stored_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return repr(value)
+    return str(value)
+
+
 def _gpkg_layer(path: Path, wanted: str | None, kind: str, lang: str = "en") -> str:
     import pyogrio
 
     try:
-        layers = pyogrio.list_layers(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's own notes on a damaged file
+            layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio/GDAL: not a GeoPackage, damaged file
         raise ImportFailed(msg("gpkg_unreadable", lang, name=path.name, error=exc)) from None
     features = [str(name) for name, geom in layers if geom not in (None, "Unknown", "")] or [
@@ -287,10 +362,13 @@ def read_source(path: str | os.PathLike, kind: str = "reports", sheet: str | Non
         if head.lstrip("\ufeff \r\n\t").startswith("[") and '"datetime"' in head:
             raise ImportFailed(msg("looks_like_polisen", lang, name=path.name))
         implied = '"crs"' not in head
-        return _read_gis(str(path), msg("desc_geojson", lang, name=path.name), implied=implied, lang=lang)
+        # GDAL would parse date-like strings itself and drop offsets it cannot read: keep the text.
+        return _read_gis(str(path), msg("desc_geojson", lang, name=path.name), implied=implied, lang=lang,
+                         options={"DATE_AS_STRING": "YES"})
     if suffix == ".gpkg":
         layer = _gpkg_layer(path, gis_layer, kind, lang)
-        return _read_gis(str(path), msg("desc_gpkg", lang, name=path.name, layer=layer), layer=layer, lang=lang)
+        return _read_gis(str(path), msg("desc_gpkg", lang, name=path.name, layer=layer), layer=layer, lang=lang,
+                         gpkg=path)
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -751,16 +829,28 @@ def _distance(metres: float, lang: str = "en") -> str:
 
 # -- times --------------------------------------------------------------------------------
 
-_ISO_RE = (
+#: A time up to an hour ahead still counts as now (clocks differ).
+FUTURE_GRACE = pd.Timedelta(hours=1)
+
+
+def import_spans(config, now=None) -> dict[str, TimeSpan]:
+    """The plausible range of each time field: from 1990; what has happened (reports, done
+    activities) up to now; plans up to a year after the promise period ends."""
+    past = past_span(now, FUTURE_GRACE)
+    return {"occurred_at": past, "reported_at": past, "done_at": past,
+            "planned_at": plan_span(config.period_end)}
+
+
+_ISO_RE = re.compile(
     r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:(?:T|\s+)(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2})(?:[.,]\d+)?)?)?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
-_DMY_RE = (
+_DMY_RE = re.compile(
     r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})"
     r"(?:\s+(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?$"
 )
-_CLOCK_RE = r"^(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?$"
+_CLOCK_RE = re.compile(r"^(?:kl\.?\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?$")
 
 
 @dataclass
@@ -774,30 +864,51 @@ class WallTimes:
     reasons: dict[int, str]
 
 
-def _components_to_wall(parts: pd.DataFrame, rows: np.ndarray, wall: np.ndarray, reasons: dict,
-                        values: np.ndarray, clock_only: bool = False, lang: str = "en") -> None:
-    y = pd.to_numeric(parts["y"], errors="coerce")
-    m = pd.to_numeric(parts["m"], errors="coerce")
-    d = pd.to_numeric(parts["d"], errors="coerce")
-    hh = pd.to_numeric(parts.get("H"), errors="coerce").fillna(0) if "H" in parts else 0
-    mm = pd.to_numeric(parts.get("M"), errors="coerce").fillna(0) if "M" in parts else 0
-    ss = pd.to_numeric(parts.get("S"), errors="coerce").fillna(0) if "S" in parts else 0
-    clock_ok = (hh <= 23) & (mm <= 59) & (ss <= 59)
-    stamps = pd.to_datetime(
-        pd.DataFrame({"year": y, "month": m, "day": d, "hour": hh, "minute": mm, "second": ss}),
-        errors="coerce",
-    )
-    day_ok = (stamps.dt.day == d) & (stamps.dt.month == m)
-    good = (stamps.notna() & day_ok & clock_ok).to_numpy()
-    wall[rows[good]] = stamps.to_numpy()[good]
+def _shown(value):
+    """A source value as a message quotes it: a datetime cell as its text, not its repr."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return str(value)
+    return value
+
+
+def span_words(code: str, span: TimeSpan, lang: str = "en") -> str:
+    """'is after 2027-12-31 (check the year)' for a problem code of TimeSpan."""
+    if code == "early":
+        return msg("time_before", lang, day=span.first_day)
+    if code == "late":
+        return msg("time_after", lang, day=span.last_day)
+    return msg("time_future", lang)
+
+
+def span_reason(code: str, value, span: TimeSpan, lang: str = "en") -> str:
+    """"'3000-01-01' is in the future": the value quoted, then what is wrong with it."""
+    return msg("time_value", lang, value=_shown(value), reason=span_words(code, span, lang))
+
+
+def _text_to_wall(parts: pd.DataFrame, rows: np.ndarray, wall: np.ndarray, reasons: dict,
+                  values: np.ndarray, span: TimeSpan, clock_only: bool = False, lang: str = "en") -> None:
+    """Matched date/time parts into `wall` at `rows`: years outside the span are refused before
+    any conversion (a year typo must never become another date)."""
+    years = SAFE_YEARS if clock_only else span.years
+    walls, outside, unreal = wall_times(parts, years)
+    good = ~outside & ~unreal & ~np.isnat(walls)
+    wall[rows[good]] = walls[good]
+    if outside.any():
+        codes = span.year_problems(as_numbers(parts["y"].to_numpy(dtype=object)))
+        for pos, code in zip(rows[outside], codes[outside], strict=True):
+            reasons[int(pos)] = span_reason(code, values[pos], span, lang)
     with_clock = parts["H"].notna().to_numpy() if "H" in parts else np.zeros(len(parts), dtype=bool)
-    for pos, clock in zip(rows[~good], with_clock[~good], strict=True):
+    for pos, clock in zip(rows[unreal], with_clock[unreal], strict=True):
         what = "not_real_clock" if clock_only else "not_real_datetime" if clock else "not_real_date"
         reasons[int(pos)] = msg(what, lang, value=values[pos])
 
 
-def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "en") -> WallTimes:
-    """Read dates and times of any supported form (see the module docstring)."""
+def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "en",
+                     span: TimeSpan = ANY_TIME) -> WallTimes:
+    """Read dates and times of any supported form (see the module docstring).
+
+    Nothing outside `span`'s years is converted: such values get a reason instead.
+    """
     n = len(values)
     objs = values.to_numpy(dtype=object)
     wall = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -814,13 +925,18 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "e
         wall[pos] = np.datetime64(dt.datetime(1899, 12, 30, t.hour, t.minute, t.second))
         has_time[pos] = True
     for pos in np.flatnonzero(is_dt):
+        # Excel cells hold years 1..9999: check the year before pandas sees it.
+        code = "" if clock_only else span.year_problems([objs[pos].year])[0]
+        if code:
+            reasons[int(pos)] = span_reason(code, objs[pos], span, lang)
+            continue
         stamp = pd.Timestamp(objs[pos])
         has_time[pos] = kinds[pos] != "date" and not (stamp.hour == 0 and stamp.minute == 0 and stamp.second == 0)
         if stamp.tzinfo is not None:
             utc.iloc[pos] = stamp.tz_convert("UTC")
             has_offset[pos] = True
         else:
-            wall[pos] = stamp.to_datetime64()
+            wall[pos] = stamp.to_datetime64().astype("datetime64[ns]")
     text = pd.Series(np.where(is_time | is_dt | is_num, "", objs), dtype=object).astype("string").fillna("")
     text = text.str.strip()
     numeric_text = text.str.fullmatch(r"\d+(?:[.,]\d+)?").fillna(False).to_numpy(dtype=bool)
@@ -831,11 +947,12 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "e
     if is_num.any():
         nums[is_num] = objs[is_num].astype("float64")
     if numeric_text.any():
-        nums[numeric_text] = pd.to_numeric(text[numeric_text].str.replace(",", ".")).to_numpy()
+        nums[numeric_text] = pd.to_numeric(text[numeric_text].str.replace(",", "."), errors="coerce").to_numpy()
     serial = is_num | numeric_text
     if serial.any():
         rows = np.flatnonzero(serial)
         v = nums[rows]
+        # Excel serials 20000..80000 are 1954..2119: inside what converts safely.
         lo, hi = (0.0, 1.0) if clock_only else (20000.0, 80000.0)
         ok = np.isfinite(v) & (v >= lo) & (v < hi)
         secs = np.round(v[ok] * 86400).astype("int64")
@@ -852,8 +969,9 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "e
         rows = np.flatnonzero(rest)
         patterns = [_CLOCK_RE] if clock_only else [_ISO_RE, _DMY_RE]
         matched = np.zeros(len(rows), dtype=bool)
+        items = sub.to_numpy(dtype=object)
         for pattern in patterns:
-            parts = sub.str.extract(pattern)
+            parts = extract(pattern, items)
             hit = parts["H"].notna().to_numpy() | (parts["y"].notna().to_numpy() if "y" in parts else False)
             hit &= ~matched
             if not hit.any():
@@ -862,23 +980,28 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "e
             p = parts[hit]
             if clock_only:
                 p = p.assign(y="1899", m="12", d="30")
-            _components_to_wall(p, rows[hit], wall, reasons, objs, clock_only, lang)
+            _text_to_wall(p, rows[hit], wall, reasons, objs, span, clock_only, lang)
             has_time[rows[hit]] = p["H"].notna().to_numpy()
             if "tz" in p:
-                tz = p["tz"].to_numpy(dtype=object)
-                with_tz = np.array([isinstance(t, str) for t in tz], dtype=bool)
-                for local_i, pos in zip(np.flatnonzero(with_tz), rows[hit][with_tz], strict=True):
-                    if np.isnat(wall[pos]):
-                        continue
-                    zone = tz[local_i]
-                    offset = pd.Timedelta(0) if zone == "Z" else pd.Timedelta(
-                        hours=int(zone[1:3]), minutes=int(zone[-2:])
-                    ) * (1 if zone[0] == "+" else -1)
-                    utc.iloc[pos] = (pd.Timestamp(wall[pos]) - offset).tz_localize("UTC")
-                    has_offset[pos] = True
+                _apply_offsets(p["tz"], rows[hit], wall, utc, has_offset, reasons, objs, lang)
         for pos in rows[~matched]:
             reasons[int(pos)] = msg("not_clock" if clock_only else "not_date", lang, value=objs[pos])
     return WallTimes(pd.Series(wall), utc, has_offset, has_time, reasons)
+
+
+def _apply_offsets(zones: pd.Series, rows: np.ndarray, wall: np.ndarray, utc: pd.Series, has_offset: np.ndarray,
+                   reasons: dict, values: np.ndarray, lang: str) -> None:
+    """Times that carry an offset: UTC from the wall time, or a reason for an offset no clock uses."""
+    minutes, bad = offset_minutes(zones.to_numpy(dtype=object))
+    for pos, zone in zip(rows[bad], zones.to_numpy(dtype=object)[bad], strict=True):
+        reasons.setdefault(int(pos), msg("time_value", lang, value=values[pos],
+                                         reason=msg("time_bad_offset", lang, offset=zone)))
+        wall[pos] = np.datetime64("NaT")
+    use = ~np.isnan(minutes) & ~np.isnat(wall[rows])
+    if use.any():
+        shifted = pd.DatetimeIndex(wall[rows[use]]) - pd.to_timedelta(minutes[use], unit="m")
+        utc.iloc[rows[use]] = shifted.tz_localize("UTC").to_numpy()
+        has_offset[rows[use]] = True
 
 
 def localise(times: WallTimes, lang: str = "en") -> tuple[pd.Series, dict[int, str]]:
@@ -895,12 +1018,17 @@ def localise(times: WallTimes, lang: str = "en") -> tuple[pd.Series, dict[int, s
     return out, reasons
 
 
-def parse_times(values: pd.Series, clock: pd.Series | None = None,
-                lang: str = "en") -> tuple[pd.Series, dict[int, str]]:
-    """Values (and an optional separate clock-time column) to UTC; reasons by position."""
-    times = parse_wall_times(values, lang=lang)
+def parse_times(values: pd.Series, clock: pd.Series | None = None, lang: str = "en",
+                span: TimeSpan = ANY_TIME) -> tuple[pd.Series, dict[int, str]]:
+    """Values (and an optional separate clock-time column) to UTC; reasons by position.
+
+    Every time is checked against `span` (default: only what converts safely); outside it
+    the result is NaT with a reason that quotes the value.
+    """
+    values = values.reset_index(drop=True)
+    times = parse_wall_times(values, lang=lang, span=span)
     if clock is not None:
-        clocks = parse_wall_times(clock, clock_only=True, lang=lang)
+        clocks = parse_wall_times(clock.reset_index(drop=True), clock_only=True, lang=lang)
         add = ~clocks.wall.isna().to_numpy() & ~times.has_time & ~times.has_offset
         tod = (clocks.wall - EXCEL_EPOCH).to_numpy()
         wall = times.wall.to_numpy().copy()
@@ -909,7 +1037,13 @@ def parse_times(values: pd.Series, clock: pd.Series | None = None,
         times.has_time = times.has_time | add
         for pos, reason in clocks.reasons.items():
             times.reasons.setdefault(pos, reason)
-    return localise(times, lang)
+    utc, reasons = localise(times, lang)
+    codes = span.problems(utc)
+    objs = values.to_numpy(dtype=object)
+    for pos in np.flatnonzero(codes != ""):
+        reasons.setdefault(int(pos), span_reason(codes[pos], objs[pos], span, lang))
+    utc[codes != ""] = pd.NaT
+    return utc, reasons
 
 
 def local_iso(utc: pd.Series) -> np.ndarray:
@@ -1050,10 +1184,18 @@ def _text(series: pd.Series | None, n: int) -> pd.Series:
                       unguard_formula(str(v).strip()))
 
 
+def guard_formula(value):
+    """Text a spreadsheet would run as a formula gets an apostrophe first: the rejected file is
+    opened in Excel, and a hostile cell must not run there (as dashboard.export does)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def unguard_formula(text: str) -> str:
-    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula
-    ('=…, '+…, '-…, '@…), so an export imports back to the same text."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+    """Undo the apostrophe an export (or the rejected file) puts before text a spreadsheet would
+    run as a formula ('=…, '+…, '-…, '@…, a tab or CR), so it imports back to the same text."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
         return text[1:]
     return text
 
@@ -1113,10 +1255,11 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
             reasons.add(pos, reason)
     _step(progress, "coordinates")
     implicit: dict[str, str] = {}
+    spans = import_spans(config)
     if kind == "reports":
-        frame = _report_fields(table, mapping, config, layer, reasons, implicit, lang)
+        frame = _report_fields(table, mapping, config, layer, reasons, implicit, lang, spans)
     else:
-        frame = _activity_fields(table, mapping, config, reasons, implicit, lang)
+        frame = _activity_fields(table, mapping, config, reasons, implicit, lang, spans)
     _step(progress, "fields")
     x = coords.x if coords is not None else np.full(n, np.nan)
     y = coords.y if coords is not None else np.full(n, np.nan)
@@ -1167,8 +1310,8 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
 
 
 def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A value as the store's checks quote it: repr, cut to a sane length."""
+    return repr(shorten(value)) if isinstance(value, str) else shorten(repr(value))
 
 
 def _ranges(numbers: list[int], lang: str = "en") -> str:
@@ -1200,8 +1343,8 @@ def _content_ids(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, source_id: p
 
 
 def _times_field(table, mapping, target: str, reasons: _Reasons, required: bool, label: str,
-                 with_clock: bool = False, lang: str = "en") -> np.ndarray:
-    """`label` is the message id of the field's name ("label_date")."""
+                 with_clock: bool = False, lang: str = "en", span: TimeSpan = ANY_TIME) -> np.ndarray:
+    """`label` is the message id of the field's name ("label_date"); `span` bounds the times."""
     n = len(table.frame)
     values = _column(table, mapping, target)
     if values is None:
@@ -1209,7 +1352,7 @@ def _times_field(table, mapping, target: str, reasons: _Reasons, required: bool,
             raise ImportFailed(msg("no_date_column", lang, target=target))
         return np.full(n, None, dtype=object)
     clock = _column(table, mapping, "time_of_day") if with_clock else None
-    utc, bad = parse_times(values, clock, lang)
+    utc, bad = parse_times(values, clock, lang, span)
     empty = _text(values, n).to_numpy(dtype=object) == ""
     col = mapping.columns.get(target, target)
     name = msg(label, lang)
@@ -1222,13 +1365,13 @@ def _times_field(table, mapping, target: str, reasons: _Reasons, required: bool,
 
 
 def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: dict,
-                   lang: str = "en") -> pd.DataFrame:
+                   lang: str = "en", spans: dict[str, TimeSpan] | None = None) -> pd.DataFrame:
     n = len(table.frame)
-    occurred = _times_field(table, mapping, "occurred_at", reasons, True, "label_date", with_clock=True, lang=lang)
-    now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=1)
-    future = pd.to_datetime(pd.Series(occurred, dtype=object), format="ISO8601", utc=True) > now
-    reasons.add_many(future.to_numpy(), lambda p: msg("in_future", lang, value=occurred[p]))
-    reported = _times_field(table, mapping, "reported_at", reasons, False, "label_reported", lang=lang)
+    spans = spans or import_spans(config)
+    occurred = _times_field(table, mapping, "occurred_at", reasons, True, "label_date", with_clock=True, lang=lang,
+                            span=spans["occurred_at"])
+    reported = _times_field(table, mapping, "reported_at", reasons, False, "label_reported", lang=lang,
+                            span=spans["reported_at"])
     if _column(table, mapping, "reported_at") is None:
         implicit["reported_at"] = "= occurred_at (no reporting date in the file)"
     reported = np.where(pd.isna(reported), occurred, reported)
@@ -1315,10 +1458,13 @@ def _report_fields(table, mapping, config, layer, reasons: _Reasons, implicit: d
     })
 
 
-def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict, lang: str = "en") -> pd.DataFrame:
+def _activity_fields(table, mapping, config, reasons: _Reasons, implicit: dict, lang: str = "en",
+                     spans: dict[str, TimeSpan] | None = None) -> pd.DataFrame:
     n = len(table.frame)
-    planned = _times_field(table, mapping, "planned_at", reasons, True, "label_planned", with_clock=True, lang=lang)
-    done = _times_field(table, mapping, "done_at", reasons, False, "label_done", lang=lang)
+    spans = spans or import_spans(config)
+    planned = _times_field(table, mapping, "planned_at", reasons, True, "label_planned", with_clock=True, lang=lang,
+                           span=spans["planned_at"])
+    done = _times_field(table, mapping, "done_at", reasons, False, "label_done", lang=lang, span=spans["done_at"])
     done = np.where(pd.isna(done), "", done)
     focus_col = _column(table, mapping, "focus_area")
     if focus_col is None:
@@ -1431,7 +1577,8 @@ def write_rejected(prepared: PreparedImport, out: Path) -> None:
     frame = prepared.table.frame
     numbers = [r.row for r in prepared.rejected]
     body = frame.loc[numbers].astype(object)
-    body = body.map(lambda v: "" if v is None else v) if len(body) else body
+    body = body.map(lambda v: "" if v is None else guard_formula(v)) if len(body) else body
+    body.columns = [guard_formula(c) for c in body.columns]
     result = pd.DataFrame({"row": numbers, "reason": [r.reason for r in prepared.rejected]})
     result = pd.concat([result, body.reset_index(drop=True)], axis=1)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -1444,9 +1591,17 @@ def write_rejected(prepared: PreparedImport, out: Path) -> None:
         raise
 
 
-def existing_ids(store, kind: str) -> set[str]:
+def existing_ids(store, kind: str, ids: Iterable[str] | None = None) -> set[str]:
+    """Ids already in the store (of `ids` only, when given: a big store is not read whole)."""
     table = "reports" if kind == "reports" else "activities"
-    return set(store.read_table(table)["id"])
+    if ids is None:
+        return set(store.read_table(table)["id"])
+    wanted = list(dict.fromkeys(map(str, ids)))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 900):  # SQLite's limit on parameters
+        chunk = wanted[start:start + 900]
+        found |= set(store.read_table(table, f"WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk))["id"])
+    return found
 
 
 class _Progress:
@@ -1502,18 +1657,19 @@ def run_import(path, store, kind: str = "reports", layer: str | None = None, crs
             prepared = prepare_events(table, store, progress=bar, lang=lang)
         else:
             prepared = prepare_import(path, store, kind, layer, crs, mapping_file, progress=bar, lang=lang)
+        known = existing_ids(store, kind, prepared.frame["id"]) if len(prepared.frame) else set()
         if dry_run:
-            known = existing_ids(store, kind)
             in_store = int(prepared.frame["id"].isin(known).sum())
             stored = len(prepared.frame) - in_store
         else:
             frame = prepared.frame.reset_index(drop=True)
-            if len(frame):
+            if len(frame) and not frame["id"].isin(known).all():
                 add = store.add_reports if kind == "reports" else store.add_activities
                 added = add(frame, skip_existing=True)
                 stored, in_store = added.added, added.skipped
             else:
-                stored, in_store = 0, 0
+                # Nothing new (the same file again): the data file is not written at all.
+                stored, in_store = 0, len(frame)
         bar("store")
     finally:
         bar.close()

@@ -45,9 +45,11 @@ from .importer import (
     Rejection,
     SourceTable,
     _ranges,
+    import_spans,
     local_iso,
+    span_words,
 )
-from .schema import REPORT_COLUMNS
+from .schema import REPORT_COLUMNS, TimeSpan, as_numbers, extract, offset_minutes, wall_times
 
 #: Ids of reports from the feed start with this: their positions are approximate.
 ID_PREFIX = "polisen-"
@@ -61,7 +63,8 @@ MONTHS = {
     "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
 }
 _NAME_TIME = re.compile(r"^\s*(\d{1,2})\s+([a-zåäö]+)\s+(\d{1,2})[.:](\d{2})", re.IGNORECASE)
-_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\s+(\d{1,2}):(\d{2}):(\d{2})\s*([+-]\d{2}):?(\d{2})$")
+_DATETIME = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\s+(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2})"
+                       r"\s*(?P<oh>[+-]\d{2}):?(?P<om>\d{2})$")
 COLUMNS = ("id", "datetime", "name", "summary", "url", "type", "location.name", "location.gps")
 
 
@@ -76,7 +79,9 @@ def read_events(path, lang: str = "en") -> list:
         raise ImportFailed(msg("no_such_file", lang, path=path))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError: bad UTF-8 or JSON, or an integer of more than 4300 digits;
+        # RecursionError: nesting deeper than Python's stack.
         raise ImportFailed(msg("polisen_not_json", lang, name=path.name, error=exc)) from None
     if isinstance(data, dict):
         data = data.get("events", data.get("data"))
@@ -105,18 +110,47 @@ def read_events_table(path, store=None, lang: str = "en") -> SourceTable:
     return SourceTable(frame=frame, description=msg("desc_polisen", lang, n=len(frame)))
 
 
-def _published(text: str) -> pd.Timestamp | None:
-    m = _DATETIME.match(str(text).strip())
-    if not m:
-        return None
-    y, mo, d, hh, mi, ss, oh, om = m.groups()
-    try:
-        wall = pd.Timestamp(int(y), int(mo), int(d), int(hh), int(mi), int(ss))
-    except ValueError:
-        return None
-    sign = -1 if oh.startswith("-") else 1
-    offset = pd.Timedelta(hours=abs(int(oh)), minutes=int(om)) * sign
-    return (wall - offset).tz_localize("UTC")
+def published_times(texts, span: TimeSpan, lang: str = "en") -> tuple[pd.Series, dict[int, str]]:
+    """The feed's publication times ("2026-08-18 19:45:41 +02:00") to UTC, bounded by `span`:
+    years outside it are refused before any conversion, and so are offsets no clock uses.
+    Returns UTC (NaT where refused) and a reason per refused position."""
+    values = pd.Series(list(texts), dtype=object)
+    text = values.map(lambda v: str(v).strip() if isinstance(v, str | int | float) else "")
+    parts = extract(_DATETIME, text.to_numpy(dtype=object))
+    n = len(values)
+    reasons: dict[int, str] = {}
+    matched = parts["y"].notna().to_numpy()
+    for pos in np.flatnonzero(~matched):
+        reasons[int(pos)] = msg("polisen_bad_datetime", lang, value=values[pos])
+    utc = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
+    if not matched.any():
+        return utc, reasons
+    rows = np.flatnonzero(matched)
+    sub = parts[matched]
+    wall, outside, unreal = wall_times(sub, span.years)
+    zones = (sub["oh"] + ":" + sub["om"]).to_numpy(dtype=object)
+    minutes, bad_offset = offset_minutes(zones)
+    codes = span.year_problems(as_numbers(sub["y"].to_numpy(dtype=object)))
+    fine = ~outside & ~unreal & ~bad_offset
+    if fine.any():
+        shifted = pd.DatetimeIndex(wall[fine]) - pd.to_timedelta(minutes[fine], unit="m")
+        stamps = pd.Series(shifted.tz_localize("UTC"), dtype="datetime64[ns, UTC]")
+        late = span.problems(stamps)
+        codes[fine] = late
+        stamps[late != ""] = pd.NaT
+        utc.iloc[rows[fine]] = stamps.to_numpy()
+    for local, pos in enumerate(rows):
+        value = values[pos]
+        if unreal[local]:
+            reasons[int(pos)] = msg("polisen_time", lang, field="datetime", value=value,
+                                    reason=msg("time_not_real", lang))
+        elif bad_offset[local] and not outside[local]:
+            reasons[int(pos)] = msg("polisen_time", lang, field="datetime", value=value,
+                                    reason=msg("time_bad_offset", lang, offset=zones[local]))
+        elif codes[local]:
+            reasons[int(pos)] = msg("polisen_time", lang, field="datetime", value=value,
+                                    reason=span_words(codes[local], span, lang))
+    return utc, reasons
 
 
 def _occurred(name: str, published: pd.Timestamp) -> pd.Timestamp:
@@ -173,7 +207,9 @@ def prepare_events(table: SourceTable, store, progress=None, lang: str = "en") -
     records, keep_rows, rejected = [], [], []
     seen: dict[str, int] = {}
     repeated: dict[int, int] = {}
-    for number, event in zip(rows, frame.to_dict("records"), strict=True):
+    span = import_spans(config)["reported_at"]
+    published_all, time_reasons = published_times(frame["datetime"], span, lang)
+    for position, (number, event) in enumerate(zip(rows, frame.to_dict("records"), strict=True)):
         def reject(reason: str, number=number) -> None:
             rejected.append(Rejection(int(number), reason))
 
@@ -188,21 +224,25 @@ def prepare_events(table: SourceTable, store, progress=None, lang: str = "en") -
             place = place_in_name or where or msg("polisen_unknown_place", lang)
             reject(msg("polisen_elsewhere", lang, place=place, muni=muni.name))
             continue
-        published = _published(event["datetime"])
-        if published is None:
-            reject(msg("polisen_bad_datetime", lang, value=event["datetime"]))
+        if position in time_reasons:
+            reject(time_reasons[position])
             continue
+        published = published_all[position]
         summary = str(event["summary"]).strip()
         layer, category, why = classify(str(event["type"]).strip(), summary, lang)
         if layer is None:
             reject(why)
+            continue
+        occurred = _occurred(name, published)
+        if occurred < span.start:
+            # "31 december" in a feed published on New Year's Day 1990: before the range.
+            reject(msg("polisen_time", lang, field="name", value=name, reason=span_words("early", span, lang)))
             continue
         rid = ID_PREFIX + event_id
         if rid in seen:
             repeated[int(number)] = seen[rid]
             continue
         seen[rid] = int(number)
-        occurred = _occurred(name, published)
         x, y, label = _place(summary, muni.code)
         url = str(event["url"]).strip()
         link = f" https://polisen.se{url}" if url.startswith("/") else ""
@@ -220,7 +260,9 @@ def prepare_events(table: SourceTable, store, progress=None, lang: str = "en") -
         out["occurred_at"] = local_iso(pd.Series(pd.DatetimeIndex(out["occurred_at"])))
         out["reported_at"] = local_iso(pd.Series(pd.DatetimeIndex(out["reported_at"])))
     gdf = gpd.GeoDataFrame(
-        out.drop(columns=["x", "y"]), geometry=gpd.GeoSeries(shapely.points(out["x"], out["y"]), crs=METRIC),
+        out.drop(columns=["x", "y"]), geometry=gpd.GeoSeries(
+            # As floats: with no event kept the columns are empty objects, which shapely refuses.
+            shapely.points(out["x"].to_numpy(dtype="float64"), out["y"].to_numpy(dtype="float64")), crs=METRIC),
         crs=METRIC,
     )[list(REPORT_COLUMNS)]
     gdf.index = pd.Index(keep_rows, name="row")

@@ -109,7 +109,7 @@ def test_lenient_where_it_is_safe_and_clear_where_it_is_not(data):
     assert one.value.fields == {"place": "ange både lat och lon"}
     with pytest.raises(EntryError) as early:
         new_report({**base, "date": "0001-01-01", "lat": lat, "lon": lon}, data, "anna", NOW)
-    assert early.value.fields == {"date": "0001-01-01: året ska vara 1990–2100"}
+    assert early.value.fields == {"date": "0001-01-01: datumet kan inte vara före 1990-01-01"}
     clean = new_report({**base, "lat": lat, "lon": lon, "description": "a\x00b\tc"}, data, "anna", NOW)
     assert clean.iloc[0]["description"] == "ab\tc"
 
@@ -138,3 +138,24 @@ def test_the_repeated_autumn_hour_is_stored_as_summer_time_and_said_so(data):
     assert repeated_hour_note("2026-10-25", "2:30") == (
         "02:30 finns två gånger den dagen (sommartiden slutar): sparad som den första, sommartid (+02:00).")
     assert repeated_hour_note("2026-10-25", "03:30") == ""
+
+
+def test_form_dates_are_bounded_like_the_importer(data):
+    from layers.schema import plan_span
+
+    last = plan_span(data.config.period_end).last_day
+    form = {"focus_area": "trafik", "actor": "polis", "kind": "hastighetskontroll", "status": "planerad",
+            "time": "07:00", "duration": "90"}
+    assert new_activity({**form, "date": last.isoformat()}, data, "anna", NOW).iloc[0]["planned_at"].startswith(
+        last.isoformat())
+    after = last + dt.timedelta(days=1)
+    with pytest.raises(EntryError) as caught:
+        new_activity({**form, "date": after.isoformat()}, data, "anna", NOW)
+    assert caught.value.fields == {"date": f"{after}: datumet ska ligga mellan 1990-01-01 och {last}"}
+    with pytest.raises(EntryError) as caught:
+        new_activity({**form, "date": "1989-12-31"}, data, "anna", NOW, lang="en")
+    assert caught.value.fields == {"date": f"1989-12-31: the date must be between 1990-01-01 and {last}"}
+    # A forged request with a megabyte "date" gets a short message.
+    with pytest.raises(EntryError) as caught:
+        new_activity({**form, "date": "x" * 1_000_000}, data, "anna", NOW)
+    assert caught.value.fields["date"] == "'" + "x" * 79 + "…' är inget datum (ÅÅÅÅ-MM-DD)"

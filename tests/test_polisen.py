@@ -36,7 +36,7 @@ EVENTS = [
     {"id": 700001, "datetime": "2026-08-18 19:45:41 +02:00", "name": "18 augusti 19.16, Narkotikabrott, Vaggeryd",
      "summary": "Man misstänkt för försäljning av narkotika i Skillingaryd.", "url": "/a",
      "type": "Narkotikabrott", "location": {"name": "Jönköpings län", "gps": COUNTY_GPS}},
-    {"id": 700006, "datetime": "2027-01-01 00:30:00 +01:00", "name": "31 december 23.40, Rattfylleri, Vaggeryd",
+    {"id": 700006, "datetime": "2026-01-01 00:30:00 +01:00", "name": "31 december 23.40, Rattfylleri, Vaggeryd",
      "summary": "Rattfull förare stoppad, körde i 90 km/h i Hok.", "url": "/f", "type": "Rattfylleri",
      "location": {"name": "Vaggeryd", "gps": "57.497,14.147"}},
     {"id": "x", "datetime": "", "name": "", "summary": "", "url": "", "type": "", "location": None},
@@ -64,21 +64,22 @@ def test_events_map_to_layers_with_approximate_positions(store, events_file):
     assert reasons[5] == "event in 'Värnamo', not in Vaggeryd"
     assert reasons[8] == "id 'x' is not an event number"
     rows = store.reports().sort_values("occurred_at").reset_index(drop=True)
-    assert list(rows["id"]) == ["polisen-700001", "polisen-700002", "polisen-700006"]
-    assert list(rows["layer"]) == ["narkotika", "hastighet", "hastighet"]
-    assert list(rows["category"]) == ["försäljning", "fortkörning", "fortkörning"]
-    assert list(rows["occurred_at"]) == ["2026-08-18T19:16:00+02:00", "2026-08-18T23:50:00+02:00",
-                                         "2026-12-31T23:40:00+01:00"]
-    assert list(rows["reported_at"]) == ["2026-08-18T19:45:41+02:00", "2026-08-19T00:11:54+02:00",
-                                         "2027-01-01T00:30:00+01:00"]
+    assert list(rows["id"]) == ["polisen-700006", "polisen-700001", "polisen-700002"]
+    assert list(rows["layer"]) == ["hastighet", "narkotika", "hastighet"]
+    assert list(rows["category"]) == ["fortkörning", "försäljning", "fortkörning"]
+    # The year of "31 december 23.40" is the publication's year before (published New Year's Day).
+    assert list(rows["occurred_at"]) == ["2025-12-31T23:40:00+01:00", "2026-08-18T19:16:00+02:00",
+                                         "2026-08-18T23:50:00+02:00"]
+    assert list(rows["reported_at"]) == ["2026-01-01T00:30:00+01:00", "2026-08-18T19:45:41+02:00",
+                                         "2026-08-19T00:11:54+02:00"]
     assert set(rows["source"]) == {"polis"} and set(rows["status"]) == {"bekräftad"}
-    assert rows["description"][0].startswith("[Ungefärlig plats: Skillingaryd (ort)] Polisen, Narkotikabrott:")
-    assert rows["description"][1].startswith("[Ungefärlig plats: Vaggeryd kommun]")
+    assert rows["description"][1].startswith("[Ungefärlig plats: Skillingaryd (ort)] Polisen, Narkotikabrott:")
+    assert rows["description"][2].startswith("[Ungefärlig plats: Vaggeryd kommun]")
     assert is_approximate(rows["id"]).all()
     # Never the feed's gps: the locality named in the summary, else a point inside the municipality.
     locs = localities("0665").set_index("name")
-    assert abs(rows.geometry.x[0] - locs.loc["Skillingaryd", "x"]) < 1
-    assert abs(rows.geometry.x[2] - locs.loc["Hok", "x"]) < 1
+    assert abs(rows.geometry.x[1] - locs.loc["Skillingaryd", "x"]) < 1
+    assert abs(rows.geometry.x[0] - locs.loc["Hok", "x"]) < 1
     again, _ = run_import(events_file, store, fmt="polisen")
     assert (again.stored, again.in_store) == (0, 3)
 
@@ -109,3 +110,42 @@ def test_cli_polisen(store, events_file):
     assert res.exit_code == 0, res.output
     assert "stored 3 reports" in res.output
     assert "rejected row 4: event type 'Misshandel' fits no layer" in res.output
+
+
+def _event(number, **change):
+    return {"id": 710000 + number, "datetime": "2026-03-01 12:00:00 +01:00", "name": "Narkotikabrott, Vaggeryd",
+            "summary": "Beslag i Skillingaryd.", "url": "/a", "type": "Narkotikabrott",
+            "location": {"name": "Vaggeryd", "gps": "57.5,14.1"}} | change
+
+
+def test_feed_times_are_bounded_and_offsets_checked(store, tmp_path):
+    path = tmp_path / "tider.json"
+    times = ["3000-01-01 12:00:00 +01:00", "0001-01-01 12:00:00 +01:00", "2026-03-01 12:00:00 +99:99",
+             "2026-02-30 12:00:00 +01:00", "2026-03-01 12:00:00 +14:00"]
+    events = [_event(i, datetime=t) for i, t in enumerate(times)]
+    # Published on New Year's Day 1990 about "31 december": the event itself is before the range.
+    events.append(_event(9, datetime="1990-01-01 00:30:00 +01:00", name="31 december 23.40, Narkotikabrott, Vaggeryd"))
+    path.write_text(json.dumps(events), encoding="utf-8")
+    result, _ = run_import(path, store, fmt="polisen")
+    assert [r.reason for r in result.rejected] == [
+        "datetime '3000-01-01 12:00:00 +01:00' is in the future",
+        "datetime '0001-01-01 12:00:00 +01:00' is before 1990-01-01 (check the year)",
+        "datetime '2026-03-01 12:00:00 +99:99' has an impossible UTC offset '+99:99' (at most ±14:00, "
+        "minutes below 60)",
+        "datetime '2026-02-30 12:00:00 +01:00' is not a real date and time",
+        "name '31 december 23.40, Narkotikabrott, Vaggeryd' is before 1990-01-01 (check the year)",
+    ]
+    assert list(store.reports()["reported_at"]) == ["2026-02-28T23:00:00+01:00"]
+
+
+def test_a_feed_with_every_event_rejected_or_unreadable_json(store, tmp_path):
+    path = tmp_path / "ingen.json"
+    path.write_text(json.dumps([_event(1, type="Misshandel")]), encoding="utf-8")
+    result, _ = run_import(path, store, fmt="polisen")  # used to fail inside shapely
+    assert (result.stored, len(result.rejected)) == (0, 1)
+    path.write_text('[{"id": ' + "9" * 5000 + "}]", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="is not a saved police events response"):
+        run_import(path, store, fmt="polisen")
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ImportFailed, match="is not a saved police events response"):
+        run_import(path, store, fmt="polisen")

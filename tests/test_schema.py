@@ -68,3 +68,60 @@ def test_activity_rules(store):
         "row 3: actor='brandkår': must be one of polis, kommun, gemensam",
         "row 4: duration_min=12.5: must be whole minutes between 0 and 10080",
     ]
+
+
+def test_times_outside_the_plausible_range_or_with_impossible_offsets_are_refused(store):
+    # An API caller bypasses the importer: the store bounds times itself, before any conversion
+    # (3000-01-01 and 0001-01-01 used to be accepted and then overflowed wherever they were read).
+    rows = [
+        report(1, when="3000-01-01T00:00:00+01:00"),
+        report(2, when="0001-01-01T00:00:00+00:00"),
+        report(3, when="1989-12-31T22:59:59Z"),
+        report(4, when="2026-03-01T18:30:00+99:99"),
+        report(5, when="2026-03-01T18:30:00+14:30"),
+        report(6, when="1989-12-31T23:00:00Z"),  # 1990-01-01 00:00 in Sweden: the first allowed
+        report(7, when="2026-03-01T18:30:00-12:00"),
+    ]
+    errors = store.validate_reports(reports_frame(rows))
+    got = sorted({str(e) for e in errors if e.field == "occurred_at"})
+    assert got == [
+        "row 0: occurred_at='3000-01-01T00:00:00+01:00': is in the future",
+        "row 1: occurred_at='0001-01-01T00:00:00+00:00': is before 1990-01-01",
+        "row 2: occurred_at='1989-12-31T22:59:59Z': is before 1990-01-01",
+        "row 3: occurred_at='2026-03-01T18:30:00+99:99': has an impossible UTC offset (at most ±14:00, minutes below 60)",
+        "row 4: occurred_at='2026-03-01T18:30:00+14:30': has an impossible UTC offset (at most ±14:00, minutes below 60)",
+    ]
+    import geopandas as gpd
+
+    plans = gpd.GeoDataFrame([activity(1, planned="2101-01-01T10:00:00+01:00", status="planerad"),
+                              activity(2, planned="2100-12-31T10:00:00+01:00", status="planerad")],
+                             geometry="geometry", crs="EPSG:3006")
+    assert [str(e) for e in store.validate_activities(plans)] == [
+        "row 0: planned_at='2101-01-01T10:00:00+01:00': is after 2100-12-31"]
+
+
+def test_store_reasons_in_swedish_and_values_cut_to_80_characters():
+    from layers.import_messages import store_reason
+    from layers.schema import RecordError
+
+    assert store_reason("is in the future", "sv") == "ligger i framtiden"
+    assert store_reason("is before 1990-01-01", "sv") == "är före 1990-01-01"
+    assert store_reason("is after 2100-12-31", "sv") == "är efter 2100-12-31"
+    assert store_reason("has an impossible UTC offset (at most ±14:00, minutes below 60)", "sv") == (
+        "har en omöjlig tidszon (högst ±14:00, minuter under 60)")
+    text = str(RecordError(3, "description", "x" * 100_000, "is longer than 4000 characters"))
+    assert text == "row 3: description='" + "x" * 79 + "…': is longer than 4000 characters"
+
+
+def test_parse_iso_checks_bounds_before_converting():
+    import pandas as pd
+
+    from layers.schema import parse_iso, past_span
+
+    utc, codes = parse_iso(pd.Series(["2026-03-01T18:30:00+01:00", "3000-01-01T00:00:00Z", "2026-02-30T10:00:00Z",
+                                      "2026-03-01T18:30:00+01:60", "", "18:30", "٢٠٢٦-03-01T18:30:00Z",
+                                      "2026-03-01T18:30:00.25-00:00"]),
+                           past_span(now=pd.Timestamp("2026-06-01T12:00Z")))
+    assert list(codes) == ["", "future", "unreal", "offset", "empty", "format", "format", ""]
+    assert utc[0] == pd.Timestamp("2026-03-01T17:30Z") and utc[7] == pd.Timestamp("2026-03-01T18:30:00.25Z")
+    assert utc[1:7].isna().all()
