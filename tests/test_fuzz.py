@@ -812,11 +812,11 @@ def test_hostile_corpus(workdir, seeds, tmp_path, capsys):
     assert {p.strip() for p in PAYLOADS} <= set(store.reports()["description"])
     families = sorted({f for f, _ in table})
     outcomes = ["imported", "imported + rows rejected", "rows rejected", "no rows", "file refused"]
-    lines = [f"{'family':<22}" + "".join(f"{o:>24}" for o in outcomes) + f"{'files':>8}"]
+    lines = [f"{'family':<22}" + "".join(f"{o:>26}" for o in outcomes) + f"{'files':>8}"]
     for family in families:
         counts = [table[(family, o)] for o in outcomes]
-        lines.append(f"{family:<22}" + "".join(f"{c:>24}" for c in counts) + f"{sum(counts):>8}")
-    lines.append(f"{'all':<22}" + "".join(f"{sum(table[(f, o)] for f in families):>24}" for o in outcomes)
+        lines.append(f"{family:<22}" + "".join(f"{c:>26}" for c in counts) + f"{sum(counts):>8}")
+    lines.append(f"{'all':<22}" + "".join(f"{sum(table[(f, o)] for f in families):>26}" for o in outcomes)
                  + f"{sum(table.values()):>8}")
     with capsys.disabled():
         print("\nhostile corpus: files x outcome\n" + "\n".join(lines))
