@@ -23,10 +23,11 @@ change or selection: from the event to the last response), page loads, bytes rec
 the server's CPU seconds and its peak RSS (VmHWM from /proc/PID/status), and how often
 waitress logged that the connection limit was reached. "old" is how `serve` ran before
 issue 10 (8 threads, waitress's 100 connections and 120 s idle timeout, no compression);
-"new" is `serve`'s defaults. Every request has a client timeout (--timeout), every viewer
-a deadline: the run is bounded in count and time and stops by itself.
+"new" is `serve`'s defaults, "new-plain" the same without compression. Every request has a
+client timeout (--timeout), every viewer a deadline: the run is bounded in count and time
+and stops by itself.
 
-    python bench/bench_load.py [--viewers 10 25 50] [--settings old new] [--reports 100000]
+    python bench/bench_load.py [--viewers 10 25 50] [--settings old new new-plain] [--reports 100000]
                                [--rounds 3] [--think 5 15] [--ramp 10] [--timeout 30]
                                [--serve-args "--threads 4"]
 
@@ -61,6 +62,7 @@ HOST = "127.0.0.1"
 SETTINGS = {
     "old": ["--threads", "8", "--connection-limit", "100", "--channel-timeout", "120", "--no-compress"],
     "new": [],
+    "new-plain": ["--no-compress"],  # the new settings without compression: what compression does
 }
 #: Chunks dash-renderer and dcc load after the page's own scripts (seen in Chromium).
 LAZY = [
@@ -465,8 +467,9 @@ def free_port() -> int:
 
 
 def serve_command() -> list[str]:
-    script = Path(sys.executable).with_name("trygghetskarta")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "dashboard"]
+    """The `trygghetskarta` command of this tree (`python -m dashboard` from its root, so the
+    code measured is the code beside this file even where another copy is installed)."""
+    return [sys.executable, "-m", "dashboard"]
 
 
 class Server:
@@ -527,7 +530,7 @@ def pct(values, q):
 
 
 def scenario(data: Path, setting: str, viewers: int, args) -> dict:
-    extra = SETTINGS[setting] + (shlex.split(args.serve_args) if setting == "new" else [])
+    extra = SETTINGS[setting] + (shlex.split(args.serve_args) if setting.startswith("new") else [])
     server = Server(data, extra, OUT / f"bench_load-{setting}-{viewers}.log")
     try:
         server.wait_ready()
@@ -563,6 +566,8 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
         "action_p50": pct(inter, 50), "action_p95": pct(inter, 95), "actions": len(inter),
         "failed_actions": sum(not a.ok for a in actions),
         "load_p50": pct(loads, 50), "load_p95": pct(loads, 95), "loads": len(loads),
+        "served": sum(a.ok for a in actions if a.kind == "load"),
+        "callback_mb": sum(s.nbytes for s in samples if s.kind == "post") / 1e6,
         "max_s": max((s.seconds for s in samples), default=0.0),
         "mb": sum(s.nbytes for s in samples) / 1e6, "cpu_s": cpu,
         "cpu_per_action": cpu / max(1, len(inter) + len(loads)),
@@ -573,15 +578,16 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
 
 
 def table(rows: list[dict], args) -> str:
-    head = ("| setting | viewers | requests | errors | stalls >10 s | POST p50 s | POST p95 s | interaction p50 s "
-            "| interaction p95 s | page load p50 s | page load p95 s | max request s | MB received | server CPU s "
-            "| CPU s / action | RSS peak MB | limit warnings |")
+    head = ("| setting | viewers | pages loaded | requests | errors | stalls >10 s | POST p50 s | POST p95 s "
+            "| interaction p50 s | interaction p95 s | page load p50 s | page load p95 s | max request s "
+            "| MB received (callbacks) | server CPU s | CPU s / action | RSS peak MB | limit warnings |")
     lines = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
     for r in rows:
         lines.append(
-            f"| {r['setting']} | {r['viewers']} | {r['requests']} | {r['errors']} | {r['stalls']} "
-            f"| {r['post_p50']:.2f} | {r['post_p95']:.2f} | {r['action_p50']:.2f} | {r['action_p95']:.2f} "
-            f"| {r['load_p50']:.2f} | {r['load_p95']:.2f} | {r['max_s']:.1f} | {r['mb']:.0f} | {r['cpu_s']:.0f} "
+            f"| {r['setting']} | {r['viewers']} | {r['served']}/{r['viewers']} | {r['requests']} | {r['errors']} "
+            f"| {r['stalls']} | {r['post_p50']:.2f} | {r['post_p95']:.2f} | {r['action_p50']:.2f} "
+            f"| {r['action_p95']:.2f} | {r['load_p50']:.2f} | {r['load_p95']:.2f} | {r['max_s']:.1f} "
+            f"| {r['mb']:.0f} ({r['callback_mb']:.1f}) | {r['cpu_s']:.0f} "
             f"| {r['cpu_per_action']:.2f} | {r['hwm_mb']:.0f} | {r['limit_warnings']} |")
     notes = [
         "",
@@ -589,7 +595,8 @@ def table(rows: list[dict], args) -> str:
         f"selection per viewer, think time {args.think[0]:g}–{args.think[1]:g} s, viewers starting over "
         f"{args.ramp:g} s, client timeout {args.timeout:g} s; {os.cpu_count()} CPUs shared by server and clients.",
         "old: " + (" ".join(SETTINGS["old"])) + "; new: serve's defaults" +
-        (f" {args.serve_args}" if args.serve_args else "") + ".",
+        (f" {args.serve_args}" if args.serve_args else "") + "; new-plain: the same with --no-compress. "
+        "Pages loaded: viewers whose page load got every answer (the others gave up after an error).",
         "Errors: " + "; ".join(f"{r['setting']}/{r['viewers']}: {', '.join(r['error_kinds'])}"
                                for r in rows if r["errors"]) if any(r["errors"] for r in rows) else "Errors: none.",
         "Interaction: a filter change or a selection, from the event to the last callback answer. Page load: "
@@ -601,7 +608,7 @@ def table(rows: list[dict], args) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--viewers", type=int, nargs="+", default=[10, 25, 50])
-    parser.add_argument("--settings", nargs="+", default=["old", "new"], choices=sorted(SETTINGS))
+    parser.add_argument("--settings", nargs="+", default=["old", "new", "new-plain"], choices=list(SETTINGS))
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--think", type=float, nargs=2, default=[5.0, 15.0], metavar=("MIN", "MAX"))
