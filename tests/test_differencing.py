@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
@@ -862,3 +863,336 @@ def test_a_revision_never_publishes_a_unit_below_k_when_reports_leave_it():
         f"LEAK (needs reports to disappear from the data file): the revised January cell is published as {counts} "
         f"(first release {first.counts['count'].tolist()}). Fix: in _revise publish `now` only when it is 0 or ≥ k "
         "(else keep the old figure or fold the unit into the remainder).")
+
+
+# -- second review (attacks on the rules added by the fixes) -----------------------------------------
+
+def _build(pol, reports, today, previous=None, kind="month"):
+    """A release built straight from report dicts (the store's path without a data file)."""
+    from layers.release import build_release, release_rows
+
+    gdf = reports_frame(reports)
+    frame = pd.DataFrame({"id": gdf["id"], "layer": gdf["layer"], "occurred_at": gdf["occurred_at"],
+                          "x": gdf.geometry.x, "y": gdf.geometry.y})
+    return build_release(release_rows(frame, pol, "0665", kind), pol, "0665", today, kind, previous)
+
+
+def _layout(release) -> list:
+    """What a reduced role sees of a release's layout: block labels and per block the layers published."""
+    from dashboard.figures import block_label
+
+    published = release.counts.groupby("block")["layer"].unique()
+    return [(block_label(b, "sv"), sorted(published.get(i, []))) for i, b in enumerate(release.blocks)]
+
+
+def test_the_first_block_does_not_start_at_the_first_report(tmp_path):
+    """Attack: the first block begins at the first period that has a report (`_new_blocks`
+    takes its origin from the data), and a block of several periods closes only when the
+    layer reaches k. So a first block 'mar–apr 2026' says March had 1..k-1 tips: with 0 in
+    March it would be 'apr 2026', with >= k two blocks. The same for history imported later
+    before the first block: its run starts at the first imported month."""
+    notes = {}
+    for march in (0, 2):
+        store = GeoPackageStore.create(tmp_path / f"march{march}.gpkg")
+        store.add_reports(reports_frame(tips("m", march, HOK, 3, 3) + tips("a", 6, VAGGERYD, 4, 3)))
+        app = create_app(open_store(store.path), role="bra", today=lambda: dt.date(2026, 5, 10))
+        note = _call(_callbacks(app)["render_map"], "filters.data", filters(app, "?t=all&ly=narkotika"), None, None)[1]
+        notes[march] = next(s for s in str(note).split(" · ") if s.startswith("Narkotikatips: visar"))
+    # History imported after the first release: Feb 2 + Mar 4 against Mar 6 (the first block is April).
+    pol = privacy.policy("bra")
+    april = tips("a", 6, VAGGERYD, 4, 3)
+    history = {}
+    for name, rows in (("feb 2 + mar 4", tips("hf", 2, HOK, 2, 3) + tips("hm", 4, HOK, 3, 3)),
+                       ("feb 0 + mar 6", tips("hm", 6, HOK, 3, 3))):
+        first = _build(pol, april, dt.date(2026, 5, 1))
+        history[name] = _layout(_build(pol, april + rows, dt.date(2026, 6, 1), first))
+    same = notes[0] == notes[2] and history["feb 2 + mar 4"][0][0] == history["feb 0 + mar 6"][0][0]
+    assert same, (
+        f"LEAK: the first block starts at the first month with a tip, so a merged first block says that month had "
+        f"1..{K - 1}: March 0 tips -> '{notes[0]}', March 2 tips -> '{notes[2]}'; history imported before the first "
+        f"block: {history}. Fix: start the block layout at a data-independent origin (e.g. the promise period's "
+        "start, config.period_start, or a fixed release_start setting) with every earlier report in the first block, "
+        "never at min(period of the rows).")
+
+
+def test_a_revision_moves_no_sum_of_units_by_less_than_k():
+    """Attack: each unit of a frozen block moves only by >= k and only to 0 or >= k, but two
+    units moving at once (one to 0 after its reports were deleted or moved, another up by k
+    from late reports) change the block's total, the time chart's bar and the 'where' footer
+    by their difference, which can be 1..k-1."""
+    pol = privacy.policy("bra")
+    january = tips("h", 6, HOK, 1, 3) + tips("v", 2, VAGGERYD, 1, 3) + tips("s", 3, SKILLINGARYD, 1, 10)
+    first = _build(pol, january, dt.date(2026, 2, 1))  # Hok cell 6, övriga 5: 11
+    # The six Hok tips are removed from the data file (duplicates, edited away in QGIS); five late tips elsewhere.
+    second = _build(pol, january[6:] + tips("late", 5, KLEVSHULT, 1, 20), dt.date(2026, 3, 1), first)
+    units = {(r.kind, r.unit): (r.count,) for r in first.counts.itertuples()}
+    for r in second.counts.itertuples():
+        units[(r.kind, r.unit)] = units.get((r.kind, r.unit), (0,)) + (r.count,)
+    change = second.total() - first.total()
+    assert change == 0 or abs(change) >= K, (
+        f"LEAK: (needs reports to leave the data file) units {units}; the January total goes from {first.total()} "
+        f"to {second.total()} ({change:+d}): the bar and footer differ by {abs(change)}. Fix: in _revise never "
+        "lower a published unit (publish `now` only when now >= old + k), so every change of every sum is 0 or >= k; "
+        "removals wait for a --republish.")
+
+
+def test_a_layer_crossing_k_in_total_does_not_tell_0_from_1_to_k_minus_1():
+    """Attack on 'a layer with fewer than k in total takes no part in merging': whether the
+    public's blocks wait for hastighet depends on hastighet's total, also on reports held
+    back in frozen blocks. Two worlds that differ only by 4 hastighet reports in Q1 (never
+    published in either): from the Q3 close on, otrygga platser are published each quarter
+    in one and never again in the other. Whoever knows that otrygga platser had >= k in Q3
+    (a BRÅ member, who sees them as points to the hour; a trygghetsvandring; one's own
+    reports) learns hastighet: not counted at the Q2 close (total <= 4), counted at the Q3
+    close (total >= 5) and Q3 waited (Q3 <= 4): Q1–Q2 held 1..4 and Q3 held 1..4."""
+    settings = privacy.PrivacySettings(layer_modes={"bra": {"hastighet": "hidden"}})
+    pol = privacy.policy("allmanhet", settings)
+    assert privacy.policy("bra", settings).mode("otrygg_plats") == privacy.POINTS  # bra knows it per hour
+    o, h = "otrygg_plats", "hastighet"
+    otrygg = [r for q in range(4) for r in tips(f"o{q}", 6, HOK, 1 + 3 * q, 3, o)]
+    worlds = {"hastighet Q1 4, Q3 1": tips("b1", 4, VAGGERYD, 2, 3, h) + tips("b3", 1, VAGGERYD, 8, 3, h),
+              "hastighet Q1 0, Q3 1": tips("b3", 1, VAGGERYD, 8, 3, h)}
+    seen = {}
+    for name, rows in worlds.items():
+        previous, seen[name] = None, []
+        for today in (dt.date(2026, 4, 1), dt.date(2026, 7, 1), dt.date(2026, 10, 1), dt.date(2027, 1, 1)):
+            previous = _build(pol, otrygg + rows, today, previous, kind="quarter")
+            seen[name].append(_layout(previous))
+    a, b = seen.values()
+    assert a[:2] == b[:2]  # through Q2 the two worlds look the same (the held-back 4 is not visible) ...
+    shown = {name: [f"{today}: " + ", ".join(label for label, _ in layout) for today, layout
+                    in zip(("Q1 close", "Q2 close", "Q3 close", "Q4 close"), views, strict=True)]
+             for name, views in seen.items()}
+    assert a == b, (
+        f"LEAK: (with the other layer's count known) blocks of otrygga platser (hastighet never published) {shown}. "
+        "Fix: merge each layer on its own counts (blocks "
+        "per layer: a layer's layout depends only on that layer), or fix which layers take part by configuration, "
+        "never by their totals; as it is, a thin layer once counted also holds every other layer back for good.")
+
+
+def _observe_public(path, today):
+    app = create_app(open_store(path), role="allmanhet", today=lambda: today)
+    return {rng: observe(app, "allmanhet", rng, where=rng == "?t=all")
+            for rng in ("?t=all", custom(dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+                        custom(dt.date(2026, 4, 1), dt.date(2026, 6, 30)))}
+
+
+def test_a_layer_below_k_in_total_looks_exactly_like_an_empty_one(tmp_path):
+    """The moment before a layer reaches k in total: hastighet 4 (held back) or 0 must give
+    the public the same map, notes, time chart (a trace of None bars either way), where
+    tables and export; and once it has k, its first block says no more than 'k or more'."""
+    o, h = "otrygg_plats", "hastighet"
+    otrygg = [*tips("o1", 6, HOK, 2, 3, o), *tips("o2", 7, VAGGERYD, 5, 3, o)]
+    seen, exported = {}, {}
+    for held in (0, 4):
+        store = GeoPackageStore.create(tmp_path / f"h{held}.gpkg")
+        store.add_reports(reports_frame(otrygg + tips("h", held, SKILLINGARYD, 2, 3, h)))
+        seen[held] = _observe_public(store.path, dt.date(2026, 7, 1))
+        from dashboard.export import export
+
+        out = tmp_path / f"h{held}.csv"
+        export(open_store(store.path), out, "csv", role="allmanhet", today=dt.date(2026, 7, 1))
+        exported[held] = _export_counts({"trygghetskarta.csv": out.read_bytes()}, "allmanhet")
+        app = create_app(open_store(store.path), role="allmanhet", today=lambda: dt.date(2026, 7, 1))
+        chart = _call(_callbacks(app)["render_charts"], "filters.data", filters(app, "?t=all"))[1]
+        seen[held]["traces"] = {tr["meta"]: tuple(tr["y"]) for tr in chart["data"]}
+    assert seen[0] == seen[4] and exported[0] == exported[4], (seen, exported)
+    assert seen[0]["traces"]["hastighet"] == (None, None)
+    # Five more in Q3: the first published hastighet figure is a whole block of >= k (no earlier block changes).
+    store = open_store(tmp_path / "h4.gpkg")
+    store.add_reports(reports_frame(tips("h3", 5, HOK, 8, 3, h) + tips("o3", 5, HOK, 8, 3, o)))
+    later = _observe_public(store.path, dt.date(2026, 10, 1))
+    assert not violations(later["?t=all"], seen[4]["?t=all"])
+    assert any(k[1] == h for k in later["?t=all"] if k[0] == "map"), later["?t=all"]  # now published
+    for rng in list(seen[4])[1:3]:
+        assert later[rng] == seen[4][rng], rng
+
+
+def test_fresh_partitions_and_revisions_over_several_closes_never_differ_below_k():
+    """The public's hastighet held back in Q1 (3, not counted), then late reports into Q1
+    (fresh partition once >= k), Q2 (a published block: revised by >= k only) and Q3, over
+    five quarter closes: every pair of releases (not only consecutive ones), every unit,
+    every block and layer total, and every release total differ by 0 or >= k."""
+    pol = privacy.policy("allmanhet")
+    o, h = "otrygg_plats", "hastighet"
+    rows = [*tips("o1", 6, HOK, 2, 3, o), *tips("o2", 6, VAGGERYD, 5, 3, o), *tips("h1", 3, SKILLINGARYD, 2, 3, h)]
+    late = {  # quarter close -> reports imported just before it
+        dt.date(2026, 10, 1): tips("l1", 1, SKILLINGARYD, 3, 20, h) + tips("o3", 6, HOK, 8, 3, o)
+        + tips("h3", 2, HOK, 8, 20, h),  # Q1 hastighet 4 (held); Q3 waits for hastighet (now counted)
+        dt.date(2027, 1, 1): tips("l2", 1, SKILLINGARYD, 2, 25, h) + tips("l3", 3, KLEVSHULT, 6, 20, h)
+        + tips("h4", 6, HOK, 11, 2, h) + tips("o4", 6, VAGGERYD, 11, 3, o),  # Q1 5: afresh; Q2 3 held; Q3–Q4
+        dt.date(2027, 4, 1): tips("l4", 2, KLEVSHULT, 4, 25, h) + tips("l5", 1, HOK, 1, 2, h),  # Q2 5: afresh
+        dt.date(2027, 7, 1): tips("l6", 5, SKILLINGARYD, 1, 7, h) + tips("l7", 4, HOK, 9, 7, h)}  # +5, +4 held
+    releases, previous = [], None
+    for today in (dt.date(2026, 7, 1), *late):
+        rows += late.get(today, [])
+        previous = _build(pol, rows, today, previous, kind="quarter")
+        releases.append(previous)
+
+    def figures(rel):
+        c = rel.counts.assign(start=[rel.blocks[i].start for i in rel.counts["block"]])
+        out = {("unit", s, lid, kind, u): n for s, lid, kind, u, n in zip(c["start"], c["layer"], c["kind"], c["unit"],
+                                                                          c["count"], strict=True)}
+        out.update({("block", s, lid): int(n) for (s, lid), n in c.groupby(["start", "layer"])["count"].sum().items()})
+        out.update({("layer", lid): int(n) for lid, n in c.groupby("layer")["count"].sum().items()})
+        out[("all",)] = int(c["count"].sum())
+        return out
+
+    obs = {i: figures(r) for i, r in enumerate(releases)}
+    check_pairs("allmanhet: release versions with late reports and fresh partitions", obs,
+                [(i, j) for i in obs for j in obs if i < j])
+    last = obs[len(obs) - 1]
+    assert (("block", dt.date(2026, 1, 1), h) not in obs[0] and last[("block", dt.date(2026, 1, 1), h)] >= K
+            and last[("block", dt.date(2026, 4, 1), h)] >= K), last  # Q1 and Q2 hastighet were partitioned afresh
+
+
+def test_time_chart_bins_are_published_blocks_or_months_outside_them(apps):
+    """bra: points layers' months are binned into the chosen release blocks; every bin is a
+    published block or a month no block covers (the open and the waiting month), the
+    narcotics trace is None exactly where nothing is published, and a block boundary a bar
+    shows is one the release publishes anyway (so the points bars add no boundary)."""
+    from dashboard.figures import block_label
+
+    app = apps["bra"]
+    release = app._trygghetskarta["views"].role_data("bra").release
+    published = {block_label(b, "sv"): b for b in release.blocks}
+    months = {dt.date(2026, m, 1) for m in range(1, 13)}
+    covered = {m for m in months if any(b.start <= m < b.end for b in release.blocks)}
+    checked, branches = 0, {True: 0, False: 0}
+    for a, b in [(dt.date(2026, 7, 1), dt.date(2026, 7, 31)), (dt.date(2026, 6, 15), dt.date(2026, 8, 15)),
+                 (dt.date(2026, 9, 1), dt.date(2026, 11, 26)), (None, None), (dt.date(2026, 10, 1), None)]:
+        chart = _call(_callbacks(app)["render_charts"], "filters.data", filters(app, custom(a, b)))[1]
+        for trace in chart.get("data", []):
+            for x, y in zip(trace["x"], trace["y"], strict=True):
+                checked += 1
+                branches[x in published] += 1
+                if x in published:
+                    assert trace["meta"] != "narkotika" or y is not None, (a, b, x)
+                else:
+                    month = next(m for m in months if block_label(_month_block(m), "sv") == x)
+                    assert month not in covered, (a, b, x)
+                    assert trace["meta"] != "narkotika" or y is None, (a, b, x, y)
+    assert checked > 20 and branches[True] and branches[False], branches
+
+
+def _month_block(month: dt.date):
+    from layers.release import Block, period_of
+
+    p = int(period_of(month.year, month.month, "month"))
+    return Block(p, p, "month")
+
+
+def test_narcotics_activity_pins_sit_on_shown_cells_or_localities(apps):
+    """bra: a narcotics activity is drawn at a cell's centre only when that cell is shown in
+    the same view (time range and layers, before the selection), else at its nearest
+    locality; for every range, layer set and selection tried."""
+    from dashboard.filters import FilterState
+
+    app = apps["bra"]
+    views = app._trygghetskarta["views"]
+
+    locs = localities("0665")
+    loc_points = set(zip(np.round(locs["x"].to_numpy(), 3), np.round(locs["y"].to_numpy(), 3), strict=True))
+    checked, kinds = 0, {True: 0, False: 0}
+    for rng in ["?t=all", custom(dt.date(2026, 7, 1), dt.date(2026, 7, 31)),
+                custom(dt.date(2026, 8, 1), dt.date(2026, 9, 30)), custom(dt.date(2026, 10, 1), dt.date(2026, 10, 31))]:
+        for extra in ("", "&ly=aktivitet"):
+            unselected = views.get(FilterState.from_dict(filters(app, rng + extra)))
+            shown = set(unselected.cells["cell_id"]) if len(unselected.cells) else set()
+            for sel in (None, {"type": "cell", "id": HOK_CELL}, {"type": "locality", "name": "Hok"},
+                        _circle(*HOK, 800)):
+                frames = views.get(FilterState.from_dict(filters(app, rng + extra, sel)))
+                acts = frames.activities[frames.activities["focus_area"] == "narkotika"]
+                for x, y in zip(acts["x"], acts["y"], strict=True):
+                    checked += 1
+                    cid = str(cell_id(*cell_index(np.array([x]), np.array([y]), 500), 500)[0])
+                    at_centre = abs((x / 500) % 1 - 0.5) < 1e-6 and abs((y / 500) % 1 - 0.5) < 1e-6
+                    kinds[at_centre] += 1
+                    assert (at_centre and cid in shown) or (round(x, 3), round(y, 3)) in loc_points, (rng, extra, sel,
+                                                                                                     cid, shown)
+    assert checked > 10 and kinds[True] and kinds[False], kinds
+
+
+def test_export_polygon_and_bbox_take_whole_cells_as_the_lasso(fresh_path, tmp_path, apps):
+    """`export(Query(polygon=..., bbox=...))` through release_for: whole published cells by
+    centre, the same figures as the dashboard's lasso with that polygon, and polygon, bbox,
+    both, and none pairwise 0 or >= k apart."""
+    from dashboard.export import export
+
+    def run(**query):
+        out = tmp_path / "q.csv"
+        result = export(open_store(fresh_path), out, "csv", query=Query(**query), role="bra", today=TODAY)
+        files = {p.name.replace("q", "trygghetskarta", 1): p.read_bytes() for p in result.files}
+        for p in result.files:
+            p.unlink()
+        return _export_counts(files, "bra")
+
+    circle = _circle(*HOK, 800)
+    polygon = shapely.Polygon(circle["coords"])
+    ring = _ring(HOK_CELL)
+    box = (float(ring[:, 0].min()) - 0.01, float(ring[:, 1].min()) - 0.01, float(ring[:, 0].max()) + 0.01,
+           float(ring[:, 1].max()) + 0.01)
+    holed = shapely.Polygon(shapely.Polygon(circle["coords"]).buffer(0.02).exterior, [polygon.exterior.coords])
+    obs = {"none": run(), "polygon": run(polygon=polygon), "bbox": run(bbox=box), "both": run(polygon=polygon, bbox=box),
+           "holed": run(polygon=holed), "far": run(bbox=(13.0, 55.0, 13.1, 55.1))}
+    check_pairs("bra: export polygon/bbox", obs, [(a, b) for a in obs for b in obs if a < b])
+    lasso = {k[2]: v for k, v in observe(apps["bra"], "bra", "?t=all", circle, where=False).items() if k[0] == "map"}
+    assert {k[3]: v for k, v in obs["polygon"].items() if len(k) == 4 and k[2] == "ruta"} == lasso
+    assert obs["far"].get(("export-total",), 0) == 0
+
+
+def test_the_first_views_after_an_upgrade_from_schema_1(base_path, tmp_path, apps):
+    """A data file of schema version 1 (no releases, no settings) is upgraded at open; its
+    first views for bra and the public are a release built afresh, exactly those of a file
+    made today, and no figure of them is 1..k-1."""
+    import sqlite3
+
+    old = tmp_path / "v1.gpkg"
+    shutil.copy(base_path, old)
+    conn = sqlite3.connect(old)
+    with conn:
+        for table in ("release_runs", "release_blocks", "release_counts"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
+        conn.execute("DELETE FROM trygghetskarta_meta WHERE key IN ('privacy', 'order_secret')")
+        conn.execute("UPDATE trygghetskarta_meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    for role in CELLS_LAYERS:
+        upgraded = create_app(open_store(old), role=role, today=lambda: TODAY)
+        for rng in ("?t=all",):
+            seen = observe(upgraded, role, rng)
+            assert not violations(seen), (role, rng, violations(seen))
+            assert seen == observe(apps[role], role, rng), (role, rng)
+
+
+def test_cli_exports_by_layer_focus_and_format(fresh_path, tmp_path):
+    """`export --role allmanhet` with --layer/--focus (whole layers), in csv, geojson and gpkg:
+    the per-unit figures of one layer, of a focus area and of all layers, pairwise 0 or >= k
+    apart, and every format the same units and total."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    def run(fmt, *extra):
+        out = tmp_path / f"cli.{fmt}"
+        result = CliRunner().invoke(main, ["export", "--data", str(fresh_path), "--out", str(out), "--format", fmt,
+                                           "--role", "allmanhet", "--from", "2026-01-01", "--to", "2026-11-26",
+                                           *extra])
+        assert result.exit_code == 0, result.output
+        if fmt == "csv":
+            return _export_counts({"trygghetskarta.csv": out.read_bytes()}, "allmanhet")
+        frame = gpd.read_file(out, layer="report_cells") if fmt == "gpkg" else gpd.read_file(out)
+        counts: dict[tuple, int] = {}
+        for row in frame.to_dict("records"):
+            unit = row.get("enhet") or "ruta"
+            key = ("export", row["layer"], unit, row["cell_id"] if unit == "ruta" else row.get("locality") or "")
+            counts[key] = counts.get(key, 0) + int(row["count"])
+        counts[("export-total",)] = sum(int(n) for n in frame["count"])
+        return counts
+
+    obs = {("csv", x): run("csv", *x) for x in [(), ("--layer", "otrygg_plats"), ("--layer", "hastighet"),
+                                                ("--focus", "trafik")]}
+    check_pairs("allmanhet: CLI exports by layer/focus", obs, [(a, b) for a in obs for b in obs if a < b])
+    assert obs[("csv", ("--layer", "hastighet"))] == obs[("csv", ("--focus", "trafik"))]
+    assert obs[("csv", ())][("export-total",)] > 0
+    assert run("gpkg") == obs[("csv", ())]
