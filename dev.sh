@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run Trygghetskarta on a fresh machine.
 #   ./dev.sh start [serve options]   virtual environment + dashboard on the built-in demo data
-#   ./dev.sh test  [pytest options]  virtual environment + Chromium/chromedriver + ruff + all tests
+#   ./dev.sh test  [pytest options]  virtual environment + Chromium/chromedriver + GDAL's validator + ruff + all tests
 #   ./dev.sh setup                   only the virtual environment (then: .venv/bin/trygghetskarta --help)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,19 +15,33 @@ setup() {
     .venv/bin/python -m pip install --quiet -e ".[test]"
 }
 
+apt_install() {
+    # Debian packages some tests need (pip cannot give them); as root they are installed.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing $* (Debian packages) for the tests ..." >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        echo "The tests need these Debian packages: sudo apt-get install $*" >&2
+        exit 1
+    fi
+}
+
 browser() {
     # Browser tests drive Debian's Chromium headless; they never skip, so install it when missing.
     if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
         return
     fi
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Installing chromium and chromium-driver (Debian packages) for the browser tests ..." >&2
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-    else
-        echo "The browser tests need Chromium and its driver: sudo apt-get install chromium chromium-driver" >&2
-        exit 1
+    apt_install chromium chromium-driver
+}
+
+validator() {
+    # The GeoPackage conformance tests run GDAL's validate_gpkg.py (python3-gdal, for the
+    # system Python); they never skip, so install it when missing.
+    if [ -f /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py ]; then
+        return
     fi
+    apt_install python3-gdal
 }
 
 command=${1:-}
@@ -44,6 +58,7 @@ case "$command" in
     test)
         setup
         browser
+        validator
         .venv/bin/ruff check .
         exec .venv/bin/python -m pytest "$@"
         ;;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
-from layers import privacy
+from layers import StoreError, privacy
 from layers.release_store import current_release
 from layers.release_view import select
 
@@ -83,6 +84,7 @@ class Views:
         self.settings = settings or data.config.privacy or privacy.PrivacySettings()
         self._roles: dict[str, RoleData] = {}
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._cached = lru_cache(maxsize=16)(self._compute)
         #: Bumped by every reload; an edit puts it into the filters store to redraw everything.
         self.version = 0
@@ -162,11 +164,23 @@ class Views:
         `recheck_s` seconds). Returns True when it re-read."""
         if self.store is None or time.monotonic() - self._checked < self.recheck_s:
             return False
-        self._checked = time.monotonic()
-        if self.store.last_change() == self._loaded_change:
+        # One request re-reads; the others meanwhile answer from the data already loaded
+        # (many viewers after one save must not each read the whole file).
+        if not self._refreshing.acquire(blocking=False):
             return False
-        self.reload(self.store)
-        return True
+        try:
+            self._checked = time.monotonic()
+            if self.store.last_change() == self._loaded_change:
+                return False
+            self.reload(self.store)
+            return True
+        except StoreError as exc:
+            # The file is locked longer than the wait, or left by a crash where this process
+            # may not write: viewers keep the last data instead of an error; the next check retries.
+            logging.getLogger(__name__).warning("data file not re-read: %s", exc)
+            return False
+        finally:
+            self._refreshing.release()
 
     def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
         self.refresh_if_changed()
@@ -450,7 +464,7 @@ def release_note(release, data: AppData, lang: str) -> str:
 
         first, last = release.chosen_blocks[0], release.chosen_blocks[-1]
         # From the first period to the last one: 'nov 2024–nov 2026', not block by block.
-        span = figures.block_label(Block(first.first, last.last, rel.kind), lang)
+        span = figures.block_label(Block(first.first, last.last, rel.kind), lang, rel.open_start(first))
         text = t("release_span", lang, names=names, span=span, unit=unit)
         if release.merged:
             text += "; " + t("release_merged", lang, unit=unit, k=rel.k)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .users import connect
+from .datafile import reading, writing
 
 TABLE = "audit_log"
 EVENTS = (
@@ -31,8 +31,9 @@ EVENTS = (
 COLUMNS = ("seq", "ts", "user", "role", "address", "event", "detail")
 MAX_DETAIL = 8000
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
+#: The table and the triggers that keep it append-only, one statement each (run in one transaction).
+_SCHEMA_STATEMENTS = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   ts TEXT NOT NULL,
   user TEXT NOT NULL DEFAULT '',
@@ -40,12 +41,12 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
   address TEXT NOT NULL DEFAULT '',
   event TEXT NOT NULL,
   detail TEXT NOT NULL DEFAULT '{{}}'
-);
-CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
+)""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+)
 
 
 class AuditError(ValueError):
@@ -57,11 +58,14 @@ class AuditLog:
 
     def __init__(self, store_or_path):
         self.path = Path(getattr(store_or_path, "path", store_or_path))
-        conn = connect(self.path)
-        try:
-            conn.executescript(_SCHEMA)
-        finally:
-            conn.close()
+        # Looked for first: a server that may only read the file can still be started.
+        with reading(self.path) as conn:
+            found = conn.execute("SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?)",
+                                 (TABLE, f"{TABLE}_no_update", f"{TABLE}_no_delete")).fetchone()[0]
+        if found < 3:
+            with writing(self.path) as conn:
+                for statement in _SCHEMA_STATEMENTS:
+                    conn.execute(statement)
 
     def append(self, event: str, *, user: str = "", role: str = "", address: str = "",
                detail: dict | None = None, ts: str | None = None) -> int:
@@ -72,17 +76,13 @@ class AuditLog:
         if len(text) > MAX_DETAIL:
             text = json.dumps({"truncated": text[:MAX_DETAIL]}, ensure_ascii=False)
         stamp = ts or dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        conn = connect(self.path)
-        try:
-            with conn:
-                cur = conn.execute(
-                    f"INSERT INTO {TABLE} (ts, user, role, address, event, detail) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (stamp, str(user or "")[:200], str(role or ""), str(address or "")[:100],
-                     event, text),
-                )
-        finally:
-            conn.close()
+        with writing(self.path) as conn:
+            cur = conn.execute(
+                f"INSERT INTO {TABLE} (ts, user, role, address, event, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (stamp, str(user or "")[:200], str(role or ""), str(address or "")[:100],
+                 event, text),
+            )
         return int(cur.lastrowid)
 
     def read(self, *, event: str | None = None, user: str | None = None,
@@ -95,8 +95,7 @@ def read_audit(store_or_path, *, event: str | None = None, user: str | None = No
                since: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """The audit log of a data file as a frame (empty when the file has no log yet)."""
     path = Path(getattr(store_or_path, "path", store_or_path))
-    conn = connect(path, readonly=True)
-    try:
+    with reading(path) as conn:
         exists = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
         ).fetchone()
@@ -120,8 +119,6 @@ def read_audit(store_or_path, *, event: str | None = None, user: str | None = No
                 f"ORDER BY seq DESC {tail}) ORDER BY seq",
                 params,
             ).fetchall()
-    finally:
-        conn.close()
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["seq"] = frame["seq"].astype("int64")
     frame["detail"] = [json.loads(d) if d else {} for d in frame["detail"]]

@@ -41,7 +41,9 @@ def init_core(conn: sqlite3.Connection, srs_id: int) -> None:
     """Create the GeoPackage core tables and register the undefined systems plus srs_id."""
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {USER_VERSION}")
-    conn.executescript(_CORE)
+    # Statement by statement: executescript would commit the caller's transaction.
+    for statement in filter(str.strip, _CORE.split(";")):
+        conn.execute(statement)
     rows = [
         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),

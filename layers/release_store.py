@@ -3,7 +3,9 @@
 Tables (schema version 2): `release_runs` (one row per built release: role, version, when,
 the settings it was built with, the last closed period it considered, a summary),
 `release_blocks` and `release_counts` (the published blocks and units, `layers.release`).
-A release is never changed once stored; a revision is a new version.
+A release is never changed once stored; a revision is a new version. Since schema version 3
+every table has an INTEGER PRIMARY KEY, as GeoPackage attribute tables must (Req 119); the
+natural keys (version, block) and (version, block, layer, kind, unit) are UNIQUE beside it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import privacy
+from .datafile import connect, reading, transaction
 from .release import COUNT_COLUMNS, Block, Release, build_release, is_due, period_start, release_rows
 
 RUNS, BLOCKS, COUNTS = "release_runs", "release_blocks", "release_counts"
@@ -27,18 +29,15 @@ CREATE TABLE IF NOT EXISTS {RUNS} (
   version INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, built_at TEXT NOT NULL,
   period TEXT NOT NULL, through INTEGER NOT NULL, settings TEXT NOT NULL, summary TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS {BLOCKS} (
-  version INTEGER NOT NULL, block INTEGER NOT NULL, first_period INTEGER NOT NULL,
-  last_period INTEGER NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL, PRIMARY KEY (version, block));
+  id INTEGER PRIMARY KEY AUTOINCREMENT, version INTEGER NOT NULL, block INTEGER NOT NULL,
+  first_period INTEGER NOT NULL, last_period INTEGER NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+  UNIQUE (version, block));
 CREATE TABLE IF NOT EXISTS {COUNTS} (
-  version INTEGER NOT NULL, block INTEGER NOT NULL, layer TEXT NOT NULL, kind TEXT NOT NULL,
-  unit TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (version, block, layer, kind, unit));
+  id INTEGER PRIMARY KEY AUTOINCREMENT, version INTEGER NOT NULL, block INTEGER NOT NULL, layer TEXT NOT NULL,
+  kind TEXT NOT NULL, unit TEXT NOT NULL, count INTEGER NOT NULL, UNIQUE (version, block, layer, kind, unit));
 """
 
 _build_lock = threading.Lock()
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(path, isolation_level=None, timeout=30)
 
 
 def reduced_roles(settings: privacy.PrivacySettings, layers) -> list[str]:
@@ -49,8 +48,7 @@ def reduced_roles(settings: privacy.PrivacySettings, layers) -> list[str]:
 
 def load_release(path, role: str, version: int | None = None) -> Release | None:
     """The newest stored release of a role (or a given version); None when there is none."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=30)
-    try:
+    with reading(path) as conn:
         if version is None:
             row = conn.execute(f"SELECT version, role, built_at, period, through, settings, summary FROM {RUNS}"
                                " WHERE role = ? ORDER BY version DESC LIMIT 1", (role,)).fetchone()
@@ -64,8 +62,6 @@ def load_release(path, role: str, version: int | None = None) -> Release | None:
                               " ORDER BY block", (number,)).fetchall()
         counts = conn.execute(f"SELECT block, layer, kind, unit, count FROM {COUNTS} WHERE version = ?"
                               " ORDER BY block, layer, kind, unit", (number,)).fetchall()
-    finally:
-        conn.close()
     settings = json.loads(settings)
     frame = pd.DataFrame(counts, columns=list(COUNT_COLUMNS))
     frame["block"] = frame["block"].astype("int64")
@@ -78,16 +74,13 @@ def load_release(path, role: str, version: int | None = None) -> Release | None:
 
 def list_releases(path, role: str | None = None) -> pd.DataFrame:
     """Every stored release: version, role, built_at, period, through, blocks, published total."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=30)
-    try:
+    with reading(path) as conn:
         where, params = ("WHERE r.role = ?", (role,)) if role else ("", ())
         rows = conn.execute(
             f"SELECT r.version, r.role, r.built_at, r.period, r.through,"
             f" (SELECT count(*) FROM {BLOCKS} b WHERE b.version = r.version),"
             f" (SELECT coalesce(sum(count), 0) FROM {COUNTS} c WHERE c.version = r.version)"
             f" FROM {RUNS} r {where} ORDER BY r.version", params).fetchall()
-    finally:
-        conn.close()
     return pd.DataFrame(rows, columns=["version", "role", "built_at", "period", "through", "blocks", "published"])
 
 
@@ -125,24 +118,17 @@ def current_release(store, role: str, today: dt.date, reports: pd.DataFrame | No
     if current is not None and not force and not is_due(current, pol, today, kind):
         return current
     with _build_lock:
-        conn = _connect(store.path)
+        conn = connect(store.path)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 current = load_release(store.path, role)
                 if current is not None and not force and not is_due(current, pol, today, kind):
-                    conn.execute("ROLLBACK")
                     return current
                 frame = reports if reports is not None else store.read_table("reports")
                 rows = release_rows(frame, pol, store.meta.kommun, kind)
                 release = build_release(rows, pol, store.meta.kommun, today, kind, previous=current)
                 built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
                 version = save_release(conn, release, built_at)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         finally:
             conn.close()
     if audit:

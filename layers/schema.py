@@ -22,7 +22,7 @@ import shapely
 from .import_messages import shorten
 
 #: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 REPORT_COLUMNS = (
     "id", "layer", "focus_area", "occurred_at", "reported_at", "category",

@@ -5,13 +5,15 @@ Everything else talks to `Store`; a server store (PostGIS) can implement the sam
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import re
 import secrets
-import shutil
 import sqlite3
 import sys
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +25,9 @@ import shapely
 
 from geodata import METRIC, get_municipality
 
-from . import aktiviteter
+from . import aktiviteter, datafile
 from .config import PromiseConfig, load_config
+from .datafile import StoreError, reading, transaction, writing
 from .gpkg import (
     blobs_to_xy,
     init_core,
@@ -47,10 +50,16 @@ from .schema import (
 
 SRS_ID = 3006
 META_TABLE = "trygghetskarta_meta"
-
-
-class StoreError(RuntimeError):
-    """The store cannot do what was asked (missing file, wrong version, unknown id ...)."""
+#: GeoPackage attribute tables need an INTEGER PRIMARY KEY (Req 119): the key is UNIQUE beside it.
+META_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {META_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+               " key TEXT NOT NULL UNIQUE, value TEXT NOT NULL)")
+#: Whole-table reads at once per process. Turning 100 000 rows into a frame is Python work under
+#: the GIL: 25 at once are no faster than 2, but starve every short request (a save, a status
+#: change) of the GIL. The others wait here, before opening the file, holding no lock.
+FULL_READS = threading.BoundedSemaphore(2)
+#: Add or change one metadata value (the key is UNIQUE, the id stays).
+META_UPSERT = (f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)"
+               " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 
 @dataclass(frozen=True)
@@ -185,10 +194,11 @@ class GeoPackageStore(Store):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Build in a temporary file and move it into place: a crash leaves no half store.
         tmp = path.with_name(path.name + ".creating")
-        tmp.unlink(missing_ok=True)
-        conn = sqlite3.connect(tmp)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        conn = datafile.connect(tmp, create=True)
         try:
-            with conn:
+            with transaction(conn):
                 init_core(conn, SRS_ID)
                 bounds = muni.geometry_metric.bounds
                 conn.execute(
@@ -205,38 +215,35 @@ class GeoPackageStore(Store):
                     " duration_min INTEGER NOT NULL, description TEXT)"
                 )
                 register_features(conn, "activities", "geometry", SRS_ID, bounds)
-                conn.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                conn.execute(META_SCHEMA)
                 register_attributes(conn, META_TABLE)
                 now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
                 conn.executemany(
-                    f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+                    META_UPSERT,
                     [
                         ("kommun", muni.code), ("schema_version", str(SCHEMA_VERSION)),
                         ("demo", "true" if demo else "false"), ("crs", METRIC), ("created_at", now),
                     ],
                 )
                 conn.execute("CREATE INDEX reports_time ON reports (occurred_at)")
+                # A new file is the first version with every upgrade applied: one way to each shape.
                 _add_v2(conn, (config or load_config()).privacy)
+                _add_v3(conn)
         finally:
             conn.close()
         os.replace(tmp, path)
         return cls(path, config=config)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        return conn
+        """A connection for writing (`datafile.connect`); tests replace it to fail a write."""
+        return datafile.connect(self.path)
 
     def _read_meta(self, config: PromiseConfig | None = None) -> StoreMeta:
-        if not self.path.exists():
-            raise StoreError(f"no data file at {self.path}; create one with `trygghetskarta demo --data {self.path}`")
         try:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            try:
+            with reading(self.path) as conn:
                 rows = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError:
-            raise StoreError(f"{self.path} is not a Trygghetskarta data file (GeoPackage)") from None
+        except sqlite3.DatabaseError as exc:
+            raise _unreadable(self.path, exc) from None
         version = int(rows.get("schema_version", "0"))
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -273,11 +280,8 @@ class GeoPackageStore(Store):
         return self._rows["order_secret"]
 
     def set_meta(self, key: str, value: str) -> None:
-        conn = self._connect()
-        try:
-            conn.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", (key, value))
-        finally:
-            conn.close()
+        with writing(self.path) as conn:
+            conn.execute(META_UPSERT, (key, value))
         self._meta = self._read_meta(self.config)
 
     # -- writing ----------------------------------------------------------------
@@ -311,10 +315,10 @@ class GeoPackageStore(Store):
         names = ", ".join(["geometry", *attrs])
         marks = ", ".join("?" * (len(attrs) + 1))
         verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
+        # Everything above ran before the write lock: the transaction holds it only for the rows.
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 if not skip_existing:
                     clash = _existing_ids(conn, table, frame["id"].tolist())
                     if clash:
@@ -325,14 +329,9 @@ class GeoPackageStore(Store):
                 before = conn.total_changes
                 conn.executemany(f"{verb} INTO {table} ({names}) VALUES ({marks})", rows)
                 added = conn.total_changes - before
-                conn.execute(
-                    "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-                    " WHERE table_name = ?", (table,),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                _touch(conn, table)
+        except sqlite3.OperationalError as exc:
+            datafile._reraise(exc, self.path)
         finally:
             conn.close()
         return AddResult(added=added, skipped=len(rows) - added)
@@ -360,37 +359,28 @@ class GeoPackageStore(Store):
 
     def _update(self, table: str, record_id: str, changes: dict) -> None:
         sets = ", ".join(f"{k} = ?" for k in changes)
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with writing(self.path) as conn:
             cur = conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), record_id))
             if cur.rowcount != 1:
-                conn.execute("ROLLBACK")
                 raise StoreError(f"no {table[:-1]} with id {record_id!r}")
-            conn.execute(
-                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-                " WHERE table_name = ?", (table,),
-            )
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+            _touch(conn, table)
 
     # -- reading ----------------------------------------------------------------
     def read_table(self, table: str, where: str = "", params: tuple = ()) -> pd.DataFrame:
         """All attribute columns plus metric x, y (NaN for no place): the dashboard's fast path."""
         columns = REPORT_COLUMNS if table == "reports" else ACTIVITY_COLUMNS
         attrs = [c for c in columns if c != "geometry"]
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
-            cur = conn.execute(f"SELECT geometry, {', '.join(attrs)} FROM {table} {where} ORDER BY fid", params)
-            rows = cur.fetchall()
-        finally:
-            conn.close()
-        if rows:
-            blobs, *cols = zip(*rows, strict=True)
-        else:
-            blobs, cols = [], [[] for _ in attrs]
-        frame = pd.DataFrame({name: list(col) for name, col in zip(attrs, cols, strict=True)})
+        with FULL_READS if not where else _UNBOUNDED:
+            # One statement, fetched whole: the read lock is held only while sqlite hands over
+            # the rows, and all per-row Python work below runs after the connection is closed.
+            with reading(self.path) as conn:
+                rows = conn.execute(f"SELECT geometry, {', '.join(attrs)} FROM {table} {where} ORDER BY fid",
+                                    params).fetchall()
+            if rows:
+                blobs, *cols = zip(*rows, strict=True)
+            else:
+                blobs, cols = [], [[] for _ in attrs]
+            frame = pd.DataFrame({name: list(col) for name, col in zip(attrs, cols, strict=True)})
         frame["x"], frame["y"] = blobs_to_xy(list(blobs))
         for name in ("description", "done_at"):
             if name in frame:
@@ -444,23 +434,20 @@ class GeoPackageStore(Store):
         )[list(columns)]
 
     def last_change(self) -> str:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
+        with reading(self.path) as conn:
             row = conn.execute(
                 "SELECT max(last_change) FROM gpkg_contents WHERE table_name IN ('reports', 'activities')"
             ).fetchone()
-        finally:
-            conn.close()
         return str(row[0] or "")
 
     def counts(self) -> dict[str, int]:
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
+        with reading(self.path) as conn:
             return {
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "activities")
             }
-        finally:
-            conn.close()
+
+
+_UNBOUNDED = contextlib.nullcontext()
 
 
 def within_area(x: np.ndarray, y: np.ndarray, polygon=None, bbox=None) -> np.ndarray:
@@ -485,6 +472,23 @@ def _as_utc(value) -> pd.Timestamp:
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("Europe/Stockholm")
     return stamp.tz_convert("UTC")
+
+
+def _touch(conn: sqlite3.Connection, table: str) -> None:
+    """Mark a table changed (gpkg_contents.last_change: what `last_change` and QGIS read)."""
+    conn.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                 " WHERE table_name = ?", (table,))
+
+
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """Why the metadata cannot be read. Only a file that is no sqlite database, or one without
+    the metadata table, is "not a Trygghetskarta data file"; locks and crashes say so (datafile)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_NOTADB" or "no such table" in str(exc):
+        return StoreError(f"{path} is not a Trygghetskarta data file (GeoPackage)")
+    if name.startswith("SQLITE_CORRUPT"):
+        return StoreError(f"{path} is damaged ({exc}); restore it from a backup copy")
+    return StoreError(f"{path} cannot be read: {exc}")
 
 
 def _existing_ids(conn: sqlite3.Connection, table: str, ids: list[str]) -> list[str]:
@@ -515,7 +519,7 @@ def _add_v2(conn: sqlite3.Connection, settings) -> None:
     for table in (RUNS, BLOCKS, COUNTS):
         if conn.execute("SELECT 1 FROM gpkg_contents WHERE table_name = ?", (table,)).fetchone() is None:
             register_attributes(conn, table)
-    conn.executemany(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [
+    conn.executemany(META_UPSERT, [
         ("privacy", json.dumps(settings.to_mapping(), sort_keys=True)),
         # 16 characters: the key length of pandas' SipHash (privacy.order_key).
         ("order_secret", secrets.token_urlsafe(12)[:16]),
@@ -523,9 +527,61 @@ def _add_v2(conn: sqlite3.Connection, settings) -> None:
     ])
 
 
+def has_integer_key(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether a table's primary key is one INTEGER column (what GeoPackage attribute tables need)."""
+    keys = [row[2].upper() for row in conn.execute(f'PRAGMA table_info("{table}")') if row[5]]
+    return keys == ["INTEGER"]
+
+
+def _rebuild(conn: sqlite3.Connection, table: str, create: str) -> None:
+    """Re-create `table` from its new CREATE statement, keeping every row (and the columns both share)."""
+    old = f"{table}_old"
+    columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+    conn.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+    conn.execute(create)
+    names = ", ".join(f'"{c}"' for c in columns)
+    conn.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{old}"')
+    conn.execute(f'DROP TABLE "{old}"')
+
+
+def _add_v3(conn: sqlite3.Connection) -> None:
+    """Version 3: every table registered as GeoPackage attributes (the metadata and release tables)
+    has an INTEGER PRIMARY KEY (GeoPackage Req 119), its former key UNIQUE beside it. Tables that
+    already have one (a file made by version 2's upgrade with today's release schema) stay."""
+    from .release_store import BLOCKS, COUNTS, SCHEMA
+
+    creates = {META_TABLE: META_SCHEMA, **_creates(SCHEMA)}
+    for table in (META_TABLE, BLOCKS, COUNTS):
+        if not has_integer_key(conn, table):
+            _rebuild(conn, table, creates[table])
+    conn.execute(META_UPSERT, ("schema_version", "3"))
+
+
+def _creates(schema: str) -> dict[str, str]:
+    """The CREATE TABLE statements of a schema text, by table name."""
+    statements = [s.strip() for s in schema.split(";") if s.strip()]
+    return {re.match(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", s)[1]: s for s in statements
+            if s.upper().startswith("CREATE TABLE")}
+
+
+#: Each upgrade step from the version before it: (what it adds, the step).
+UPGRADES = {
+    2: ("privacy settings and releases", lambda conn, config: _add_v2(
+        conn, config.privacy if config is not None and config.privacy_given else None)),
+    3: ("GeoPackage-conformant keys on the metadata and release tables", lambda conn, config: _add_v3(conn)),
+}
+
+
+def _file_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row is not None else 0
+
+
 def migrate(path: Path, version: int, config: PromiseConfig | None = None) -> Path:
-    """Upgrade a data file of an older schema version in place, after a backup copy beside it
-    (`FILE.vN.bak`); returns the backup's path. A file that cannot be written says so."""
+    """Upgrade a data file of an older schema version in place, step by step to SCHEMA_VERSION
+    in one transaction, after a backup copy beside it (`FILE.vN.bak`); returns the backup's
+    path. A file that cannot be written says so; a file upgraded meanwhile by another process
+    is left as it is."""
     if version < 1:
         raise StoreError(f"{path} has no schema version; it is not a Trygghetskarta data file")
     backup = path.with_name(f"{path.name}.v{version}.bak")
@@ -533,24 +589,22 @@ def migrate(path: Path, version: int, config: PromiseConfig | None = None) -> Pa
     while backup.exists():
         n += 1
         backup = path.with_name(f"{path.name}.v{version}.{n}.bak")
+    done: list[str] = []
     try:
-        shutil.copy2(path, backup)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            now = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
-            if now is not None and int(now[0]) >= 2:
-                conn.execute("ROLLBACK")  # another process upgraded it meanwhile
-                backup.unlink(missing_ok=True)
-                return backup
-            _add_v2(conn, config.privacy if config is not None and config.privacy_given else None)
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-    except (OSError, sqlite3.OperationalError) as exc:
+        # The backup API, not a file copy: with WAL the newest rows may not be in the file yet.
+        datafile.copy(path, backup)
+        with writing(path) as conn:
+            for step in range(_file_version(conn) + 1, SCHEMA_VERSION + 1):
+                what, upgrade = UPGRADES[step]
+                upgrade(conn, config)
+                done.append(what)
+    except (OSError, sqlite3.Error, StoreError) as exc:
         raise StoreError(f"{path} has schema version {version} and must be upgraded to {SCHEMA_VERSION}, "
                          f"but cannot be written: {exc}") from None
-    print(f"Upgraded {path} to schema version {SCHEMA_VERSION} (privacy settings and releases); "
+    if not done:  # another process upgraded it meanwhile
+        backup.unlink(missing_ok=True)
+        return backup
+    print(f"Upgraded {path} to schema version {SCHEMA_VERSION} ({'; '.join(done)}); "
           f"the old file is kept as {backup}", file=sys.stderr)
     return backup
 

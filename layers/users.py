@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from .datafile import reading, writing
 from .privacy import ROLES
 
 TABLE = "users"
@@ -62,14 +62,16 @@ def _path(store_or_path) -> Path:
     return Path(getattr(store_or_path, "path", store_or_path))
 
 
-def connect(store_or_path, readonly: bool = False) -> sqlite3.Connection:
-    """A connection to the data file (must exist) that waits for other writers."""
+def _existing(store_or_path) -> Path:
+    """The data file's path; users are kept only in a data file that exists."""
     path = _path(store_or_path)
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
-    if readonly:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
-    return sqlite3.connect(path, timeout=15)
+    return path
+
+
+def _has_table(conn, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 def check_name(name: str) -> str:
@@ -100,19 +102,19 @@ class UserStore:
     """The `users` table of a data file. `hasher` may be a cheaper PasswordHasher in tests."""
 
     def __init__(self, store_or_path, hasher: PasswordHasher | None = None):
-        self.path = _path(store_or_path)
+        self.path = _existing(store_or_path)
         self.hasher = hasher or PasswordHasher()
         # Verified against when a user does not exist, so the answer takes as long.
         self._dummy = self.hasher.hash(os.urandom(16).hex())
         self._ensure()
 
     def _ensure(self) -> None:
-        conn = connect(self.path)
-        try:
+        # Looked for first: a server that may only read the file still gets its users.
+        with reading(self.path) as conn:
+            if _has_table(conn, TABLE):
+                return
+        with writing(self.path) as conn:
             conn.execute(_SCHEMA)
-            conn.commit()
-        finally:
-            conn.close()
 
     # -- management -----------------------------------------------------------------------
     def add(self, name: str, role: str, password: str) -> User:
@@ -120,58 +122,41 @@ class UserStore:
         check_password(password)
         digest = self.hasher.hash(password)
         now = _now()
-        conn = connect(self.path)
-        try:
-            with conn:
-                found = conn.execute(f"SELECT 1 FROM {TABLE} WHERE name = ?", (name,)).fetchone()
-                if found:
-                    raise UserError(f"user {name!r} already exists; use `user passwd` or remove it")
-                conn.execute(
-                    f"INSERT INTO {TABLE} (name, role, password_hash, generation, created_at, "
-                    "changed_at) VALUES (?, ?, ?, 1, ?, ?)",
-                    (name, role, digest, now, now),
-                )
-        finally:
-            conn.close()
+        with writing(self.path) as conn:
+            found = conn.execute(f"SELECT 1 FROM {TABLE} WHERE name = ?", (name,)).fetchone()
+            if found:
+                raise UserError(f"user {name!r} already exists; use `user passwd` or remove it")
+            conn.execute(
+                f"INSERT INTO {TABLE} (name, role, password_hash, generation, created_at, "
+                "changed_at) VALUES (?, ?, ?, 1, ?, ?)",
+                (name, role, digest, now, now),
+            )
         return User(name, role, 1, now, now)
 
     def list(self) -> list[User]:
-        conn = connect(self.path, readonly=True)
-        try:
+        with reading(self.path) as conn:
             rows = conn.execute(
                 f"SELECT name, role, generation, created_at, changed_at FROM {TABLE} "
                 "ORDER BY name COLLATE NOCASE"
             ).fetchall()
-        finally:
-            conn.close()
         return [User(*row) for row in rows]
 
     def count(self) -> int:
-        conn = connect(self.path, readonly=True)
-        try:
+        with reading(self.path) as conn:
             return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
-        finally:
-            conn.close()
 
     def get(self, name: str) -> User | None:
-        conn = connect(self.path, readonly=True)
-        try:
+        with reading(self.path) as conn:
             row = conn.execute(
                 f"SELECT name, role, generation, created_at, changed_at FROM {TABLE} "
                 "WHERE name = ?",
                 ((name or "").strip(),),
             ).fetchone()
-        finally:
-            conn.close()
         return User(*row) if row else None
 
     def remove(self, name: str) -> None:
-        conn = connect(self.path)
-        try:
-            with conn:
-                cur = conn.execute(f"DELETE FROM {TABLE} WHERE name = ?", ((name or "").strip(),))
-        finally:
-            conn.close()
+        with writing(self.path) as conn:
+            cur = conn.execute(f"DELETE FROM {TABLE} WHERE name = ?", ((name or "").strip(),))
         if cur.rowcount != 1:
             raise UserError(f"no user {name!r}")
 
@@ -186,16 +171,12 @@ class UserStore:
 
     def _change(self, name: str, **changes) -> None:
         sets = ", ".join(f"{k} = ?" for k in changes)
-        conn = connect(self.path)
-        try:
-            with conn:
-                cur = conn.execute(
-                    f"UPDATE {TABLE} SET {sets}, generation = generation + 1, changed_at = ? "
-                    "WHERE name = ?",
-                    (*changes.values(), _now(), (name or "").strip()),
-                )
-        finally:
-            conn.close()
+        with writing(self.path) as conn:
+            cur = conn.execute(
+                f"UPDATE {TABLE} SET {sets}, generation = generation + 1, changed_at = ? "
+                "WHERE name = ?",
+                (*changes.values(), _now(), (name or "").strip()),
+            )
         if cur.rowcount != 1:
             raise UserError(f"no user {name!r}")
 
@@ -204,15 +185,12 @@ class UserStore:
         """The user when name and password match, else None (same work either way)."""
         if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD:
             return None
-        conn = connect(self.path, readonly=True)
-        try:
+        with reading(self.path) as conn:
             row = conn.execute(
                 f"SELECT name, role, generation, created_at, changed_at, password_hash FROM {TABLE}"
                 " WHERE name = ?",
                 ((name or "").strip()[:200],),
             ).fetchone()
-        finally:
-            conn.close()
         digest = row[5] if row else self._dummy
         try:
             self.hasher.verify(digest, password)
@@ -225,15 +203,12 @@ class UserStore:
         return User(*row[:5])
 
     def _rehash(self, name: str, old: str, password: str) -> None:
-        conn = connect(self.path)
-        try:
-            with conn:
-                conn.execute(
-                    f"UPDATE {TABLE} SET password_hash = ? WHERE name = ? AND password_hash = ?",
-                    (self.hasher.hash(password), name, old),
-                )
-        finally:
-            conn.close()
+        digest = self.hasher.hash(password)  # before the write lock: hashing takes a while
+        with writing(self.path) as conn:
+            conn.execute(
+                f"UPDATE {TABLE} SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                (digest, name, old),
+            )
 
 
 def has_users(store_or_path) -> bool:
@@ -241,14 +216,8 @@ def has_users(store_or_path) -> bool:
     path = _path(store_or_path)
     if not path.exists():
         return False
-    conn = connect(path, readonly=True)
-    try:
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
-        ).fetchone()
-        return bool(found) and conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is not None
-    finally:
-        conn.close()
+    with reading(path) as conn:
+        return _has_table(conn, TABLE) and conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is not None
 
 
 __all__ = [
