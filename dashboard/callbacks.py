@@ -464,7 +464,7 @@ def release_note(release, data: AppData, lang: str) -> str:
 
         first, last = release.chosen_blocks[0], release.chosen_blocks[-1]
         # From the first period to the last one: 'nov 2024–nov 2026', not block by block.
-        span = figures.block_label(Block(first.first, last.last, rel.kind), lang, rel.open_start(first))
+        span = figures.block_label(Block(first.first, last.last, rel.kind), lang)
         text = t("release_span", lang, names=names, span=span, unit=unit)
         if release.merged:
             text += "; " + t("release_merged", lang, unit=unit, k=rel.k)
