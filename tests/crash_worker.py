@@ -163,17 +163,21 @@ def kill_round(ctx, path: Path, journal: str, progress: Path, folder: Path, n: i
         elif moment == "journal written":
             # Rollback journal: the moment the database file is being changed (the journal is
             # hot); WAL: the moment the batch's frames are being appended (the WAL grows; it is
-            # empty or gone between writes). Or it already committed.
-            _wait(seen("W", target), process, 60, f"batch {target} to begin")
-            before = _wal_stamp(path)
-            committed = seen("C", target)
+            # empty or gone between writes). A batch that commits before the poll sees it is
+            # let go, and the next one is tried (up to 5).
+            for batch in range(target, target + 5):
+                _wait(seen("W", batch), process, 60, f"batch {batch} to begin")
+                before = _wal_stamp(path)
+                committed = seen("C", batch)
 
-            def wal_grew():
-                now = _wal_stamp(path)
-                return now is not None and now[1] > 0 and now != before
+                def wal_grew(before=before):
+                    now = _wal_stamp(path)
+                    return now is not None and now[1] > 0 and now != before
 
-            written = (lambda: journal_hot(path)) if journal == "delete" else wal_grew
-            _wait(lambda: written() or committed(), process, 60, f"the journal of batch {target}")
+                written = (lambda: journal_hot(path)) if journal == "delete" else wal_grew
+                if _wait(lambda w=written, c=committed: "written" if w() else c(), process, 60,
+                         f"the journal of batch {batch}") == "written":
+                    break
         elif moment == "batch committed":
             _wait(seen("C", target), process, 60, f"batch {target} to commit")
         else:
