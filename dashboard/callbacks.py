@@ -457,14 +457,15 @@ def release_note(release, data: AppData, lang: str) -> str:
     rel = release.release
     names = ", ".join(data.config.layers[lid].name(lang) for lid in release.layers if lid in data.config.layers)
     unit = t("unit_" + rel.kind, lang)
-    if release.span is None:
+    if release.span is None or release.units.empty:
+        # Blocks where nothing reached k say no more than no blocks: the same words.
         text = t("release_nothing", lang, names=names, unit=unit)
     else:
         from layers.release import Block
 
         first, last = release.chosen_blocks[0], release.chosen_blocks[-1]
         # From the first period to the last one: 'nov 2024–nov 2026', not block by block.
-        span = figures.block_label(Block(first.first, last.last, rel.kind), lang)
+        span = figures.block_label(Block(first.first, last.last, rel.kind), lang, rel.open_start(first))
         text = t("release_span", lang, names=names, span=span, unit=unit)
         if release.merged:
             text += "; " + t("release_merged", lang, unit=unit, k=rel.k)

@@ -511,11 +511,12 @@ def release_text(release) -> str:
     """'Rutlagren visar publicerade hela månader: 2025-01-01 – 2026-11-30 (publicerat 2026-12-01).'"""
     unit = {"month": "månader", "quarter": "kvartal", "year": "år"}[release.release.kind]
     built = str(release.release.built_at)[:10] or "–"
-    if release.span is None:
+    if release.span is None or release.units.empty:
         return f"Rutlagren: inga publicerade {unit} i perioden (bara avslutade {unit} publiceras)."
     first, after = release.span
     merged = f"; {unit} med färre än {release.release.k} rapporter är sammanslagna" if release.merged else ""
-    return (f"Rutlagren visar publicerade hela {unit}: {first.isoformat()} – "
+    since = "" if release.release.open_start(release.chosen_blocks[0]) else first.isoformat() + " "
+    return (f"Rutlagren visar publicerade hela {unit}: {since}t.o.m. "
             f"{(after - dt.timedelta(days=1)).isoformat()}{merged} (publicerat {built}).")
 
 
@@ -612,7 +613,9 @@ def units_frame(view: RoleView, crs: str = WGS84) -> gpd.GeoDataFrame:
         frame = pd.concat([frame, extra], ignore_index=True)
     frame.insert(0, "enhet", [UNIT_WORDS[u] for u in units["unit"]])
     span = view.release.span if view.release is not None else None
-    frame["period_from"] = span[0].isoformat() if span else ""
+    # The series' first block holds everything before it: no start date to give.
+    open_start = span is not None and view.release.release.open_start(view.release.chosen_blocks[0])
+    frame["period_from"] = span[0].isoformat() if span and not open_start else ""
     frame["period_to"] = (span[1] - dt.timedelta(days=1)).isoformat() if span else ""
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
 

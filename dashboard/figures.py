@@ -393,8 +393,9 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
     }
 
 
-def block_label(block, lang: str = "sv") -> str:
-    """'okt 2026', 'okt–nov 2026', 'dec 2025–jan 2026', 'kv. 3 2026', '2026'."""
+def block_label(block, lang: str = "sv", open_start: bool = False) -> str:
+    """'okt 2026', 'okt–nov 2026', 'dec 2025–jan 2026', 'kv. 3 2026', '2026'; a series' first
+    block (`open_start`, it also holds everything before) 't.o.m. dec 2024'."""
     def one(index: int) -> str:
         start = period_start(index, block.kind)
         if block.kind == "year":
@@ -403,6 +404,8 @@ def block_label(block, lang: str = "sv") -> str:
             return t("quarter_label", lang, q=(start.month - 1) // 3 + 1, y=start.year)
         return f"{MONTHS[lang][start.month - 1]} {start.year}"
 
+    if open_start:
+        return t("up_to", lang, last=one(block.last))
     if block.first == block.last:
         return one(block.first)
     first, last = one(block.first), one(block.last)
@@ -489,11 +492,20 @@ def _block_bins(reports: pd.DataFrame, release, lang: str) -> tuple[list[str], d
     """Bars of the release's chosen blocks, with points-layer months placed in the block that
     holds them (a month outside every chosen block is a bar of its own)."""
     rel = release.release
-    blocks = release.chosen_blocks
-    # Bins: (first month key, last month key, label), in time order.
-    bins = [(b.start.year * 12 + b.start.month - 1, b.end.year * 12 + b.end.month - 2, block_label(b, lang))
-            for b in blocks]
     months = np.unique(reports["month_key"].to_numpy()) if len(reports) else np.array([], dtype="int64")
+    published = set(rel.counts.loc[rel.counts["layer"].isin(release.layers), "block"])
+
+    def span(b):
+        return b.start.year * 12 + b.start.month - 1, b.end.year * 12 + b.end.month - 2
+
+    # A block where nothing is published and no points fall has no bar to show (it says only
+    # what the missing bars say): it is left off the axis.
+    chosen = [i for i in release.blocks
+              if i in published or ((months >= span(rel.blocks[i])[0]) & (months <= span(rel.blocks[i])[1])).any()]
+    # Bins: (first month key, last month key, label), in time order; the first block of the
+    # series starts at the first month key of any report (it holds everything before).
+    bins = [(span(rel.blocks[i])[0] if not rel.open_start(rel.blocks[i]) else -1, span(rel.blocks[i])[1],
+             block_label(rel.blocks[i], lang, rel.open_start(rel.blocks[i]))) for i in chosen]
     covered = {m for lo, hi, _ in bins for m in range(lo, hi + 1)}
     bins += [(int(m), int(m), _month_label(int(m), lang)) for m in months if int(m) not in covered]
     bins.sort()
@@ -506,14 +518,15 @@ def _block_bins(reports: pd.DataFrame, release, lang: str) -> tuple[list[str], d
         for lid in pd.unique(layers):
             counts[str(lid)] = np.bincount(index[layers == lid], minlength=len(bins)).astype(int).tolist()
     by_block = release.by_block
-    position = {i: labels.index(block_label(rel.blocks[i], lang)) for i in release.blocks}
+    position = {i: labels.index(block_label(rel.blocks[i], lang, rel.open_start(rel.blocks[i]))) for i in chosen}
     for lid in release.layers:
         # No bar where nothing is published (a month not yet released, or a layer held back
         # below k): a 0 there would say something that is not known.
         values: list[int | None] = [None] * len(bins)
         mine = by_block[by_block["layer"] == lid]
         for block, count in zip(mine["block"], mine["count"], strict=True):
-            values[position[int(block)]] = (values[position[int(block)]] or 0) + int(count)
+            if int(block) in position:
+                values[position[int(block)]] = (values[position[int(block)]] or 0) + int(count)
         counts[lid] = values
     return labels, counts
 

@@ -91,6 +91,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "cell layers: only cells with at least {k} reports per bar"),
     # Releases: what reduced roles see of cells-mode layers (layers.release).
     "quarter_label": ("kv. {q} {y}", "Q{q} {y}"),
+    "up_to": ("t.o.m. {last}", "up to {last}"),
     "unit_month": ("månader", "months"),
     "unit_quarter": ("kvartal", "quarters"),
     "unit_year": ("år", "years"),

@@ -5,11 +5,12 @@ reports of a cells-mode layer. It reads a *release*: counts per unit and block, 
 rules of statistical disclosure control and frozen when built:
 
 * **Blocks** are whole calendar periods of the role (month, quarter or year), only periods
-  that have ended. Consecutive periods are merged into one block until every cells-mode layer
-  of the role has at least k reports in it (an empty period counts as fewer than k, so the
-  block layout never tells 0 from 1..k−1); the merge is decided once, when the block is
-  first published, and never undone. A trailing run that does not reach k yet is not
-  published (it waits for the next period).
+  that have ended, from a fixed origin (never from the first report). Consecutive periods
+  are merged into one block until every cells-mode layer of the role has at least k reports
+  in it (an empty period counts as fewer than k, so the block layout never tells 0 from
+  1..k−1), or until the block is a year long (a layer below k is then not published in it);
+  the merge is decided once, when the block is first published, and never undone. A
+  trailing run that does not reach k yet is not published (it waits for the next period).
 * **Units** partition every report of a block and layer exactly once: a grid cell with ≥ k
   reports; else the locality of the cell's centre ("spridda rapporter") when its remainder
   is ≥ k and cannot pin a cell (see `_pins_a_cell`); else the municipality's remainder
@@ -20,9 +21,9 @@ rules of statistical disclosure control and frozen when built:
   is a sum of whole published units over whole published blocks.
 * **Revisions.** A release is rebuilt when a period closes (the schedule). Blocks already
   published keep their units; late reports are added to the unit they fall in, and a unit's
-  count changes only when it changes by at least k (smaller changes are held back until they
-  add up) and only to 0 or at least k, so comparing two releases never reveals fewer than k
-  reports either.
+  count only grows, by at least k at a time (smaller changes are held back until they add
+  up), so every sum of units changes by 0 or ≥ k and comparing two releases never reveals
+  fewer than k reports either.
 
 Pure functions of frames; `layers.release_store` keeps releases in the data file.
 """
@@ -190,6 +191,15 @@ class Release:
     summary: Mapping = field(default_factory=dict)
 
     @property
+    def origin(self) -> int:
+        """The period the series starts at; its first block also holds everything before."""
+        return int(self.settings.get("origin", self.blocks[0].first if self.blocks else 0))
+
+    def open_start(self, block: Block) -> bool:
+        """Whether a block is the first of the series (named 'up to …': it holds all before)."""
+        return block.first <= self.origin
+
+    @property
     def next_due(self) -> dt.date:
         """When the next scheduled release is due: the day after the next period closes."""
         return period_start(self.through + 2, self.kind)
@@ -199,16 +209,32 @@ class Release:
         return int(counts["count"].sum())
 
 
+def default_origin(today: dt.date) -> dt.date:
+    """Where a new release series starts: 1 January two years back, whatever the data."""
+    return dt.date(today.year - 2, 1, 1)
+
+
 def build_release(rows: pd.DataFrame, pol: Policy, kommun: str, today: dt.date, kind: str,
-                  previous: Release | None = None) -> Release:
+                  previous: Release | None = None, origin: dt.date | None = None) -> Release:
     """The release due at `today` for a role, from its `release_rows`; `previous` (same
-    settings) keeps its blocks and units and is revised by the ≥ k rule."""
+    settings) keeps its blocks, units and origin and is revised by the ≥ k rule.
+
+    The series starts at `origin` (default `default_origin(today)`), never at the first
+    report: a first block starting where the data starts would say its first period held
+    1..k−1. Reports before the origin count in the first block, which is named 'up to …'.
+    """
     k, cell_m = pol.k, pol.cell_m
     layers = tuple(lid for lid, mode in pol.layers.items() if mode == CELLS)
     through = last_closed(today, kind)
     if previous is not None and not compatible(previous, pol, kind):
         previous = None
+    if previous is not None and "origin" in previous.settings:
+        first = int(previous.settings["origin"])
+    else:
+        start = origin or default_origin(today)
+        first = int(period_of(start.year, start.month, kind))
     rows = rows[np.isin(rows["layer"].to_numpy(), layers) & (rows["period"].to_numpy() <= through)]
+    rows = rows.assign(period=np.maximum(rows["period"].to_numpy(), first))
     frozen = tuple(previous.blocks) if previous is not None else ()
     revised = _empty_counts()
     if frozen:
@@ -226,7 +252,7 @@ def build_release(rows: pd.DataFrame, pol: Policy, kommun: str, today: dt.date, 
         if fresh.any():
             parts.append(_partition(rows[fresh], frozen, k, cell_m, kommun))
         revised = pd.concat(parts, ignore_index=True)
-    new_blocks = _new_blocks(rows, frozen, layers, k, through, kind)
+    new_blocks = _new_blocks(rows, frozen, layers, k, through, kind, first)
     blocks = tuple(sorted(frozen + new_blocks, key=lambda b: b.first))
     renumber = {b: i for i, b in enumerate(blocks)}
     parts = []
@@ -246,7 +272,8 @@ def build_release(rows: pd.DataFrame, pol: Policy, kommun: str, today: dt.date, 
         "published": {lid: int(counts.loc[counts["layer"] == lid, "count"].sum()) for lid in layers},
     }
     return Release(role=pol.role, kind=kind, through=through, k=k, cell_m=cell_m, layers=layers, blocks=blocks,
-                   counts=counts[list(COUNT_COLUMNS)], settings=settings_key(pol, kind), summary=summary)
+                   counts=counts[list(COUNT_COLUMNS)], settings={**settings_key(pol, kind), "origin": first},
+                   summary=summary)
 
 
 def settings_key(pol: Policy, kind: str) -> dict:
@@ -256,7 +283,8 @@ def settings_key(pol: Policy, kind: str) -> dict:
 
 
 def compatible(release: Release, pol: Policy, kind: str) -> bool:
-    return dict(release.settings) == settings_key(pol, kind)
+    mine = {key: value for key, value in dict(release.settings).items() if key != "origin"}
+    return mine == settings_key(pol, kind)
 
 
 def is_due(release: Release | None, pol: Policy, today: dt.date, kind: str) -> bool:
@@ -285,31 +313,31 @@ def _block_of(periods: np.ndarray, blocks: tuple[Block, ...]) -> np.ndarray:
     return out
 
 
+#: The longest a block may grow (periods): then it is published with what reached k.
+MAX_BLOCK = {"month": 12, "quarter": 4, "year": 1}
+
+
 def _new_blocks(rows: pd.DataFrame, frozen: tuple[Block, ...], layers: tuple[str, ...], k: int,
-                through: int, kind: str) -> tuple[Block, ...]:
+                through: int, kind: str, origin: int) -> tuple[Block, ...]:
     """Blocks for the closed periods no frozen block covers: consecutive periods merged until
     every layer has ≥ k reports in them; a trailing run below that waits (is not published).
 
     0 counts as 'fewer than k': were an empty month its own block, a merged one would say that
-    its first month held 1..k−1. A layer with fewer than k reports in all closed periods
-    together takes no part (else it would hold every other layer back); it is not published
-    until it has k somewhere."""
+    its first month held 1..k−1. Every layer takes part (whether a layer counts must not
+    depend on its data); a block that reaches MAX_BLOCK periods closes anyway, and a layer
+    with fewer than k in it is then not published there. The first block starts at `origin`."""
     periods = rows["period"].to_numpy()
-    starts = [int(periods.min())] if len(periods) else []
-    starts += [b.first for b in frozen]
-    if not starts:
+    origin = min([origin, *[b.first for b in frozen]])
+    if through < origin:
         return ()
-    covered = np.zeros(through - min(starts) + 1, dtype=bool)
-    origin = min(starts)
+    covered = np.zeros(through - origin + 1, dtype=bool)
     for b in frozen:
         covered[b.first - origin:b.last - origin + 1] = True
     totals = np.zeros((len(layers), len(covered)), dtype="int64")
     if len(rows):
         li = pd.Index(layers).get_indexer(rows["layer"].to_numpy())
         np.add.at(totals, (li, periods - origin), 1)
-    counted = totals.sum(axis=1) >= k
-    if not counted.any():
-        return ()
+    longest = MAX_BLOCK[kind]
     blocks = []
     group: list[int] = []
     acc = np.zeros(len(layers), dtype="int64")
@@ -319,7 +347,7 @@ def _new_blocks(rows: pd.DataFrame, frozen: tuple[Block, ...], layers: tuple[str
             continue
         group.append(offset)
         acc += totals[:, offset]
-        if np.all(acc[counted] >= k):
+        if np.all(acc >= k) or len(group) >= longest:
             blocks.append(Block(origin + group[0], origin + group[-1], kind))
             group, acc = [], np.zeros(len(layers), dtype="int64")
     return tuple(blocks)
@@ -419,9 +447,10 @@ def _revise(rows: pd.DataFrame, blocks: tuple[Block, ...], published: pd.DataFra
     true = pd.DataFrame({"block": block, "layer": layer, "kind": kind, "unit": unit}).value_counts()
     old = published.set_index(["block", "layer", "kind", "unit"])["count"]
     merged = pd.concat([old.rename("old"), true.rename("now")], axis=1).fillna(0).astype("int64")
-    # A unit moves only by k or more, and only to 0 or at least k (reports removed from the
-    # file must not leave 1..k−1 behind).
-    change = ((merged["now"] - merged["old"]).abs() >= k) & ((merged["now"] == 0) | (merged["now"] >= k))
+    # A unit only grows, by k or more at a time: then every sum of units changes by 0 or ≥ k
+    # too. Reports removed from the file (edited in QGIS) leave the published figure as it
+    # was until the settings are republished.
+    change = (merged["now"] - merged["old"]) >= k
     merged["count"] = np.where(change, merged["now"], merged["old"])
     merged = merged[merged["count"] > 0].reset_index()
     return merged[list(COUNT_COLUMNS)] if len(merged) else _empty_counts()

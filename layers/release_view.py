@@ -123,7 +123,11 @@ class ReleaseSelection:
 
     @property
     def chosen_blocks(self) -> list[Block]:
-        return [self.release.blocks[i] for i in self.blocks]
+        """The chosen blocks in which something of the view's layers is published (a block
+        where nothing reached k tells no more than no block, and names no period)."""
+        counts = self.release.counts
+        published = set(counts.loc[counts["layer"].isin(self.layers), "block"])
+        return [self.release.blocks[i] for i in self.blocks if i in published]
 
     @property
     def span(self) -> tuple[dt.date, dt.date] | None:

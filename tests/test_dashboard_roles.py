@@ -531,8 +531,9 @@ def test_the_map_note_says_which_whole_months_the_cells_show(small):
                when=f"2026-0{7 + i // 3}-1{i}T22:00:00+02:00") for i in range(6)]))
     app = _app(small, "bra")
     note = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=all"), None, None)[1]
-    # Jul 3 + Aug 3: one block of 6 in the Hok cell; Sep (0) and Oct (1) wait for k; Nov is open.
-    assert note.endswith("Narkotikatips: visar jul–aug 2026, hela månader; månader med färre än 5 rapporter "
+    # 2024 and 2025 (from the series' origin) had none; Jan–Jun (0), Jul 3 + Aug 3: one block of 6
+    # in the Hok cell; Sep (0) and Oct (1) wait for k; Nov is open.
+    assert note.endswith("Narkotikatips: visar jan–aug 2026, hela månader; månader med färre än 5 rapporter "
                          "är sammanslagna · nästa publicering i början av dec 2026")
     last30 = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=30d"), None, None)[1]
     assert last30.endswith("Narkotikatips: inga publicerade månader i perioden (bara avslutade månader "

@@ -89,8 +89,8 @@ def test_roles(tmp_path, store, role, points, cells, activities):
         assert cells[["enhet", "layer", "count"]].values.tolist() == [["ruta", "narkotika", 6],
                                                                       ["övriga", "narkotika", 5]]
         assert cells.geometry.isna().tolist() == [False, True]
-        # March alone; the empty months after it wait for k tips (0 counts as fewer than k).
-        assert set(cells["period_from"]) == {"2026-03-01"} and set(cells["period_to"]) == {"2026-03-31"}
+        # January–March (empty months count as fewer than k); the empty months after it wait.
+        assert set(cells["period_from"]) == {"2026-01-01"} and set(cells["period_to"]) == {"2026-03-31"}
         assert set(reports["occurred_at"].str[14:19]) == {"00:00"}  # times to the hour
     if role == "allmanhet":
         assert cells[["layer", "count"]].values.tolist() == [["hastighet", 5], ["otrygg_plats", 5]]

@@ -47,9 +47,9 @@ def frame(rows) -> pd.DataFrame:
 BRA = privacy.policy("bra")
 
 
-def build(rows, today=JULY, previous=None):
+def build(rows, today=JULY, previous=None, origin=dt.date(2026, 1, 1)):
     return build_release(release_rows(frame(rows), BRA, "0665", "month"), BRA, "0665", today, "month",
-                         previous=previous)
+                         previous=previous, origin=origin)
 
 
 def units(release) -> list[tuple]:
@@ -99,7 +99,7 @@ def test_a_trailing_run_below_k_waits_for_the_next_period():
 
 def test_a_revision_changes_a_unit_only_by_at_least_k():
     first = build(spring())
-    # Reports gone from the file (edited in QGIS): a unit never drops to 1..k−1.
+    # Reports gone from the file (edited in QGIS): a published unit never goes down.
     gone = [r for r in spring() if r["id"] not in {f"t-jan{i}" for i in range(3)} | {"t-feb0", "t-feb1", "t-feb2"}]
     assert units(build(gone, today=dt.date(2026, 8, 1), previous=first))[0] == (1, 2, "cell", "500mN12749E913", 7)
     late = tips("late", 1, HOK, 2, day=20)
@@ -126,15 +126,18 @@ def test_a_layer_published_as_zero_is_partitioned_afresh_once_it_has_k():
 
     def release(rows, today, previous=None):
         return build_release(release_rows(frame(rows), public, "0665", "quarter"), public, "0665", today,
-                             "quarter", previous=previous)
+                             "quarter", previous=previous, origin=dt.date(2026, 1, 1))
 
-    # No speed complaints at all: they hold nothing back, and nothing of them is published.
+    # No speed complaints at all: the quarters wait for them (whether a layer takes part must
+    # not depend on its data) until the block is a year long; then what reached k is published.
     first = release([*unsafe("a", 5, 1), *unsafe("b", 5, 4)], dt.date(2026, 7, 1))
-    assert [(b.start.month, b.periods) for b in first.blocks] == [(1, 1), (4, 1)]
-    assert set(first.counts["layer"]) == {"otrygg_plats"}
-    few = release([*unsafe("a", 5, 1), *unsafe("b", 5, 4), *speed("s", 4, 2)], dt.date(2026, 10, 1), first)
+    assert first.blocks == ()
+    year = release([*unsafe("a", 5, 1), *unsafe("b", 5, 4)], dt.date(2027, 1, 1))
+    assert [(b.start.month, b.periods) for b in year.blocks] == [(1, 4)]
+    assert set(year.counts["layer"]) == {"otrygg_plats"}
+    few = release([*unsafe("a", 5, 1), *unsafe("b", 5, 4), *speed("s", 4, 2)], dt.date(2027, 4, 1), year)
     assert set(few.counts["layer"]) == {"otrygg_plats"}  # 4 complaints: still nothing of them
-    enough = release([*unsafe("a", 5, 1), *unsafe("b", 5, 4), *speed("s", 5, 2)], dt.date(2026, 10, 1), first)
+    enough = release([*unsafe("a", 5, 1), *unsafe("b", 5, 4), *speed("s", 5, 2)], dt.date(2027, 4, 1), year)
     speeds = enough.counts[enough.counts["layer"] == "hastighet"]
     assert speeds[["block", "kind", "unit", "count"]].values.tolist() == [[0, "cell", "500mN12746E897", 5]]
 
@@ -146,7 +149,8 @@ def test_reports_without_place_and_police_feed_count_in_the_remainder_only():
     feed = frame(tips("p", 5, HOK, 3))
     feed["id"] = [f"polisen-{i}" for i in range(5)]  # the police feed: a locality's centre only
     table = pd.concat([frame(rows), nowhere, feed], ignore_index=True)
-    release = build_release(release_rows(table, BRA, "0665", "month"), BRA, "0665", dt.date(2026, 4, 1), "month")
+    release = build_release(release_rows(table, BRA, "0665", "month"), BRA, "0665", dt.date(2026, 4, 1), "month",
+                            origin=dt.date(2026, 1, 1))
     assert units(release) == [(1, 1, "cell", "500mN12749E913", 5), (2, 2, "kommun", "0665", 5),
                               (3, 3, "kommun", "0665", 5)]
 
@@ -181,7 +185,8 @@ def test_a_stored_release_is_frozen_until_the_next_period_closes(store):
     august = current_release(store, "bra", dt.date(2026, 8, 1))
     assert august.version == 2 and august.total() == 32 + 6 + 9  # May's remainder +6; July published
     assert list_releases(store.path)[["version", "role", "blocks", "published"]].values.tolist() == [
-        [1, "bra", 4, 32], [2, "bra", 5, 47]]
+        # From 1 January two years back: 2024 and 2025 are year-long blocks with nothing in them.
+        [1, "bra", 6, 32], [2, "bra", 7, 47]]
     log = read_audit(store.path, event="release")
     assert [e["version"] for e in log["detail"]] == [1, 2]
     assert log["detail"].iloc[1]["through"] == "2026-07-31"
@@ -208,7 +213,7 @@ def test_an_older_data_file_is_upgraded_after_a_backup(tmp_path, store):
         conn.execute("UPDATE trygghetskarta_meta SET value = '1' WHERE key = 'schema_version'")
     conn.close()
     upgraded = open_store(old)
-    assert upgraded.meta.schema_version == 3 and len(upgraded.order_secret) == 16
+    assert upgraded.meta.schema_version == 2 and len(upgraded.order_secret) == 16
     assert upgraded.config.privacy == privacy.PrivacySettings()
     backup = tmp_path / "old.gpkg.v1.bak"
     with sqlite3.connect(backup) as conn:
