@@ -522,6 +522,13 @@ class Server:
 
 # -- a scenario -----------------------------------------------------------------------------
 
+def busy_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (all processes), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values, q):
     if not values:
         return float("nan")
@@ -534,7 +541,7 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
     server = Server(data, extra, OUT / f"bench_load-{setting}-{viewers}.log")
     try:
         server.wait_ready()
-        cpu0 = server.cpu_s()
+        cpu0, busy0 = server.cpu_s(), busy_cpu_s()
         client0 = resource.getrusage(resource.RUSAGE_SELF)
         samples, actions, lock = [], [], threading.Lock()
         now = time.monotonic()
@@ -549,7 +556,7 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
         for th in threads:
             th.join(timeout=max(1.0, deadline + args.timeout * 4 - time.monotonic()))
         wall = time.perf_counter() - wall
-        cpu = server.cpu_s() - cpu0
+        cpu, busy = server.cpu_s() - cpu0, busy_cpu_s() - busy0
         client1 = resource.getrusage(resource.RUSAGE_SELF)
         mem = server.memory()
     finally:
@@ -571,7 +578,10 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
         "max_s": max((s.seconds for s in samples), default=0.0),
         "mb": sum(s.nbytes for s in samples) / 1e6, "cpu_s": cpu,
         "cpu_per_action": cpu / max(1, len(inter) + len(loads)),
-        "client_cpu_s": (client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime),
+        "client_cpu_s": (client_cpu := (client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime)),
+        # Whatever else ran on the machine meanwhile (it shares the CPUs: the numbers are only
+        # comparable between rows where this is small).
+        "other_cpu_s": max(0.0, busy - cpu - client_cpu),
         "rss_mb": mem.get("VmRSS", 0), "hwm_mb": mem.get("VmHWM", 0), "wall_s": wall,
         "limit_warnings": log.count("connection limit"),
     }
@@ -580,7 +590,8 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
 def table(rows: list[dict], args) -> str:
     head = ("| setting | viewers | pages loaded | requests | errors | stalls >10 s | POST p50 s | POST p95 s "
             "| interaction p50 s | interaction p95 s | page load p50 s | page load p95 s | max request s "
-            "| MB received (callbacks) | server CPU s | CPU s / action | RSS peak MB | limit warnings |")
+            "| MB received (callbacks) | server CPU s | CPU s / action | RSS peak MB | limit warnings "
+            "| other CPU s |")
     lines = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
     for r in rows:
         lines.append(
@@ -588,7 +599,7 @@ def table(rows: list[dict], args) -> str:
             f"| {r['stalls']} | {r['post_p50']:.2f} | {r['post_p95']:.2f} | {r['action_p50']:.2f} "
             f"| {r['action_p95']:.2f} | {r['load_p50']:.2f} | {r['load_p95']:.2f} | {r['max_s']:.1f} "
             f"| {r['mb']:.0f} ({r['callback_mb']:.1f}) | {r['cpu_s']:.0f} "
-            f"| {r['cpu_per_action']:.2f} | {r['hwm_mb']:.0f} | {r['limit_warnings']} |")
+            f"| {r['cpu_per_action']:.2f} | {r['hwm_mb']:.0f} | {r['limit_warnings']} | {r['other_cpu_s']:.0f} |")
     notes = [
         "",
         f"{args.reports} demo reports, role polis (no users), {args.rounds} rounds of filter change + box "
@@ -600,7 +611,8 @@ def table(rows: list[dict], args) -> str:
         "Errors: " + "; ".join(f"{r['setting']}/{r['viewers']}: {', '.join(r['error_kinds'])}"
                                for r in rows if r["errors"]) if any(r["errors"] for r in rows) else "Errors: none.",
         "Interaction: a filter change or a selection, from the event to the last callback answer. Page load: "
-        "GET / to the last answer of the load and first-relayout callbacks, cold cache.",
+        "GET / to the last answer of the load and first-relayout callbacks, cold cache. Other CPU s: what "
+        "other processes used meanwhile (the server and the viewers share the machine with them).",
     ]
     return "\n".join(lines + notes) + "\n"
 
@@ -634,6 +646,7 @@ def main() -> None:
             print(f"  errors {row['errors']}, stalls {row['stalls']}, POST p95 {row['post_p95']:.2f} s, "
                   f"interaction p95 {row['action_p95']:.2f} s, page load p95 {row['load_p95']:.2f} s, "
                   f"server CPU {row['cpu_s']:.0f} s, client CPU {row['client_cpu_s']:.0f} s, "
+                  f"other CPU {row['other_cpu_s']:.0f} s, "
                   f"wall {row['wall_s']:.0f} s", flush=True)
             rows.append(row)
     text = (f"# Load test ({dt.date.today().isoformat()})\n\n"

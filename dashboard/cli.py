@@ -180,6 +180,9 @@ def kommuner():
 @click.option("--compress/--no-compress", default=True, show_default=True,
               help="Compress callback responses and static files (zstd, brotli or gzip, as the browser "
                    "accepts): ~5x fewer bytes; pages and the layout stay uncompressed (they hold the CSRF token).")
+@click.option("--session-poll", "session_poll", default=15.0, show_default=True, type=click.FloatRange(1, 3600),
+              metavar="S", help="How often an open page asks whether the server was restarted, its session ended or "
+                                "the data changed (it then says so, with a reload button).")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloading (not for meetings).")
 @click.option("--role", type=click.Choice(ROLES),
               help="Without users in the data file: everyone's role (default polis; then only this machine "
@@ -193,8 +196,8 @@ def kommuner():
               metavar="N",
               help="Number of reverse proxies in front (HTTPS) whose X-Forwarded-For and X-Forwarded-Proto "
                    "to trust; 0: the socket address is the client's. See docs/sakerhet.md.")
-def serve(data, host, port, config, basemap, threads, connection_limit, channel_timeout, backlog, compress, debug,
-          role, allowed_hosts, trusted_proxy):
+def serve(data, host, port, config, basemap, threads, connection_limit, channel_timeout, backlog, compress,
+          session_poll, debug, role, allowed_hosts, trusted_proxy):
     """Serve the dashboard (a production WSGI server, waitress; works on Windows too).
 
     \b
@@ -230,7 +233,7 @@ def serve(data, host, port, config, basemap, threads, connection_limit, channel_
     check_bind(host, store, str(data))
     check_proxy(trusted_proxy, store, str(data))
     app = create_app(store, basemap=basemap, role=role, allowed_hosts=allowed_hosts,
-                     trusted_proxies=trusted_proxy, compress=compress)
+                     trusted_proxies=trusted_proxy, compress=compress, session_poll_s=session_poll)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
     auth = app._trygghetskarta["auth"]

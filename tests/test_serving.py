@@ -114,19 +114,25 @@ def test_serve_passes_the_settings_to_waitress(demo_file, served):
         in result.output
     assert "trygghetskarta_compression" in server.extensions
 
+    layout = json.dumps(server.test_client().get("/_dash-layout").get_json())
+    assert '"data-poll-ms": "15000"' in layout
+
     result = CliRunner().invoke(main, ["serve", "--data", str(demo_file), "--threads", "4", "--connection-limit",
-                                       "300", "--channel-timeout", "30", "--backlog", "256", "--no-compress"])
+                                       "300", "--channel-timeout", "30", "--backlog", "256", "--no-compress",
+                                       "--session-poll", "2.5"])
     assert result.exit_code == 0, result.output
     server, options = served[1]
     assert (options["threads"], options["connection_limit"], options["channel_timeout"], options["backlog"]) == \
         (4, 300, 30, 256)
     assert "trygghetskarta_compression" not in server.extensions
     assert "compression off" in result.output
+    assert '"data-poll-ms": "2500"' in json.dumps(server.test_client().get("/_dash-layout").get_json())
 
 
 def test_serve_help_explains_the_settings():
     text = CliRunner().invoke(main, ["serve", "--help"], terminal_width=200).output
-    for option in ("--connection-limit", "--channel-timeout", "--backlog", "--compress / --no-compress"):
+    for option in ("--connection-limit", "--channel-timeout", "--backlog", "--compress / --no-compress",
+                   "--session-poll"):
         assert option in text
     assert "keeps about 6 open" in text and "--connection-limit 100 --channel-timeout 120" in text
 

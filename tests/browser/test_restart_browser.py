@@ -33,8 +33,8 @@ def free_port() -> int:
 class Serve:
     """`trygghetskarta serve` as a subprocess on one port, restartable."""
 
-    def __init__(self, data, port: int, log_dir):
-        self.data, self.port, self.log_dir = data, port, log_dir
+    def __init__(self, data, port: int, log_dir, poll_s: float):
+        self.data, self.port, self.log_dir, self.poll_s = data, port, log_dir, poll_s
         self.proc = None
         self.starts = 0
 
@@ -42,7 +42,8 @@ class Serve:
         self.starts += 1
         log = open(os.path.join(self.log_dir, f"serve-{self.port}-{self.starts}.log"), "w")  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--data", str(self.data),
-                                      "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT)
+                                      "--port", str(self.port), "--session-poll", str(self.poll_s)],
+                                     stdout=log, stderr=subprocess.STDOUT)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             assert self.proc.poll() is None, f"serve exited: see {log.name}"
@@ -70,8 +71,8 @@ class Serve:
 
 
 @pytest.fixture
-def served(store, tmp_path):  # noqa: F811
-    server = Serve(store.path, free_port(), str(tmp_path))
+def served(store, tmp_path, request):  # noqa: F811
+    server = Serve(store.path, free_port(), str(tmp_path), poll_s=getattr(request, "param", 15))
     server.start()
     yield server
     server.stop()
@@ -87,6 +88,7 @@ def wait_banner(dash_duo, expected: str, timeout: float = 40) -> None:
         lambda _driver: expected in banner_text(dash_duo))
 
 
+@pytest.mark.parametrize("served", [2], indirect=True)  # the page asks every 2 s
 def test_an_idle_page_notices_a_restart_and_reloads_to_fresh_numbers(dash_duo, served, artifacts):
     dash_duo.driver.get(f"http://127.0.0.1:{served.port}/?t=year")
     wait_map(dash_duo)
@@ -96,8 +98,8 @@ def test_an_idle_page_notices_a_restart_and_reloads_to_fresh_numbers(dash_duo, s
     assert banner_text(dash_duo) == ""  # nothing to say on a fresh page
 
     served.restart()
-    # Nobody touches the page: its status poll (every 15 s) finds the new server.
-    wait_banner(dash_duo, RESTARTED_SV)
+    # Nobody touches the page: its status poll finds the new server.
+    wait_banner(dash_duo, RESTARTED_SV, timeout=20)
     assert "Ladda om sidan" in banner_text(dash_duo)
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "restart-banner-sv.png"))
 
@@ -109,6 +111,7 @@ def test_an_idle_page_notices_a_restart_and_reloads_to_fresh_numbers(dash_duo, s
     assert banner_text(dash_duo) == ""
 
 
+@pytest.mark.parametrize("served", [3600], indirect=True)  # no poll in this test: the click must tell
 def test_an_english_page_says_it_in_english_at_its_next_click(dash_duo, served, artifacts):
     dash_duo.driver.get(f"http://127.0.0.1:{served.port}/?lang=en&t=all")
     wait_map(dash_duo)
