@@ -21,7 +21,8 @@ import shapely
 
 from .import_messages import shorten
 
-#: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret.
+#: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret;
+#: 3: every GeoPackage attribute table with an INTEGER PRIMARY KEY (layers.store migrates 1 → 2 → 3).
 SCHEMA_VERSION = 3
 
 REPORT_COLUMNS = (
