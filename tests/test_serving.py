@@ -65,9 +65,10 @@ def first_callback(client, headers) -> dict:
 
 # -- waitress settings -------------------------------------------------------------------------
 
-def test_the_new_defaults_fit_browsers_keep_alive_connections():
+def test_the_new_defaults_fit_browsers_keep_alive_connections(monkeypatch):
     # A Chromium page keeps 6 connections open: 100 filled at ~16 pages, 1000 hold ~160.
     assert OLD_SERVING == {"threads": 8, "connection_limit": 100, "channel_timeout": 120, "backlog": 1024}
+    monkeypatch.setattr(app_module, "open_files_limit", lambda wanted: wanted)  # whatever this machine allows
     options = waitress_options(**SERVING)
     assert options == {"threads": 8, "connection_limit": 1000, "channel_timeout": 60, "cleanup_interval": 15,
                        "backlog": 1024, "asyncore_use_poll": True, "clamped": False}
@@ -88,6 +89,20 @@ def test_open_files_limit_never_lowers_and_reports_the_limit():
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft
 
 
+def test_open_files_limit_is_raised_to_fit_the_connections():
+    import subprocess
+    import sys
+
+    script = (
+        "import resource; from dashboard.app import open_files_limit\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+        "print(open_files_limit(512), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["512", "512"]
+
+
 @pytest.fixture
 def served(monkeypatch):
     import waitress
@@ -104,7 +119,8 @@ def demo_file(tmp_path_factory):
     return path
 
 
-def test_serve_passes_the_settings_to_waitress(demo_file, served):
+def test_serve_passes_the_settings_to_waitress(demo_file, served, monkeypatch):
+    monkeypatch.setattr(app_module, "open_files_limit", lambda wanted: wanted)
     result = CliRunner().invoke(main, ["serve", "--data", str(demo_file)])
     assert result.exit_code == 0, result.output
     server, options = served[0]
