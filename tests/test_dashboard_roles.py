@@ -481,6 +481,9 @@ def test_rows_leave_in_an_order_that_says_nothing_finer_than_the_role_sees(small
     # (ids chosen so their hash order is neither the stored nor the true time order)
     rows = [report(f"q{i}", category=cats[i], when=f"2026-11-26T18:{50 - 10 * i:02d}:00+01:00") for i in range(4)]
     small.add_reports(reports_frame(rows))
+    # A known key (each file draws its own at random): with it, the order is a fixed one that is
+    # neither the stored nor the true time order.
+    small.set_meta("order_secret", "fixed-secret-002")
     app = _app(small, "bra")
     figure = _call(_callbacks(app)["render_map"], "filters.data", _filters(app, "?t=all"), None, None)[0]
     custom = next(tr["customdata"] for tr in figure["data"] if tr.get("meta") == "otrygg_plats")
