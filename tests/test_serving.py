@@ -281,3 +281,29 @@ def test_asking_for_the_status_never_keeps_a_session_alive(tmp_path):
 def test_the_status_answers_only_to_this_servers_names(store):
     client = make(store).server.test_client()
     assert client.get("/_tk-session", base_url="http://rebind.attacker.example").status_code == 421
+
+
+def test_an_unchanged_session_cookie_is_resent_every_few_minutes_not_on_every_answer(store, monkeypatch):
+    import time
+
+    from dashboard import auth as auth_module
+
+    now = [time.time()]  # a real date: the test client drops cookies that expired
+    monkeypatch.setattr(auth_module.time, "time", lambda: now[0])
+    client = make(store).server.test_client()
+    headers = csrf(client)  # the page: the session (with its CSRF token) is new, so its cookie is sent
+    body = first_callback(client, headers)  # GET /_dash-dependencies: the first refresh mark
+
+    def session_cookie_sent() -> bool:
+        response = client.post("/_dash-update-component", json=body, headers=headers)
+        assert response.status_code == 200
+        return any(v.startswith("trygghetskarta_session=") for v in response.headers.getlist("Set-Cookie"))
+
+    assert not session_cookie_sent()  # the answers after it: no re-signed cookie
+    assert not session_cookie_sent()
+    now[0] += 299
+    assert not session_cookie_sent()
+    now[0] += 2
+    assert session_cookie_sent()  # five minutes on: the expiry is pushed on again
+    assert not session_cookie_sent()
+    assert client.post("/_dash-update-component", json=body, headers=headers).status_code == 200
