@@ -30,7 +30,6 @@ import io
 import os
 import re
 import shutil
-from contextvars import copy_context
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -38,8 +37,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 
 from dashboard.app import create_app
 from geodata import cell_id, cell_index, cell_rings_wgs84, localities, to_wgs84
@@ -47,6 +44,7 @@ from layers import privacy
 from layers.store import GeoPackageStore, Query, open_store
 from tests.conftest import END
 from tests.helpers import SKILLINGARYD, VAGGERYD, activity, report, reports_frame
+from tests.test_dashboard_roles import _call, _callbacks
 
 K = 5
 TODAY = END  # 2026-11-27: October (bra) and the third quarter (allmanhet) are the last closed periods
@@ -168,16 +166,7 @@ def apps(base_path):
 
 # -- calling the callbacks ---------------------------------------------------------------------
 
-def _call(fn, prop_id, *args):
-    def run():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
-        return fn(*args)
-
-    return copy_context().run(run)
-
-
-def _callbacks(app) -> dict:
-    return {entry["callback"].__name__: entry["callback"].__wrapped__ for entry in app.callback_map.values()}
+# The callbacks are called in-process as in tests/test_dashboard_roles.py (_call, _callbacks).
 
 
 def filters(app, search: str, selection: dict | None = None) -> dict:
