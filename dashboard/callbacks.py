@@ -86,6 +86,11 @@ class Views:
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
         self._cached = lru_cache(maxsize=16)(self._compute)
+        # The map, charts, table and list callbacks of one interaction arrive together and ask
+        # for the same view: one computes it, the others wait for its result (a cache miss
+        # seen by four threads at once was a quarter of the server's CPU under load).
+        self._inflight: dict[tuple, tuple[threading.Lock, int]] = {}
+        self._inflight_guard = threading.Lock()
         #: Bumped by every reload; an edit puts it into the filters store to redraw everything.
         self.version = 0
 
@@ -185,7 +190,22 @@ class Views:
     def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
         self.refresh_if_changed()
         key = json.dumps({**state.to_dict(), "view": None}, sort_keys=True, ensure_ascii=False)
-        return self._cached(key, self.today(), role or self.role())
+        args = (key, self.today(), role or self.role())
+        with self._inflight_guard:
+            lock, waiters = self._inflight.get(args, (None, 0))
+            if lock is None:
+                lock = threading.Lock()
+            self._inflight[args] = (lock, waiters + 1)
+        try:
+            with lock:
+                return self._cached(*args)
+        finally:
+            with self._inflight_guard:
+                lock, waiters = self._inflight[args]
+                if waiters == 1:
+                    del self._inflight[args]
+                else:
+                    self._inflight[args] = (lock, waiters - 1)
 
 
 def next_state(current: FilterState, trigger: str | None, inputs: dict, data: AppData,
@@ -284,11 +304,21 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         filters_out["view"] = None
         view_only = trigger == "map.relayoutData"
         # A pan only moves the view: the charts' filters stay untouched (no work done twice).
+        # Controls already showing the value are left alone: a control set to its own value
+        # still fires what listens to it (the language would re-translate the page each time).
+        shown = [focus, layers, preset, start, end, weekdays, hours, actors, statuses, mode, lang]
+        controls = [no_update] * len(CONTROL_OUTPUTS) if view_only else [
+            no_update if value == now else value for value, now in zip(control_values(new, data, today()), shown,
+                                                                           strict=True)]
+        # The map's own autosize event on load names no new view: nothing to redraw for it.
+        view_out = new.view if view_only or trigger in (None, "url") else no_update
+        if view_only and new.view == current_view:
+            view_out = no_update
         return [
-            *([no_update] * len(CONTROL_OUTPUTS) if view_only else control_values(new, data, today())),
+            *controls,
             to_query(new, default) or "",
             no_update if view_only or (current and filters_out == current) else filters_out,
-            new.view if view_only or trigger in (None, "url") else no_update,
+            view_out,
             "present" if new.present else "",
         ]
 

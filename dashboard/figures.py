@@ -542,8 +542,9 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
     if policy is not None and policy.time_precision == "month":
         return empty_figure(t("when_not_for_role", lang), big)
     suppress = _cells_layers(policy, data) if data is not None else set()
+    present = set(pd.unique(reports["layer"])) if suppress else set()
     left_out = [lid for lid in (data.config.layers if data is not None else ())
-                if lid in set(left_out) | (suppress & set(reports["layer"]))]
+                if lid in set(left_out) | (suppress & present)]
     if left_out:
         # Weekday × hour per cell would be counts far below k: cells-mode layers are not in it.
         reports = reports[~reports["layer"].isin(left_out).to_numpy()]
@@ -577,6 +578,36 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
 OTHER_PLACE = "__other__"
 
 
+def _point_place_counts(reports: pd.DataFrame, names: np.ndarray, group_by: str, size: int) -> pd.DataFrame:
+    """Points per (place, layer) with the nearest locality of each group's first point:
+    counted on integer keys, so the frame of strings is as small as the number of places."""
+    loc = reports["locality"].to_numpy()
+    placed = loc >= 0
+    layer_codes, layer_names = pd.factorize(reports["layer"], sort=False)
+    if group_by == "cell":
+        rows = np.flatnonzero(placed)
+        if size == 500:
+            ix, iy = reports["cell_ix"].to_numpy()[rows], reports["cell_iy"].to_numpy()[rows]
+        else:
+            ix, iy = cell_index(reports["x"].to_numpy()[rows], reports["y"].to_numpy()[rows], size)
+        keys = np.column_stack([np.asarray(ix, dtype="int64"), np.asarray(iy, dtype="int64"), layer_codes[rows]])
+        unique, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
+        place = cell_id(unique[:, 0], unique[:, 1], size) if len(unique) else np.array([], dtype=object)
+        layer = unique[:, 2]
+        first = rows[first]
+    else:
+        n_layers = max(len(layer_names), 1)
+        keys = (loc.astype("int64") + 1) * n_layers + layer_codes
+        unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        place_index, layer = np.divmod(unique, n_layers)
+        place_index -= 1
+        place = np.where(place_index >= 0, names[np.clip(place_index, 0, len(names) - 1)], OTHER_PLACE)
+    near_index = loc[first]
+    near = np.where(near_index >= 0, names[np.clip(near_index, 0, len(names) - 1)], "")
+    return pd.DataFrame({"place": np.asarray(place, dtype=object), "near": near.astype(object),
+                         "layer": np.asarray(layer_names, dtype=object)[layer], "count": counts.astype("int64")})
+
+
 def place_counts(reports: pd.DataFrame, data: AppData, group_by: str = "locality", policy=None,
                  release=None) -> pd.DataFrame:
     """Reports per place and layer: columns place (locality name, cell id or OTHER_PLACE),
@@ -589,20 +620,7 @@ def place_counts(reports: pd.DataFrame, data: AppData, group_by: str = "locality
     size = policy.cell_m if (cells_mode and policy is not None) else 500
     parts = []
     if len(reports):
-        loc = reports["locality"].to_numpy()
-        placed = loc >= 0
-        near = np.where(placed, names[np.clip(loc, 0, len(names) - 1)], "")
-        if group_by == "cell":
-            x, y = reports["x"].to_numpy()[placed], reports["y"].to_numpy()[placed]
-            if size == 500:
-                keys = cell_id(reports["cell_ix"].to_numpy()[placed], reports["cell_iy"].to_numpy()[placed], 500)
-            else:
-                keys = cell_id(*cell_index(x, y, size), size)
-            parts.append(pd.DataFrame({"place": keys, "near": near[placed],
-                                       "layer": np.asarray(reports["layer"], dtype=object)[placed], "count": 1}))
-        else:
-            parts.append(pd.DataFrame({"place": np.where(placed, near, OTHER_PLACE), "near": near,
-                                       "layer": np.asarray(reports["layer"], dtype=object), "count": 1}))
+        parts.append(_point_place_counts(reports, names, group_by, size))
     if cells_mode:
         units = release.per_unit
         if group_by == "cell":

@@ -229,6 +229,7 @@ class GeoPackageStore(Store):
                 # A new file is the first version with every upgrade applied: one way to each shape.
                 _add_v2(conn, (config or load_config()).privacy)
                 _add_v3(conn)
+                _add_v4(conn)
         finally:
             conn.close()
         os.replace(tmp, path)
@@ -460,10 +461,15 @@ def within_area(x: np.ndarray, y: np.ndarray, polygon=None, bbox=None) -> np.nda
         polygon = polygon_bbox if polygon is None else polygon.intersection(polygon_bbox)
     if polygon is not None:
         metric = shapely.transform(polygon, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
-        shapely.prepare(metric)
-        inside = np.zeros(len(x), dtype=bool)
-        inside[keep] = shapely.contains_xy(metric, x[keep], y[keep])
-        keep = keep & (inside)
+        # The polygon's bounds first (plain comparisons): the exact test only for the few
+        # points that can be inside, not for every report in the municipality.
+        x0, y0, x1, y1 = metric.bounds
+        with np.errstate(invalid="ignore"):
+            candidates = np.flatnonzero(keep & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        keep = np.zeros(len(x), dtype=bool)
+        if len(candidates):
+            shapely.prepare(metric)
+            keep[candidates] = shapely.contains_xy(metric, x[candidates], y[candidates])
     return keep
 
 
@@ -557,6 +563,16 @@ def _add_v3(conn: sqlite3.Connection) -> None:
     conn.execute(META_UPSERT, ("schema_version", "3"))
 
 
+def _add_v4(conn: sqlite3.Connection) -> None:
+    """Version 4: what every process serving the file shares (layers.server_state): sessions, the
+    failed-login counters, the sensitive views already audited, and a secret key for cookies in the
+    metadata table (kept if there is one)."""
+    from .server_state import add_tables
+
+    add_tables(conn)
+    conn.execute(META_UPSERT, ("schema_version", "4"))
+
+
 def _creates(schema: str) -> dict[str, str]:
     """The CREATE TABLE statements of a schema text, by table name."""
     statements = [s.strip() for s in schema.split(";") if s.strip()]
@@ -569,6 +585,7 @@ UPGRADES = {
     2: ("privacy settings and releases", lambda conn, config: _add_v2(
         conn, config.privacy if config is not None and config.privacy_given else None)),
     3: ("GeoPackage-conformant keys on the metadata and release tables", lambda conn, config: _add_v3(conn)),
+    4: ("sessions, login backoff and the cookie key shared by every server process", lambda conn, config: _add_v4(conn)),
 }
 
 

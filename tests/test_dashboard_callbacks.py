@@ -96,7 +96,8 @@ def test_cross_filter_from_bar_and_heatmap(app):
     bar = {"points": [{"x": ["Trafik", "genomförd"], "customdata": ["trafik", "genomförd"]}]}
     filtered = sync(app, "chart-activities.clickData", current=loaded, bar_click=bar)
     assert filtered[0] == ["trafik"] and filtered[12]["focus_areas"] == ("trafik",)
-    again = sync(app, "chart-activities.clickData", current=filtered[12], bar_click=bar)
+    # The page now shows only Trafik ticked; a second click on the same bar brings all back.
+    again = sync(app, "chart-activities.clickData", current=filtered[12], bar_click=bar, focus=["trafik"])
     assert again[0] == ["trygghet", "trafik", "narkotika"]
     heat = {"points": [{"x": 7, "y": "Mån", "z": 2}]}
     when = sync(app, "chart-when.clickData", current=loaded, heat_click=heat)
@@ -145,3 +146,61 @@ def test_time_bins_follow_the_period_asked_for(app):
     # A long custom range with data in a single month still shows months.
     custom = sync(app, ".", search="?t=custom&from=2026-01-01&to=2026-11-27&fa=trafik&ly=hastighet")[12]
     assert call(charts, "filters.data", custom)[1]["layout"]["meta"]["bins"] == "month"
+
+
+def test_a_filter_change_leaves_controls_that_already_show_their_value(app):
+    loaded = sync(app, ".")[12]
+    out = sync(app, "f-focus.value", current=loaded, focus=["trafik"])
+    assert out[12]["focus_areas"] == ("trafik",)
+    # Nothing the page shows needs setting again: in particular not the language, which would
+    # make the page translate itself on every click.
+    assert all(value is no_update for value in out[:11])
+    switched = sync(app, "lang.value", current=out[12], focus=["trafik"], lang="en")
+    assert switched[10] is no_update and switched[12]["lang"] == "en"
+    preset = sync(app, "f-preset.value", current=loaded, preset="30d")
+    assert preset[2] is no_update and (preset[3], preset[4]) == ("2026-10-29", "2026-11-27")
+
+
+def test_the_maps_autosize_event_on_load_redraws_nothing(app):
+    loaded = sync(app, ".")[12]
+    out = sync(app, "map.relayoutData", current=loaded, relayout={"autosize": True})
+    assert out[12] is no_update and out[13] is no_update
+
+
+def test_the_callbacks_of_one_interaction_compute_its_view_once(app):
+    import threading
+    from functools import lru_cache
+
+    from dashboard.filters import FilterState
+
+    views = app._trygghetskarta["views"]
+    state = FilterState.from_dict({**sync(app, ".")[12], "focus_areas": ("trygghet",), "hours": (1, 22)})
+    computed = []
+    release = threading.Event()
+
+    def compute(*args):
+        computed.append(args)
+        release.wait(timeout=30)
+        return views._compute(*args)
+
+    original = views._cached
+    views._cached = lru_cache(maxsize=16)(compute)
+    try:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(views.get(state))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        # Let the first computation go on only when all four callbacks are waiting for the view.
+        deadline = threading.Event()
+        for _ in range(3000):
+            if sum(waiters for _, waiters in views._inflight.values()) == 4:
+                break
+            deadline.wait(0.01)
+        release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        views._cached = original
+    assert len(computed) == 1 and len(results) == 4
+    assert all(result is results[0] for result in results)
+    assert views._inflight == {}
