@@ -454,15 +454,18 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
         weekly = weekly and not monthly_only
         keys = days - reports["weekday"].to_numpy() if weekly else reports["month_key"].to_numpy()
         step = 7 if weekly else 1
-        layers = reports["layer"].to_numpy()
-        counts = {str(lid): pd.Series(keys[layers == lid]).value_counts() for lid in pd.unique(layers)}
-        present = np.unique(keys)
-        all_keys = np.arange(present.min(), present.max() + 1, step)
+        # One bincount over (layer, bin) instead of a count per layer on the full frame.
+        codes, layer_ids = pd.factorize(reports["layer"], sort=False)
+        first = int(keys.min())
+        all_keys = np.arange(first, int(keys.max()) + 1, step)
+        bins_of = (keys - first) // step
+        grid = np.bincount(codes * len(all_keys) + bins_of,
+                           minlength=len(layer_ids) * len(all_keys)).reshape(len(layer_ids), len(all_keys))
         if weekly:
             labels = pd.to_datetime(all_keys, unit="D").strftime("%Y-%m-%d").tolist()
         else:
             labels = [_month_label(int(k), lang) for k in all_keys]
-        counts = {lid: [int(series.get(k, 0)) for k in all_keys] for lid, series in counts.items()}
+        counts = {str(lid): grid[i].tolist() for i, lid in enumerate(np.asarray(layer_ids, dtype=object))}
         axis = t("week", lang) if weekly else t("month", lang)
         bins = "week" if weekly else "month"
     traces = []
@@ -608,19 +611,26 @@ def _point_place_counts(reports: pd.DataFrame, names: np.ndarray, group_by: str,
                          "layer": np.asarray(layer_names, dtype=object)[layer], "count": counts.astype("int64")})
 
 
-def place_counts(reports: pd.DataFrame, data: AppData, group_by: str = "locality", policy=None,
-                 release=None) -> pd.DataFrame:
-    """Reports per place and layer: columns place (locality name, cell id or OTHER_PLACE),
-    near (nearest locality), layer, count. Points-mode rows count one each; a release counts
-    its units (a cell under its centre's locality, 'spridda' under their locality, the
-    municipality's remainder as OTHER_PLACE). Per cell only cells count (a report without a
-    cell has no row there)."""
+def _place_layer_counts(reports: pd.DataFrame, data: AppData, group_by: str, policy, release
+                        ) -> dict[tuple[str, str], list]:
+    """{(place, layer): [count, near]}: points counted on integer keys, then the release's
+    units; `near` is the first group's nearest locality (points before units)."""
     names = data.localities["name"].to_numpy()
     cells_mode = release is not None and bool(release.layers)
     size = policy.cell_m if (cells_mode and policy is not None) else 500
-    parts = []
+    totals: dict[tuple[str, str], list] = {}
+
+    def add(places, nears, layers, counts) -> None:
+        for place, near, layer, count in zip(places, nears, layers, counts, strict=True):
+            entry = totals.get((place, layer))
+            if entry is None:
+                totals[(place, layer)] = [int(count), near]
+            else:
+                entry[0] += int(count)
+
     if len(reports):
-        parts.append(_point_place_counts(reports, names, group_by, size))
+        points = _point_place_counts(reports, names, group_by, size)
+        add(points["place"], points["near"], points["layer"], points["count"])
     if cells_mode:
         units = release.per_unit
         if group_by == "cell":
@@ -628,14 +638,22 @@ def place_counts(reports: pd.DataFrame, data: AppData, group_by: str = "locality
             place = units["key"].to_numpy(dtype=object)
         else:
             place = np.where(units["kind"] == "kommun", OTHER_PLACE, units["locality"]).astype(object)
-        parts.append(pd.DataFrame({"place": place, "near": units["locality"].to_numpy(dtype=object),
-                                   "layer": units["layer"].to_numpy(dtype=object),
-                                   "count": units["count"].to_numpy(dtype="int64")}))
-    if not parts:
-        return pd.DataFrame({"place": [], "near": [], "layer": [], "count": []})
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.groupby(["place", "layer"], sort=True).agg(count=("count", "sum"), near=("near", "first")
-                                                             ).reset_index()
+        add(place, units["locality"].to_numpy(dtype=object), units["layer"].to_numpy(dtype=object),
+            units["count"].to_numpy(dtype="int64"))
+    return totals
+
+
+def place_counts(reports: pd.DataFrame, data: AppData, group_by: str = "locality", policy=None,
+                 release=None) -> pd.DataFrame:
+    """Reports per place and layer: columns place (locality name, cell id or OTHER_PLACE),
+    layer, count, near (nearest locality), sorted by place and layer. Points-mode rows count
+    one each; a release counts its units (a cell under its centre's locality, 'spridda' under
+    their locality, the municipality's remainder as OTHER_PLACE). Per cell only cells count
+    (a report without a cell has no row there)."""
+    totals = _place_layer_counts(reports, data, group_by, policy, release)
+    keys = sorted(totals)
+    return pd.DataFrame({"place": [k[0] for k in keys], "layer": [k[1] for k in keys],
+                         "count": [totals[k][0] for k in keys], "near": [totals[k][1] for k in keys]})
 
 
 def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
@@ -645,30 +663,38 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
 
     Every count is a point the role sees or a whole published unit of its release
     (`place_counts`); per locality the places add up to the view's total (the remainder and
-    reports without a place are the row 'Övriga platser i kommunen').
+    reports without a place are the row 'Övriga platser i kommunen'). Ties keep the places'
+    alphabetical order.
     """
-    counts = place_counts(reports, data, group_by, policy, release)
-    if counts.empty:
+    totals = _place_layer_counts(reports, data, group_by, policy, release)
+    if not totals:
         return []
     names = data.localities["name"].to_numpy()
     cells_mode = release is not None and bool(release.layers)
     size = policy.cell_m if (cells_mode and policy is not None) else 500
     done = (activities["status"] == "genomförd").to_numpy() & ~np.isnan(activities["x"].to_numpy())
-    if not done.any():
-        acts = pd.Series(dtype="int64")
-    elif group_by == "cell":
-        ix, iy = cell_index(activities["x"].to_numpy()[done], activities["y"].to_numpy()[done], size)
-        acts = pd.Series(cell_id(ix, iy, size), dtype=object).value_counts()
-    else:
-        acts = pd.Series(names[activities["locality"].to_numpy()[done]], dtype=object).value_counts()
-    table = counts.pivot_table(index="place", columns="layer", values="count", aggfunc="sum", fill_value=0)
-    table["total"] = table.sum(axis=1)
-    table = table[table["total"] > 0].sort_values("total", ascending=False, kind="stable")
+    acts: dict = {}
+    if done.any():
+        if group_by == "cell":
+            ix, iy = cell_index(activities["x"].to_numpy()[done], activities["y"].to_numpy()[done], size)
+            places = cell_id(ix, iy, size)
+        else:
+            places = names[activities["locality"].to_numpy()[done]]
+        found, counts = np.unique(np.asarray(places, dtype=str), return_counts=True)
+        acts = dict(zip(found.tolist(), counts.tolist(), strict=True))
+    per_place: dict[str, dict[str, int]] = {}
+    near: dict[str, str] = {}
+    for place, layer in sorted(totals):
+        count, first_near = totals[(place, layer)]
+        per_place.setdefault(place, {})[layer] = count
+        near.setdefault(place, first_near)
+    ranked = sorted(((sum(layers.values()), place) for place, layers in per_place.items()),
+                    key=lambda item: -item[0])
+    ranked = [(total, place) for total, place in ranked if total > 0]
     if limit is not None:
-        table = table.head(limit)
-    near = counts.groupby("place")["near"].first()
+        ranked = ranked[:limit]
     rows = []
-    for place, row in table.iterrows():
+    for total, place in ranked:
         if place == OTHER_PLACE:
             label = t("other_row", lang)
         elif group_by == "cell":
@@ -676,10 +702,11 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
             label = f"{place} ({t('near', lang, name=near[place])})"
         else:
             label = place
-        entry = {"place": label, "key": place, "total": int(row["total"]),
+        entry = {"place": label, "key": place, "total": int(total),
                  "activities_done": int(acts.get(place, 0)) if place != OTHER_PLACE else 0}
+        layers = per_place[place]
         for layer_id in data.config.layers:
-            entry[layer_id] = int(row.get(layer_id, 0))
+            entry[layer_id] = int(layers.get(layer_id, 0))
         rows.append(entry)
     return rows
 
