@@ -1,4 +1,5 @@
-"""The medborgarlöfte configuration: focus areas (names, colours, layers fed) and the period."""
+"""The medborgarlöfte configuration: focus areas (names, colours, layers fed, promise or not), the
+period and the promised commitments (`layers.commitment`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import hastighet, narkotika, otrygga_platser
+from .commitment import Commitment, CommitmentError, parse_commitments
 from .spec import LayerSpec
 
 #: Every report layer the app knows, in drawing order.
@@ -33,6 +35,8 @@ class FocusArea:
     short_en: str
     color: str
     layers: tuple[str, ...]
+    #: Whether the area is lifted out as a public promise to residents (else followed up in BRÅ only).
+    promise: bool = True
 
     def name(self, lang: str = "sv") -> str:
         return self.name_en if lang == "en" else self.name_sv
@@ -56,10 +60,19 @@ class PromiseConfig:
     privacy: object = None
     #: Whether the TOML had a [privacy] table (then it must agree with the data file's).
     privacy_given: bool = False
+    #: The promised commitments ([[commitment]]), in file order.
+    commitments: tuple[Commitment, ...] = ()
 
     def color(self, focus_area: str) -> str:
         area = self.focus_areas.get(focus_area)
         return area.color if area else "#777777"
+
+    def commitment(self, commitment_id: str) -> Commitment | None:
+        return next((c for c in self.commitments if c.id == commitment_id), None)
+
+    def promise_areas(self) -> list[FocusArea]:
+        """The focus areas that are public promises (what the residents' page shows), in order."""
+        return [a for a in self.focus_areas.values() if a.promise]
 
 
 def load_config(path: str | Path | None = None, today: dt.date | None = None) -> PromiseConfig:
@@ -67,20 +80,29 @@ def load_config(path: str | Path | None = None, today: dt.date | None = None) ->
     if path is None:
         text = resources.files("layers").joinpath("focus_areas.toml").read_text(encoding="utf-8")
         source = "built-in (Vaggeryd)"
+        base_dir = Path(str(resources.files("layers")))
     else:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
         source = str(path)
+        base_dir = Path(path).parent
+    return loads_config(text, source, today, base_dir)
+
+
+def loads_config(
+    text: str, source: str = "config text", today: dt.date | None = None, base_dir: Path | None = None,
+) -> PromiseConfig:
+    """Parse promise TOML text (e.g. a promise stored in a data file); `base_dir` resolves `area` paths."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return _parse(data, source, today or dt.date.today())
+    return _parse(data, source, today or dt.date.today(), base_dir)
 
 
-def _parse(data: dict, source: str, today: dt.date) -> PromiseConfig:
+def _parse(data: dict, source: str, today: dt.date, base_dir: Path | None = None) -> PromiseConfig:
     raw_areas = data.get("focus_area")
     if not isinstance(raw_areas, list) or not raw_areas:
         raise ConfigError(f"{source}: needs at least one [[focus_area]] table")
@@ -96,6 +118,9 @@ def _parse(data: dict, source: str, today: dt.date) -> PromiseConfig:
             raise ConfigError(f"{where}: id {area_id!r} is used twice")
         if not _COLOR.match(raw["color"]):
             raise ConfigError(f"{where}: color {raw['color']!r} must look like #E69F00")
+        is_promise = raw.get("promise", True)
+        if not isinstance(is_promise, bool):
+            raise ConfigError(f"{where}: promise = {is_promise!r} must be true or false")
         layers = tuple(raw.get("layers", ()))
         for layer in layers:
             if layer not in REPORT_LAYERS:
@@ -113,6 +138,7 @@ def _parse(data: dict, source: str, today: dt.date) -> PromiseConfig:
             short_en=raw.get("short_en", raw.get("name_en", raw["name_sv"])),
             color=raw["color"],
             layers=layers,
+            promise=is_promise,
         )
     # A layer not named by any area still needs a home: the first area.
     first = next(iter(areas))
@@ -130,12 +156,19 @@ def _parse(data: dict, source: str, today: dt.date) -> PromiseConfig:
         privacy = PrivacySettings.from_mapping(data.get("privacy"))
     except (PrivacyError, TypeError) as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    kommun = str(promise.get("kommun", "0665"))
+    try:
+        commitments = parse_commitments(
+            data.get("commitment"), focus_areas=areas, period=(start, end), kommun=kommun, base_dir=base_dir)
+    except CommitmentError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     return PromiseConfig(
+        commitments=commitments,
         privacy=privacy,
         privacy_given="privacy" in data,
         focus_areas=areas,
         layers=layers,
-        kommun=str(promise.get("kommun", "0665")),
+        kommun=kommun,
         police_area=str(promise.get("police_area", "")),
         period_start=start,
         period_end=end,

@@ -3,7 +3,9 @@
 Places are real (stations, town centres of the localities, through-roads); every event
 is invented. Patterns follow what the promise is about: unsafe places in dark months and
 evenings, speeding at school hours and summer evenings, narcotics tips on weekend nights,
-and a visible drop in reports where sustained patrols started a year before the end.
+and a true drop in reports at the stations where weekly patrols started a year before the
+end. The activities tell the promise's story (`layers.demo_story`): some commitments kept, one
+behind, one not started; the rest are background activities across the focus areas.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 from geodata import METRIC, get_municipality, localities, to_metric
 
 from .config import PromiseConfig, load_config
+from .demo_story import keep_story_apart, patrol_start, story_rows
 from .store import GeoPackageStore
 
 MONTHS = 24
@@ -25,6 +28,10 @@ DEFAULT_REPORTS = 3000
 DEFAULT_ACTIVITIES = 400
 #: Share of each layer in the reports.
 LAYER_SHARE = {"otrygg_plats": 0.5, "hastighet": 0.35, "narkotika": 0.15}
+#: At most this share of the activities is the story; with fewer activities, a random part of it.
+STORY_SHARE = 0.65
+#: Reports at an intervention spot after the patrols start: this share of the earlier rate.
+DROP_FACTOR = 0.35
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class Hotspot:
     #: Relative weight per layer (0: this layer never reported here).
     weights: dict
     sigma_m: float = 120.0
-    #: Sustained patrols from a year before the end cut reports here (the follow-up story).
+    #: Weekly patrols from a year before the end cut reports here (the follow-up story).
     intervention: bool = False
 
 
@@ -134,7 +141,7 @@ def _local_iso(local_naive: np.ndarray) -> np.ndarray:
 def _sample_days(rng, days: pd.DatetimeIndex, layer: str, n: int, drop_from=None) -> np.ndarray:
     weights = MONTH_PROFILE[layer][days.month - 1] * WEEKDAY_PROFILE[layer][days.day_of_week]
     if drop_from is not None:
-        weights = np.where(days >= drop_from, weights * 0.35, weights)
+        weights = np.where(days >= drop_from, weights * DROP_FACTOR, weights)
     return rng.choice(len(days), size=n, p=weights / weights.sum())
 
 
@@ -200,16 +207,17 @@ def generate(
     end: dt.date | None = None, kommun: str = "0665", config: PromiseConfig | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The demo reports and activities (SWEREF 99 TM); same arguments give identical rows."""
-    config = config or load_config()
     end = end or dt.date.today()
+    # The promise of the demo's last year: its commitments are what the story fills.
+    config = config or load_config(today=end)
     rng = np.random.default_rng(seed)
     muni = get_municipality(kommun)
     spots, roads = _hotspots_for(muni.code, rng)
     first = (pd.Timestamp(end) - pd.DateOffset(months=MONTHS)).date() + dt.timedelta(days=1)
     days = pd.date_range(first, end, freq="D")
-    drop_from = pd.Timestamp(end) - pd.DateOffset(months=12)
+    drop_from = pd.Timestamp(patrol_start(end))
     report_frame = _reports(rng, reports, spots, roads, days, drop_from, config, seed)
-    activity_frame = _activities(rng, activities, spots, roads, days, drop_from, config, seed)
+    activity_frame = _activities(rng, activities, spots, roads, days, config, seed, muni.code, end)
     # Scatter can cross the generalised boundary: pull such points back to their spot.
     for frame in (report_frame, activity_frame):
         has = ~frame["x"].isna()
@@ -320,10 +328,40 @@ ACTIVITY_PLAN = (
 )
 
 
-def _activities(rng, n, spots, roads, days, drop_from, config, seed) -> pd.DataFrame:
+def _activities(rng, n, spots, roads, days, config, seed, kommun: str, end: dt.date) -> pd.DataFrame:
+    """The story (`layers.demo_story`, at most STORY_SHARE of n) and background activities."""
+    until = min(max(config.period_end, end), end + dt.timedelta(days=60))
+    story = pd.DataFrame(story_rows(rng, spots, roads, config, kommun, end, until))
+    take = min(len(story), int(STORY_SHARE * n))
+    if take < len(story):
+        story = story.iloc[np.sort(rng.choice(len(story), size=take, replace=False))]
+    background = _background(rng, n - take, spots, roads, days, config)
+    background = keep_story_apart(background, config, kommun, end, _local_iso)
+    parts = [p for p in (story, background) if len(p)]
+    if not parts:
+        return _empty_frame("activity")
+    frame = pd.concat(parts, ignore_index=True).sort_values("planned_np", kind="stable").reset_index(drop=True)
+    planned = frame.pop("planned_np").to_numpy().astype("datetime64[s]")
+    outcome = frame.pop("outcome").to_numpy()
+    # Whatever the plan, nothing after the demo's last day has happened yet.
+    future = planned >= np.datetime64(end + dt.timedelta(days=1), "s")
+    status = np.where(future | (outcome == "planned"), "planerad",
+                      np.where(outcome == "cancelled", "inställd", "genomförd"))
+    duration = frame["duration_min"].to_numpy().astype("int64")
+    frame["duration_min"] = duration
+    frame["status"] = status
+    frame["done_at"] = np.where(status == "genomförd", _local_iso(planned + duration.astype("timedelta64[m]")), "")
+    frame["description"] = [f"{k.capitalize()} (fiktiv demoaktivitet)." for k in frame["kind"]]
+    frame["id"] = [f"demo-{seed}-a{i:05d}" for i in range(len(frame))]
+    frame["planned_at"] = _local_iso(planned)
+    return frame
+
+
+def _background(rng, n, spots, roads, days, config) -> pd.DataFrame:
+    """Activities across the plan's kinds and places, any day of the 24 months, some still ahead."""
     spot_xy = np.column_stack(to_metric([s.lon for s in spots], [s.lat for s in spots]))
     shares = np.array([p[3] for p in ACTIVITY_PLAN])
-    counts = rng.multinomial(n, shares / shares.sum())
+    counts = rng.multinomial(max(n, 0), shares / shares.sum())
     areas = set(config.focus_areas)
     fallback = next(iter(config.focus_areas))
     parts = []
@@ -334,46 +372,32 @@ def _activities(rng, n, spots, roads, days, drop_from, config, seed) -> pd.DataF
         y = np.full(count, np.nan)
         sx = np.full(count, np.nan)
         sy = np.full(count, np.nan)
-        sustained = np.zeros(count, dtype=bool)
         if place == "road":
             x, y = _along_roads(rng, roads, ROAD_WEIGHTS, count)
             sx, sy = x.copy(), y.copy()
         elif place is not None:
             layer = place.split(":", 1)[1]
             w = np.array([s.weights.get(layer, 0.0) for s in spots])
-            if kind == "närvaro/patrull":
-                # Sustained presence at the intervention spots: the follow-up story.
-                w = w * np.array([6.0 if s.intervention else 1.0 for s in spots])
             spot = rng.choice(len(spots), size=count, p=w / w.sum())
-            sustained = np.array([s.intervention for s in spots])[spot] & (kind == "närvaro/patrull")
             sx, sy = spot_xy[spot, 0], spot_xy[spot, 1]
             x = sx + rng.normal(0, 60, count)
             y = sy + rng.normal(0, 60, count)
-        # Sustained patrols fall in the last year; others anywhere, with some still ahead.
-        start_ix = np.where(sustained, int(np.searchsorted(days, drop_from)), 0)
-        day_index = (start_ix + rng.random(count) * (len(days) - start_ix)).astype(int)
-        planned_day = days.to_numpy()[day_index]
+        planned_day = days.to_numpy()[(rng.random(count) * len(days)).astype(int)]
         future = rng.random(count) < 0.08
         planned_day = np.where(future, (days[-1] + pd.to_timedelta(rng.integers(1, 60, count), "D")).to_numpy(), planned_day)
         hour = np.where(np.isin(kind, ["närvaro/patrull", "narkotikainsats", "trygghetsvandring"]),
                         rng.integers(17, 23, count), rng.integers(8, 16, count))
         planned = (planned_day + hour.astype("timedelta64[h]")).astype("datetime64[s]")
         cancelled = ~future & (rng.random(count) < 0.08)
-        status = np.where(future, "planerad", np.where(cancelled, "inställd", "genomförd"))
         duration = (rng.integers(dmin // 15, dmax // 15 + 1, count) * 15).astype("int64")
-        done = np.where(status == "genomförd", _local_iso(planned + duration.astype("timedelta64[m]")), "")
         parts.append(pd.DataFrame({
             "focus_area": area if area in areas else fallback, "actor": actor, "kind": kind,
-            "planned_np": planned, "done_at": done, "status": status, "duration_min": duration,
-            "description": f"{kind.capitalize()} (fiktiv demoaktivitet).", "x": x, "y": y,
-            "spot_x": sx, "spot_y": sy,
+            "planned_np": planned, "outcome": np.where(future, "planned", np.where(cancelled, "cancelled", "done")),
+            "duration_min": duration, "x": x, "y": y, "spot_x": sx, "spot_y": sy,
         }))
     if not parts:
-        return _empty_frame("activity")
-    frame = pd.concat(parts, ignore_index=True).sort_values("planned_np", kind="stable").reset_index(drop=True)
-    frame["id"] = [f"demo-{seed}-a{i:05d}" for i in range(len(frame))]
-    frame["planned_at"] = _local_iso(frame.pop("planned_np").to_numpy())
-    return frame
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
 
 
 def write_demo(
