@@ -125,6 +125,13 @@ def hover_text(text: str, limit: int = 120) -> str:
     return html.escape(text, quote=True)
 
 
+def _labelled(values: pd.Series, label) -> np.ndarray:
+    """`label` of every value, called once per distinct value (categories, repeated texts)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    labels = np.array([label(u) for u in uniques] + [""], dtype=object)
+    return labels[codes]  # code -1 (a missing value) takes the last entry, ""
+
+
 def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
     """One trace per report layer, coloured by its focus area."""
     traces = []
@@ -133,13 +140,13 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
         rows = reports[(reports["layer"].to_numpy() == layer_id) & ~np.isnan(reports["lon"].to_numpy())]
         if rows.empty:
             continue
-        category = rows["category"].map(lambda c, s=spec: s.category_label(c, lang)).to_numpy()
+        category = _labelled(rows["category"], lambda c, s=spec: s.category_label(c, lang))
         near = names[np.clip(rows["locality"].to_numpy(), 0, len(names) - 1)]
         columns = [category, rows["local_time"].to_numpy(), near]
         text = "description" in rows.columns
         if text:
             # Roles with free text may edit: the id lets a click fill the status form.
-            columns.append(rows["description"].fillna("").map(hover_text).to_numpy())
+            columns.append(_labelled(rows["description"].fillna(""), hover_text))
             columns.append(rows["id"].astype(str).to_numpy())
         custom = np.column_stack(columns).tolist()
         traces.append({
