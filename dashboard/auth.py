@@ -5,13 +5,16 @@
 * Without users in the data file there is no login: every request runs as the fixed
   default role ('polis' for local single-user use, or e.g. 'bra' for `serve --role bra`).
   `check_bind` refuses to listen on anything but loopback in that case, and `check_proxy`
-  refuses a trusted reverse proxy in front.
+  refuses a trusted reverse proxy in front (dashboard.guard).
 * With users, every request needs a session: pages redirect to the login page and Dash's
   JSON endpoints (`/_dash-*`) answer 401. A `default_role` then caps what any logged-in
   user sees (a police officer logging in on the BRÅ meeting screen still sees `bra`).
-* Sessions live in server memory (a restart logs everybody out); the cookie holds only a
-  signed random id: HttpOnly, SameSite=Lax, Secure over HTTPS; idle timeout and a
-  maximum age. A changed password or role, or a removed user, ends open sessions.
+* Sessions live in the data file (dashboard.sessions, layers.server_state), so every
+  server process (`serve --workers N`) knows them and a restart logs nobody out; the cookie
+  holds only a signed random id: HttpOnly, SameSite=Lax, Secure over HTTPS; idle timeout
+  and a maximum age. A changed password or role, or a removed user, ends open sessions.
+  The key that signs cookies is the data file's own (made once), so every process accepts
+  the others' cookies; `TRYGGHETSKARTA_SECRET_KEY` overrides it.
 * CSRF: a per-session token in the `_csrf_token` cookie, which Dash's renderer sends back
   as the `X-CSRFToken` header on its POSTs (dash-renderer reads exactly that cookie); the
   server compares it with the session's copy. The login form carries its own token.
@@ -20,9 +23,10 @@
 * Logins, failed logins and logouts go to the audit log.
 * Host names: a server without users answers only to loopback names (and `allowed_hosts`):
   another site's page reaching it through DNS rebinding gets 421, never data.
-* Failed logins slow down, they never lock out (`LoginBackoff`): per user name and address,
-  and more generously per address; behind a reverse proxy `trusted_proxies` says how many
-  X-Forwarded-For entries are the proxies' own (werkzeug's ProxyFix).
+* Failed logins slow down, they never lock out (dashboard.backoff): per user name and
+  address, and more generously per address, counted in the data file across processes;
+  behind a reverse proxy `trusted_proxies` says how many X-Forwarded-For entries are the
+  proxies' own (werkzeug's ProxyFix).
 * Users added to the data file of a running server turn login on within seconds.
 * Presentation mode: a role with exact data may narrow its own view (`/view-as`, a session
   ceiling) so a shared screen shows the `bra` view; every callback gets the narrower role.
@@ -32,8 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import html
-import ipaddress
+import json
 import math
 import os
 import secrets
@@ -41,17 +44,30 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import dash
 import flask
-from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers.audit import AuditLog
 from layers.privacy import ADMIN, ALLMANHET, BRA, POLIS, ROLES, Policy, PrivacySettings, policy
+from layers.server_state import ServerState
 from layers.users import LOGIN_FAILED, UserStore, has_users
+
+from .backoff import LoginBackoff, wait_message
+from .guard import (
+    HOST_REFUSED,
+    AuthError,
+    allowed_host_names,
+    check_bind,
+    check_proxy,
+    host_allowed,
+    host_name,
+    is_loopback,
+)
+from .login_page import TEXT, content_security_policy, render_login_page, render_logout_page
+from .sessions import CookieSessions, Session, SessionRegistry
 
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
 CSRF_HEADER = "X-CSRFToken"  # the header dash-renderer sends
@@ -60,422 +76,15 @@ LOCAL_USER = "(lokal)"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The session key of the view ceiling a user chose for this browser (presentation mode).
 VIEW_AS = "view_as"
-#: The answer to a Host header this server does not serve (plain text, both languages).
-HOST_REFUSED = (
-    "421 Misdirected Request: den här servern svarar bara på localhost och på namn som getts "
-    "med --allowed-host.\n"
-    "421 Misdirected Request: this server answers only to localhost and to names given with "
-    "--allowed-host.\n"
-)
 #: Fewer rights first: a cap never raises a role.
 _RANK = {ADMIN: 0, POLIS: 1, BRA: 2, ALLMANHET: 3}
-
-
-class AuthError(RuntimeError):
-    """The server cannot be started this way (e.g. a public address without users)."""
+#: Per-process memory of what was already looked up (user checks, audited views): bounded.
+_MEMO_MAX = 50_000
 
 
 def narrower_role(a: str, b: str) -> str:
     """The role that shows less of the two."""
     return a if _RANK[a] >= _RANK[b] else b
-
-
-def is_loopback(host: str) -> bool:
-    host = (host or "").strip().strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def host_name(host: str) -> str | None:
-    """The name in a Host header, lower case, without port or brackets ('[::1]:8050' ->
-    '::1'); None when it is malformed (a port that is not a number, a lone '[')."""
-    value = (host or "").strip().lower()
-    if value.startswith("["):
-        end = value.find("]")
-        rest = value[end + 1:]
-        if end < 0 or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
-            return None
-        return value[1:end] or None
-    if value.count(":") > 1:  # a bare IPv6 address
-        return value
-    name, sep, port = value.partition(":")
-    if sep and not port.isdigit():
-        return None
-    return name.rstrip(".") or None
-
-
-def allowed_host_names(names: Iterable[str]) -> tuple[str, ...]:
-    """`serve --allowed-host` values as comparable names (a port given with one is ignored)."""
-    found = []
-    for raw in names:
-        name = host_name(raw)
-        if not name or "/" in name or " " in name:
-            raise AuthError(f"--allowed-host {raw!r} is not a host name (e.g. karta.kommun.se)")
-        found.append(name)
-    return tuple(dict.fromkeys(found))
-
-
-def host_allowed(host: str, allowed: Iterable[str] = ()) -> bool:
-    """Whether a request's Host header names this server: localhost, a loopback address
-    (any port), or one of `allowed`. A page on another name that reached us (DNS rebinding)
-    carries its own name here, which the browser sets and a script cannot change."""
-    name = host_name(host)
-    return name is not None and (is_loopback(name) or name in set(allowed))
-
-
-def check_bind(host: str, store, data_path: str | None = None) -> None:
-    """Refuse to listen on a non-loopback address while the data file has no users."""
-    if is_loopback(host) or has_users(store):
-        return
-    path = data_path or str(getattr(store, "path", "PATH"))
-    raise AuthError(
-        f"refusing to listen on {host} without users: anyone on the network would see "
-        f"exact data. Add a user first (trygghetskarta user add NAME --role ROLE --data {path}) "
-        "or listen on 127.0.0.1 only."
-    )
-
-
-def check_proxy(trusted_proxies: int, store, data_path: str | None = None) -> None:
-    """Refuse `--trusted-proxy` while the data file has no users: a reverse proxy in front
-    makes the server public just as a public address would, and there is no login."""
-    if not trusted_proxies or has_users(store):
-        return
-    path = data_path or str(getattr(store, "path", "PATH"))
-    raise AuthError(
-        "refusing --trusted-proxy without users: everyone reaching the proxy would see exact "
-        f"data. Add a user first (trygghetskarta user add NAME --role ROLE --data {path})."
-    )
-
-
-# -- sessions -----------------------------------------------------------------------------
-
-@dataclass
-class Session:
-    user: str
-    role: str
-    generation: int
-    created: float
-    last_seen: float
-    csrf: str
-    checked: float = 0.0
-    seen_views: set = field(default_factory=set)
-
-
-class SessionRegistry:
-    """Logged-in sessions in memory, by random id."""
-
-    def __init__(self):
-        self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
-
-    def create(self, session: Session) -> str:
-        sid = secrets.token_urlsafe(32)
-        with self._lock:
-            self._sessions[sid] = session
-        return sid
-
-    def get(self, sid: str | None) -> Session | None:
-        if not sid:
-            return None
-        with self._lock:
-            return self._sessions.get(sid)
-
-    def drop(self, sid: str | None) -> Session | None:
-        with self._lock:
-            return self._sessions.pop(sid, None) if sid else None
-
-    def prune(self, alive) -> list[Session]:
-        with self._lock:
-            dead = [sid for sid, s in self._sessions.items() if not alive(s)]
-            return [self._sessions.pop(sid) for sid in dead]
-
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-
-class _SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session with Secure set per request (HTTPS) unless fixed.
-
-    Flask re-signs and re-sends a permanent session's cookie on every response to push its
-    expiry on; with many viewers that was 2 % of the server's time (every callback answer).
-    Here an unchanged session's cookie is re-sent at most every few minutes (a quarter of
-    its lifetime, at most 5 min): its expiry still stays well ahead of an active user. The
-    idle timeout that counts is the server's own (`Session.last_seen`)."""
-
-    #: Seconds between re-sending an unchanged permanent session's cookie (at most).
-    refresh_s = 300.0
-
-    def __init__(self, secure: bool | None):
-        self.secure = secure
-
-    def should_set_cookie(self, app, session) -> bool:
-        if session.modified:
-            return True
-        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
-            return False
-        every = min(self.refresh_s, app.permanent_session_lifetime.total_seconds() / 4)
-        now = int(time.time())
-        if now - int(session.get("_r", 0)) < every:
-            return False
-        session["_r"] = now  # part of the cookie written right after this
-        return True
-
-    def get_cookie_secure(self, app) -> bool:
-        if self.secure is not None:
-            return self.secure
-        return flask.request.is_secure if flask.has_request_context() else False
-
-
-# -- login backoff ------------------------------------------------------------------------------
-
-@dataclass
-class _Failures:
-    count: int = 0
-    last: float = 0.0
-
-
-class LoginBackoff:
-    """Failed logins slow down; they never lock anyone out.
-
-    Two counters per attempt: the (user name, address) pair and the address alone. After
-    `free` failures of a pair the next attempt from that pair must wait `base_s`, then twice
-    as long after each further failure, at most `cap_s`; the address alone gets the same
-    curve after `address_free` failures (many names tried from one place), capped at
-    `address_cap_s`. So an attacker guessing one account's password from one address gets
-    one try per `cap_s`, while the owner logging in from elsewhere is not slowed at all, and
-    someone behind the attacker's address waits at most `address_cap_s`.
-
-    `begin` counts the attempt as failed *before* the password check (so parallel attempts
-    cannot all pass one free slot) and `succeeded` takes it back. An attempt refused for
-    waiting is not counted: trying too early never pushes the wait further. Counters are
-    forgotten `forget_s` after their last failure. Nothing sleeps: a refused attempt is
-    answered at once with the seconds to wait.
-    """
-
-    def __init__(self, *, free: int = 3, base_s: float = 1.0, cap_s: float = 120.0,
-                 address_free: int = 30, address_cap_s: float = 30.0, forget_s: float = 3600.0,
-                 clock=time.monotonic, max_keys: int = 100_000):
-        self.free, self.base_s, self.cap_s = free, base_s, cap_s
-        self.address_free, self.address_cap_s = address_free, address_cap_s
-        self.forget_s = forget_s
-        self.clock = clock
-        self.max_keys = max_keys
-        self._failures: dict[tuple, _Failures] = {}
-        self._lock = threading.Lock()
-
-    def delay(self, count: int, free: int, cap: float) -> float:
-        """The wait after `count` failures: none for the first `free`, then doubling."""
-        if count < free:
-            return 0.0
-        return min(self.base_s * 2.0 ** (count - free), cap)
-
-    def _keys(self, name: str, address: str | None) -> list[tuple[tuple, int, float]]:
-        user = (name or "").strip().lower()[:200]
-        address = address or ""
-        return [(("pair", user, address), self.free, self.cap_s),
-                (("addr", address), self.address_free, self.address_cap_s)]
-
-    def _get(self, key, now) -> _Failures:
-        entry = self._failures.get(key)
-        if entry is not None and now - entry.last >= self.forget_s:
-            del self._failures[key]
-            entry = None
-        return entry or _Failures()
-
-    def wait(self, name: str, address: str | None = None) -> float:
-        """Seconds until the next attempt for this name from this address may be checked."""
-        now = self.clock()
-        with self._lock:
-            return self._wait(name, address, now)
-
-    def _wait(self, name, address, now) -> float:
-        waits = [0.0]
-        for key, free, cap in self._keys(name, address):
-            entry = self._get(key, now)
-            waits.append(entry.last + self.delay(entry.count, free, cap) - now)
-        return max(waits)
-
-    def begin(self, name: str, address: str | None = None) -> float:
-        """0 when this attempt may check the password (it is counted as failed until
-        `succeeded`), else the seconds to wait (the attempt is not counted)."""
-        now = self.clock()
-        with self._lock:
-            wait = self._wait(name, address, now)
-            if wait > 0:
-                return wait
-            if len(self._failures) >= self.max_keys:
-                self._prune(now)
-            for key, _, _ in self._keys(name, address):
-                entry = self._get(key, now)
-                entry.count += 1
-                entry.last = now
-                self._failures[key] = entry
-            return 0.0
-
-    def succeeded(self, name: str, address: str | None = None) -> None:
-        """The password was right: the pair starts afresh and the attempt is no failure of
-        the address (its earlier failures stay)."""
-        with self._lock:
-            pair, addr = (key for key, _, _ in self._keys(name, address))
-            self._failures.pop(pair, None)
-            entry = self._failures.get(addr)
-            if entry is not None:
-                entry.count = max(0, entry.count - 1)
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, e in self._failures.items() if now - e.last >= self.forget_s]:
-            del self._failures[key]
-        if len(self._failures) >= self.max_keys:  # still full: forget the oldest half
-            oldest = sorted(self._failures, key=lambda k: self._failures[k].last)
-            for key in oldest[: len(oldest) // 2]:
-                del self._failures[key]
-
-
-def wait_message(seconds: float, lang: str = "sv") -> str:
-    """'… Försök igen om 4 s.': the same for every name, existing or not."""
-    n = max(1, math.ceil(seconds))
-    if lang == "en":
-        return f"Too many failed logins. Try again in {n} s."
-    return f"För många misslyckade inloggningar. Försök igen om {n} s."
-
-
-# -- content security policy ----------------------------------------------------------------
-
-def content_security_policy(script_hashes: Iterable[str] = (), extra_sources: Iterable[str] = ()
-                            ) -> str:
-    """A CSP for Dash 4 + Plotly (MapLibre maps): scripts only from 'self' plus hashes of
-    Dash's inline scripts; no 'unsafe-eval'. Inline styles are allowed because Plotly and
-    React set them. `extra_sources` are origins for map tiles (e.g. OpenStreetMap)."""
-    extra = " ".join(extra_sources)
-    hashes = " ".join(f"'{h}'" if not h.startswith("'") else h for h in script_hashes)
-    directives = {
-        "default-src": "'self'",
-        "script-src": f"'self' {hashes}".strip(),
-        "style-src": "'self' 'unsafe-inline'",
-        "img-src": f"'self' data: blob: {extra}".strip(),
-        "font-src": "'self' data:",
-        "connect-src": f"'self' {extra}".strip(),
-        "worker-src": "'self' blob:",
-        "child-src": "'self' blob:",
-        "object-src": "'none'",
-        "base-uri": "'self'",
-        "form-action": "'self'",
-        "frame-ancestors": "'none'",
-    }
-    return "; ".join(f"{k} {v}" for k, v in directives.items())
-
-
-# -- login page -------------------------------------------------------------------------------
-
-_TEXT = {
-    "sv": {
-        "title": "Logga in – Trygghetskarta", "heading": "Trygghetskarta", "user": "Användarnamn",
-        "password": "Lösenord", "submit": "Logga in", "other": "English", "other_lang": "en",
-        "lead": "Logga in för att se kartan.", "expired": "Sessionen har gått ut. Logga in igen.",
-        "logged_out": "Du är utloggad.", "csrf": "Formuläret hade gått ut. Försök igen.",
-        "logout_title": "Logga ut – Trygghetskarta", "logout_lead": "Vill du logga ut?",
-        "logout": "Logga ut", "cancel": "Tillbaka till kartan",
-    },
-    "en": {
-        "title": "Log in – Trygghetskarta", "heading": "Trygghetskarta", "user": "User name",
-        "password": "Password", "submit": "Log in", "other": "Svenska", "other_lang": "sv",
-        "lead": "Log in to see the map.", "expired": "Your session has expired. Please log in.",
-        "logged_out": "You are logged out.", "csrf": "The form had expired. Please try again.",
-        "logout_title": "Log out – Trygghetskarta", "logout_lead": "Do you want to log out?",
-        "logout": "Log out", "cancel": "Back to the map",
-    },
-}
-
-_SHELL = """<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; }}
-main {{ max-width: 22rem; margin: 12vh auto; background: #fff; padding: 2rem;
-        border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
-label {{ display: block; margin-top: 1rem; font-weight: 600; }}
-input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; padding: .5rem;
-        font-size: 1rem; margin-top: .25rem; }}
-button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }}
-.msg {{ background: #fdecea; color: #611a15; padding: .6rem; border-radius: 4px; }}
-.info {{ background: #e8f0fe; color: #1a3e72; padding: .6rem; border-radius: 4px; }}
-.lang {{ float: right; font-size: .9rem; }}
-</style>
-</head>
-<body>
-<main>
-{main}
-</main>
-</body>
-</html>
-"""
-
-_LOGIN = """<a class="lang" href="{other_href}" lang="{other_lang}">{other}</a>
-<h1>{heading}</h1>
-<p>{lead}</p>
-{message}
-<form method="post" action="{action}" autocomplete="on">
-<input type="hidden" name="csrf_token" value="{csrf}">
-<input type="hidden" name="next" value="{next}">
-<input type="hidden" name="lang" value="{lang}">
-<label for="username">{user}</label>
-<input type="text" id="username" name="username" value="{username}" autocomplete="username"
- autocapitalize="none" spellcheck="false" required autofocus>
-<label for="password">{password}</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required>
-<button type="submit">{submit}</button>
-</form>"""
-
-#: GET /logout only asks: a link or an <img> on another site must not log anyone out.
-_LOGOUT = """<h1>{heading}</h1>
-<p>{lead}</p>
-<form method="post" action="{action}">
-<input type="hidden" name="csrf_token" value="{csrf}">
-<input type="hidden" name="lang" value="{lang}">
-<button type="submit" id="logout-confirm">{logout}</button>
-</form>
-<p><a href="{home}">{cancel}</a></p>"""
-
-
-def render_login_page(lang: str, action: str, csrf: str, next_url: str, message: str = "",
-                      kind: str = "msg", username: str = "") -> str:
-    """The login page; every value is HTML-escaped."""
-    lang = "en" if lang == "en" else "sv"
-    text = _TEXT[lang]
-    esc = html.escape
-    query = f"?lang={text['other_lang']}"
-    if next_url:
-        from urllib.parse import quote
-
-        query += f"&next={quote(next_url, safe='/')}"
-    main = _LOGIN.format(
-        lang=lang, heading=esc(text["heading"]), lead=esc(text["lead"]),
-        user=esc(text["user"]), password=esc(text["password"]), submit=esc(text["submit"]),
-        other=esc(text["other"]), other_lang=text["other_lang"],
-        other_href=esc(action + query), action=esc(action), csrf=esc(csrf),
-        next=esc(next_url), username=esc(username),
-        message=f'<p class="{kind}" role="alert">{esc(message)}</p>' if message else "",
-    )
-    return _SHELL.format(lang=lang, title=esc(text["title"]), main=main)
-
-
-def render_logout_page(lang: str, action: str, csrf: str, home: str) -> str:
-    """The confirmation a GET /logout gets: a button that POSTs with the CSRF token."""
-    lang = "en" if lang == "en" else "sv"
-    text = _TEXT[lang]
-    esc = html.escape
-    main = _LOGOUT.format(heading=esc(text["heading"]), lead=esc(text["logout_lead"]),
-                          action=esc(action), csrf=esc(csrf), lang=lang,
-                          logout=esc(text["logout"]), home=esc(home), cancel=esc(text["cancel"]))
-    return _SHELL.format(lang=lang, title=esc(text["logout_title"]), main=main)
 
 
 # -- the installed auth -------------------------------------------------------------------------
@@ -487,7 +96,8 @@ class Auth:
                  session_timeout_min: float, secure_cookies: bool | None, users: UserStore | None,
                  audit: AuditLog | None, limiter: LoginBackoff | None, max_session_hours: float,
                  extra_sources: Iterable[str], settings: PrivacySettings | None,
-                 allowed_hosts: Iterable[str] = (), clock=time.time, users_recheck_s: float = 2.0):
+                 allowed_hosts: Iterable[str] = (), clock=time.time, users_recheck_s: float = 2.0,
+                 instance_id: str | None = None):
         if default_role is not None and default_role not in ROLES:
             raise AuthError(f"unknown role {default_role!r}; known roles: {', '.join(ROLES)}")
         self.app = app
@@ -500,7 +110,9 @@ class Auth:
         self._users_lock = threading.Lock()
         self.users = users if users is not None else (UserStore(store) if self._login_on else None)
         self.audit = audit if audit is not None else AuditLog(store)
-        self.limiter = limiter or LoginBackoff(clock=clock)
+        #: Sessions, failed-login counters and audited views, shared by every process on the file.
+        self.state = ServerState(store.path)
+        self.limiter = limiter or LoginBackoff(clock=clock, counters=self.state)
         self.session_timeout_min = float(session_timeout_min)
         self.timeout_s = float(session_timeout_min) * 60
         self.max_age_s = float(max_session_hours) * 3600
@@ -508,8 +120,15 @@ class Auth:
         self.extra_sources = tuple(extra_sources)
         self.allowed_hosts = allowed_host_names(allowed_hosts)
         self.settings = settings
-        self.sessions = SessionRegistry()
+        # The last-seen time is stored at most every tenth of the timeout (5 min at most): a
+        # request reads its session, it rarely writes.
+        self.sessions = SessionRegistry(self.state, touch_s=min(300.0, self.timeout_s / 10))
         self.recheck_s = 30.0
+        #: The id of this server (every worker process of one `serve` has the same).
+        self.instance_id = instance_id or secrets.token_urlsafe(12)
+        #: When this process last checked a session's user (by session key): a read every
+        #: `recheck_s` seconds per session, never a write.
+        self._user_checked: dict[str, float] = {}
         prefix = app.config.routes_pathname_prefix or "/"
         self.prefix = prefix
         self.login_path = prefix + "login"
@@ -526,7 +145,8 @@ class Auth:
         #: in the background must not keep its session alive.
         self._quiet_paths: set[str] = set()
         self._csp_cache: tuple[int, str] | None = None
-        self._local_seen: set[str] = set()
+        #: (session, view) pairs this process already audited: the data file is asked once.
+        self._seen: set[tuple[str, str]] = set()
 
     # -- users appear -------------------------------------------------------------------------
     @property
@@ -574,6 +194,16 @@ class Auth:
     def _session_alive(self, s: Session, now: float) -> bool:
         return now - s.last_seen <= self.timeout_s and now - s.created <= self.max_age_s
 
+    def _expires(self, created: float, now: float) -> float:
+        """When a session used now ends unless used again (idle timeout, maximum age)."""
+        return min(created + self.max_age_s, now + self.timeout_s)
+
+    def _end(self, s: Session, reason: str) -> None:
+        """End a session everywhere; audited once, by the process that ended it."""
+        self._user_checked.pop(s.key, None)
+        if self.sessions.drop(s):
+            self._log("logout", s.user, s.role, {"reason": reason})
+
     def _identify(self) -> tuple[str, str, Session | None, str | None]:
         """(user, role, session, reason) for this request; user '' when not logged in. The
         role is before the browser's own ceiling (`view_as`)."""
@@ -585,17 +215,17 @@ class Auth:
             return "", "", None, "expired" if sid else None
         now = self.clock()
         if not self._session_alive(s, now):
-            self.sessions.drop(sid)
-            self._log("logout", s.user, s.role, {"reason": "expired"})
+            self._end(s, "expired")
             return "", "", None, "expired"
-        if now - s.checked >= self.recheck_s:
+        if now - self._user_checked.get(s.key, -math.inf) >= self.recheck_s:
             user = self.users.get(s.user)
             if user is None or user.generation != s.generation:
-                self.sessions.drop(sid)
-                self._log("logout", s.user, s.role, {"reason": "user changed or removed"})
+                self._end(s, "user changed or removed")
                 return "", "", None, "expired"
-            s.checked = now
-        s.last_seen = now
+            if len(self._user_checked) >= _MEMO_MAX:
+                self._user_checked.clear()
+            self._user_checked[s.key] = now
+        self.sessions.touch(s, now, self._expires(s.created, now))
         return s.user, self.effective_role(s.role), s, None
 
     def session_state(self) -> str:
@@ -758,17 +388,18 @@ class Auth:
         if req.method == "GET":
             token = self._login_csrf()
             note = {"expired": "expired", "out": "logged_out"}.get(req.args.get("m", ""))
-            message = _TEXT[lang][note] if note else ""
+            message = TEXT[lang][note] if note else ""
             return self._page(lang, token, next_url, message, "info")
         sent = req.form.get("csrf_token", "")
         expected = flask.session.get("login_csrf", "")
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-            return self._page(lang, self._login_csrf(), next_url, _TEXT[lang]["csrf"], "msg", 400)
+            return self._page(lang, self._login_csrf(), next_url, TEXT[lang]["csrf"], "msg", 400)
         name = req.form.get("username", "")[:200]
         password = req.form.get("password", "")
         address = req.remote_addr
-        # The attempt is reserved (counted) before the slow password check, under the
-        # limiter's lock: parallel guesses cannot all use the same free slot.
+        # The attempt is reserved (counted) before the slow password check, in one write
+        # transaction on the data file: parallel guesses, in any server process, cannot all
+        # use the same free slot.
         wait = self.limiter.begin(name, address)
         if wait > 0:
             self._log("login_failed", name.strip(), "", {"reason": "throttled"})
@@ -783,11 +414,10 @@ class Auth:
                               401, username=name)
         self.limiter.succeeded(name, address)
         now = self.clock()
-        self.sessions.prune(lambda s: self._session_alive(s, now))
-        sid = self.sessions.create(Session(
-            user=user.name, role=user.role, generation=user.generation, created=now,
-            last_seen=now, csrf=secrets.token_urlsafe(32), checked=now,
-        ))
+        self.sessions.prune(now)
+        sid, sess = self.sessions.create(user=user.name, role=user.role, generation=user.generation, now=now,
+                                         expires=self._expires(now, now))
+        self._user_checked[sess.key] = now
         flask.session.clear()  # a fresh session: no fixation, no earlier view ceiling
         flask.session["sid"] = sid
         flask.session.permanent = True
@@ -805,9 +435,8 @@ class Auth:
             body = render_logout_page(lang, self.logout_url, self._csrf_token() or "",
                                       self.home_url)
             return flask.Response(body, mimetype="text/html")
-        sid = flask.session.get("sid")
-        sess = self.sessions.drop(sid)
-        if sess is not None:
+        sess = self.sessions.get(flask.session.get("sid"))
+        if self.sessions.drop(sess):
             self._log("logout", sess.user, self.effective_role(sess.role))
         flask.session.clear()
         response = flask.redirect(f"{self.login_url}?m=out&lang={lang}", code=303)
@@ -880,14 +509,17 @@ class Auth:
     def audit_view_sensitive(self, detail: dict) -> bool:
         """Log that exact sensitive data was shown with this filter; once per session and
         filter. Returns True when an entry was written."""
-        import json
-
-        key = json.dumps(detail, sort_keys=True, default=str)
+        view = json.dumps(detail, sort_keys=True, default=str)
         sess = getattr(flask.g, "tk_session", None)
-        seen = sess.seen_views if sess is not None else self._local_seen
-        if key in seen:
+        # Without login the server is one browser's: once per server run, in any worker.
+        owner = sess.key if sess is not None else f"local:{self.instance_id}"
+        if (owner, view) in self._seen:
             return False
-        seen.add(key)
+        if len(self._seen) >= _MEMO_MAX:
+            self._seen.clear()
+        self._seen.add((owner, view))
+        if not self.state.mark_seen(owner, view):
+            return False  # another worker process audited it
         self._log("view_sensitive", self.current_user(), self.current_role(), detail)
         return True
 
@@ -930,7 +562,7 @@ def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
                  max_session_hours: float = 12, extra_sources: Iterable[str] = (),
                  settings: PrivacySettings | None = None, allowed_hosts: Iterable[str] = (),
                  trusted_proxies: int = 0, clock=time.time,
-                 users_recheck_s: float = 2.0) -> Auth:
+                 users_recheck_s: float = 2.0, instance_id: str | None = None) -> Auth:
     """Put login, roles, security headers and CSRF protection in front of a Dash app.
 
     `default_role`: the role when the data file has no users (None: 'polis'); with users
@@ -939,14 +571,15 @@ def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
     `allowed_hosts`: host names served besides localhost (always checked when given;
     without users only loopback names and these are served). `trusted_proxies`: how many
     reverse proxies in front add X-Forwarded-For / X-Forwarded-Proto (0: none, the socket
-    address is the client's).
+    address is the client's). `instance_id`: the server's id, the same in every worker
+    process of one `serve` (None: a new one).
     """
     server: flask.Flask = app.server
     auth = Auth(
         app, store, default_role=default_role, session_timeout_min=session_timeout_min,
         secure_cookies=secure_cookies, users=users, audit=audit, limiter=limiter,
         max_session_hours=max_session_hours, extra_sources=extra_sources, settings=settings,
-        allowed_hosts=allowed_hosts, clock=clock, users_recheck_s=users_recheck_s,
+        allowed_hosts=allowed_hosts, clock=clock, users_recheck_s=users_recheck_s, instance_id=instance_id,
     )
     if trusted_proxies:
         # Only the client address and the scheme: X-Forwarded-Host is not trusted (a proxy
@@ -956,7 +589,8 @@ def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
     if secret_key is not None:
         server.secret_key = secret_key
     elif not server.secret_key:
-        server.secret_key = os.environ.get("TRYGGHETSKARTA_SECRET_KEY") or secrets.token_bytes(32)
+        # The data file's own key: every process serving it accepts the cookies of the others.
+        server.secret_key = os.environ.get("TRYGGHETSKARTA_SECRET_KEY") or auth.state.secret_key()
     server.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
@@ -965,7 +599,7 @@ def install_auth(app: dash.Dash, store, *, default_role: str | None = None,
             minutes=max(session_timeout_min, 1) if auth.login_required else 24 * 60
         ),
     )
-    server.session_interface = _SessionInterface(secure_cookies)
+    server.session_interface = CookieSessions(secure_cookies)
     server.add_url_rule(auth.login_path, "tk_login", auth.login_view, methods=["GET", "POST"])
     server.add_url_rule(auth.logout_path, "tk_logout", auth.logout_view, methods=["GET", "POST"])
     server.add_url_rule(auth.view_as_path, "tk_view_as", auth.view_as_view,

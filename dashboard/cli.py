@@ -166,13 +166,18 @@ def kommuner():
               help="Focus-area TOML file replacing the built-in Vaggeryd promise.")
 @click.option("--basemap", is_flag=True,
               help="Draw OpenStreetMap tiles under the map when the network allows (off: fully offline).")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="Server processes (each computes on its own CPU core; sessions, the login backoff and "
+                   "the cookie key are shared through the data file). More than 1 runs gunicorn (Linux, "
+                   "macOS); 1 runs waitress. [default: the number of CPUs, at most 4, on Linux/macOS; 1 on "
+                   "Windows]")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Server threads: requests worked on at once (Python runs one at a time on the CPU; more "
-                   "threads only help requests that wait, e.g. on the data file).")
+              help="Server threads per process: requests worked on at once (Python runs one at a time on the "
+                   "CPU; more threads only help requests that wait, e.g. on the data file).")
 @click.option("--connection-limit", default=1000, show_default=True, type=click.IntRange(10, 100_000),
-              help="Most open connections. A browser page keeps about 6 open for minutes (keep-alive), so "
-                   "this serves ~limit/6 open pages; past it new page loads wait. The open-files limit is "
-                   "raised to fit.")
+              help="Most open connections (of all processes together). A browser page keeps about 6 open "
+                   "for minutes (keep-alive), so this serves ~limit/6 open pages; past it new page loads "
+                   "wait. The open-files limit is raised to fit.")
 @click.option("--channel-timeout", default=60, show_default=True, type=click.IntRange(5, 3600), metavar="S",
               help="Seconds an idle connection stays open; the browser opens a new one when it needs it.")
 @click.option("--backlog", default=1024, show_default=True, type=click.IntRange(16, 65535),
@@ -196,9 +201,10 @@ def kommuner():
               metavar="N",
               help="Number of reverse proxies in front (HTTPS) whose X-Forwarded-For and X-Forwarded-Proto "
                    "to trust; 0: the socket address is the client's. See docs/sakerhet.md.")
-def serve(data, host, port, config, basemap, threads, connection_limit, channel_timeout, backlog, compress,
-          session_poll, debug, role, allowed_hosts, trusted_proxy):
-    """Serve the dashboard (a production WSGI server, waitress; works on Windows too).
+def serve(data, host, port, config, basemap, workers, threads, connection_limit, channel_timeout, backlog,
+          compress, session_poll, debug, role, allowed_hosts, trusted_proxy):
+    """Serve the dashboard (production WSGI servers: gunicorn with several processes on
+    Linux/macOS, waitress with one process and on Windows).
 
     \b
     Roles (see README):  polis      exact points, free text, exact times
@@ -217,9 +223,14 @@ def serve(data, host, port, config, basemap, threads, connection_limit, channel_
     Many viewers: the defaults hold ~160 open pages (bench/bench_load.py measures them);
     waitress's own defaults (100 connections, 120 s) are
       --connection-limit 100 --channel-timeout 120
+    One process computes on one CPU core; --workers N runs N (logins, logouts and the
+    login backoff hold across them, and a restart keeps everyone logged in).
     """
+    from layers.server_state import ServerState
+
+    from . import serving
     from .app import create_app, waitress_options
-    from .auth import check_bind, check_proxy
+    from .guard import check_bind, check_proxy
 
     if data is None:
         data = default_data_path(config.kommun)
@@ -232,8 +243,18 @@ def serve(data, host, port, config, basemap, threads, connection_limit, channel_
     store = open_store(data, config=config)
     check_bind(host, store, str(data))
     check_proxy(trusted_proxy, store, str(data))
+    workers = serving.default_workers() if workers is None else workers
+    if workers > 1 and not serving.can_fork():
+        click.echo("One server process on Windows (waitress): --workers needs Linux or macOS.", err=True)
+        workers = 1
+    # Made here, before any worker process exists: all of them show open pages the same id.
+    try:
+        instance = ServerState(store.path).begin_instance()
+    except StoreError:  # a file this user may only read: the id lives in this process alone
+        instance = None
     app = create_app(store, basemap=basemap, role=role, allowed_hosts=allowed_hosts,
-                     trusted_proxies=trusted_proxy, compress=compress, session_poll_s=session_poll)
+                     trusted_proxies=trusted_proxy, compress=compress, session_poll_s=session_poll,
+                     instance_id=instance)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
     auth = app._trygghetskarta["auth"]
@@ -244,6 +265,19 @@ def serve(data, host, port, config, basemap, threads, connection_limit, channel_
     click.echo(f"Trygghetskarta on {url}  (Ctrl-C stops)", err=True)
     if debug:
         app.run(host=host, port=port, debug=True)
+        return
+    if workers > 1:
+        options = serving.gunicorn_options(workers=workers, threads=threads, connection_limit=connection_limit,
+                                           channel_timeout=channel_timeout, backlog=backlog)
+        total = options.pop("connection_limit")
+        if options.pop("clamped"):
+            click.echo(f"Open-files limit: at most {total} connections "
+                       f"(--connection-limit {connection_limit} asked for more; raise `ulimit -n`).", err=True)
+        click.echo(f"Serving with {workers} processes of {threads} threads, up to {total} connections "
+                   f"({options['worker_connections']} per process), idle ones closed after {channel_timeout} s, "
+                   f"compression {'on' if compress else 'off'}.", err=True)
+        # The app (and the data in it) was built above: the workers are forked from this process.
+        serving.run_gunicorn(app.server, host=host, port=port, **options)
         return
     from waitress import serve as waitress_serve
 

@@ -22,8 +22,10 @@ import shapely
 from .import_messages import shorten
 
 #: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret;
-#: 3: every GeoPackage attribute table with an INTEGER PRIMARY KEY (layers.store migrates 1 → 2 → 3).
-SCHEMA_VERSION = 3
+#: 3: every GeoPackage attribute table with an INTEGER PRIMARY KEY;
+#: 4: sessions, failed-login counters and the cookie key shared by every server process
+#: (layers.server_state). layers.store migrates 1 → 2 → 3 → 4.
+SCHEMA_VERSION = 4
 
 REPORT_COLUMNS = (
     "id", "layer", "focus_area", "occurred_at", "reported_at", "category",

@@ -75,11 +75,15 @@ def test_serve_refuses_a_public_address_without_users(tmp_path):
 
 @pytest.fixture
 def served(monkeypatch):
-    """Run `serve` without starting a server: the WSGI app and options waitress would get."""
+    """Run `serve` without starting a server: the WSGI app and options waitress (or gunicorn,
+    for several processes) would get."""
     import waitress
+
+    from dashboard import serving
 
     calls = []
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(serving, "run_gunicorn", lambda app, **kw: calls.append((app, kw)))
     return calls
 
 

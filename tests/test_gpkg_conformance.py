@@ -1,6 +1,6 @@
 """GeoPackage conformance: the data file and every GeoPackage export pass GDAL's validator
 (validate_gpkg.py from Debian's python3-gdal, installed by ./dev.sh test), and files of schema
-versions 1 and 2 are upgraded to 3 (INTEGER PRIMARY KEYs on every attributes table).
+versions 1 and 2 are upgraded to the current one (INTEGER PRIMARY KEYs on every attributes table).
 
 Known limits of bookworm's GDAL 3.6 validator, accepted here and nowhere else:
 - Req 75: GDAL >= 3.7 (pyogrio's own GDAL, which writes the exports) replaces the R-tree
@@ -150,7 +150,7 @@ def test_an_older_file_is_upgraded_to_version_3_after_a_backup(used, tmp_path, v
     with closing(sqlite3.connect(old)) as conn:
         assert not has_integer_key(conn, "trygghetskarta_meta")
     upgraded = open_store(old)
-    assert upgraded.meta.schema_version == 3
+    assert upgraded.meta.schema_version == 4
     assert "Upgraded" in capsys.readouterr().err
     backup = tmp_path / f"v{version}.gpkg.v{version}.bak"
     with closing(sqlite3.connect(backup)) as conn:
@@ -192,5 +192,5 @@ def test_an_upgrade_raced_by_another_process_happens_once(used, tmp_path):
     from layers.store import migrate
 
     migrate(old, 2)  # a second process that read version 2 before the first upgraded it
-    assert open_store(old).meta.schema_version == 3 == first.meta.schema_version
+    assert open_store(old).meta.schema_version == 4 == first.meta.schema_version
     assert not (tmp_path / "v2.gpkg.v2.2.bak").exists()

@@ -125,3 +125,48 @@ def test_parse_iso_checks_bounds_before_converting():
     assert list(codes) == ["", "future", "unreal", "offset", "empty", "format", "format", ""]
     assert utc[0] == pd.Timestamp("2026-03-01T17:30Z") and utc[7] == pd.Timestamp("2026-03-01T18:30:00.25Z")
     assert utc[1:7].isna().all()
+
+
+# -- schema version 4: the server state (layers.server_state) -------------------------------------
+
+def test_a_version_3_file_is_upgraded_to_4_after_a_backup(tmp_path, capsys):
+    import sqlite3
+    from contextlib import closing
+
+    from layers import open_store
+    from layers.server_state import SECRET_KEY, TABLES, ServerState
+    from layers.store import has_integer_key
+    from layers.users import UserStore
+    from tests.test_auth import FAST, PW
+    from tests.test_gpkg_conformance import validate
+
+    path = tmp_path / "v3.gpkg"
+    store = GeoPackageStore.create(path)
+    store.add_reports(reports_frame([report(1), report(2)]))
+    UserStore(store, hasher=FAST).add("anna", "polis", PW)
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:  # as version 3 wrote it
+        conn.execute("PRAGMA journal_mode = DELETE")
+        for table in TABLES:
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DELETE FROM trygghetskarta_meta WHERE key = ?", (SECRET_KEY,))
+        conn.execute("UPDATE trygghetskarta_meta SET value = '3' WHERE key = 'schema_version'")
+
+    upgraded = open_store(path)
+    assert upgraded.meta.schema_version == 4
+    assert capsys.readouterr().err == (
+        f"Upgraded {path} to schema version 4 (sessions, login backoff and the cookie key shared by every server "
+        f"process); the old file is kept as {path}.v3.bak\n")
+    with closing(sqlite3.connect(f"{path}.v3.bak")) as conn:
+        assert conn.execute("SELECT value FROM trygghetskarta_meta WHERE key = 'schema_version'").fetchone() == ("3",)
+        assert not {t for (t,) in conn.execute("SELECT name FROM sqlite_master")} & set(TABLES)
+    with closing(sqlite3.connect(path)) as conn:
+        names = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        registered = {t for (t,) in conn.execute("SELECT table_name FROM gpkg_contents")}
+        assert set(TABLES) <= names and not set(TABLES) & registered  # no data layers: QGIS does not list them
+        assert all(has_integer_key(conn, t) for t in TABLES)
+    key = ServerState(path).secret_key()
+    assert len(key) == 64 and open_store(path).meta.schema_version == 4  # upgraded once
+    assert ServerState(path).secret_key() == key
+    assert upgraded.counts() == {"reports": 2, "activities": 0}
+    assert UserStore(path, hasher=FAST).verify("anna", PW) is not None
+    assert validate(path) == []

@@ -148,11 +148,15 @@ def test_with_users_any_host_unless_names_are_given(store, users):
 
 @pytest.fixture
 def served(monkeypatch):
-    """Run `serve` without starting a server: the WSGI app and options waitress would get."""
+    """Run `serve` without starting a server: the WSGI app and options waitress (one process)
+    or gunicorn (several) would get."""
     import waitress
+
+    from dashboard import serving
 
     calls = []
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(serving, "run_gunicorn", lambda app, **kw: calls.append((app, kw)))
     return calls
 
 
@@ -327,13 +331,18 @@ def users_file(demo_file, tmp_path_factory):
 
 
 def test_serve_trusted_proxy_option(users_file, served):
-    assert run("serve", "--data", str(users_file)).exit_code == 0
-    assert run("serve", "--data", str(users_file), "--trusted-proxy", "1").exit_code == 0
-    (plain, plain_kw), (proxied, proxied_kw) = served
+    assert run("serve", "--data", str(users_file), "--workers", "1").exit_code == 0
+    assert run("serve", "--data", str(users_file), "--workers", "1", "--trusted-proxy", "1").exit_code == 0
+    assert run("serve", "--data", str(users_file), "--workers", "2", "--trusted-proxy", "1").exit_code == 0
+    (plain, plain_kw), (proxied, proxied_kw), (forked, forked_kw) = served
     assert plain_kw["clear_untrusted_proxy_headers"] is True
     assert proxied_kw["clear_untrusted_proxy_headers"] is False
+    # gunicorn trusts no forwarded headers itself, with or without --trusted-proxy: the app's
+    # ProxyFix is the one place (a real 2-process server: tests/test_workers.py).
+    assert forked_kw["forwarded_allow_ips"] == "" and forked_kw["secure_scheme_headers"] == {}
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    assert isinstance(forked.wsgi_app, ProxyFix) and forked.wsgi_app.x_for == 1
     assert isinstance(proxied.wsgi_app, ProxyFix) and not isinstance(plain.wsgi_app, ProxyFix)
     assert proxied.wsgi_app.x_for == 1 and proxied.wsgi_app.x_proto == 1 and proxied.wsgi_app.x_host == 0
     https = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})

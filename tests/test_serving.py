@@ -105,10 +105,15 @@ def test_open_files_limit_is_raised_to_fit_the_connections():
 
 @pytest.fixture
 def served(monkeypatch):
+    """Run `serve` without starting a server: the WSGI app and the options waitress (one
+    process) or gunicorn (several) would get."""
     import waitress
 
+    from dashboard import serving
+
     calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, {"server": "waitress", **kw})))
+    monkeypatch.setattr(serving, "run_gunicorn", lambda app, **kw: calls.append((app, {"server": "gunicorn", **kw})))
     return calls
 
 
@@ -121,9 +126,10 @@ def demo_file(tmp_path_factory):
 
 def test_serve_passes_the_settings_to_waitress(demo_file, served, monkeypatch):
     monkeypatch.setattr(app_module, "open_files_limit", lambda wanted: wanted)
-    result = CliRunner().invoke(main, ["serve", "--data", str(demo_file)])
+    result = CliRunner().invoke(main, ["serve", "--data", str(demo_file), "--workers", "1"])
     assert result.exit_code == 0, result.output
     server, options = served[0]
+    assert options["server"] == "waitress"
     assert {k: options[k] for k in ("threads", "connection_limit", "channel_timeout", "backlog",
                                     "asyncore_use_poll")} == {**SERVING, "asyncore_use_poll": True}
     assert "Serving with 8 threads, up to 1000 connections, idle ones closed after 60 s, compression on." \
@@ -133,9 +139,9 @@ def test_serve_passes_the_settings_to_waitress(demo_file, served, monkeypatch):
     layout = json.dumps(server.test_client().get("/_dash-layout").get_json())
     assert '"data-poll-ms": "15000"' in layout
 
-    result = CliRunner().invoke(main, ["serve", "--data", str(demo_file), "--threads", "4", "--connection-limit",
-                                       "300", "--channel-timeout", "30", "--backlog", "256", "--no-compress",
-                                       "--session-poll", "2.5"])
+    result = CliRunner().invoke(main, ["serve", "--data", str(demo_file), "--workers", "1", "--threads", "4",
+                                       "--connection-limit", "300", "--channel-timeout", "30", "--backlog", "256",
+                                       "--no-compress", "--session-poll", "2.5"])
     assert result.exit_code == 0, result.output
     server, options = served[1]
     assert (options["threads"], options["connection_limit"], options["channel_timeout"], options["backlog"]) == \
@@ -145,12 +151,79 @@ def test_serve_passes_the_settings_to_waitress(demo_file, served, monkeypatch):
     assert '"data-poll-ms": "2500"' in json.dumps(server.test_client().get("/_dash-layout").get_json())
 
 
+def test_serve_maps_the_settings_to_gunicorn_for_several_processes(demo_file, served, monkeypatch):
+    from dashboard import serving
+
+    monkeypatch.setattr(app_module, "open_files_limit", lambda wanted: wanted)
+    monkeypatch.setattr(serving, "can_fork", lambda: True)
+    result = CliRunner().invoke(main, ["serve", "--data", str(demo_file), "--workers", "3", "--threads", "4",
+                                       "--connection-limit", "300", "--channel-timeout", "30", "--backlog", "256",
+                                       "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    server, options = served[0]
+    assert {k: options[k] for k in ("server", "host", "port", "workers", "worker_class", "threads",
+                                    "worker_connections", "keepalive", "backlog", "preload_app")} == {
+        "server": "gunicorn", "host": "127.0.0.1", "port": 8123, "workers": 3, "worker_class": "gthread",
+        "threads": 4, "worker_connections": 100, "keepalive": 30, "backlog": 256, "preload_app": True}
+    # X-Forwarded-* is --trusted-proxy's business alone (the app's ProxyFix), never gunicorn's.
+    assert (options["forwarded_allow_ips"], options["secure_scheme_headers"], options["forwarder_headers"]) == \
+        ("", {}, "")
+    assert options["control_socket_disable"] is True
+    assert "clamped" not in options and "connection_limit" not in options
+    assert ("Serving with 3 processes of 4 threads, up to 300 connections (100 per process), idle ones closed "
+            "after 30 s, compression on.") in result.output
+    assert "trygghetskarta_compression" in server.extensions
+    # The id open pages see is the one recorded in the data file, made before any worker exists.
+    from layers.server_state import ServerState
+
+    assert server.extensions["trygghetskarta_auth"].instance_id == ServerState(demo_file).instance()
+
+
+def test_gunicorn_gets_every_setting_it_knows(monkeypatch):
+    """Each setting is one gunicorn has (an unknown name would fail at start), and the
+    connection limit is shared by the processes and lowered to the open-files limit."""
+    from gunicorn.config import Config
+
+    from dashboard import serving
+
+    monkeypatch.setattr(app_module, "open_files_limit", lambda wanted: 300)
+    options = serving.gunicorn_options(workers=2, threads=8, connection_limit=1000, channel_timeout=60, backlog=1024)
+    assert options.pop("clamped") is True and options.pop("connection_limit") == 2 * (300 - app_module.SPARE_FDS)
+    assert options["worker_connections"] == 300 - app_module.SPARE_FDS
+    config = Config()
+    for name, value in options.items():
+        config.set(name, value)
+    assert config.forwarded_allow_ips == [] and config.worker_class_str == "gthread"
+
+
+def test_the_default_number_of_processes(monkeypatch):
+    from dashboard import serving
+
+    monkeypatch.setattr(serving, "can_fork", lambda: True)
+    for cpus, expected in ((1, 1), (2, 2), (4, 4), (16, 4)):
+        monkeypatch.setattr(serving, "cpu_count", lambda cpus=cpus: cpus)
+        assert serving.default_workers() == expected
+    monkeypatch.setattr(serving, "can_fork", lambda: False)  # Windows: waitress, one process
+    assert serving.default_workers() == 1
+
+
+def test_serve_on_windows_runs_one_waitress_process(demo_file, served, monkeypatch):
+    from dashboard import serving
+
+    monkeypatch.setattr(serving, "can_fork", lambda: False)
+    result = CliRunner().invoke(main, ["serve", "--data", str(demo_file), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert served[0][1]["server"] == "waitress"
+    assert "One server process on Windows (waitress): --workers needs Linux or macOS." in result.output
+
+
 def test_serve_help_explains_the_settings():
     text = CliRunner().invoke(main, ["serve", "--help"], terminal_width=200).output
-    for option in ("--connection-limit", "--channel-timeout", "--backlog", "--compress / --no-compress",
+    for option in ("--workers", "--connection-limit", "--channel-timeout", "--backlog", "--compress / --no-compress",
                    "--session-poll"):
         assert option in text
     assert "keeps about 6 open" in text and "--connection-limit 100 --channel-timeout 120" in text
+    assert "[default: the number of CPUs, at most 4, on Linux/macOS; 1 on Windows]" in " ".join(text.split())
 
 
 # -- compression -------------------------------------------------------------------------------
@@ -221,22 +294,37 @@ def test_dash_package_files_may_be_kept_by_the_browser(compressed, store):
 
 # -- the status an open page asks for ------------------------------------------------------------
 
-def test_dash_responses_carry_the_boot_id_and_the_data_revision(store):
+def test_dash_responses_carry_the_boot_id_and_the_data_revision(tmp_path):
+    import hashlib
+
+    store = small_store(tmp_path / "r.gpkg")
     app = make(store)
+    app._trygghetskarta["views"].recheck_s = 3600  # this test says when the process re-reads
     client = app.server.test_client()
     headers = csrf(client)
     boot = app._trygghetskarta["session"].boot
+    first = hashlib.sha256(store.last_change().encode()).hexdigest()[:12]  # the data file's last change
     layout = client.get("/_dash-layout")
-    assert layout.headers[BOOT_HEADER] == boot and layout.headers[REVISION_HEADER] == "0"
+    assert layout.headers[BOOT_HEADER] == boot and layout.headers[REVISION_HEADER] == first
     status = client.get("/_tk-session")
-    assert status.get_json() == {"boot": boot, "session": "open", "revision": "0"}
+    assert status.get_json() == {"boot": boot, "session": "open", "revision": first}
     assert status.headers["Cache-Control"] == "no-store"
+    app._trygghetskarta["views"].reload(store)  # re-read, nothing changed: the same revision
+    assert client.get("/_dash-layout").headers[REVISION_HEADER] == first
+
+    store.update_report_status("t-1", "bekräftad")  # another program changes the data
+    second = hashlib.sha256(store.last_change().encode()).hexdigest()[:12]
+    assert second != first
+    # The status says the file's revision at once; this process's answers keep the one their
+    # numbers come from until it has re-read the file.
+    assert client.get("/_tk-session").get_json()["revision"] == second
+    assert client.get("/_dash-layout").headers[REVISION_HEADER] == first
     app._trygghetskarta["views"].reload(store)  # an edit or an import re-read the data
     response = client.post("/_dash-update-component", json=first_callback(client, headers), headers=headers)
-    assert response.headers[REVISION_HEADER] == "1"
-    assert client.get("/_tk-session").get_json()["revision"] == "1"
+    assert response.headers[REVISION_HEADER] == second
     assert PLOTLY and BOOT_HEADER not in client.get(PLOTLY).headers
-    # Another server process is another boot id: that is how an open page sees a restart.
+    # Another server is another boot id: that is how an open page sees a restart (the worker
+    # processes of one `serve` share theirs: tests/test_workers.py).
     assert make(store)._trygghetskarta["session"].boot != boot
 
 
@@ -269,7 +357,8 @@ def test_asking_for_the_status_never_keeps_a_session_alive(tmp_path):
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     assert client.post("/login", data={"csrf_token": token, "username": "anna", "password": PW,
                                        "next": "/"}).status_code == 303
-    assert client.get("/_tk-session").get_json() == {"boot": boot, "session": "ok", "revision": "0"}
+    assert client.get("/_tk-session").get_json() == {"boot": boot, "session": "ok",
+                                                     "revision": app._trygghetskarta["session"].revision()}
     for _ in range(6):  # a page polling for 70 minutes without anyone touching it
         clock.now += 700
         client.get("/_tk-session")

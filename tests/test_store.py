@@ -113,7 +113,7 @@ def test_other_schema_version_and_foreign_files_are_clear_errors(tmp_path, store
     with conn:
         conn.execute("UPDATE trygghetskarta_meta SET value = '99' WHERE key = 'schema_version'")
     conn.close()
-    with pytest.raises(StoreError, match="has schema version 99; this Trygghetskarta reads up to version 3"):
+    with pytest.raises(StoreError, match="has schema version 99; this Trygghetskarta reads up to version 4"):
         open_store(store.path)
     other = tmp_path / "notes.gpkg"
     other.write_text("hello")
@@ -127,5 +127,5 @@ def test_other_schema_version_and_foreign_files_are_clear_errors(tmp_path, store
 
 def test_metadata(store):
     assert (store.meta.kommun, store.meta.schema_version, store.meta.demo, store.meta.crs) == (
-        "0665", 3, False, "EPSG:3006"
+        "0665", 4, False, "EPSG:3006"
     )
