@@ -1,40 +1,58 @@
-"""Benchmark: importing a municipal CSV (semicolon, Windows-1252, decimal commas, SWEREF 99 TM).
+"""Benchmark: importing a municipal CSV or Excel file; the new code side by side with an older commit.
 
-Writes N rows like a file saved from Excel, imports them into a fresh data file and prints
-the median of R runs (seconds, rows per second, file size in bytes), then imports the same
-file again (idempotent: nothing new stored) and times that too.
+Writes N rows like a file saved from Excel (CSV: semicolon, Windows-1252, decimal commas,
+SWEREF 99 TM; xlsx: dates and clock times as date-formatted cells, text in the shared-strings
+table, as Excel saves them), imports it into a fresh data file in a child process and reports
+the median of R runs of wall time and peak memory (the child's maximum RSS), then imports the
+same file again (idempotent: nothing new stored). `--baseline REF` runs the same imports on
+the code of an older commit (a temporary git worktree) as the baseline, in turn with the new
+code. Results go to bench/out/bench_import-FORMAT-ROWS.md.
 
-    python bench/bench_import.py [--rows 100000] [--runs 3]
+    python bench/bench_import.py [--rows 100000] [--runs 3] [--format csv|xlsx] [--baseline ed12161]
+    python bench/bench_import.py --rows 2000000 --format xlsx --runs 3   # the 2 M-row workbook
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from layers import GeoPackageStore  # noqa: E402
-from layers.importer import run_import  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "out"
 CATEGORIES = ("Belysning", "Skymd sikt", "Folksamling", "Skadegörelse", "Nedskräpning")
+HEADER = ("Datum", "Tid", "Kategori", "Beskrivning", "Källa", "N", "E")
+#: The commit before uploads became jobs and the reader streamed (the default baseline).
+BASELINE = "ed12161"
 
 
-def write_csv(path: Path, rows: int, seed: int = 1) -> None:
+def _rows(rows: int, seed: int = 1):
+    """The same synthetic reports for both formats: points around Vaggeryd and Skillingaryd
+    (inside the municipality), days in 2025, minutes of the day."""
     rng = np.random.default_rng(seed)
-    # Around Vaggeryd and Skillingaryd, inside the municipality.
     centre = np.array([[448_782, 6_373_168], [445_400, 6_365_443]])[rng.integers(0, 2, rows)]
     xy = centre + rng.normal(0, 600, (rows, 2))
     day = rng.integers(0, 365, rows)
     minute = rng.integers(0, 24 * 60, rows)
-    dates = (np.datetime64("2025-11-01") + day.astype("timedelta64[D]")).astype(str)
-    lines = ["Datum;Tid;Kategori;Beskrivning;Källa;N;E"]
+    return xy, day, minute
+
+
+def write_csv(path: Path, rows: int, seed: int = 1) -> None:
+    xy, day, minute = _rows(rows, seed)
+    dates = (np.datetime64("2025-01-01") + day.astype("timedelta64[D]")).astype(str)
+    lines = [";".join(HEADER)]
     for i in range(rows):
         n = f"{xy[i, 1]:.1f}".replace(".", ",")
         e = f"{xy[i, 0]:.1f}".replace(".", ",")
@@ -43,32 +61,205 @@ def write_csv(path: Path, rows: int, seed: int = 1) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
 
 
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '</Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Rapporter" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/>'
+        '<Relationship Id="rId3" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'),
+    # Style 1: a date (built-in format 14), style 2: a clock time (built-in format 20, h:mm).
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '<xf numFmtId="20" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        '</styleSheet>'),
+}
+
+
+def write_xlsx(path: Path, rows: int, seed: int = 1) -> None:
+    """An Excel workbook as Excel saves one (written as XML directly: openpyxl would take
+    minutes for millions of rows)."""
+    xy, day, minute = _rows(rows, seed)
+    serial0 = (dt.date(2025, 1, 1) - dt.date(1899, 12, 30)).days
+    strings = list(HEADER) + list(CATEGORIES) + ["Medborgare"]
+    first_description = len(strings)
+    cat0, source = len(HEADER), len(HEADER) + len(CATEGORIES)
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name, text in _XLSX_PARTS.items():
+            zf.writestr(name, text)
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            total = len(strings) + rows
+            f.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns='
+                     f'"http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{total}" '
+                     f'uniqueCount="{total}">').encode())
+            f.write("".join(f"<si><t>{escape(s)}</t></si>" for s in strings).encode())
+            for start in range(0, rows, 50_000):
+                f.write("".join(f"<si><t>Rad {i} – mörkt och otryggt</t></si>"
+                                for i in range(start, min(rows, start + 50_000))).encode())
+            f.write(b"</sst>")
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns='
+                     '"http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                     f'<dimension ref="A1:G{rows + 1}"/><sheetData><row r="1">').encode())
+            f.write("".join(f'<c r="{col}1" t="s"><v>{i}</v></c>' for i, col in enumerate("ABCDEFG")).encode())
+            f.write(b"</row>")
+            for start in range(0, rows, 50_000):
+                part = []
+                for i in range(start, min(rows, start + 50_000)):
+                    r = i + 2
+                    part.append(
+                        f'<row r="{r}"><c r="A{r}" s="1"><v>{serial0 + day[i]}</v></c>'
+                        f'<c r="B{r}" s="2"><v>{float(minute[i]) / 1440!r}</v></c>'
+                        f'<c r="C{r}" t="s"><v>{cat0 + i % 5}</v></c>'
+                        f'<c r="D{r}" t="s"><v>{first_description + i}</v></c>'
+                        f'<c r="E{r}" t="s"><v>{source}</v></c>'
+                        f'<c r="F{r}"><v>{xy[i, 1]:.1f}</v></c><c r="G{r}"><v>{xy[i, 0]:.1f}</v></c></row>')
+                f.write("".join(part).encode())
+            f.write(b"</sheetData></worksheet>")
+    os.replace(tmp, path)
+
+
+def source_file(rows: int, fmt: str) -> Path:
+    """The benchmark's input, written once per size and format (kept in bench/out)."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"import-{rows}.{fmt}"
+    if not path.exists():
+        started = time.perf_counter()
+        (write_xlsx if fmt == "xlsx" else write_csv)(path, rows)
+        print(f"wrote {path} ({path.stat().st_size:,} bytes) in {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+#: One import in a child process (the code under test is the child's sys.path[0]): prints the
+#: result as JSON; the parent takes the child's peak RSS from the kernel (wait4).
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from layers import GeoPackageStore
+from layers.importer import run_import
+source, data, again = sys.argv[2], sys.argv[3], sys.argv[4] == "again"
+if not again:
+    GeoPackageStore.create(data, kommun="0665", overwrite=True)
+from layers import open_store
+store = open_store(data)
+start = time.perf_counter()
+result, _ = run_import(source, store, kind="reports", layer="otrygg_plats", progress=False)
+print(json.dumps({"seconds": time.perf_counter() - start, "stored": result.stored, "total": result.total,
+                  "rejected": len(result.rejected), "duplicate": result.duplicate}))
+"""
+
+
+def run_child(code: Path, source: Path, data: Path, again: bool) -> dict:
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(code), str(source), str(data),
+                             "again" if again else "first"], stdout=subprocess.PIPE, text=True, cwd=code)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"import failed in {code} (exit {proc.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rss_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    return result
+
+
+def baseline_tree(ref: str, folder: Path) -> Path:
+    tree = folder / "baseline"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), ref], check=True,
+                   capture_output=True)
+    return tree
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="csv")
+    parser.add_argument("--baseline", default=BASELINE, help="git commit to compare with ('' for none)")
+    parser.add_argument("--no-again", action="store_true", help="skip the second (idempotent) import")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    source = OUT / f"import-{args.rows}.csv"
-    write_csv(source, args.rows)
-    first, again = [], []
-    stored = 0
-    for run in range(args.runs):
-        store = GeoPackageStore.create(OUT / "import-bench.gpkg", kommun="0665", overwrite=True)
-        start = time.perf_counter()
-        result, _ = run_import(source, store, kind="reports", layer="otrygg_plats", progress=False)
-        first.append(time.perf_counter() - start)
-        stored = result.stored
-        start = time.perf_counter()
-        repeat, _ = run_import(source, store, kind="reports", layer="otrygg_plats", progress=False)
-        again.append(time.perf_counter() - start)
-        assert repeat.stored == 0, "a second import must store nothing"
-        print(f"  run {run + 1}: {first[-1]:.1f} s, again {again[-1]:.1f} s", flush=True)
-    median = statistics.median(first)
-    print(f"\n{args.rows} rows ({source.stat().st_size} bytes CSV): stored {stored}, "
-          f"median {median:.1f} s ({args.rows / median:,.0f} rows/s); "
-          f"importing again (nothing new): median {statistics.median(again):.1f} s; "
-          f"data file {(OUT / 'import-bench.gpkg').stat().st_size} bytes")
+    source = source_file(args.rows, args.fmt)
+    folder = Path(tempfile.mkdtemp(prefix="trygghetskarta-bench-import-"))
+    codes = {"new": ROOT}
+    try:
+        if args.baseline:
+            codes[f"baseline {args.baseline}"] = baseline_tree(args.baseline, folder)
+        results: dict[str, dict[str, list[dict]]] = {name: {"first": [], "again": []} for name in codes}
+        for run in range(args.runs):
+            for name, code in codes.items():
+                data = folder / f"{name.split()[0]}.gpkg"
+                first = run_child(code, source, data, again=False)
+                results[name]["first"].append(first)
+                line = f"  run {run + 1} {name}: {first['seconds']:.1f} s, {first['rss_mb']:.0f} MB"
+                if not args.no_again:
+                    again = run_child(code, source, data, again=True)
+                    assert again["stored"] == 0, "a second import must store nothing"
+                    results[name]["again"].append(again)
+                    line += f"; again {again['seconds']:.1f} s, {again['rss_mb']:.0f} MB"
+                print(line, flush=True)
+    finally:
+        if len(codes) > 1:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder / "baseline")],
+                           check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    lines = [f"# bench_import: {args.rows:,} rows, {args.fmt} ({source.stat().st_size:,} bytes), "
+             f"median of {args.runs} runs", "",
+             f"`python bench/bench_import.py --rows {args.rows} --format {args.fmt} --runs {args.runs}"
+             + (f" --baseline {args.baseline}" if args.baseline else "") + "`", "",
+             "| code | import | stored | rejected | seconds | rows/s | peak RSS MB | again: seconds | again: RSS MB |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, runs in results.items():
+        first = runs["first"]
+        seconds = statistics.median(r["seconds"] for r in first)
+        rss = statistics.median(r["rss_mb"] for r in first)
+        again = runs["again"]
+        again_s = f"{statistics.median(r['seconds'] for r in again):.1f}" if again else "–"
+        again_mb = f"{statistics.median(r['rss_mb'] for r in again):.0f}" if again else "–"
+        lines.append(f"| {name} | first | {first[0]['stored']:,} | {first[0]['rejected']:,} | {seconds:.1f} | "
+                     f"{args.rows / seconds:,.0f} | {rss:.0f} | {again_s} | {again_mb} |")
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    out = OUT / f"bench_import-{args.fmt}-{args.rows}.md"
+    out.write_text(text, encoding="utf-8")
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":

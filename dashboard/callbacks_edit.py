@@ -1,8 +1,9 @@
 """Dash callbacks that change or take out data: entry, status change, upload and export.
 
-Thin like the others: read the form, call `dashboard.entry` / `layers.importer` /
+Thin like the others: read the form, call `dashboard.entry` / `layers.import_jobs` /
 `dashboard.export`, write, reload the views, answer with a message. Every write checks the
-request's role on the server (`entry.can_edit`), whatever the page showed.
+request's role on the server (`entry.can_edit`), whatever the page showed. An upload starts
+an import job in a worker process; the page polls it (`u-poll`, on only while a job runs).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,10 +20,10 @@ import numpy as np
 from dash import Input, Output, State, ctx, dcc, no_update
 
 from geodata import METRIC
-from layers import StoreError, ValidationError
+from layers import StoreError, ValidationError, import_jobs
 from layers.privacy import ROLE_NAMES
 
-from . import entry
+from . import entry, jobs
 from .filters import FilterState, time_range
 from .i18n import t
 
@@ -31,6 +31,9 @@ from .i18n import t
 FIELDS = ("place", "layer", "category", "source", "focus_area", "actor", "kind", "status", "duration", "date",
           "date_time", "description")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: How uploads' import jobs start (`layers.import_jobs.spawn_worker`: a worker process); tests
+#: may set `import_jobs.inline_launcher` to run them in the test's process.
+job_launcher = None
 EXPORT_NAMES = {"html": "trygghetskarta.html", "csv": "trygghetskarta.csv", "geojson": "trygghetskarta.geojson",
                 "gpkg": "trygghetskarta.gpkg"}
 
@@ -182,13 +185,15 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                 _bump(filters, version))
 
     @app.callback(
-        Output("u-message", "children"), Output("u-message", "className"), Output("u-rejected", "data"),
-        Output("filters", "data", allow_duplicate=True),
+        Output("u-message", "children"), Output("u-message", "className"), Output("u-job", "data"),
+        Output("u-poll", "disabled"),
         Input("u-file", "contents"), State("u-file", "filename"), State("u-kind", "value"),
-        State("u-layer", "value"), State("lang", "value"), State("filters", "data"),
+        State("u-layer", "value"), State("lang", "value"),
         prevent_initial_call=True,
     )
-    def upload(contents, filename, kind, layer, lang, filters):
+    def upload(contents, filename, kind, layer, lang):
+        # Starts the import as a job (layers.import_jobs) and lets the page poll it: the import
+        # runs in a worker process at a lower priority, never in this request.
         lang = "en" if lang == "en" else "sv"
         role = views.role()
         if not entry.can_edit(role):
@@ -196,23 +201,61 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                     no_update)
         if not contents or "," not in contents:
             return no_update, no_update, no_update, no_update
+        owner = jobs.request_owner()
+        if owner is None:
+            return t("upload_no_session", lang), "edit-message error", no_update, no_update
         raw = base64.b64decode(contents.split(",", 1)[1])
         name = upload_name(filename)
         if len(raw) > MAX_UPLOAD_BYTES:
             return (f"{name}: {len(raw)} bytes > {MAX_UPLOAD_BYTES}", "edit-message error", no_update, no_update)
         kind = "activities" if kind == "activities" else "reports"
-        outcome = import_upload(store, name, raw, kind, layer if kind == "reports" else None, lang)
-        if outcome.error:
-            return outcome.error, "edit-message error", no_update, no_update
-        result = outcome.result
-        log("import", {"file": name, "stored": result.stored, "rejected": len(result.rejected)})
-        css = "edit-message error" if result.rejected or result.total == result.empty else "edit-message"
-        rejected = dcc.send_bytes(outcome.rejected_csv, f"{Path(name).stem}.rejected.csv") \
-            if outcome.rejected_csv else no_update
-        if result.stored == 0:
-            return outcome.message, css, rejected, no_update
+        try:
+            job_id = import_jobs.start_job(store.path, name, raw, kind=kind, layer=layer if kind == "reports" else None,
+                                           lang=lang, owner=owner, launch=job_launcher)
+        except import_jobs.JobBusy as busy:
+            return jobs.busy_text(busy.status, lang), "edit-message error", no_update, no_update
+        except OSError as exc:
+            return f"{name}: {exc.strerror or exc}", "edit-message error", no_update, no_update
+        log("import_started", {"file": name, "bytes": len(raw)})
+        return t("upload_queued", lang, name=name), "edit-message", job_id, False
+
+    @app.callback(
+        Output("u-message", "children", allow_duplicate=True), Output("u-message", "className", allow_duplicate=True),
+        Output("u-rejected", "data"), Output("filters", "data", allow_duplicate=True),
+        Output("u-job", "data", allow_duplicate=True), Output("u-poll", "disabled", allow_duplicate=True),
+        Input("u-poll", "n_intervals"), State("u-job", "data"), State("lang", "value"), State("filters", "data"),
+        prevent_initial_call=True,
+    )
+    def upload_poll(_n, job_id, lang, filters):
+        # Only while a job of this page runs (the interval is off otherwise): its progress, then
+        # its outcome once, the data reloaded, and the interval off again.
+        lang = "en" if lang == "en" else "sv"
+        stop = (None, True)
+        role = views.role()
+        if not entry.can_edit(role):
+            return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", no_update, \
+                no_update, *stop
+        owner = jobs.request_owner()
+        status = import_jobs.job_status(store.path, job_id, owner) if job_id and owner else None
+        if status is None:
+            return t("upload_unknown", lang), "edit-message error", no_update, no_update, *stop
+        if status["state"] in import_jobs.ACTIVE:
+            return jobs.progress_text(status, lang), "edit-message", no_update, no_update, no_update, no_update
+        if not import_jobs.claim_result(store.path, status):
+            return no_update, no_update, no_update, no_update, *stop  # another poll delivered it
+        message, error = jobs.outcome_text(status, lang)
+        css = "edit-message error" if error else "edit-message"
+        if status["state"] == import_jobs.FAILED:
+            log("import_failed", {"file": status.get("name"), "error": status.get("error")})
+            return message, css, no_update, no_update, *stop
+        result = status["result"]
+        log("import", {"file": status.get("name"), "stored": result["stored"], "rejected": result["rejected"]})
+        csv_bytes = import_jobs.rejected_csv(store.path, status)
+        rejected = dcc.send_bytes(csv_bytes, status["rejected_file"]) if csv_bytes else no_update
+        if result["stored"] == 0:
+            return message, css, rejected, no_update, *stop
         version = views.reload(store)
-        return outcome.message, css, rejected, _bump(filters, version)
+        return message, css, rejected, _bump(filters, version), *stop
 
     @app.callback(
         Output("x-download", "data"), Output("x-message", "children"),
@@ -251,46 +294,6 @@ def upload_name(filename) -> str:
     name = re.sub(r"[^\w.\-åäöÅÄÖ ]", "_", Path(str(filename or "")).name).strip(" .")
     stem, suffix = Path(name).stem[:80], Path(name).suffix[:10]
     return (stem or "upload") + suffix
-
-
-@dataclass
-class UploadOutcome:
-    message: str = ""
-    error: str = ""
-    result: object = None
-    rejected_csv: bytes = b""
-
-
-def import_upload(store, name: str, raw: bytes, kind: str, layer: str | None, lang: str) -> UploadOutcome:
-    """Run the CLI's importer on an uploaded file; every failure becomes one message that
-    names the file (never the server's temporary folder)."""
-    from layers.importer import ImportFailed, run_import
-
-    with tempfile.TemporaryDirectory(prefix="trygghetskarta-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(raw)
-        try:
-            result, _prepared = run_import(path, store, kind=kind, layer=layer, progress=False, lang=lang)
-        except (ImportFailed, ValidationError, StoreError, ValueError, OSError, RuntimeError) as exc:
-            text = str(exc).replace(str(path), name).replace(folder, "")
-            return UploadOutcome(error=f"{name}: {text}")
-        rejected_csv = result.rejected_path.read_bytes() if result.rejected_path and \
-            result.rejected_path.exists() else b""
-    # One line each (the message box keeps line breaks): summary, rejected rows, then what
-    # the importer assumed or changed (coordinate system, swapped columns, empty rows).
-    lines = [t("upload_done", lang, name=name, stored=result.stored, duplicates=result.duplicate,
-               rejected=len(result.rejected))]
-    if result.total == result.empty:
-        lines.append(t("upload_no_rows", lang))
-    word = "rad" if lang == "sv" else "row"
-    lines += [f"{word} {r.row}: {r.reason}" for r in result.rejected[:5]]
-    if len(result.rejected) > 5:
-        lines.append(t("upload_more_rejected", lang, n=len(result.rejected) - 5))
-    if result.empty:
-        lines.append(t("upload_empty_rows", lang, n=result.empty))
-    lines += [str(note).replace(str(path), name) for note in result.notes]
-    message = "\n".join(lines)
-    return UploadOutcome(message=message, result=result, rejected_csv=rejected_csv)
 
 
 def _current_user() -> str:

@@ -167,6 +167,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_no_rows": ("Filen har inga datarader.", "The file has no data rows."),
     "upload_more_rejected": ("… och {n} till (se filen med avvisade rader).",
                              "… and {n} more (see the rejected-rows file)."),
+    # An upload runs as a background job (layers.import_jobs); the page polls its progress.
+    "upload_queued": ("Importen av {name} startar…", "Starting the import of {name}…"),
+    "upload_reading": ("Läser filen… {done} av {total} rader", "Reading the file… {done} of {total} rows"),
+    "upload_reading_rows": ("Läser filen… {done} rader", "Reading the file… {done} rows"),
+    "upload_checking": ("Kontrollerar {n} rader…", "Checking {n} rows…"),
+    "upload_storing": ("Sparar {n} rader…", "Storing {n} rows…"),
+    "upload_busy": ("En import pågår redan ({name}, startad {time}). Vänta tills den är klar och försök igen.",
+                    "An import is already running ({name}, started {time}). Wait until it is done and try "
+                    "again."),
+    "upload_killed": ("Importen av {name} avbröts innan den var klar (processen avslutades, till exempel när "
+                      "servern startades om). Ingenting sparades: ladda upp filen igen.",
+                      "The import of {name} stopped before it was done (its process ended, for example when "
+                      "the server restarted). Nothing was stored: upload the file again."),
+    "upload_killed_storing": ("Importen av {name} avbröts medan raderna sparades. Datafilen har antingen alla "
+                              "eller inga av dem, aldrig en del: ladda upp filen igen (rader som redan sparats "
+                              "räknas då som dubbletter).",
+                              "The import of {name} stopped while the rows were being stored. The data file has "
+                              "either all of them or none, never a part: upload the file again (rows already "
+                              "stored then count as duplicates)."),
+    "upload_internal": ("{name}: importen misslyckades av ett internt fel (se serverns logg).",
+                        "{name}: the import failed with an internal error (see the server's log)."),
+    "upload_unknown": ("Importen finns inte längre (den hör till en annan session eller har tagits bort).",
+                       "The import is gone (it belongs to another session or was removed)."),
+    "upload_no_session": ("Ingen session: ladda om sidan och försök igen.", "No session: reload the page and try "
+                          "again."),
     "export_btn": ("Ladda ner", "Download"),
     # A page that has gone stale (dashboard.callbacks_session, assets/session.js).
     "session_restarted": ("Servern har startats om. Siffrorna på sidan kan vara inaktuella – ladda om sidan.",

@@ -163,6 +163,10 @@ def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
         dcc.Upload(id="u-file", children=html.Div(T("upload_drop", lang)), className="upload", multiple=False),
         html.Div(id="u-message", className="edit-message", role="status"),
         dcc.Download(id="u-rejected"),
+        # The running import job of this page (its id) and the poll that follows it: off until
+        # an upload starts a job, off again when it is done (no requests for anyone else).
+        dcc.Store(id="u-job", storage_type="memory"),
+        dcc.Interval(id="u-poll", interval=1000, disabled=True),
     ], id="edit-panel", className="edit", style=None if can_edit else {"display": "none"})
 
 

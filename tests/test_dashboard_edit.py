@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from dash import no_update
 
 from dashboard.app import create_app
 from layers.store import open_store
@@ -82,6 +83,10 @@ def test_read_only_roles_cannot_write_even_by_a_forged_request(path, role):
     status = _call(_callbacks(app)["change_status"], "s-save.n_clicks", 1, "t-0", "bekräftad", "sv", filters)
     assert status[0].startswith("Din roll")
     assert open_store(path).read_table("reports")["status"].tolist().count("ny") == 11
+    contents = "data:text/csv;base64," + base64.b64encode(b"Datum;Kategori;N;E\r\n").decode()
+    started = _call(_callbacks(app)["upload"], "u-file.contents", contents, "x.csv", "reports", None, "sv")
+    assert started[0].startswith("Din roll") and started[2:] == (no_update, no_update)
+    assert not path.with_name(path.name + ".jobs").exists()  # no job was started
 
 
 def test_status_changes_follow_the_flow(path):
@@ -100,24 +105,47 @@ def test_status_changes_follow_the_flow(path):
     assert activity["done_at"] == "2026-11-27T16:00:00+01:00"
 
 
-def test_upload_runs_the_importer(path):
+@pytest.fixture
+def inline_jobs(monkeypatch):
+    """Upload jobs run in the test's process, before `upload` returns (tests/test_import_jobs.py
+    runs them in real worker processes)."""
+    from dashboard import callbacks_edit
+    from layers import import_jobs
+
+    monkeypatch.setattr(callbacks_edit, "job_launcher", import_jobs.inline_launcher)
+
+
+def upload(app, content: bytes, name: str, kind="reports", layer="otrygg_plats", mime="text/csv"):
+    """Drop a file on the upload field: (the upload's own answer, the poll's answer after the job)."""
+    contents = f"data:{mime};base64," + base64.b64encode(content).decode()
+    started = _call(_callbacks(app)["upload"], "u-file.contents", contents, name, kind, layer, "sv")
+    polled = _call(_callbacks(app)["upload_poll"], "u-poll.n_intervals", 1, started[2], "sv", loaded_filters(app))
+    return started, polled
+
+
+def test_upload_runs_the_importer(path, inline_jobs):
     app = app_for(path, "polis")
     text = ("Datum;Tid;Kategori;Beskrivning;N;E\r\n"
             "2026-03-01;18:30;Belysning;Mörkt;6365443;445400\r\n"
             "2026-03-02;19:30;Belysning;Mörkt igen;6365443,5;445400,5\r\n"
             "2026-02-30;19:30;Belysning;Omöjligt datum;6365443;445400\r\n").encode("cp1252")
-    contents = "data:text/csv;base64," + base64.b64encode(text).decode()
-    message, css, rejected, filters = _call(_callbacks(app)["upload"], "u-file.contents", contents,
-                                            "../../ot.csv", "reports", "otrygg_plats", "sv", loaded_filters(app))
+    (started, polled) = upload(app, text, "../../ot.csv")
+    assert started[0] == "Importen av ot.csv startar…" and started[1] == "edit-message"
+    assert started[3] is False  # the page starts polling
+    message, css, rejected, filters, job, poll_off = polled
     lines = message.split("\n")
     assert lines[:2] == ["ot.csv: 2 sparade, 0 fanns redan, 1 avvisade.",
                          "rad 3: datum 'Datum': '2026-02-30' är inget riktigt datum"]
     assert "SWEREF 99 TM (EPSG:3006)" in message
     assert css == "edit-message error" and filters["rev"] == 1
+    assert (job, poll_off) == (None, True)  # done: the page stops polling
     assert len(open_store(path).read_table("reports")) == 14
     # The rejected rows come back as a file, as the CLI writes FILE.rejected.csv.
     assert rejected["filename"] == "ot.rejected.csv"
     assert "Omöjligt datum" in base64.b64decode(rejected["content"]).decode("utf-8-sig")
+    # A poll that comes late (two crossed) delivers nothing a second time.
+    again = _call(_callbacks(app)["upload_poll"], "u-poll.n_intervals", 2, started[2], "sv", loaded_filters(app))
+    assert again[:4] == (no_update,) * 4 and again[4:] == (None, True)
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
@@ -126,13 +154,13 @@ def test_upload_runs_the_importer(path):
     ("tom.csv", b"", "tom.csv: "),
     ("å" * 200 + ".csv", b"Datum;Kategori;N;E\r\n", "å" * 80 + ".csv: 0 sparade"),
 ])
-def test_a_bad_upload_is_one_message_not_a_crash(path, name, content, expected):
+def test_a_bad_upload_is_one_message_not_a_crash(path, inline_jobs, name, content, expected):
     app = app_for(path, "polis")
-    contents = "data:application/octet-stream;base64," + base64.b64encode(content).decode()
-    message, css, _rejected, filters = _call(_callbacks(app)["upload"], "u-file.contents", contents, name,
-                                             "reports", None, "sv", loaded_filters(app))
+    _started, (message, css, _rejected, filters, job, poll_off) = upload(
+        app, content, name, layer=None, mime="application/octet-stream")
     assert message.startswith(expected) and css == "edit-message error"
-    assert "/tmp" not in message and "trygghetskarta-upload" not in message
+    assert "/tmp" not in message and "trygghetskarta-upload" not in message and ".jobs" not in message
+    assert (job, poll_off) == (None, True)
     assert len(open_store(path).read_table("reports")) == 12
 
 

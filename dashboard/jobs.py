@@ -1,0 +1,91 @@
+"""The web side of import jobs: who owns a job, and what the page says about it.
+
+`layers.import_jobs` runs an upload in a worker process and keeps its state on disk; here a
+request's owner key (its session) and the texts: progress while it runs ("Läser filen…
+40 000 av 120 000 rader"), the outcome the upload has always shown (counts, the first
+rejected rows, the importer's notes) when it is done, and one clear sentence when it failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import flask
+
+from layers import import_jobs
+
+from .i18n import number, t
+
+TZ = "Europe/Stockholm"
+#: Owner of jobs started outside a request (tests and benchmarks call the callbacks directly).
+LOCAL_OWNER = "local"
+
+
+def request_owner() -> str | None:
+    """The key a job is kept for: the browser's session (its login session id, or without
+    login the per-browser CSRF token every write request carries) with the user's name. None
+    inside a request that has neither (the job could not be found again)."""
+    if not flask.has_request_context():
+        return LOCAL_OWNER
+    from .auth import current_user
+
+    key = flask.session.get("sid") or flask.session.get("csrf")
+    if not key:
+        return None
+    return f"{current_user()}\0{key}"
+
+
+def progress_text(status: dict, lang: str) -> str:
+    """What a running job is doing, in words."""
+    stage, done, total = status.get("stage"), status.get("done") or 0, status.get("total")
+    if status.get("state") == import_jobs.QUEUED or stage == "queued":
+        return t("upload_queued", lang, name=status.get("name", ""))
+    if stage == "read":
+        if total and total >= done:
+            return t("upload_reading", lang, done=number(done, lang), total=number(total, lang))
+        return t("upload_reading_rows", lang, done=number(done, lang))
+    if stage == "store":
+        return t("upload_storing", lang, n=number(done, lang))
+    return t("upload_checking", lang, n=number(done, lang))
+
+
+def outcome_text(status: dict, lang: str) -> tuple[str, bool]:
+    """A finished job's message (one line each: summary, rejected rows, then what the importer
+    assumed or changed) and whether it is an error (rows rejected, or no rows at all)."""
+    if status.get("state") == import_jobs.FAILED:
+        return failure_text(status, lang), True
+    result = status.get("result") or {}
+    lines = [t("upload_done", lang, name=status.get("name", ""), stored=result.get("stored", 0),
+               duplicates=result.get("in_store", 0) + result.get("repeated", 0), rejected=result.get("rejected", 0))]
+    no_rows = result.get("total", 0) == result.get("empty", 0)
+    if no_rows:
+        lines.append(t("upload_no_rows", lang))
+    word = "rad" if lang == "sv" else "row"
+    lines += [f"{word} {r['row']}: {r['reason']}" for r in result.get("first_rejected", [])]
+    more = result.get("rejected", 0) - len(result.get("first_rejected", []))
+    if more > 0:
+        lines.append(t("upload_more_rejected", lang, n=more))
+    if result.get("empty"):
+        lines.append(t("upload_empty_rows", lang, n=result["empty"]))
+    lines += result.get("notes", [])
+    return "\n".join(lines), bool(result.get("rejected")) or no_rows
+
+
+def failure_text(status: dict, lang: str) -> str:
+    name = status.get("name", "")
+    error = status.get("error")
+    if error == "import":
+        return status.get("message") or name
+    if error == "killed":
+        key = "upload_killed_storing" if status.get("stage") == "store" else "upload_killed"
+        return t(key, lang, name=name)
+    return t("upload_internal", lang, name=name)
+
+
+def busy_text(status: dict, lang: str) -> str:
+    started = dt.datetime.fromtimestamp(float(status.get("created") or 0), ZoneInfo(TZ)).strftime("%H:%M")
+    return t("upload_busy", lang, name=status.get("name", ""), time=started)
+
+
+__all__ = ["LOCAL_OWNER", "busy_text", "failure_text", "outcome_text", "progress_text", "request_owner"]
