@@ -216,7 +216,6 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
             return jobs.busy_text(busy.status, lang), "edit-message error", no_update, no_update
         except OSError as exc:
             return f"{name}: {exc.strerror or exc}", "edit-message error", no_update, no_update
-        log("import_started", {"file": name, "bytes": len(raw)})
         return t("upload_queued", lang, name=name), "edit-message", job_id, False
 
     @app.callback(
@@ -246,7 +245,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         message, error = jobs.outcome_text(status, lang)
         css = "edit-message error" if error else "edit-message"
         if status["state"] == import_jobs.FAILED:
-            log("import_failed", {"file": status.get("name"), "error": status.get("error")})
+            log("import", {"file": status.get("name"), "stored": 0, "failed": status.get("error")})
             return message, css, no_update, no_update, *stop
         result = status["result"]
         log("import", {"file": status.get("name"), "stored": result["stored"], "rejected": result["rejected"]})

@@ -177,8 +177,8 @@ def read_csv_text(text: str, description: str = "CSV", lang: str = "en",
     if header is None:
         raise ImportFailed(msg("file_empty", lang))
     sep = msg({";": "sep_semicolon", "\t": "sep_tab", ",": "sep_comma"}[delim], lang)
-    # Lines, not records (a quoted field may hold line breaks): an upper bound for progress.
-    total = text.count("\n") if on_rows is not None else None
+    # Lines under the header, not records (a quoted field may hold line breaks): for progress only.
+    total = max(0, text.count("\n") + (not text.endswith("\n")) - 1) if on_rows is not None else None
     return _table_from_rows(header, reader, msg("desc_csv_sep", lang, description=description, sep=sep),
                             on_rows, total)
 

@@ -1,0 +1,207 @@
+"""Upload import jobs: start, progress, outcome, one at a time, a killed worker, owners, roles.
+
+The jobs run as the server runs them (a worker process, `layers.import_jobs.spawn_worker`)
+unless a test needs a moment it can hold: then the "worker" is a process that only sleeps
+holding the job's lock, and is killed by the test.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import flask
+import pytest
+
+from dashboard import jobs
+from dashboard.app import create_app
+from layers import import_jobs, import_readers
+from layers.store import open_store
+from tests.dash_fixtures import TODAY, small_store
+from tests.test_dashboard_roles import _call, _callbacks
+
+CSV = ("Datum;Tid;Kategori;Beskrivning;N;E\r\n"
+       "2026-03-01;18:30;Belysning;Mörkt;6365443;445400\r\n"
+       "2026-03-02;19:30;Belysning;Mörkt igen;6365443,5;445400,5\r\n"
+       "2026-02-30;19:30;Belysning;Omöjligt datum;6365443;445400\r\n"
+       "2026-03-03;20:30;Belysning;Mörkt en tredje gång;6365444;445401\r\n"
+       ";;;;;\r\n"
+       "2026-03-04;21:30;Belysning;Trasig lampa;6365445;445402\r\n").encode("cp1252")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return small_store(tmp_path_factory.mktemp("jobs") / "s.gpkg").path
+
+
+@pytest.fixture
+def path(template, tmp_path):
+    target = tmp_path / "s.gpkg"
+    shutil.copy(template, target)
+    return target
+
+
+def wait_status(path, job_id, owner="me", timeout=120):
+    """The job's status once it has finished (the worker imports pandas & co. first)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        status = import_jobs.job_status(path, job_id, owner)
+        if status is not None and status["state"] not in import_jobs.ACTIVE:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job still running after {timeout} s: {status}")
+
+
+def sleeper(started: list):
+    """A launcher whose 'worker' holds the lock and sleeps until killed."""
+    def launch(folder, lock_fd):
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], pass_fds=(lock_fd,))
+        started.append(proc)
+    return launch
+
+
+def test_a_job_runs_in_a_worker_process_and_reports_exact_counts(path):
+    job_id = import_jobs.start_job(path, "ot.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me")
+    assert import_jobs.JOB_ID.match(job_id)
+    status = wait_status(path, job_id)
+    assert status["state"] == "done" and status["pid"] != os.getpid()
+    assert status["result"] | {"notes": [], "seconds": 0} == {
+        "total": 6, "stored": 4, "in_store": 0, "repeated": 0, "rejected": 1, "empty": 1,
+        "first_rejected": [{"row": 3, "reason": "datum 'Datum': '2026-02-30' är inget riktigt datum"}],
+        "notes": [], "seconds": 0}
+    message, error = jobs.outcome_text(status, "sv")
+    assert message.split("\n")[:3] == ["ot.csv: 4 sparade, 0 fanns redan, 1 avvisade.",
+                                      "rad 3: datum 'Datum': '2026-02-30' är inget riktigt datum",
+                                      "1 tomma rader hoppades över."]
+    assert error
+    assert len(open_store(path).read_table("reports")) == 16
+    rejected = import_jobs.rejected_csv(path, status).decode("utf-8-sig")
+    assert rejected.splitlines()[1].startswith("3;datum 'Datum': '2026-02-30' är inget riktigt datum;2026-02-30")
+    # The upload itself is gone once the job is done; its status and rejected rows stay.
+    assert not (import_jobs.jobs_folder(path) / job_id / "input").exists()
+
+
+def test_progress_is_written_while_the_file_is_read(path, monkeypatch):
+    writes = []
+    real = import_jobs._write_json
+    monkeypatch.setattr(import_jobs, "_write_json", lambda p, data: (writes.append(dict(data)), real(p, data)))
+    monkeypatch.setattr(import_readers, "PROGRESS_ROWS", 2)
+    monkeypatch.setattr(import_jobs, "WRITE_EVERY_S", 0.0)
+    job_id = import_jobs.start_job(path, "ot.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
+                                   launch=import_jobs.inline_launcher)
+    texts = []
+    for status in writes:
+        text = jobs.progress_text(status, "sv") if status["state"] in import_jobs.ACTIVE else status["state"]
+        if not texts or texts[-1] != text:
+            texts.append(text)
+    assert texts == ["Importen av ot.csv startar…", "Läser filen… 0 rader", "Läser filen… 2 av 6 rader",
+                     "Läser filen… 4 av 6 rader", "Läser filen… 6 av 6 rader", "Kontrollerar 6 rader…",
+                     "Sparar 6 rader…", "done"]
+    assert import_jobs.job_status(path, job_id, "me")["result"]["stored"] == 4
+
+
+def test_a_second_import_is_refused_while_one_runs_and_a_killed_one_reads_as_failed(path):
+    started = []
+    first = import_jobs.start_job(path, "a.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
+                                  launch=sleeper(started))
+    try:
+        assert import_jobs.job_status(path, first, "me")["state"] == "queued"
+        with pytest.raises(import_jobs.JobBusy) as busy:
+            import_jobs.start_job(path, "b.csv", CSV, kind="reports", layer=None, lang="sv", owner="someone else")
+        assert busy.value.status["name"] == "a.csv"
+        assert jobs.busy_text(busy.value.status, "sv").startswith("En import pågår redan (a.csv, startad ")
+    finally:
+        started[0].send_signal(signal.SIGKILL)
+        started[0].wait()
+    status = import_jobs.job_status(path, first, "me")
+    assert (status["state"], status["error"]) == ("failed", "killed")
+    assert jobs.outcome_text(status, "sv") == (
+        "Importen av a.csv avbröts innan den var klar (processen avslutades, till exempel när servern startades "
+        "om). Ingenting sparades: ladda upp filen igen.", True)
+    # Every process agrees: the status file itself now says failed.
+    assert import_jobs.read_status(import_jobs.jobs_folder(path) / first)["state"] == "failed"
+    assert len(open_store(path).read_table("reports")) == 12
+    # The next upload may start.
+    second = import_jobs.start_job(path, "b.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
+                                   launch=import_jobs.inline_launcher)
+    assert import_jobs.job_status(path, second, "me")["result"]["stored"] == 4
+
+
+def test_a_worker_killed_while_storing_says_all_or_nothing(path):
+    started = []
+    job_id = import_jobs.start_job(path, "a.csv", CSV, kind="reports", layer=None, lang="en", owner="me",
+                                   launch=sleeper(started))
+    import_jobs._update(import_jobs.jobs_folder(path) / job_id, state="running", stage="store", done=6, total=6)
+    started[0].kill()
+    started[0].wait()
+    message, error = jobs.outcome_text(import_jobs.job_status(path, job_id, "me"), "en")
+    assert error and message.startswith("The import of a.csv stopped while the rows were being stored. The data "
+                                        "file has either all of them or none, never a part")
+
+
+def test_a_job_shows_only_to_the_session_that_started_it(path):
+    job_id = import_jobs.start_job(path, "ot.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
+                                   launch=import_jobs.inline_launcher)
+    assert import_jobs.job_status(path, job_id, "me")["state"] == "done"
+    assert import_jobs.job_status(path, job_id, "someone else") is None
+    assert import_jobs.job_status(path, "../../etc/passwd", "me") is None
+    assert import_jobs.job_status(path, job_id[:-1] + ("A" if job_id[-1] != "A" else "B"), "me") is None
+    # The owner is kept as a hash, never the session key itself.
+    assert "me" not in (import_jobs.jobs_folder(path) / job_id / "status.json").read_text().split('"')
+
+
+def _request(app, csrf: str):
+    """A callback request of the browser whose session holds `csrf` (no users: the fixed role)."""
+    context = app.server.test_request_context("/_dash-update-component", method="POST")
+    context.push()
+    flask.session["csrf"] = csrf
+    app._trygghetskarta["auth"].before_request()
+    return context
+
+
+def test_through_the_callbacks_another_browser_cannot_follow_the_job(path, monkeypatch):
+    from dashboard import callbacks_edit
+
+    monkeypatch.setattr(callbacks_edit, "job_launcher", import_jobs.inline_launcher)
+    app = create_app(open_store(path), role="polis", today=lambda: TODAY)
+    cbs = _callbacks(app)
+    contents = "data:text/csv;base64," + base64.b64encode(CSV).decode()
+    context = _request(app, "browser-a")
+    try:
+        started = _call(cbs["upload"], "u-file.contents", contents, "ot.csv", "reports", "otrygg_plats", "sv")
+    finally:
+        context.pop()
+    job_id = started[2]
+    context = _request(app, "browser-b")
+    try:
+        other = _call(cbs["upload_poll"], "u-poll.n_intervals", 1, job_id, "sv", None)
+    finally:
+        context.pop()
+    assert other[0] == "Importen finns inte längre (den hör till en annan session eller har tagits bort)."
+    assert other[4:] == (None, True)
+    context = _request(app, "browser-a")
+    try:
+        mine = _call(cbs["upload_poll"], "u-poll.n_intervals", 1, job_id, "sv", None)
+    finally:
+        context.pop()
+    assert mine[0].startswith("ot.csv: 4 sparade, 0 fanns redan, 1 avvisade.")
+
+
+def test_a_forged_upload_from_the_bra_screen_starts_no_job(path):
+    app = create_app(open_store(path), role="bra", today=lambda: TODAY)
+    contents = "data:text/csv;base64," + base64.b64encode(CSV).decode()
+    context = _request(app, "browser-a")
+    try:
+        started = _call(_callbacks(app)["upload"], "u-file.contents", contents, "ot.csv", "reports", None, "sv")
+        polled = _call(_callbacks(app)["upload_poll"], "u-poll.n_intervals", 1, "x" * 24, "sv", None)
+    finally:
+        context.pop()
+    assert started[0] == "Din roll (BRÅ-möte (delad skärm)) får inte ändra data."
+    assert polled[0] == started[0] and polled[4:] == (None, True)
+    assert not import_jobs.jobs_folder(path).exists()
+    assert len(open_store(path).read_table("reports")) == 12
