@@ -277,6 +277,7 @@ def serve(data, host, port, config, basemap, workers, threads, connection_limit,
                    f"({options['worker_connections']} per process), idle ones closed after {channel_timeout} s, "
                    f"compression {'on' if compress else 'off'}.", err=True)
         # The app (and the data in it) was built above: the workers are forked from this process.
+        serving.warm_up(app.server)
         serving.run_gunicorn(app.server, host=host, port=port, **options)
         return
     from waitress import serve as waitress_serve

@@ -81,6 +81,16 @@ def gunicorn_options(*, workers: int, threads: int, connection_limit: int, chann
     }
 
 
+def warm_up(flask_app) -> None:
+    """Prepare the app once, before the workers are forked. Dash sets a process up at its
+    first request (it registers its package files, checks the layout) and marks that done
+    before it is: a worker whose first requests come at once, as a page's scripts do, answered
+    some of them 500 ("dash is not a registered library"). One request here, in this process,
+    leaves every worker set up. It asks for the login page, which reads nothing from the data
+    file, so no connection is open at the fork."""
+    flask_app.test_client().get("/login")
+
+
 def run_gunicorn(wsgi_app, *, host: str, port: int, **settings) -> None:
     """Serve `wsgi_app` (built in this process) with gunicorn until stopped (Ctrl-C, SIGTERM);
     `settings` are gunicorn's (`gunicorn_options` without its own two notes)."""
@@ -100,4 +110,5 @@ def run_gunicorn(wsgi_app, *, host: str, port: int, **settings) -> None:
     Server(prog="trygghetskarta serve").run()
 
 
-__all__ = ["MAX_DEFAULT_WORKERS", "can_fork", "cpu_count", "default_workers", "gunicorn_options", "run_gunicorn"]
+__all__ = ["MAX_DEFAULT_WORKERS", "can_fork", "cpu_count", "default_workers", "gunicorn_options", "run_gunicorn",
+           "warm_up"]

@@ -349,6 +349,32 @@ def served_open(open_file):
     server.stop()
 
 
+def test_a_pages_scripts_at_once_on_a_fresh_worker_are_all_served(served_open):
+    """A page's first requests arrive together; a worker that had not been set up before the
+    fork answered some of them 500 (Dash sets a process up at its first request)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    page = Browser(served_open.port)
+    page.conns[0] = http.client.HTTPConnection("127.0.0.1", served_open.port, timeout=30)
+    page.conns[0].request("GET", "/")
+    html = page.conns[0].getresponse().read().decode()
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', html)
+    assert len(scripts) >= 5
+
+    def fetch(path):
+        conn = http.client.HTTPConnection("127.0.0.1", served_open.port, timeout=30)
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        answer.read()
+        conn.close()
+        return answer.status, int(answer.headers[WORKER_HEADER])
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(fetch, scripts * 4))
+    assert {status for status, _ in answers} == {200}
+    assert {worker for _, worker in answers} == served_open.worker_pids()
+
+
 def test_without_users_callbacks_pass_the_csrf_check_on_both_workers(served_open):
     browser = served_open.browser()
     a, b = browser.connect_to_both()

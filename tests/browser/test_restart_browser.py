@@ -118,8 +118,8 @@ def test_an_english_page_says_it_in_english_at_its_next_click(dash_duo, served, 
     dash_duo.wait_for_contains_text("#map-note", "reports as points", timeout=20)
 
     served.restart()
-    # The next interaction's callback is refused (the new server never issued this page's
-    # CSRF token) and carries the new server's id: the page says so at once.
+    # The next interaction's callback answer carries the new server's id (the page's CSRF
+    # token is still good: the cookie key is the data file's): the page says so at once.
     started = time.monotonic()
     dash_duo.driver.find_elements(By.CSS_SELECTOR, "#f-focus input")[0].click()
     wait_banner(dash_duo, RESTARTED_EN, timeout=10)
