@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
 
 import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
@@ -50,6 +49,7 @@ from .layout import (
     weekday_options,
     where_options,
 )
+from .memo import SingleFlight
 from .roles import UNFILTERED, RoleData, RoleFrames, place_activities, role_data
 
 CONTROL_OUTPUTS = [
@@ -85,12 +85,13 @@ class Views:
         self._roles: dict[str, RoleData] = {}
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
-        self._cached = lru_cache(maxsize=16)(self._compute)
         # The map, charts, table and list callbacks of one interaction arrive together and ask
         # for the same view: one computes it, the others wait for its result (a cache miss
         # seen by four threads at once was a quarter of the server's CPU under load).
-        self._inflight: dict[tuple, tuple[threading.Lock, int]] = {}
-        self._inflight_guard = threading.Lock()
+        self._views = SingleFlight(16)
+        # Finished answers of the render callbacks: viewers with the same filters (every page
+        # load shows the default view) get the same figures, built once per data revision.
+        self._renders = SingleFlight(64)
         #: Bumped by every reload; an edit puts it into the filters store to redraw everything.
         self.version = 0
 
@@ -106,7 +107,8 @@ class Views:
             self._loaded_change = change
             self._roles.clear()
             self.version += 1
-            self._cached.cache_clear()
+            self._views.clear()
+            self._renders.clear()
             return self.version
 
     def policy(self, role: str | None = None) -> privacy.Policy:
@@ -189,23 +191,22 @@ class Views:
 
     def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
         self.refresh_if_changed()
-        key = json.dumps({**state.to_dict(), "view": None}, sort_keys=True, ensure_ascii=False)
-        args = (key, self.today(), role or self.role())
-        with self._inflight_guard:
-            lock, waiters = self._inflight.get(args, (None, 0))
-            if lock is None:
-                lock = threading.Lock()
-            self._inflight[args] = (lock, waiters + 1)
-        try:
-            with lock:
-                return self._cached(*args)
-        finally:
-            with self._inflight_guard:
-                lock, waiters = self._inflight[args]
-                if waiters == 1:
-                    del self._inflight[args]
-                else:
-                    self._inflight[args] = (lock, waiters - 1)
+        key = self._key(state)
+        today, role = self.today(), role or self.role()
+        return self._views.get((key, today, role, self.version), lambda: self._compute(key, today, role))
+
+    @staticmethod
+    def _key(state: FilterState) -> str:
+        return json.dumps({**state.to_dict(), "view": None}, sort_keys=True, ensure_ascii=False)
+
+    def render(self, name: str, state: FilterState, extra: tuple, build: Callable[[RoleFrames], object],
+               role: str | None = None):
+        """`build(frames)` for this view, or the same answer built before for the same filters,
+        `extra` inputs, role, day and data revision (figures are pure functions of these)."""
+        role = role or self.role()
+        frames = self.get(state, role)
+        key = (name, self._key(state), extra, self.today(), role, self.version)
+        return self._renders.get(key, lambda: build(frames))
 
 
 def next_state(current: FilterState, trigger: str | None, inputs: dict, data: AppData,
@@ -337,21 +338,28 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             if not density:
                 return no_update, no_update, no_update
         _, bounds = view_from_relayout(relayout, view)
-        figure = figures.map_figure(
-            data, reports, frames.activities, lang=state.lang, mode=state.mode,
-            view=view or figures.default_view(data), selection=state.selection,
-            show_activities=ACTIVITY_LAYER in state.layers, basemap=basemap, big=state.present,
-            density_color=_focus_color(state, data), bounds=bounds,
-            cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other,
-        )
-        note = figure["layout"]["meta"]["note"]
-        if frames.total == 0:
-            note = t("empty_reports", state.lang)
-        if frames.release is not None and frames.release.layers:
-            note += " · " + release_note(frames.release, data, state.lang)
-            if any(getattr(state, k) != v for k, v in UNFILTERED.items()):
-                note += " · " + t("cells_unfiltered", state.lang)
+
+        def build(frames: RoleFrames):
+            figure = figures.map_figure(
+                data, frames.points, frames.activities, lang=state.lang, mode=state.mode,
+                view=view or figures.default_view(data), selection=state.selection,
+                show_activities=ACTIVITY_LAYER in state.layers, basemap=basemap, big=state.present,
+                density_color=_focus_color(state, data), bounds=bounds,
+                cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other,
+            )
+            note = figure["layout"]["meta"]["note"]
+            if frames.total == 0:
+                note = t("empty_reports", state.lang)
+            if frames.release is not None and frames.release.layers:
+                note += " · " + release_note(frames.release, data, state.lang)
+                if any(getattr(state, k) != v for k, v in UNFILTERED.items()):
+                    note += " · " + t("cells_unfiltered", state.lang)
+            return figure, note
+
+        view_key = json.dumps(view, sort_keys=True) if view else ""
+        figure, note = views.render("map", state, (view_key, bounds), build)
         if on_sensitive_view is not None:
+            # Every request that sends exact sensitive points is logged, also an answer built before.
             _audit_sensitive(frames, state, data, on_sensitive_view)
         return figure, note, selection_text(state)
 
@@ -373,45 +381,55 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         if not filters_data:
             return no_update, no_update, no_update
         state = FilterState.from_dict(filters_data)
-        frames = views.get(state)
         big = state.present
-        return (
-            figures.activities_figure(frames.activities, data, state.lang, big),
-            figures.time_figure(frames.points, data, state.lang, big, policy=frames.policy, weekly=_weekly(state),
-                                release=frames.release),
-            figures.heatmap_figure(frames.points, state.lang, big, _focus_color(state, data), policy=frames.policy,
-                                   data=data, left_out=frames.release.layers if frames.release is not None
-                                   and frames.release.total else ()),
-        )
+
+        def build(frames: RoleFrames):
+            return (
+                figures.activities_figure(frames.activities, data, state.lang, big),
+                figures.time_figure(frames.points, data, state.lang, big, policy=frames.policy,
+                                    weekly=_weekly(state), release=frames.release),
+                figures.heatmap_figure(frames.points, state.lang, big, _focus_color(state, data),
+                                       policy=frames.policy, data=data,
+                                       left_out=frames.release.layers if frames.release is not None
+                                       and frames.release.total else ()),
+            )
+
+        return views.render("charts", state, (), build)
 
     @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
     def render_where(filters_data, group_by):
         if not filters_data:
             return no_update
         state = FilterState.from_dict(filters_data)
-        frames = views.get(state)
         group_by = group_by or "locality"
-        rows = figures.places_rows(frames.points, frames.activities, data, group_by, state.lang, limit=None,
-                                   policy=frames.policy, release=frames.release)
-        counted = sum(row["total"] for row in rows)
-        if group_by == "cell":
-            footer = t("places_total_cells", state.lang, n=number(counted, state.lang),
-                       total=number(frames.total, state.lang))
-        else:
-            footer = t("places_total", state.lang, n=number(counted, state.lang))
-        return places_table(rows[:10], data, state.lang, frames.policy, footer=footer)
+
+        def build(frames: RoleFrames):
+            rows = figures.places_rows(frames.points, frames.activities, data, group_by, state.lang, limit=None,
+                                       policy=frames.policy, release=frames.release)
+            counted = sum(row["total"] for row in rows)
+            if group_by == "cell":
+                footer = t("places_total_cells", state.lang, n=number(counted, state.lang),
+                           total=number(frames.total, state.lang))
+            else:
+                footer = t("places_total", state.lang, n=number(counted, state.lang))
+            return places_table(rows[:10], data, state.lang, frames.policy, footer=footer)
+
+        return views.render("where", state, (group_by,), build)
 
     @app.callback(Output("report-list", "children"), Input("filters", "data"))
     def render_report_list(filters_data):
         if not filters_data:
             return no_update
         state = FilterState.from_dict(filters_data)
-        frames = views.get(state)
-        if not frames.policy.visible_layers() or all(
-            frames.policy.mode(lid) != privacy.POINTS for lid in data.config.layers
-        ):
-            return html.P(t("no_single_reports", state.lang), className="empty")
-        return report_table(figures.report_list(frames.points, data, state.lang), state.lang)
+
+        def build(frames: RoleFrames):
+            if not frames.policy.visible_layers() or all(
+                frames.policy.mode(lid) != privacy.POINTS for lid in data.config.layers
+            ):
+                return html.P(t("no_single_reports", state.lang), className="empty")
+            return report_table(figures.report_list(frames.points, data, state.lang), state.lang)
+
+        return views.render("list", state, (), build)
 
     @app.callback(
         Output({"type": "txt", "key": ALL}, "children"),

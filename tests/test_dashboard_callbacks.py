@@ -169,7 +169,6 @@ def test_the_maps_autosize_event_on_load_redraws_nothing(app):
 
 def test_the_callbacks_of_one_interaction_compute_its_view_once(app):
     import threading
-    from functools import lru_cache
 
     from dashboard.filters import FilterState
 
@@ -177,30 +176,53 @@ def test_the_callbacks_of_one_interaction_compute_its_view_once(app):
     state = FilterState.from_dict({**sync(app, ".")[12], "focus_areas": ("trygghet",), "hours": (1, 22)})
     computed = []
     release = threading.Event()
+    original = views._compute
 
     def compute(*args):
         computed.append(args)
         release.wait(timeout=30)
-        return views._compute(*args)
+        return original(*args)
 
-    original = views._cached
-    views._cached = lru_cache(maxsize=16)(compute)
+    views._compute = compute
     try:
         results = []
         threads = [threading.Thread(target=lambda: results.append(views.get(state))) for _ in range(4)]
         for thread in threads:
             thread.start()
-        # Let the first computation go on only when all four callbacks are waiting for the view.
-        deadline = threading.Event()
+        # The first computation goes on only when all four callbacks are asking for the view.
+        waiting = threading.Event()
         for _ in range(3000):
-            if sum(waiters for _, waiters in views._inflight.values()) == 4:
+            if views._views.asking() == 4:
                 break
-            deadline.wait(0.01)
+            waiting.wait(0.01)
         release.set()
         for thread in threads:
             thread.join(timeout=30)
     finally:
-        views._cached = original
+        del views._compute
     assert len(computed) == 1 and len(results) == 4
     assert all(result is results[0] for result in results)
-    assert views._inflight == {}
+    assert views._views.asking() == 0
+
+
+def test_viewers_with_the_same_filters_get_the_answer_built_once(app):
+    views = app._trygghetskarta["views"]
+    filters = {**sync(app, ".")[12], "focus_areas": ("trafik",), "hours": (2, 21)}
+    built = []
+    original = views.render
+
+    def counting(name, state, extra, build, role=None):
+        return original(name, state, extra, lambda frames: built.append(name) or build(frames), role)
+
+    views.render = counting
+    try:
+        first = call(callback(app, "render_charts"), "filters.data", filters)
+        second = call(callback(app, "render_charts"), "filters.data", filters)
+        assert built == ["charts"] and first == second
+        call(callback(app, "render_charts"), "filters.data", {**filters, "lang": "en"})
+        assert built == ["charts", "charts"]  # another language is another answer
+        views.reload(views.store)
+        call(callback(app, "render_charts"), "filters.data", filters)
+        assert built == ["charts", "charts", "charts"]  # a new data revision: built again
+    finally:
+        del views.render
