@@ -20,8 +20,11 @@ Starts `trygghetskarta serve` as a subprocess on a demo file (loopback only) and
 Per viewer count and setting it reports errors (HTTP >= 400, refused, timed out), stalls
 (requests over 10 s), p50/p95 per callback request and per whole interaction (filter
 change or selection: from the event to the last response), page loads, bytes received,
-the server's CPU seconds and its peak RSS (VmHWM from /proc/PID/status), and how often
-waitress logged that the connection limit was reached. "old" is how `serve` ran before
+the server's CPU seconds and memory (summed over its processes: with `--workers N` the first
+process and its N workers; peak RSS is the sum of each process's VmHWM from /proc/PID/status,
+which counts memory the workers share from the fork once per process, PSS the proportional
+share at the end, which counts it once), and how often waitress logged that the connection
+limit was reached. "old" is how `serve` ran before
 issue 10 (8 threads, waitress's 100 connections and 120 s idle timeout, no compression);
 "new" is `serve`'s defaults, "new-plain" the same without compression. Every request has a
 client timeout (--timeout), every viewer a deadline: the run is bounded in count and time
@@ -60,7 +63,8 @@ OUT = ROOT / "bench" / "out"
 END = "2026-11-27"
 HOST = "127.0.0.1"
 SETTINGS = {
-    "old": ["--threads", "8", "--connection-limit", "100", "--channel-timeout", "120", "--no-compress"],
+    "old": ["--workers", "1", "--threads", "8", "--connection-limit", "100", "--channel-timeout", "120",
+            "--no-compress"],
     "new": [],
     "new-plain": ["--no-compress"],  # the new settings without compression: what compression does
 }
@@ -497,16 +501,46 @@ class Server:
             time.sleep(0.25)
         raise SystemExit("server did not start in time")
 
+    def pids(self) -> list[int]:
+        """The server's processes: the one started and its descendants (gunicorn's workers)."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass  # ended meanwhile
+        return found
+
     def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds of every server process, including workers that ended (the first
+        process's cutime/cstime holds what its reaped children used)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+            if pid == self.proc.pid:
+                total += int(fields[13]) + int(fields[14])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def memory(self) -> dict:
-        found = {}
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                found[key] = int(value.split()[0]) / 1024
+        found = {"VmRSS": 0.0, "VmHWM": 0.0, "Pss": 0.0, "processes": 0}
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text().splitlines()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            except OSError:
+                continue
+            found["processes"] += 1
+            for line in status + rollup:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "Pss"):
+                    found[key] += int(value.split()[0]) / 1024
         return found
 
     def stop(self) -> str:
@@ -582,7 +616,8 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
         # Whatever else ran on the machine meanwhile (it shares the CPUs: the numbers are only
         # comparable between rows where this is small).
         "other_cpu_s": max(0.0, busy - cpu - client_cpu),
-        "rss_mb": mem.get("VmRSS", 0), "hwm_mb": mem.get("VmHWM", 0), "wall_s": wall,
+        "rss_mb": mem.get("VmRSS", 0), "hwm_mb": mem.get("VmHWM", 0), "pss_mb": mem.get("Pss", 0),
+        "processes": mem.get("processes", 1), "wall_s": wall,
         "limit_warnings": log.count("connection limit"),
     }
 
@@ -590,8 +625,8 @@ def scenario(data: Path, setting: str, viewers: int, args) -> dict:
 def table(rows: list[dict], args) -> str:
     head = ("| setting | viewers | pages loaded | requests | errors | stalls >10 s | POST p50 s | POST p95 s "
             "| interaction p50 s | interaction p95 s | page load p50 s | page load p95 s | max request s "
-            "| MB received (callbacks) | server CPU s | CPU s / action | RSS peak MB | limit warnings "
-            "| other CPU s |")
+            "| MB received (callbacks) | server CPU s | CPU s / action | processes | RSS peak MB (sum) "
+            "| PSS MB at end | limit warnings | other CPU s |")
     lines = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
     for r in rows:
         lines.append(
@@ -599,7 +634,8 @@ def table(rows: list[dict], args) -> str:
             f"| {r['stalls']} | {r['post_p50']:.2f} | {r['post_p95']:.2f} | {r['action_p50']:.2f} "
             f"| {r['action_p95']:.2f} | {r['load_p50']:.2f} | {r['load_p95']:.2f} | {r['max_s']:.1f} "
             f"| {r['mb']:.0f} ({r['callback_mb']:.1f}) | {r['cpu_s']:.0f} "
-            f"| {r['cpu_per_action']:.2f} | {r['hwm_mb']:.0f} | {r['limit_warnings']} | {r['other_cpu_s']:.0f} |")
+            f"| {r['cpu_per_action']:.2f} | {r['processes']} | {r['hwm_mb']:.0f} | {r['pss_mb']:.0f} "
+            f"| {r['limit_warnings']} | {r['other_cpu_s']:.0f} |")
     notes = [
         "",
         f"{args.reports} demo reports, role polis (no users), {args.rounds} rounds of filter change + box "
@@ -649,7 +685,11 @@ def main() -> None:
                   f"other CPU {row['other_cpu_s']:.0f} s, "
                   f"wall {row['wall_s']:.0f} s", flush=True)
             rows.append(row)
-    text = (f"# Load test ({dt.date.today().isoformat()})\n\n"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                           cwd=ROOT).stdout.strip()
+    text = (f"# Load test ({dt.date.today().isoformat()}, commit {commit or '?'}"
+            f"{' with uncommitted changes' if dirty else ''})\n\n"
             f"`python bench/bench_load.py {' '.join(shlex.quote(a) for a in sys.argv[1:])}`\n\n" + table(rows, args))
     args.out.write_text(text)
     (args.out.with_suffix(".json")).write_text(json.dumps(rows, indent=1))
