@@ -92,6 +92,8 @@ DETECT_TOLERANCE_M = 5000.0
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 #: Show a progress bar from this many rows.
 PROGRESS_FROM = 5000
+#: Rows per call of the store's own checks (the safety net in `prepare_import`).
+VALIDATE_ROWS = 50_000
 
 
 # -- column mapping -------------------------------------------------------------------------
@@ -607,6 +609,32 @@ def _text_to_wall(parts: pd.DataFrame, rows: np.ndarray, wall: np.ndarray, reaso
         reasons[int(pos)] = msg(what, lang, value=values[pos])
 
 
+def _naive_cells(objs: np.ndarray, kinds: np.ndarray, wall: np.ndarray, has_time: np.ndarray, reasons: dict,
+                 span: TimeSpan, lang: str) -> np.ndarray:
+    """Spreadsheet date and datetime cells without a time zone (nearly all of them), at once:
+    years outside the span get a reason, the others go into `wall`. Returns the mask of the
+    cells done here; the one-by-one path takes the rest (time-zone-aware values, Timestamps)."""
+    handled = np.zeros(len(objs), dtype=bool)
+    rows = np.flatnonzero(np.isin(kinds, ["datetime", "date"]))
+    if not len(rows):
+        return handled
+    values = objs[rows]
+    naive = np.fromiter((getattr(v, "tzinfo", None) is None for v in values), dtype=bool, count=len(values))
+    rows, values = rows[naive], values[naive]
+    years = np.fromiter((v.year for v in values), dtype=np.int64, count=len(values))
+    codes = span.year_problems(years)
+    bad = codes != ""
+    for pos, code in zip(rows[bad], codes[bad], strict=True):
+        reasons[int(pos)] = span_reason(code, objs[pos], span, lang)
+    good = rows[~bad]
+    # Years inside the span convert safely; numpy reads datetime and date objects itself.
+    stamps = np.array(list(values[~bad]), dtype="datetime64[us]")
+    wall[good] = stamps.astype("datetime64[ns]")
+    has_time[good] = (kinds[good] != "date") & (stamps.astype("datetime64[s]") != stamps.astype("datetime64[D]"))
+    handled[rows] = True
+    return handled
+
+
 def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "en",
                      span: TimeSpan = ANY_TIME) -> WallTimes:
     """Read dates and times of any supported form (see the module docstring).
@@ -628,7 +656,9 @@ def parse_wall_times(values: pd.Series, clock_only: bool = False, lang: str = "e
         t = objs[pos]
         wall[pos] = np.datetime64(dt.datetime(1899, 12, 30, t.hour, t.minute, t.second))
         has_time[pos] = True
-    for pos in np.flatnonzero(is_dt):
+    handled = np.zeros(n, dtype=bool) if clock_only else _naive_cells(objs, kinds, wall, has_time, reasons, span,
+                                                                      lang)
+    for pos in np.flatnonzero(is_dt & ~handled):
         # Excel cells hold years 1..9999: check the year before pandas sees it.
         code = "" if clock_only else span.year_problems([objs[pos].year])[0]
         if code:
@@ -842,10 +872,20 @@ class PreparedImport:
     repeated: dict[int, int]
     notes: list[str]
     mapping_lines: list[str]
+    #: Set once the source table keeps only the rejected rows (`run_import`, before storing).
+    source_rows: int | None = None
 
     @property
     def total(self) -> int:
+        if self.source_rows is not None:
+            return self.source_rows
         return len(self.table.frame) + len(self.table.empty_rows)
+
+    def keep_rejected_values(self) -> None:
+        """From here on only the rejected rows' original values are needed (the rejected-rows
+        file): the rest of the source table goes, before the accepted rows are stored."""
+        self.source_rows = self.total
+        self.table.frame = self.table.frame.loc[[r.row for r in self.rejected]]
 
 
 class _Reasons:
@@ -991,7 +1031,10 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
         candidate = gdf[ok]
         check = store.validate_reports if kind == "reports" else store.validate_activities
         positions = {number: pos for pos, number in enumerate(rows)}
-        for error in check(candidate):
+        # In blocks: the checks' temporaries stay small; none of them that counts spans rows.
+        errors = [e for start in range(0, len(candidate), VALIDATE_ROWS)
+                  for e in check(candidate.iloc[start:start + VALIDATE_ROWS])]
+        for error in errors:
             if error.row in positions:
                 if error.field == "id" and error.reason == "appears more than once":
                     continue  # repeated rows: counted as duplicates below
@@ -1366,6 +1409,7 @@ def run_import(path, store, kind: str = "reports", layer: str | None = None, crs
             prepared = prepare_events(table, store, progress=bar, lang=lang)
         else:
             prepared = prepare_import(path, store, kind, layer, crs, mapping_file, progress=bar, lang=lang)
+        prepared.keep_rejected_values()
         known = existing_ids(store, kind, prepared.frame["id"]) if len(prepared.frame) else set()
         if dry_run:
             in_store = int(prepared.frame["id"].isin(known).sum())
