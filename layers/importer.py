@@ -924,8 +924,12 @@ def _column(table: SourceTable, mapping: Mapping, target: str) -> pd.Series | No
 def _text(series: pd.Series | None, n: int) -> pd.Series:
     if series is None:
         return pd.Series([""] * n, dtype=object)
-    return series.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else
-                      unguard_formula(str(v).strip()))
+    # Object dtype on purpose: the text keeps the very string objects the reader made (pandas
+    # would copy them into a new string array, and back out again for the store).
+    values = [("" if v is None or (isinstance(v, float) and np.isnan(v)) else unguard_formula(str(v).strip()))
+              for v in series.to_numpy(dtype=object)]
+    return pd.Series(np.array(values, dtype=object) if values else np.array([], dtype=object), index=series.index,
+                     dtype=object)
 
 
 def guard_formula(value):
