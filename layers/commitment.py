@@ -273,7 +273,7 @@ def _area(value, base_dir: Path | None, kommun: str) -> shapely.Geometry:
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
         raise _bad("area", _short(given), f"must be a Polygon or MultiPolygon, got {geom.geom_type}")
     if not geom.is_valid:
-        raise _bad("area", _short(given), f"is not a valid polygon: {shapely.is_valid_reason(geom)}")
+        raise _bad("area", _short(given), f"is not a valid polygon: {shapely.is_valid_reason(geom).replace('[', ' at [', 1)}")
     minx, miny, maxx, maxy = geom.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise _bad("area", _short(given), "has coordinates outside lon/lat degrees; GeoJSON is WGS 84 [lon, lat]")

@@ -52,3 +52,51 @@ def test_other_municipality_demo_stays_inside():
     reports, _ = generate(seed=2, reports=200, activities=20, end=dt.date(2026, 1, 31), kommun="0180")
     muni = get_municipality("0180")
     assert muni.contains_metric(reports.geometry.x, reports.geometry.y).all()
+
+
+def test_demo_activities_fill_the_built_in_commitments_honestly():
+    from layers.config import load_config
+    from layers.followup import follow_commitments
+
+    _, activities = generate(seed=1, end=END)  # the `trygghetskarta demo` defaults
+    assert activities["description"].str.endswith("(fiktiv demoaktivitet).").all()
+    progress = {p.commitment.id: p for p in follow_commitments(load_config(today=END), activities, END)}
+    assert {k: (p.total.done, p.total.planned, p.total.cancelled, p.status) for k, p in progress.items()} == {
+        "hastighet-gamla-e4": (4, 0, 0, "klart"),
+        "hastighet-rv30": (3, 1, 0, "i_fas"),           # Q4's check is planned for December
+        "narvaro-helgkvallar": (249.0, 25.0, 12.0, "i_fas"),  # hours; 236 due by 27 November
+        "trygghetsvandring-skillingaryd": (2, 0, 0, "klart"),
+        "trygghetsvandring-vaggeryd": (1, 0, 1, "efter"),  # the autumn walk was cancelled
+        "information-skolor": (0, 2, 0, "ej_paborjat"),
+    }
+    assert [p["status"] for p in progress["hastighet-rv30"].row()["periods"]] == [
+        "klart", "klart", "klart", "ej_paborjat"]
+    assert progress["hastighet-gamla-e4"].summary() == "4 av 4 hastighetskontroller (klart)"
+
+
+def test_demo_true_drop_at_the_stations_is_found_and_the_null_places_are_not_flagged():
+    from layers.config import load_config
+    from layers.followup import evaluate_places
+
+    reports, activities = generate(seed=1, end=END)
+    effects = {e.place.name: e for e in evaluate_places(load_config(today=END), reports, activities, END)}
+    assert sorted(effects) == ["Skillingaryds station", "Vaggeryds station", "hastighet-gamla-e4", "hastighet-rv30"]
+    for name in ("Vaggeryds station", "Skillingaryds station"):
+        station = effects[name]
+        assert station.place.source == "sustained" and station.place.start == dt.date(2025, 11, 28)
+        assert station.significant_reduction, station.row()
+        assert station.after < station.before / 1.5
+        assert "Minskningen är statistiskt säkerställd" in station.words()
+    # Speed checks on the old E4, but no real change in speeding reports there: not flagged.
+    e4 = effects["hastighet-gamla-e4"]
+    assert e4.place.source == "commitment:hastighet-gamla-e4" and e4.result is not None
+    assert e4.result.ci_low < 0 < e4.result.ci_high
+    assert "Intervallet rymmer noll" in e4.words()
+    # Riksväg 30 runs through all of Hok: no reports left to compare with, so no estimate.
+    assert effects["hastighet-rv30"].row()["estimate"] is None
+
+
+def test_a_small_demo_takes_part_of_the_story():
+    _, activities = generate(seed=3, reports=50, activities=40, end=END)
+    assert len(activities) == 40
+    assert set(activities["focus_area"]) == {"trygghet", "trafik", "narkotika"}

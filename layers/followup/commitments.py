@@ -79,6 +79,16 @@ class CommitmentProgress:
     def status_label(self, lang: str = "sv") -> str:
         return pace.status_label(self.status, lang)
 
+    def summary(self, lang: str = "sv") -> str:
+        """The card line: "3 av 4 hastighetskontroller (i fas)", "249 av 260 timmar (i fas)"."""
+        from ..aktiviteter import KIND_PLURAL
+
+        en = lang == "en"
+        hours = self.commitment.unit == "hours"
+        done, target = (_hours_text(v, lang) if hours else str(int(round(v))) for v in (self.total.done, self.total.target))
+        noun = ("hours" if en else "timmar") if hours else KIND_PLURAL["en" if en else "sv"][self.commitment.kind]
+        return f"{done} {'of' if en else 'av'} {target} {noun} ({self.status_label(lang)})"
+
     def row(self) -> dict:
         """The follow-up JSON entry (keys `ROW_KEYS`, in order)."""
         c = self.commitment
@@ -86,6 +96,11 @@ class CommitmentProgress:
         amounts = _amounts(self.total, hours)
         return {"id": c.id, "focus_area": c.focus_area, "actor": c.actor, "kind": c.kind, **amounts,
                 "periods": [p.row(hours) for p in self.periods]}
+
+
+def _hours_text(value: float, lang: str) -> str:
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if lang != "en" else text
 
 
 def _amount(value: float, hours: bool):
