@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+import shapely.geometry
 from shapely.geometry import shape
 
 from .aktiviteter import KINDS
@@ -95,6 +96,10 @@ class Commitment:
 
     def text(self, lang: str = "sv") -> str:
         return self.text_en if lang == "en" else self.text_sv
+
+    def area_geojson(self) -> dict | None:
+        """The area as a GeoJSON geometry (WGS 84): to inline a file-path area when storing the promise."""
+        return None if self.area_wgs84 is None else shapely.geometry.mapping(self.area_wgs84)
 
     @property
     def has_place(self) -> bool:

@@ -138,6 +138,7 @@ def test_area_from_a_geojson_file_relative_to_the_toml(tmp_path):
     inline = commitment(area='{type = "Polygon", coordinates = [' + json.dumps(ring) + ']}')
     (c2,) = load_config(write(tmp_path, inline, "inline.toml")).commitments
     assert c2.area.equals(c.area)
+    assert c.area_geojson() == {"type": "Polygon", "coordinates": (tuple(tuple(p) for p in ring),)}
 
 
 def test_loads_config_parses_text():
