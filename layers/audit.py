@@ -3,7 +3,8 @@
 Events: login, login_failed, logout, export, view_sensitive (exact sensitive layers with
 the filter used), the user-management events user_add, user_remove, user_passwd, user_role,
 and the data changes made in the app: add_report, add_activity, status, import; release
-(a release built for a reduced role) and privacy_set (the privacy settings changed).
+(a release built for a reduced role) and privacy_set (the privacy settings changed);
+promise_import (a promise stored for its period, new or replacing one).
 Triggers in the file refuse UPDATE and DELETE on the table.
 """
 
@@ -25,6 +26,8 @@ EVENTS = (
     "add_report", "add_activity", "status", "import",
     # Privacy: a release built for a reduced role (layers.release_store), settings changed.
     "release", "privacy_set",
+    # A promise (medborgarlöfte) stored for its period, new or replacing one (layers.promises).
+    "promise_import",
     # A browser narrowed its own view (the presentation mode's switch to the BRÅ view) or undid it.
     "view_as",
 )

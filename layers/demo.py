@@ -407,7 +407,9 @@ def write_demo(
 ) -> GeoPackageStore:
     """Generate demo data into a new GeoPackage store marked as demo."""
     report_frame, activity_frame = generate(seed, reports, activities, end, kommun, config)
-    store = GeoPackageStore.create(path, kommun=kommun, demo=True, overwrite=overwrite, config=config)
+    # The file stores the promise the story fills: the built-in one for the demo's last year.
+    promise = config or load_config(today=end or dt.date.today())
+    store = GeoPackageStore.create(path, kommun=kommun, demo=True, overwrite=overwrite, config=promise)
     try:
         store.add_reports(report_frame)
         store.add_activities(activity_frame)

@@ -25,7 +25,7 @@ from .import_messages import shorten
 #: 3: every GeoPackage attribute table with an INTEGER PRIMARY KEY;
 #: 4: sessions, failed-login counters and the cookie key shared by every server process
 #: (layers.server_state). layers.store migrates 1 → 2 → 3 → 4.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 REPORT_COLUMNS = (
     "id", "layer", "focus_area", "occurred_at", "reported_at", "category",

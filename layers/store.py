@@ -49,6 +49,8 @@ from .schema import (
 )
 
 SRS_ID = 3006
+#: The optional activity column naming the commitment it counts for (schema version 5).
+COMMITMENT_COLUMN = "commitment"
 META_TABLE = "trygghetskarta_meta"
 #: GeoPackage attribute tables need an INTEGER PRIMARY KEY (Req 119): the key is UNIQUE beside it.
 META_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {META_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -166,10 +168,16 @@ def _ensure_columns(frame: gpd.GeoDataFrame, columns) -> gpd.GeoDataFrame:
 class GeoPackageStore(Store):
     """A GeoPackage file with tables `reports`, `activities` and a metadata table."""
 
-    def __init__(self, path: str | os.PathLike, config: PromiseConfig | None = None):
+    def __init__(self, path: str | os.PathLike, config: PromiseConfig | None = None, today: dt.date | None = None):
         self.path = Path(path)
-        config = config or load_config()
+        #: A config given by the caller (`--config`) overrides the data file's promises for this run.
+        self.config_override = config is not None
         self._meta = self._read_meta(config)
+        if config is None:
+            from .promises import current_promise
+
+            # The promise a view shows today (layers.promises: the current one with data).
+            config = current_promise(self, today)
         # The data file's privacy settings rule every command (screen, CLI, exports agree on k).
         self.config = replace(config, privacy=self.privacy_settings())
         if config.privacy_given and config.privacy != self.config.privacy:
@@ -230,6 +238,7 @@ class GeoPackageStore(Store):
                 _add_v2(conn, (config or load_config()).privacy)
                 _add_v3(conn)
                 _add_v4(conn)
+                _add_v5(conn, config, by="(new file)")
         finally:
             conn.close()
         os.replace(tmp, path)
@@ -280,6 +289,29 @@ class GeoPackageStore(Store):
         """The per-file key of `privacy.order_key` (16 characters)."""
         return self._rows["order_secret"]
 
+    def current_config(self, today: dt.date | None = None, role: str | None = None) -> PromiseConfig:
+        """The promise a view shows on `today` for `role`: the `--config` given at open (it
+        wins for the run), else the data file's current promise (`layers.promises`)."""
+        if self.config_override:
+            return self.config
+        from .promises import current_promise
+
+        return replace(current_promise(self, today, role), privacy=self.config.privacy)
+
+    def promise_note(self) -> str:
+        """Where this store's promise comes from, for `info` and the `serve` banner."""
+        from .promises import list_promises, period_label
+
+        period = period_label(self.config.period_start, self.config.period_end)
+        if self.config_override:
+            return (f"{self.config.source} for this run only ({period}; the data file's promises are not used "
+                    "and nothing is imported)")
+        stored = [p for p in list_promises(self.path)
+                  if (p.start, p.end) == (self.config.period_start, self.config.period_end)]
+        if not stored:
+            return f"{self.config.source} ({period}; none stored in the data file)"
+        return f"{period} from the data file ({stored[0].name}, imported {stored[0].imported_at} by {stored[0].imported_by})"
+
     def set_meta(self, key: str, value: str) -> None:
         with writing(self.path) as conn:
             conn.execute(META_UPSERT, (key, value))
@@ -297,10 +329,27 @@ class GeoPackageStore(Store):
         frame = _ensure_columns(_to_store_crs(frame), ACTIVITY_COLUMNS)
         frame["done_at"] = frame["done_at"].fillna("")
         errors = self.validate_activities(frame)
+        columns = ACTIVITY_COLUMNS
+        if COMMITMENT_COLUMN in frame.columns:
+            # Optional: an activity may name the commitment it counts for (NULL: matched by its fields).
+            frame[COMMITMENT_COLUMN] = _commitment_ids(frame[COMMITMENT_COLUMN])
+            errors += self._check_commitments(frame)
+            columns = (*ACTIVITY_COLUMNS, COMMITMENT_COLUMN)
         if errors:
             raise ValidationError(errors, "activities")
         frame["duration_min"] = pd.to_numeric(frame["duration_min"]).astype("int64")
-        return self._insert("activities", frame, ACTIVITY_COLUMNS, skip_existing)
+        return self._insert("activities", frame, columns, skip_existing)
+
+    def _check_commitments(self, frame: pd.DataFrame) -> list[RecordError]:
+        from .promises import list_promises
+
+        known = {c.id for c in self.config.commitments}
+        for stored in list_promises(self.path):
+            known |= {c.id for c in stored.config().commitments}
+        return [RecordError(str(rid), COMMITMENT_COLUMN, value,
+                            f"is not a commitment of a stored promise; known: {', '.join(sorted(known)) or 'none'}")
+                for rid, value in zip(frame["id"], frame[COMMITMENT_COLUMN], strict=True)
+                if value is not None and value not in known]
 
     def _insert(self, table: str, frame: gpd.GeoDataFrame, columns, skip_existing: bool) -> AddResult:
         geoms = frame.geometry.to_numpy()
@@ -369,7 +418,7 @@ class GeoPackageStore(Store):
     # -- reading ----------------------------------------------------------------
     def read_table(self, table: str, where: str = "", params: tuple = ()) -> pd.DataFrame:
         """All attribute columns plus metric x, y (NaN for no place): the dashboard's fast path."""
-        columns = REPORT_COLUMNS if table == "reports" else ACTIVITY_COLUMNS
+        columns = REPORT_COLUMNS if table == "reports" else (*ACTIVITY_COLUMNS, COMMITMENT_COLUMN)
         attrs = [c for c in columns if c != "geometry"]
         with FULL_READS if not where else _UNBOUNDED:
             # One statement, fetched whole: the read lock is held only while sqlite hands over
@@ -383,7 +432,7 @@ class GeoPackageStore(Store):
                 blobs, cols = [], [[] for _ in attrs]
             frame = pd.DataFrame({name: list(col) for name, col in zip(attrs, cols, strict=True)})
         frame["x"], frame["y"] = blobs_to_xy(list(blobs))
-        for name in ("description", "done_at"):
+        for name in ("description", "done_at", COMMITMENT_COLUMN):
             if name in frame:
                 frame[name] = frame[name].fillna("")
         if "duration_min" in frame:
@@ -573,6 +622,25 @@ def _add_v4(conn: sqlite3.Connection) -> None:
     conn.execute(META_UPSERT, ("schema_version", "4"))
 
 
+def _add_v5(conn: sqlite3.Connection, config: PromiseConfig | None, by: str = "(upgrade)") -> None:
+    """Version 5: the promises, one per period (layers.promises), holding the promise the config
+    in use says (the built-in one when none is given), and an optional `commitment` column on
+    activities (NULL for existing rows: they count by kind, actor, place and time)."""
+    from .promises import add_table, store_config
+
+    add_table(conn)
+    if COMMITMENT_COLUMN not in [row[1] for row in conn.execute("PRAGMA table_info(activities)")]:
+        conn.execute(f"ALTER TABLE activities ADD COLUMN {COMMITMENT_COLUMN} TEXT")
+    store_config(conn, config, by=by)
+    conn.execute(META_UPSERT, ("schema_version", "5"))
+
+
+def _commitment_ids(values: pd.Series) -> list[str | None]:
+    """Commitment ids as stored: text, with empty and missing values as NULL."""
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip() else str(v).strip()
+            for v in values]
+
+
 def _creates(schema: str) -> dict[str, str]:
     """The CREATE TABLE statements of a schema text, by table name."""
     statements = [s.strip() for s in schema.split(";") if s.strip()]
@@ -586,6 +654,8 @@ UPGRADES = {
         conn, config.privacy if config is not None and config.privacy_given else None)),
     3: ("GeoPackage-conformant keys on the metadata and release tables", lambda conn, config: _add_v3(conn)),
     4: ("sessions, login backoff and the cookie key shared by every server process", lambda conn, config: _add_v4(conn)),
+    5: ("the promise stored in the data file, one per period, and activities' optional commitment",
+        lambda conn, config: _add_v5(conn, config)),
 }
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from layers import GeoPackageStore, open_store
+from layers import SCHEMA_VERSION, GeoPackageStore, open_store
 from layers.audit import AuditLog
 from layers.release_store import current_release, load_release
 from layers.store import has_integer_key
@@ -30,7 +30,7 @@ from tests.helpers import activity, report, reports_frame
 VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
 #: Debian's python3-gdal belongs to the system Python, not the virtual environment.
 SYSTEM_PYTHON = "/usr/bin/python3"
-ATTRIBUTE_TABLES = ("trygghetskarta_meta", "release_runs", "release_blocks", "release_counts")
+ATTRIBUTE_TABLES = ("trygghetskarta_meta", "release_runs", "release_blocks", "release_counts", "promises")
 
 
 def validate(path: Path) -> list[str]:
@@ -150,7 +150,7 @@ def test_an_older_file_is_upgraded_to_version_3_after_a_backup(used, tmp_path, v
     with closing(sqlite3.connect(old)) as conn:
         assert not has_integer_key(conn, "trygghetskarta_meta")
     upgraded = open_store(old)
-    assert upgraded.meta.schema_version == 4
+    assert upgraded.meta.schema_version == SCHEMA_VERSION
     assert "Upgraded" in capsys.readouterr().err
     backup = tmp_path / f"v{version}.gpkg.v{version}.bak"
     with closing(sqlite3.connect(backup)) as conn:
@@ -192,5 +192,5 @@ def test_an_upgrade_raced_by_another_process_happens_once(used, tmp_path):
     from layers.store import migrate
 
     migrate(old, 2)  # a second process that read version 2 before the first upgraded it
-    assert open_store(old).meta.schema_version == 4 == first.meta.schema_version
+    assert open_store(old).meta.schema_version == SCHEMA_VERSION == first.meta.schema_version
     assert not (tmp_path / "v2.gpkg.v2.2.bak").exists()

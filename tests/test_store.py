@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from layers import GeoPackageStore, Query, StoreError, open_store
-from layers.schema import ACTIVITY_COLUMNS, REPORT_COLUMNS
+from layers.schema import ACTIVITY_COLUMNS, REPORT_COLUMNS, SCHEMA_VERSION
 from tests.helpers import SKILLINGARYD, VAGGERYD, activity, report, reports_frame
 
 
@@ -31,7 +31,9 @@ def test_round_trip_through_geopandas_and_the_store(store):
         [SKILLINGARYD[0], VAGGERYD[0]], [SKILLINGARYD[1], VAGGERYD[1]]
     )
     read_acts = gpd.read_file(store.path, layer="activities")
-    assert list(read_acts.columns) == list(ACTIVITY_COLUMNS)
+    # Schema 5 adds the optional commitment column (NULL: the activity counts by its fields).
+    assert list(read_acts.columns) == [*ACTIVITY_COLUMNS[:-1], "commitment", "geometry"]
+    assert read_acts["commitment"].isna().tolist() == [True, True]
     assert read_acts.geometry.isna().tolist() == [False, True]
 
     got = store.reports()
@@ -113,7 +115,7 @@ def test_other_schema_version_and_foreign_files_are_clear_errors(tmp_path, store
     with conn:
         conn.execute("UPDATE trygghetskarta_meta SET value = '99' WHERE key = 'schema_version'")
     conn.close()
-    with pytest.raises(StoreError, match="has schema version 99; this Trygghetskarta reads up to version 4"):
+    with pytest.raises(StoreError, match=f"has schema version 99; this Trygghetskarta reads up to version {SCHEMA_VERSION}"):
         open_store(store.path)
     other = tmp_path / "notes.gpkg"
     other.write_text("hello")
@@ -127,5 +129,5 @@ def test_other_schema_version_and_foreign_files_are_clear_errors(tmp_path, store
 
 def test_metadata(store):
     assert (store.meta.kommun, store.meta.schema_version, store.meta.demo, store.meta.crs) == (
-        "0665", 4, False, "EPSG:3006"
+        "0665", SCHEMA_VERSION, False, "EPSG:3006"
     )
