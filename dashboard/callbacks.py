@@ -23,8 +23,11 @@ from .filters import (
     ACTIVITY_LAYER,
     FilterState,
     activity_mask,
+    commitment_of,
     default_state,
+    focus_of,
     from_query,
+    release_in_commitment,
     report_mask,
     selection_mask,
     time_range,
@@ -50,6 +53,7 @@ from .layout import (
     where_options,
 )
 from .memo import SingleFlight
+from .promise_view import CARD
 from .roles import UNFILTERED, RoleData, RoleFrames, place_activities, role_data
 
 CONTROL_OUTPUTS = [
@@ -152,10 +156,13 @@ class Views:
             # Cells-mode layers: the release's whole layers (by their focus area: a row's own
             # focus_area could split a layer), whole blocks meeting the period, whole cells.
             config = self.data.config
+            focus = focus_of(state, self.data)
             layers = tuple(lid for lid in state.layers if lid in share.release.layers
-                           and config.layers[lid].focus_area in state.focus_areas)
+                           and config.layers[lid].focus_area in focus)
             release = select(share.release, layers, *time_range(state, self.data, today), kommun)
+            # Pins may sit in every published cell, also outside a commitment's place.
             shown_cells = release.cells
+            release = release_in_commitment(release, commitment_of(state, self.data))
             release = release.within(state.selection, kommun)
         # Activities are placed (pins in unshown cells go to the locality) before the
         # selection is applied, so a lasso cannot count a pin the map does not show there.
@@ -189,6 +196,18 @@ class Views:
         finally:
             self._refreshing.release()
 
+    def follow_up(self, role: str | None = None, public_only: bool = False):
+        """The promise followed up today for a role (`dashboard.promise`), once per role, day
+        and data revision: it does not depend on the filters."""
+        from .promise import follow_up_for_role
+
+        self.refresh_if_changed()
+        role, today = role or self.role(), self.today()
+        share = self.role_data(role)
+        key = ("follow-up", public_only, today, role, self.version)
+        return self._renders.get(key, lambda: follow_up_for_role(self.data.config, share, self.data.activities,
+                                                                  today, public_only=public_only))
+
     def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
         self.refresh_if_changed()
         key = self._key(state)
@@ -217,7 +236,14 @@ def next_state(current: FilterState, trigger: str | None, inputs: dict, data: Ap
     if trigger == "reset-btn":
         return replace(default, lang=current.lang, present=current.present, view=current.view)
     if trigger == "clear-selection":
-        return replace(current, selection=None)
+        return replace(current, selection=None, commitment=None)
+    if trigger == CARD:
+        # A card shows its commitment (and drops a map selection that would hide part of
+        # it); the same card again, or a commitment no longer in the promise, shows all.
+        chosen = inputs.get("card")
+        if chosen == current.commitment or data.config.commitment(chosen or "") is None:
+            return replace(current, commitment=None)
+        return replace(current, commitment=chosen, selection=None)
     if trigger == "present-btn":
         return replace(current, present=not current.present)
     if trigger == "map.selectedData":
@@ -279,11 +305,19 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         Input("map", "selectedData"), Input("map", "clickData"), Input("map", "relayoutData"),
         Input("chart-activities", "clickData"), Input("chart-when", "clickData"),
         State("filters", "data"), State("view", "data"),
+        # Last, so the arguments before keep their places: the promise cards (dashboard.promise_view).
+        Input({"type": CARD, "id": ALL}, "n_clicks"),
     )
     def sync_state(search, focus, layers, preset, start, end, weekdays, hours, actors, statuses,
                    mode, lang, _present, _clear, _reset, selected, click, relayout, bar_click,
-                   heat_click, current, current_view):
+                   heat_click, current, current_view, _cards=None):
         trigger = ctx.triggered_id or None
+        card = None
+        if isinstance(trigger, dict):
+            # Cards drawn anew (language, another card chosen) come with n_clicks 0: not a click.
+            if trigger.get("type") != CARD or not ctx.triggered[0].get("value"):
+                return [no_update] * (len(CONTROL_OUTPUTS) + 4)
+            trigger, card = CARD, trigger.get("id")
         if trigger == "map":
             trigger = "map." + ctx.triggered[0]["prop_id"].split(".", 1)[1]
         elif trigger in ("chart-activities", "chart-when"):
@@ -299,7 +333,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             "search": search, "focus_areas": focus, "layers": layers, "preset": preset,
             "start": start, "end": end, "weekdays": weekdays, "hours": hours, "actors": actors,
             "statuses": statuses, "mode": mode, "lang": lang, "selected": selected, "click": click,
-            "relayout": relayout, "bar_click": bar_click, "heat_click": heat_click,
+            "relayout": relayout, "bar_click": bar_click, "heat_click": heat_click, "card": card,
         }, data, default)
         filters_out = new.to_dict()
         filters_out["view"] = None
@@ -364,6 +398,13 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         return figure, note, selection_text(state)
 
     def selection_text(state: FilterState) -> str:
+        chosen = commitment_of(state, data)
+        if chosen is not None:
+            text = t("commitment_active", state.lang, text=chosen.text(state.lang))
+            return text if not state.selection else text + " · " + _selection_words(state)
+        return _selection_words(state)
+
+    def _selection_words(state: FilterState) -> str:
         sel = state.selection
         if not sel:
             return t("selection_none", state.lang)
@@ -465,6 +506,9 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         start, end = time_range(state, data, today())
         return bool(start and end and (end - start).days <= 120)
 
+    from .callbacks_promise import register_promise
+
+    register_promise(app, views)
     return views
 
 

@@ -41,6 +41,9 @@ class FilterState:
     mode: str = "auto"
     lang: str = "sv"
     present: bool = False
+    #: A commitment id (a promise card clicked): its activities, and its focus area's reports
+    #: in its period and place (see `commitment_of`).
+    commitment: str | None = None
     view: dict | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
@@ -64,8 +67,23 @@ def default_state(data: AppData) -> FilterState:
     )
 
 
+def commitment_of(state: FilterState, data: AppData):
+    """The chosen commitment (`layers.commitment.Commitment`), or None (none chosen, or not in the promise)."""
+    return data.config.commitment(state.commitment) if state.commitment else None
+
+
+def focus_of(state: FilterState, data: AppData) -> tuple[str, ...]:
+    """The focus areas shown: the chosen commitment's, else the checked ones."""
+    c = commitment_of(state, data)
+    return (c.focus_area,) if c is not None else state.focus_areas
+
+
 def time_range(state: FilterState, data: AppData, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """The inclusive date range a preset or custom choice means (None: unbounded)."""
+    """The inclusive date range a preset or custom choice means (None: unbounded); a chosen
+    commitment's period wins over both."""
+    c = commitment_of(state, data)
+    if c is not None:
+        return c.period_start, c.period_end
     if state.preset == "30d":
         return today - dt.timedelta(days=29), today
     if state.preset == "quarter":
@@ -98,7 +116,7 @@ def _time_mask(t: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.
 
 
 def _common_mask(frame: pd.DataFrame, state: FilterState, data: AppData, today: dt.date) -> np.ndarray:
-    keep = frame["focus_area"].isin(state.focus_areas).to_numpy()
+    keep = frame["focus_area"].isin(focus_of(state, data)).to_numpy()
     keep = keep & (_time_mask(frame["t"].to_numpy(), *time_range(state, data, today)))
     if len(state.weekdays) < 7:
         keep = keep & (np.isin(frame["weekday"].to_numpy(), state.weekdays))
@@ -146,6 +164,9 @@ def report_mask(data: AppData, state: FilterState, today: dt.date, with_selectio
     keep = _common_mask(frame, state, data, today)
     keep = keep & (frame["layer"].isin(state.layers).to_numpy())
     keep = keep & (frame["status"].isin(state.statuses).to_numpy())
+    c = commitment_of(state, data)
+    if c is not None:
+        keep = keep & commitment_place_mask(frame, c, data)
     if with_selection:
         keep = keep & (selection_mask(frame, state.selection, data))
     return keep
@@ -155,11 +176,75 @@ def activity_mask(data: AppData, state: FilterState, today: dt.date, with_select
                   frame: pd.DataFrame | None = None) -> np.ndarray:
     """Rows of `frame` (default: all activities) that pass the filters (and the selection)."""
     frame = data.activities if frame is None else frame
-    keep = _common_mask(frame, state, data, today)
-    keep = keep & (frame["actor"].isin(state.actors).to_numpy())
+    c = commitment_of(state, data)
+    if c is not None:
+        # Exactly the activities that count towards it (any status), as the card counts them.
+        keep = frame["id"].isin(list(commitment_activity_ids(data, c.id))).to_numpy()
+    else:
+        keep = _common_mask(frame, state, data, today)
+        keep = keep & (frame["actor"].isin(state.actors).to_numpy())
     if with_selection:
         keep = keep & (selection_mask(frame, state.selection, data))
     return keep
+
+
+# -- a chosen commitment ---------------------------------------------------------
+_IDS: dict[tuple[int, str], tuple[AppData, frozenset[str]]] = {}
+
+
+def commitment_activity_ids(data: AppData, commitment_id: str) -> frozenset[str]:
+    """Ids of the activities that count towards a commitment (`layers.followup` matching on
+    the activity records as loaded), kept per data load: views of every role filter by them."""
+    key = (id(data), commitment_id)
+    found = _IDS.get(key)
+    if found is not None and found[0] is data:
+        return found[1]
+    from layers.followup.commitments import follow_commitment
+    from layers.followup.frames import activity_frame
+
+    c = data.config.commitment(commitment_id)
+    ids = frozenset() if c is None else frozenset(
+        follow_commitment(activity_frame(data.activities, data.config.kommun), c, c.period_end).activity_ids)
+    if len(_IDS) >= 32:
+        _IDS.clear()
+    _IDS[key] = (data, ids)
+    return ids
+
+
+def commitment_place_mask(frame: pd.DataFrame, c, data: AppData) -> np.ndarray:
+    """Rows in a commitment's place: its localities (nearest-locality rule) or inside its
+    area; every row when it names no place."""
+    if c.places:
+        names = data.localities["name"].tolist()
+        wanted = [names.index(n) for n in c.places if n in names]
+        return np.isin(frame["locality"].to_numpy(), wanted)
+    if c.area is not None:
+        x, y = frame["x"].to_numpy(dtype="float64"), frame["y"].to_numpy(dtype="float64")
+        keep = np.zeros(len(frame), dtype=bool)
+        x0, y0, x1, y1 = c.area.bounds
+        with np.errstate(invalid="ignore"):
+            candidates = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        if len(candidates):
+            keep[candidates] = shapely.contains_xy(c.area, x[candidates], y[candidates])
+        return keep
+    return np.ones(len(frame), dtype=bool)
+
+
+def release_in_commitment(selection, c):
+    """A release selection (`layers.release_view.ReleaseSelection`) cut to a commitment's
+    place: whole shown cells whose centre lies in it, and its localities' scattered reports."""
+    if c is None or not c.has_place:
+        return selection
+    units = selection.units
+    if c.places:
+        keep = units["locality"].isin(c.places).to_numpy() & (units["kind"] != "kommun").to_numpy()
+    else:
+        lon, lat = units["lon"].to_numpy(dtype="float64"), units["lat"].to_numpy(dtype="float64")
+        keep = (units["kind"] == "cell").to_numpy() & ~np.isnan(lon)
+        if keep.any():
+            keep[keep] = shapely.contains_xy(c.area_wgs84, lon[keep], lat[keep])
+    return type(selection)(selection.release, selection.blocks, units[keep].reset_index(drop=True),
+                           selection.layers)
 
 
 # -- the URL form ---------------------------------------------------------------
@@ -193,6 +278,8 @@ def to_query(state: FilterState, default: FilterState) -> str:
         params["lang"] = state.lang
     if state.present:
         params["present"] = "1"
+    if state.commitment:
+        params["c"] = state.commitment
     if state.view:
         params["view"] = "{:.5f},{:.5f},{:.2f}".format(
             state.view["lon"], state.view["lat"], state.view["zoom"]
@@ -254,6 +341,8 @@ def from_query(search: str | None, default: FilterState, data: AppData) -> Filte
     if params.get("mode") in MODES:
         state = replace(state, mode=params["mode"])
     state = replace(state, lang=lang_or_default(params.get("lang")), present=params.get("present") == "1")
+    if data.config.commitment(params.get("c", "")) is not None:
+        state = replace(state, commitment=params["c"])
     if "view" in params:
         try:
             lon, lat, zoom = (float(v) for v in params["view"].split(","))

@@ -202,6 +202,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "session_changed": ("Uppgifterna har ändrats sedan sidan ritades. Ladda om sidan för att se de senaste.",
                         "The data has changed since this page was drawn. Reload the page to see the latest."),
     "session_reload": ("Ladda om sidan", "Reload the page"),
+    # The promise followed up (dashboard.promise_view, dashboard.uppfoljning).
+    "promise_title": ("Medborgarlöftet – vad vi lovade och vad vi har gjort",
+                      "The citizen promise – what we promised and what we have done"),
+    "promise_at": ("Löftesperiod {start} – {end}, läget {at}.", "Promise period {start} – {end}, as of {at}."),
+    "promise_hint": ("Klicka på ett löfte för att visa dess aktiviteter och plats på kartan; klicka igen för att "
+                     "visa allt.", "Click a commitment to show its activities and place on the map; click again "
+                     "to show everything."),
+    "promise_public": ("Löfte till invånarna", "Promise to residents"),
+    "promise_bra": ("Följs upp i BRÅ", "Followed up in BRÅ"),
+    "promise_none": ("Inga löften med mål för det här fokusområdet.", "No commitments with targets for this "
+                     "focus area."),
+    "promise_empty": ("Löftet har inga fokusområden som den här rollen får se.",
+                      "The promise has no focus areas this role may see."),
+    "expected_marker": ("Väntat hittills i jämn takt: {n}", "Expected by now at an even pace: {n}"),
+    "trend_points": ("Rapporter {start} – {end}: {n}", "Reports {start} – {end}: {n}"),
+    "trend_last_year": ("samma period i fjol {n} ({change})", "same period last year {n} ({change})"),
+    "trend_previous": ("perioden innan {n}", "the period before {n}"),
+    "trend_release": ("Rapporter {span} (publicerade {unit}): {n}", "Reports {span} (published {unit}): {n}"),
+    "trend_release_last_year": ("{span}: {n} ({change})", "{span}: {n} ({change})"),
+    "trend_release_none": ("Inga publicerade {unit} i löftesperioden ännu (bara avslutade {unit} publiceras).",
+                           "No published {unit} in the promise period yet (only ended {unit} are published)."),
+    "trend_no_layers": ("Inga rapportlager hör till fokusområdet.", "No report layers belong to this focus area."),
+    "commitment_active": ("Löfte: {text}", "Commitment: {text}"),
+    "effect_title": ("Effekt där vi agerat – före och efter", "Effect where we acted – before and after"),
+    "effect_lead": ("Rapporter per månad på platsen, i jämförelseområdet och i ringen runt platsen; den streckade "
+                    "linjen är starten.", "Reports per month at the place, in the control area and in the ring "
+                    "around the place; the dashed line is the start."),
+    "effect_none": ("Inga platser att utvärdera för den här rollen.", "No places to evaluate for this role."),
+    "effect_treated": ("Platsen", "The place"),
+    "effect_control": ("Jämförelseområdet", "Control area"),
+    "effect_buffer": ("Ringen runt platsen", "Ring around the place"),
+    "effect_start": ("start {date}", "start {date}"),
+    "effect_estimate": ("Skattning {estimate} rapporter ({level} % konfidensintervall {low} till {high})",
+                        "Estimate {estimate} reports ({level} % confidence interval {low} to {high})"),
+    "effect_not_estimated": ("Ingen skattning", "No estimate"),
 }
 
 WEEKDAYS = {

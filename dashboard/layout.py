@@ -1,4 +1,5 @@
-"""The page: header, filter controls, the map and the four linked charts (ids are the test contract)."""
+"""The page: header, filter controls, the promise, the map, the four linked charts and the effects
+(ids are the test contract)."""
 
 from __future__ import annotations
 
@@ -347,10 +348,21 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         ], className="chart where wide"),
     ], className="charts")
 
+    # The promise first (also in presentation mode): its cards are drawn by a callback
+    # (dashboard.promise_view); the stores hold what the panels were last drawn for.
+    promise = html.Section(id="promise", className="promise", **{"aria-live": "polite"})
+    effects = html.Section([
+        html.H2(T("effect_title", lang)),
+        html.P(T("effect_lead", lang), className="hint"),
+        html.Div(id="effects"),
+    ], id="effects-panel", className="effects")
+
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="filters"),
         dcc.Store(id="view"),
+        dcc.Store(id="promise-key"),
+        dcc.Store(id="effects-key"),
         header,
-        html.Div([controls, html.Main([map_panel, charts], className="main")], className="body"),
+        html.Div([controls, html.Main([promise, map_panel, charts, effects], className="main")], className="body"),
     ], id="root", className="present" if state.present else "")
