@@ -25,6 +25,7 @@ from .callbacks_session import register_session
 from .filters import default_state
 from .i18n import t
 from .layout import build_layout, kommun_title
+from .uppfoljning import install_uppfoljning
 
 
 class Dash(dash.Dash):
@@ -92,6 +93,7 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
     register_edit(app, store, views, today, now=now, audit=audit)
     register_present(app, auth.home_url)
     session = register_session(app, auth, views, poll_s=session_poll_s)
+    install_uppfoljning(app, auth, views)
     if compress:
         install_compression(app.server, app.config.routes_pathname_prefix or "/")
     initial = default_state(data)

@@ -71,7 +71,7 @@ def trend_text(trend: FocusAreaChange | ReleaseTrend | None, lang: str) -> str:
         text = t("trend_release", lang, span=block_label(trend.current, lang), unit=unit,
                  n=number(trend.reports, lang))
         if trend.last_year is not None:
-            text += "; " + t("trend_release_last_year", lang, span=block_label(trend.last_year, lang),
+            text += "; " + t("trend_release_last_year", lang, span=block_label(trend.last_year, lang), unit=unit,
                              n=number(trend.reports_last_year, lang),
                              change=change_text(trend.change, trend.change_pct, lang))
         return text + "."
