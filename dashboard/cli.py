@@ -59,6 +59,8 @@ def _kommun(ctx, param, value):
 
 
 def _config(ctx, param, value):
+    if value is None:
+        return None  # the data file's promises (layers.promises)
     try:
         return load_config(value)
     except ConfigError as exc:
@@ -137,6 +139,11 @@ def info(data):
         for title, column in (("layer", "layer"), ("focus area", "focus_area"), ("status", "status")):
             counts = reports[column].value_counts().sort_index()
             lines.append(f"  per {title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    from layers.promises import list_promises
+
+    stored = list_promises(store.path)
+    lines.append(f"Promise:     {store.promise_note()}")
+    lines.append(f"  stored:    {', '.join(p.label for p in stored) or 'none'} (trygghetskarta promise list)")
     settings = store.config.privacy
     periods = ", ".join(f"{role} {kind}" for role, kind in sorted(settings.periods.items()))
     lines.append(f"Privacy:     k={settings.k}, cells {settings.cell_m} m, release periods {periods}"
@@ -163,7 +170,8 @@ def kommuner():
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Port.")
 @click.option("--config", "config", callback=_config, type=click.Path(dir_okay=False),
-              help="Focus-area TOML file replacing the built-in Vaggeryd promise.")
+              help="Promise TOML file used for this run only, instead of the data file's promises; it "
+                   "imports nothing (store a promise with `trygghetskarta promise import`).")
 @click.option("--basemap", is_flag=True,
               help="Draw OpenStreetMap tiles under the map when the network allows (off: fully offline).")
 @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
@@ -233,12 +241,12 @@ def serve(data, host, port, config, basemap, workers, threads, connection_limit,
     from .guard import check_bind, check_proxy
 
     if data is None:
-        data = default_data_path(config.kommun)
+        data = default_data_path(config.kommun if config else "0665")
         if not data.exists():
             from layers.demo import write_demo
 
             click.echo(f"Creating demo data (fictional) at {data} ...", err=True)
-            write_demo(data, kommun=config.kommun, config=config)
+            write_demo(data, kommun=config.kommun if config else "0665", config=config)
         click.echo(f"Using data file {data}", err=True)
     store = open_store(data, config=config)
     check_bind(host, store, str(data))
@@ -259,6 +267,7 @@ def serve(data, host, port, config, basemap, workers, threads, connection_limit,
     url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
     auth = app._trygghetskarta["auth"]
     click.echo(auth.banner(host, port), err=True)
+    click.echo(f"Promise: {store.promise_note()}", err=True)
     hint = auth.host_hint(host, trusted_proxy)
     if hint:
         click.echo(hint, err=True)

@@ -80,8 +80,9 @@ def with_place(frame: pd.DataFrame, x, y, kommun: str) -> pd.DataFrame:
 
 
 def load(store: Store, config: PromiseConfig | None = None) -> AppData:
-    """Read the store once and prepare the frames the dashboard filters."""
-    config = config or store.config
+    """Read the store once and prepare the frames the dashboard filters; `config` defaults to
+    the promise a view shows today (the data file's current one, or a `--config` given at open)."""
+    config = config or store.current_config()
     kommun = store.meta.kommun
     muni = get_municipality(kommun)
     reports = enrich(store.read_table("reports"), "occurred_at", kommun)

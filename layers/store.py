@@ -129,6 +129,10 @@ class Store(ABC):
     @abstractmethod
     def activities(self, query: Query | None = None) -> gpd.GeoDataFrame: ...
 
+    def current_config(self, today: dt.date | None = None, role: str | None = None) -> PromiseConfig:
+        """The promise a view shows on `today` for `role` (a store without stored promises: its config)."""
+        return self.config
+
     # Shared by every implementation: validation against the promise config and the boundary.
     def _inside(self):
         muni = get_municipality(self.meta.kommun)
