@@ -36,8 +36,7 @@ from layers.followup import (
     focus_area_changes,
     follow_commitments,
 )
-from layers.followup.compare import a_year_earlier
-from layers.release import Block, Release
+from layers.release import PERIOD_MONTHS, Block, Release
 
 from .roles import RoleData
 
@@ -116,29 +115,37 @@ def release_trend(release: Release, config: PromiseConfig, area_id: str) -> Rele
     """Published reports of a focus area's cells-mode layers (see `ReleaseTrend`).
 
     Only blocks wholly inside the promise period count (never the series' first block, which
-    also holds everything before it); a block where a layer of the area was not published (it
-    stayed below k for a year) is left out rather than counted as 0."""
+    also holds everything before it), in one unbroken run: a block where a layer of the area
+    was not published (it stayed below k for a year) ends the run rather than count as 0. The
+    year before is compared only when its published blocks cover exactly the same periods."""
     layers = [lid for lid in release.layers if lid in config.layers and config.layers[lid].focus_area == area_id]
     counts = release.counts[release.counts["layer"].isin(layers)]
     published = counts.groupby("block")["layer"].nunique()
     complete = set(published.index[published.to_numpy() == len(layers)]) if layers else set()
     per_block = counts.groupby("block")["count"].sum()
 
-    def chosen(start: dt.date, end_exclusive: dt.date) -> list[int]:
-        return [i for i, b in enumerate(release.blocks)
-                if i in complete and not release.open_start(b) and b.start >= start and b.end <= end_exclusive]
+    def run(start: dt.date, end_exclusive: dt.date) -> list[int]:
+        inside = [i for i, b in enumerate(release.blocks)
+                  if not release.open_start(b) and b.start >= start and b.end <= end_exclusive]
+        chosen: list[int] = []
+        for i in inside:
+            if i not in complete or (chosen and release.blocks[i].first != release.blocks[chosen[-1]].last + 1):
+                break
+            chosen.append(i)
+        return chosen
 
-    current = chosen(config.period_start, config.period_end + dt.timedelta(days=1))
+    blocks = release.blocks
+    current = run(config.period_start, config.period_end + dt.timedelta(days=1))
     if not current:
         return ReleaseTrend(release.kind, None, None, None, None)
-    blocks = release.blocks
     span = Block(blocks[current[0]].first, blocks[current[-1]].last, release.kind)
     reports = int(per_block.loc[current].sum())
-    earlier = chosen(a_year_earlier(span.start), a_year_earlier(span.end))
-    if not earlier:
+    year = 12 // PERIOD_MONTHS[release.kind]
+    wanted = Block(span.first - year, span.last - year, release.kind)
+    earlier = run(wanted.start, wanted.end)
+    if not earlier or Block(blocks[earlier[0]].first, blocks[earlier[-1]].last, release.kind) != wanted:
         return ReleaseTrend(release.kind, span, reports, None, None)
-    before = Block(blocks[earlier[0]].first, blocks[earlier[-1]].last, release.kind)
-    return ReleaseTrend(release.kind, span, reports, before, int(per_block.loc[earlier].sum()))
+    return ReleaseTrend(release.kind, span, reports, wanted, int(per_block.loc[earlier].sum()))
 
 
 def follow_up_for_role(config: PromiseConfig, share: RoleData, activities: pd.DataFrame, at: dt.date, *,
