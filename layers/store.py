@@ -336,7 +336,8 @@ class GeoPackageStore(Store):
         columns = ACTIVITY_COLUMNS
         if COMMITMENT_COLUMN in frame.columns:
             # Optional: an activity may name the commitment it counts for (NULL: matched by its fields).
-            frame[COMMITMENT_COLUMN] = _commitment_ids(frame[COMMITMENT_COLUMN])
+            frame[COMMITMENT_COLUMN] = pd.Series(_commitment_ids(frame[COMMITMENT_COLUMN]), index=frame.index,
+                                                 dtype=object)
             errors += self._check_commitments(frame)
             columns = (*ACTIVITY_COLUMNS, COMMITMENT_COLUMN)
         if errors:
@@ -353,7 +354,7 @@ class GeoPackageStore(Store):
         return [RecordError(str(rid), COMMITMENT_COLUMN, value,
                             f"is not a commitment of a stored promise; known: {', '.join(sorted(known)) or 'none'}")
                 for rid, value in zip(frame["id"], frame[COMMITMENT_COLUMN], strict=True)
-                if value is not None and value not in known]
+                if not pd.isna(value) and value not in known]
 
     def _insert(self, table: str, frame: gpd.GeoDataFrame, columns, skip_existing: bool) -> AddResult:
         geoms = frame.geometry.to_numpy()
@@ -700,6 +701,7 @@ def migrate(path: Path, version: int, config: PromiseConfig | None = None) -> Pa
     return backup
 
 
-def open_store(path, config: PromiseConfig | None = None) -> GeoPackageStore:
-    """Open an existing data file; a clear StoreError if it is missing or of another version."""
-    return GeoPackageStore(path, config=config)
+def open_store(path, config: PromiseConfig | None = None, today: dt.date | None = None) -> GeoPackageStore:
+    """Open an existing data file; a clear StoreError if it is missing or of another version.
+    Its `config` is the promise a view shows on `today` (layers.promises), unless one is given."""
+    return GeoPackageStore(path, config=config, today=today)
