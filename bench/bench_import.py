@@ -6,10 +6,14 @@ table, as Excel saves them), imports it into a fresh data file in a child proces
 the median of R runs of wall time and peak memory (the child's maximum RSS), then imports the
 same file again (idempotent: nothing new stored). `--baseline REF` runs the same imports on
 the code of an older commit (a temporary git worktree) as the baseline, in turn with the new
-code. Results go to bench/out/bench_import-FORMAT-ROWS.md.
+code. The peak is also split at the moment the checked rows go to the store (the kernel's peak
+counter is reset there): what the importer's reading and checking cost, and what the store's
+own `add_reports` (its checks and the insert in one transaction) costs. Results go to
+bench/out/bench_import-FORMAT-ROWS.md.
 
     python bench/bench_import.py [--rows 100000] [--runs 3] [--format csv|xlsx] [--baseline ed12161]
-    python bench/bench_import.py --rows 2000000 --format xlsx --runs 3   # the 2 M-row workbook
+    python bench/bench_import.py --rows 2000000 --format xlsx --runs 1 --no-again   # the 2 M-row workbook
+    python bench/bench_import.py --rows 2000000 --format xlsx --runs 1 --dry-run    # the importer's own part
 """
 
 from __future__ import annotations
@@ -174,23 +178,50 @@ def source_file(rows: int, fmt: str) -> Path:
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from layers import GeoPackageStore
+from layers import GeoPackageStore, importer
 from layers.importer import run_import
-source, data, again = sys.argv[2], sys.argv[3], sys.argv[4] == "again"
+
+
+def status():
+    return {k: int(v.split()[0]) // 1024 for k, v in
+            (line.split(":", 1) for line in open("/proc/self/status")) if k in ("VmRSS", "VmHWM")}
+
+
+class Stages:
+    # The importer's own stage bar, replaced: the peak before the rows go to the store, then
+    # the kernel's peak counter reset (clear_refs 5) so the rest is the store's own peak.
+    def __init__(self, enabled):
+        self.before = None
+
+    def __call__(self, name):
+        if name == "validate":
+            self.before = status()["VmHWM"]
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+
+    def close(self):
+        pass
+
+
+stages = Stages(False)
+importer._Progress = lambda enabled: stages
+source, data, again, dry = sys.argv[2], sys.argv[3], sys.argv[4] == "again", sys.argv[5] == "dry"
 if not again:
     GeoPackageStore.create(data, kommun="0665", overwrite=True)
 from layers import open_store
 store = open_store(data)
 start = time.perf_counter()
-result, _ = run_import(source, store, kind="reports", layer="otrygg_plats", progress=False)
+result, _ = run_import(source, store, kind="reports", layer="otrygg_plats", progress=False, dry_run=dry)
 print(json.dumps({"seconds": time.perf_counter() - start, "stored": result.stored, "total": result.total,
-                  "rejected": len(result.rejected), "duplicate": result.duplicate}))
+                  "rejected": len(result.rejected), "duplicate": result.duplicate,
+                  "before_store_mb": stages.before, "store_mb": status()["VmHWM"]}))
 """
 
 
-def run_child(code: Path, source: Path, data: Path, again: bool) -> dict:
+def run_child(code: Path, source: Path, data: Path, again: bool, dry: bool = False) -> dict:
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(code), str(source), str(data),
-                             "again" if again else "first"], stdout=subprocess.PIPE, text=True, cwd=code)
+                             "again" if again else "first", "dry" if dry else "store"], stdout=subprocess.PIPE,
+                            text=True, cwd=code)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -215,6 +246,8 @@ def main() -> None:
     parser.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--baseline", default=BASELINE, help="git commit to compare with ('' for none)")
     parser.add_argument("--no-again", action="store_true", help="skip the second (idempotent) import")
+    parser.add_argument("--dry-run", action="store_true", help="read and check only (the importer's own part: "
+                                                                  "no rows handed to the store)")
     args = parser.parse_args()
     source = source_file(args.rows, args.fmt)
     folder = Path(tempfile.mkdtemp(prefix="trygghetskarta-bench-import-"))
@@ -226,10 +259,10 @@ def main() -> None:
         for run in range(args.runs):
             for name, code in codes.items():
                 data = folder / f"{name.split()[0]}.gpkg"
-                first = run_child(code, source, data, again=False)
+                first = run_child(code, source, data, again=False, dry=args.dry_run)
                 results[name]["first"].append(first)
                 line = f"  run {run + 1} {name}: {first['seconds']:.1f} s, {first['rss_mb']:.0f} MB"
-                if not args.no_again:
+                if not (args.no_again or args.dry_run):
                     again = run_child(code, source, data, again=True)
                     assert again["stored"] == 0, "a second import must store nothing"
                     results[name]["again"].append(again)
@@ -240,12 +273,15 @@ def main() -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder / "baseline")],
                            check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+    what = " (dry run: read and check, nothing stored)" if args.dry_run else ""
     lines = [f"# bench_import: {args.rows:,} rows, {args.fmt} ({source.stat().st_size:,} bytes), "
-             f"median of {args.runs} runs", "",
+             f"median of {args.runs} runs{what}", "",
              f"`python bench/bench_import.py --rows {args.rows} --format {args.fmt} --runs {args.runs}"
-             + (f" --baseline {args.baseline}" if args.baseline else "") + "`", "",
-             "| code | import | stored | rejected | seconds | rows/s | peak RSS MB | again: seconds | again: RSS MB |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             + (f" --baseline {args.baseline}" if args.baseline else "") + (" --dry-run" if args.dry_run else "")
+             + (" --no-again" if args.no_again else "") + "`", "",
+             "| code | stored | rejected | seconds | rows/s | peak RSS MB | peak until the store MB "
+             "| peak in the store step MB | again: seconds | again: RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, runs in results.items():
         first = runs["first"]
         seconds = statistics.median(r["seconds"] for r in first)
@@ -253,11 +289,13 @@ def main() -> None:
         again = runs["again"]
         again_s = f"{statistics.median(r['seconds'] for r in again):.1f}" if again else "–"
         again_mb = f"{statistics.median(r['rss_mb'] for r in again):.0f}" if again else "–"
-        lines.append(f"| {name} | first | {first[0]['stored']:,} | {first[0]['rejected']:,} | {seconds:.1f} | "
-                     f"{args.rows / seconds:,.0f} | {rss:.0f} | {again_s} | {again_mb} |")
+        before = statistics.median(r["before_store_mb"] or 0 for r in first)
+        in_store = statistics.median(r["store_mb"] for r in first)
+        lines.append(f"| {name} | {first[0]['stored']:,} | {first[0]['rejected']:,} | {seconds:.1f} | "
+                     f"{args.rows / seconds:,.0f} | {rss:.0f} | {before:.0f} | {in_store:.0f} | {again_s} | {again_mb} |")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
-    out = OUT / f"bench_import-{args.fmt}-{args.rows}.md"
+    out = OUT / f"bench_import-{args.fmt}-{args.rows}{'-dry' if args.dry_run else ''}.md"
     out.write_text(text, encoding="utf-8")
     print(f"written to {out}")
 
