@@ -10,7 +10,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from layers import privacy
+from layers import SCHEMA_VERSION, privacy
 from layers.release import Block, build_release, is_due, release_rows
 from layers.release_store import current_release, list_releases, load_release
 from layers.store import GeoPackageStore, open_store
@@ -213,7 +213,7 @@ def test_an_older_data_file_is_upgraded_after_a_backup(tmp_path, store):
         conn.execute("UPDATE trygghetskarta_meta SET value = '1' WHERE key = 'schema_version'")
     conn.close()
     upgraded = open_store(old)
-    assert upgraded.meta.schema_version == 4 and len(upgraded.order_secret) == 16
+    assert upgraded.meta.schema_version == SCHEMA_VERSION and len(upgraded.order_secret) == 16
     assert upgraded.config.privacy == privacy.PrivacySettings()
     backup = tmp_path / "old.gpkg.v1.bak"
     with sqlite3.connect(backup) as conn:

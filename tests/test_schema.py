@@ -129,11 +129,11 @@ def test_parse_iso_checks_bounds_before_converting():
 
 # -- schema version 4: the server state (layers.server_state) -------------------------------------
 
-def test_a_version_3_file_is_upgraded_to_4_after_a_backup(tmp_path, capsys):
+def test_a_version_3_file_gets_the_server_state_of_version_4_after_a_backup(tmp_path, capsys):
     import sqlite3
     from contextlib import closing
 
-    from layers import open_store
+    from layers import SCHEMA_VERSION, open_store
     from layers.server_state import SECRET_KEY, TABLES, ServerState
     from layers.store import has_integer_key
     from layers.users import UserStore
@@ -152,10 +152,11 @@ def test_a_version_3_file_is_upgraded_to_4_after_a_backup(tmp_path, capsys):
         conn.execute("UPDATE trygghetskarta_meta SET value = '3' WHERE key = 'schema_version'")
 
     upgraded = open_store(path)
-    assert upgraded.meta.schema_version == 4
-    assert capsys.readouterr().err == (
-        f"Upgraded {path} to schema version 4 (sessions, login backoff and the cookie key shared by every server "
-        f"process); the old file is kept as {path}.v3.bak\n")
+    assert upgraded.meta.schema_version == SCHEMA_VERSION  # 4 and any later step
+    message = capsys.readouterr().err
+    assert message.startswith(f"Upgraded {path} to schema version {SCHEMA_VERSION} (sessions, login backoff and "
+                              "the cookie key shared by every server process")
+    assert message.endswith(f"; the old file is kept as {path}.v3.bak\n")
     with closing(sqlite3.connect(f"{path}.v3.bak")) as conn:
         assert conn.execute("SELECT value FROM trygghetskarta_meta WHERE key = 'schema_version'").fetchone() == ("3",)
         assert not {t for (t,) in conn.execute("SELECT name FROM sqlite_master")} & set(TABLES)
@@ -165,7 +166,7 @@ def test_a_version_3_file_is_upgraded_to_4_after_a_backup(tmp_path, capsys):
         assert set(TABLES) <= names and not set(TABLES) & registered  # no data layers: QGIS does not list them
         assert all(has_integer_key(conn, t) for t in TABLES)
     key = ServerState(path).secret_key()
-    assert len(key) == 64 and open_store(path).meta.schema_version == 4  # upgraded once
+    assert len(key) == 64 and open_store(path).meta.schema_version == SCHEMA_VERSION  # upgraded once
     assert ServerState(path).secret_key() == key
     assert upgraded.counts() == {"reports": 2, "activities": 0}
     assert UserStore(path, hasher=FAST).verify("anna", PW) is not None

@@ -25,7 +25,7 @@ from dashboard.callbacks_session import BOOT_HEADER, REVISION_HEADER, WORKER_ENV
 from layers.users import UserStore
 from tests.dash_fixtures import small_store
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="several worker processes need POSIX (gunicorn)")
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="several worker processes (gunicorn) and /proc: Linux")
 
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PW = "korrekt häst batteri"
