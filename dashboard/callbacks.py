@@ -19,6 +19,7 @@ from layers.release_view import select
 
 from . import figures
 from .data import AppData
+from .figures_followup import commitment_area_trace
 from .filters import (
     ACTIVITY_LAYER,
     FilterState,
@@ -381,6 +382,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
                 density_color=_focus_color(state, data), bounds=bounds,
                 cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other,
             )
+            figure["data"] += commitment_area_trace(commitment_of(state, data), state.lang)
             note = figure["layout"]["meta"]["note"]
             if frames.total == 0:
                 note = t("empty_reports", state.lang)

@@ -52,10 +52,21 @@ def effect_panels(follow_up, points, data: AppData, lang: str, big: bool = False
     places = [e.place for e in follow_up.effects]
     names = data.localities["name"].tolist()
     return [html.Article([
+        html.H3(_place_title(e, data, lang)),
         dcc.Graph(figure=effect_figure(e, points, places, names, follow_up.at, lang, big), className="chart",
                   config={"displaylogo": False}),
         html.P(e.words(lang), className="effect-words"),
     ], className="effect", id=f"effect-{i}") for i, e in enumerate(follow_up.effects)]
+
+
+def _place_title(effect, data: AppData, lang: str) -> str:
+    """A commitment's area is named by its commitment's words, a place of sustained activity by its landmark."""
+    source = effect.place.source
+    if source.startswith("commitment:"):
+        c = data.config.commitment(source.split(":", 1)[1])
+        if c is not None:
+            return c.text(lang)
+    return effect.place.label(lang)
 
 
 __all__ = ["effect_panels", "register_promise"]

@@ -11,7 +11,7 @@ import shapely
 
 from layers.followup import PlaceEffect
 
-from .figures import _font, _title, empty_figure
+from .figures import _font, _lines, _title, empty_figure
 from .i18n import MONTHS, t
 from .promise_view import decimal
 
@@ -117,4 +117,15 @@ def effect_figure(effect: PlaceEffect, reports: pd.DataFrame, places, locality_n
     }
 
 
-__all__ = ["ZONES", "effect_figure", "estimate_text", "monthly", "zone_masks"]
+def commitment_area_trace(commitment, lang: str) -> list[dict]:
+    """The outline of a chosen commitment's area on the map ([] when it names localities or nothing)."""
+    if commitment is None or commitment.area_wgs84 is None:
+        return []
+    lon, lat = _lines(commitment.area_wgs84)
+    return [{
+        "type": "scattermap", "mode": "lines", "lon": lon, "lat": lat, "line": {"color": "#000000", "width": 3},
+        "hoverinfo": "skip", "name": t("commitment_area", lang), "meta": "commitment", "showlegend": False,
+    }]
+
+
+__all__ = ["ZONES", "commitment_area_trace", "effect_figure", "estimate_text", "monthly", "zone_masks"]

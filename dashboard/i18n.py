@@ -226,6 +226,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                            "No published {unit} in the promise period yet (only ended {unit} are published)."),
     "trend_no_layers": ("Inga rapportlager hör till fokusområdet.", "No report layers belong to this focus area."),
     "commitment_active": ("Löfte: {text}", "Commitment: {text}"),
+    "commitment_area": ("Löftets område", "The commitment's area"),
     "effect_title": ("Effekt där vi agerat – före och efter", "Effect where we acted – before and after"),
     "effect_lead": ("Rapporter per månad på platsen, i jämförelseområdet och i ringen runt platsen; den streckade "
                     "linjen är starten.", "Reports per month at the place, in the control area and in the ring "

@@ -79,9 +79,12 @@ def test_effect_panels_chart_and_words_per_place(views):
     panels = effect_panels(follow_up, views.role_data("polis").points, views.data, "sv")
     assert len(panels) == len(follow_up.effects)
     for panel, e in zip(panels, follow_up.effects, strict=True):
-        graph, words = panel.children
+        title, graph, words = panel.children
         assert graph.figure["layout"]["title"]["text"].startswith(e.place.name)
         assert texts(words) == [e.words("sv")]
+        # A commitment's area is named by the promise's words, a sustained place by its landmark.
+        commitment = views.data.config.commitment(e.place.name)
+        assert texts(title) == [commitment.text("sv") if commitment else e.place.name]
 
 
 def test_effects_only_on_layers_the_role_sees_as_points(views):
@@ -94,6 +97,19 @@ def test_effects_only_on_layers_the_role_sees_as_points(views):
     assert views.follow_up(role="allmanhet").effects == ()
     panels = effect_panels(views.follow_up(role="allmanhet"), views.role_data("allmanhet").points, views.data, "en")
     assert texts(panels) == ["No places to evaluate for this role."]
+
+
+def test_a_chosen_commitments_area_is_outlined_on_the_map(views):
+    from dashboard.figures_followup import commitment_area_trace
+
+    config = views.data.config
+    (trace,) = commitment_area_trace(config.commitment("hastighet-gamla-e4"), "sv")
+    assert trace["meta"] == "commitment" and trace["name"] == "Löftets område"
+    assert (trace["lon"][0], trace["lat"][0]) == (14.0989, 57.3448) and trace["lon"][-1] is None
+    assert len(trace["lon"]) == 12  # the 11 corners of the TOML ring, then the ring's end
+    # Commitments naming localities have no outline of their own.
+    assert commitment_area_trace(config.commitment("trygghetsvandring-vaggeryd"), "sv") == []
+    assert commitment_area_trace(None, "sv") == []
 
 
 def test_month_counts_handle_an_empty_zone():
