@@ -7,7 +7,13 @@ point-in-polygon, per-row date parsing), as a first implementation would:
 - commitments: every built-in commitment followed up at the demo's end date;
 - focus areas: reports in the period, the previous period and last year;
 - effects: finding the treated places and their before/after WDD counts;
-- total: `follow_up(...)`, the whole JSON contract.
+- total: `follow_up(...)`, the whole JSON contract;
+- command: what `trygghetskarta follow-up --data FILE --at 2026-11-27` does after start-up, for
+  role polis and the default bra (`layers.role_followup.store_follow_up`: reading both tables
+  from the file, the bra release, the role's counts), and the command itself as a process
+  (start-up and imports included; median of 3).
+
+The table also goes to bench/out/bench_followup.md.
 
     python bench/bench_followup.py [--sizes 10000 100000] [--runs 5] [--naive-max 100000]
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +45,7 @@ from layers.followup import (  # noqa: E402
     follow_commitments,
     follow_up,
 )
+from layers.role_followup import store_follow_up  # noqa: E402
 
 END = dt.date(2026, 11, 27)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -128,6 +136,11 @@ def bench(n: int, runs: int, naive_max: int) -> dict:
     row["focus_ms"] = 1000 * timed(lambda: focus_area_changes(config, reports, END), runs)[0]
     row["effects_ms"] = 1000 * timed(lambda: evaluate_places(config, reports, activities, END), runs)[0]
     row["total_ms"] = 1000 * timed(lambda: follow_up(config, reports, activities, END), runs)[0]
+    for role in ("polis", "bra"):
+        row[f"{role}_ms"] = 1000 * timed(lambda r=role: store_follow_up(store, r, END, config=config), runs)[0]
+    command = [str(Path(sys.executable).with_name("trygghetskarta")), "follow-up", "--data", str(path),
+               "--period", str(END.year), "--at", END.isoformat(), "--format", "json"]
+    row["process_ms"] = 1000 * timed(lambda: subprocess.run(command, check=True, capture_output=True), 3)[0]
     if n <= naive_max:
         naive_runs = max(1, min(runs, 3))
         row["naive_commitments_ms"] = 1000 * timed(lambda: naive_commitments(config, activities), naive_runs)[0]
@@ -146,15 +159,21 @@ def main() -> None:
     for n in args.sizes:
         print(f"size {n} ...", flush=True)
         rows.append(bench(n, args.runs, args.naive_max))
-    print(f"\nmedian of {args.runs} runs (naive: of up to 3), milliseconds\n")
-    print(f"{'reports':>9} {'commitm.':>9} {'naive':>9} {'focus':>9} {'naive':>9} {'effects':>9} {'naive':>9} "
-          f"{'follow_up':>10}")
-    def cell(r, key):
-        return f"{r[key]:>9.0f}" if key in r else f"{'-':>9}"
+    header = (f"{'reports':>9} {'commitm.':>9} {'naive':>9} {'focus':>9} {'naive':>9} {'effects':>9} {'naive':>9} "
+              f"{'follow_up':>10} {'cmd polis':>10} {'cmd bra':>10} {'process':>10}")
+    lines = [f"median of {args.runs} runs (naive: of up to 3; process: of 3), milliseconds", "", header]
+
+    def cell(r, key, width=9):
+        return f"{r[key]:>{width}.0f}" if key in r else f"{'-':>{width}}"
 
     for r in rows:
-        print(f"{r['reports']:>9} {cell(r, 'commitments_ms')} {cell(r, 'naive_commitments_ms')} {cell(r, 'focus_ms')} "
-              f"{cell(r, 'naive_focus_ms')} {cell(r, 'effects_ms')} {cell(r, 'naive_effects_ms')} {r['total_ms']:>10.0f}")
+        lines.append(f"{r['reports']:>9} {cell(r, 'commitments_ms')} {cell(r, 'naive_commitments_ms')} "
+                     f"{cell(r, 'focus_ms')} {cell(r, 'naive_focus_ms')} {cell(r, 'effects_ms')} "
+                     f"{cell(r, 'naive_effects_ms')} {cell(r, 'total_ms', 10)} {cell(r, 'polis_ms', 10)} "
+                     f"{cell(r, 'bra_ms', 10)} {cell(r, 'process_ms', 10)}")
+    text = "\n".join(lines)
+    print("\n" + text)
+    (OUT / "bench_followup.md").write_text("```\n" + text + "\n```\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
