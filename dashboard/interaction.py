@@ -23,7 +23,30 @@ def selection_from_selected(selected: dict | None) -> dict | None:
         coords = (selected.get("lassoPoints") or {}).get("map")
     if not coords or len(coords) < 3:
         return None
-    return {"type": "polygon", "coords": [[round(float(a), 5), round(float(b), 5)] for a, b in coords]}
+    coords = [[round(float(a), 5), round(float(b), 5)] for a, b in coords]
+    return {"type": "polygon", "coords": simplified_ring(coords)}
+
+
+#: At most this many corners of a lasso: its URL form (~24 characters a corner) stays far
+#: below the 8 KB request line servers accept (gunicorn's hard limit), so a reload or a shared
+#: link of the view works.
+MAX_LASSO_POINTS = 150
+
+
+def simplified_ring(coords: list[list[float]], limit: int = MAX_LASSO_POINTS) -> list[list[float]]:
+    """A hand-drawn lasso with at most `limit` corners (Douglas–Peucker, tolerance doubled from
+    about 1 m until it fits). The map, charts, tables and URL all use this one polygon."""
+    if len(coords) <= limit:
+        return coords
+    import shapely
+
+    ring = shapely.Polygon(coords)
+    tolerance = 1e-5
+    simple = ring
+    while len(simple.exterior.coords) - 1 > limit and tolerance < 1:
+        simple = ring.simplify(tolerance, preserve_topology=True)
+        tolerance *= 2
+    return [[round(x, 5), round(y, 5)] for x, y in list(simple.exterior.coords)[:-1]]
 
 
 def selection_from_click(click: dict | None, data: AppData) -> dict | None:

@@ -90,3 +90,26 @@ def test_malformed_url_values_fall_back_to_defaults(data):
     default = default_state(data)
     state = from_query("?fa=nope&t=forever&h=25-3&wd=x&sel=poly:1 2;bad&lang=fi&view=a,b,c", default, data)
     assert state == default
+
+
+def test_a_long_lasso_is_simplified_so_its_url_fits_a_request_line(data):
+    import math
+
+    import shapely
+
+    from dashboard.filters import default_state, from_query, to_query
+    from dashboard.interaction import MAX_LASSO_POINTS, selection_from_selected
+
+    # 2 000 mouse positions on a ring of about 1 km around Skillingaryd.
+    lasso = [[14.09 + 0.015 * math.cos(2 * math.pi * i / 2000), 57.43 + 0.009 * math.sin(2 * math.pi * i / 2000)]
+             for i in range(2000)]
+    selection = selection_from_selected({"lassoPoints": {"map": lasso}})
+    assert 3 <= len(selection["coords"]) <= MAX_LASSO_POINTS
+    drawn, kept = shapely.Polygon(lasso), shapely.Polygon(selection["coords"])
+    assert drawn.symmetric_difference(kept).area / drawn.area < 0.01  # the same place, within 1 %
+    default = default_state(data)
+    query = to_query(replace(default, selection=selection), default)
+    assert len(query) < 8000
+    assert from_query(query, default, data).selection == selection
+    short = [[14.0, 57.4], [14.1, 57.4], [14.1, 57.5]]
+    assert selection_from_selected({"lassoPoints": {"map": short}})["coords"] == short
