@@ -63,6 +63,8 @@ def chart_title(dash_duo, graph_id):
 
 
 def box_select(dash_duo, lon0, lat0, lon1, lat1):
+    # The promise panel sits above the map: bring the map into the window before dragging on it.
+    dash_duo.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", MAP)
     (x0, y0), (x1, y1) = dash_duo.driver.execute_script(PROJECT, MAP, [[lon0, lat0], [lon1, lat1]])
     chain = ActionChains(dash_duo.driver).move_to_location(int(x0), int(y0)).click_and_hold()
     for i in range(1, 11):
