@@ -97,6 +97,9 @@ class Views:
         # Finished answers of the render callbacks: viewers with the same filters (every page
         # load shows the default view) get the same figures, built once per data revision.
         self._renders = SingleFlight(64)
+        # The promise followed up per role and public view (dashboard.promise): a second or two
+        # at 100 000 reports, so kept apart from the many filter answers that would evict it.
+        self._follow_ups = SingleFlight(8)
         #: Bumped by every reload; an edit puts it into the filters store to redraw everything.
         self.version = 0
 
@@ -114,6 +117,7 @@ class Views:
             self.version += 1
             self._views.clear()
             self._renders.clear()
+            self._follow_ups.clear()
             return self.version
 
     def policy(self, role: str | None = None) -> privacy.Policy:
@@ -206,8 +210,8 @@ class Views:
         role, today = role or self.role(), self.today()
         share = self.role_data(role)
         key = ("follow-up", public_only, today, role, self.version)
-        return self._renders.get(key, lambda: follow_up_for_role(self.data.config, share, self.data.activities,
-                                                                  today, public_only=public_only))
+        return self._follow_ups.get(key, lambda: follow_up_for_role(self.data.config, share, self.data.activities,
+                                                                     today, public_only=public_only))
 
     def get(self, state: FilterState, role: str | None = None) -> RoleFrames:
         self.refresh_if_changed()

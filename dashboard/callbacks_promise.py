@@ -15,6 +15,7 @@ def register_promise(app, views) -> None:
     def panel_key(state: FilterState, *parts) -> list:
         # What a panel that does not follow the filters is drawn for: redrawn only when this
         # changes (new cards would otherwise reach sync_state on every filter change).
+        views.refresh_if_changed()
         return [views.role(), views.today().isoformat(), views.version, state.lang, *parts]
 
     @app.callback(Output("promise", "children"), Output("promise-key", "data"),
@@ -23,11 +24,10 @@ def register_promise(app, views) -> None:
         if not filters_data:
             return no_update, no_update
         state = FilterState.from_dict(filters_data)
-        follow_up = views.follow_up()
         key = panel_key(state, state.commitment)
         if key == drawn:
             return no_update, no_update
-        return promise_children(follow_up, state.lang, state.commitment), key
+        return promise_children(views.follow_up(), state.lang, state.commitment), key
 
     @app.callback(Output("effects", "children"), Output("effects-key", "data"),
                   Input("filters", "data"), State("effects-key", "data"))
@@ -35,12 +35,11 @@ def register_promise(app, views) -> None:
         if not filters_data:
             return no_update, no_update
         state = FilterState.from_dict(filters_data)
-        follow_up = views.follow_up()
         key = panel_key(state, state.present)
         if key == drawn:
             return no_update, no_update
         share = views.role_data(views.role())
-        return effect_panels(follow_up, share.points, views.data, state.lang, state.present), key
+        return effect_panels(views.follow_up(), share.points, views.data, state.lang, state.present), key
 
 
 def effect_panels(follow_up, points, data: AppData, lang: str, big: bool = False) -> list:

@@ -163,8 +163,9 @@ def follow_up_for_role(config: PromiseConfig, share: RoleData, activities: pd.Da
     points = share.points
     points = points[points["focus_area"].isin(points_areas).to_numpy()] if len(points) else points
     changes = {}
+    # The follow-up reads ISO times: made once from the cut times, for the trend and the effects.
+    frame = with_occurred_at(points) if len(points) else pd.DataFrame({"focus_area": [], "occurred_at": []})
     if points_areas:
-        frame = with_occurred_at(points) if len(points) else pd.DataFrame({"focus_area": [], "occurred_at": []})
         changes = {c.id: c for c in focus_area_changes(config, frame, at)}
     out = []
     for area in areas:
@@ -177,7 +178,7 @@ def follow_up_for_role(config: PromiseConfig, share: RoleData, activities: pd.Da
         out.append(AreaFollowUp(area, tuple(p for p in progress if p.commitment.focus_area == area.id), trend))
     found: tuple[PlaceEffect, ...] = ()
     if effects and points_areas and len(points):
-        found = tuple(e for e in evaluate_places(config, with_occurred_at(points), activities, at)
+        found = tuple(e for e in evaluate_places(config, frame, activities, at)
                       if e.place.focus_area in points_areas)
     return PromiseFollowUp(at, config.period_start, config.period_end, tuple(out), found)
 
