@@ -166,3 +166,21 @@ def test_at_is_the_apps_today(tmp_path):
     assert "Löftesperiod 2026-01-01 – 2026-12-31, läget 2026-12-31." in texts(children)
     # By the year's end the planned patrol of 5 December counts as still planned, not done.
     assert texts(cards(children)[0])[0] == "2 av 10 timmar (efter)"
+
+
+def test_new_data_redraws_the_cards(tmp_path):
+    import geopandas as gpd
+
+    from tests.helpers import SKILLINGARYD, activity
+
+    app = make_app(tmp_path / "s.gpkg")
+    views = app._trygghetskarta["views"]
+    loaded = sync(app, ".")[12]
+    children, key = call(callback(app, "render_promise"), "filters.data", loaded, None)
+    assert texts(cards(children)[0])[0] == "2 av 10 timmar (efter)"
+    views.store.add_activities(gpd.GeoDataFrame(
+        [activity(7, at=SKILLINGARYD, planned="2026-11-20T19:00:00+01:00", done="2026-11-20T22:00:00+01:00")],
+        geometry="geometry", crs="EPSG:3006"))
+    views.reload(views.store)
+    children, new_key = call(callback(app, "render_promise"), "filters.data", loaded, key)
+    assert new_key != key and texts(cards(children)[0])[0] == "4 av 10 timmar (efter)"
