@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from urllib.parse import parse_qs, urlencode
 
@@ -12,6 +13,7 @@ import shapely
 
 from geodata import cell_index, parse_cell_id
 from layers import ACTORS, REPORT_STATUSES
+from layers.release_view import ReleaseSelection
 from layers.store import within_area
 
 from .data import PLACE_CELL_M, TZ, AppData
@@ -190,24 +192,28 @@ def activity_mask(data: AppData, state: FilterState, today: dt.date, with_select
 
 # -- a chosen commitment ---------------------------------------------------------
 _IDS: dict[tuple[int, str], tuple[AppData, frozenset[str]]] = {}
+_IDS_LOCK = threading.Lock()
 
 
 def commitment_activity_ids(data: AppData, commitment_id: str) -> frozenset[str]:
     """Ids of the activities that count towards a commitment (`layers.followup` matching on
     the activity records as loaded), kept per data load: views of every role filter by them."""
     key = (id(data), commitment_id)
-    found = _IDS.get(key)
-    if found is not None and found[0] is data:
-        return found[1]
+    with _IDS_LOCK:
+        found = _IDS.get(key)
+        if found is not None and found[0] is data:
+            return found[1]
+        # Only the data loaded now: an earlier load (before an edit) is let go.
+        for old in [k for k, (d, _) in _IDS.items() if d is not data]:
+            del _IDS[old]
     from layers.followup.commitments import follow_commitment
     from layers.followup.frames import activity_frame
 
     c = data.config.commitment(commitment_id)
     ids = frozenset() if c is None else frozenset(
         follow_commitment(activity_frame(data.activities, data.config.kommun), c, c.period_end).activity_ids)
-    if len(_IDS) >= 32:
-        _IDS.clear()
-    _IDS[key] = (data, ids)
+    with _IDS_LOCK:
+        _IDS[key] = (data, ids)
     return ids
 
 
@@ -230,9 +236,9 @@ def commitment_place_mask(frame: pd.DataFrame, c, data: AppData) -> np.ndarray:
     return np.ones(len(frame), dtype=bool)
 
 
-def release_in_commitment(selection, c):
-    """A release selection (`layers.release_view.ReleaseSelection`) cut to a commitment's
-    place: whole shown cells whose centre lies in it, and its localities' scattered reports."""
+def release_in_commitment(selection: ReleaseSelection, c) -> ReleaseSelection:
+    """A release selection cut to a commitment's place: whole shown cells whose centre lies in
+    it (in its localities: by the centre's nearest locality), and its localities' scattered reports."""
     if c is None or not c.has_place:
         return selection
     units = selection.units
@@ -243,8 +249,8 @@ def release_in_commitment(selection, c):
         keep = (units["kind"] == "cell").to_numpy() & ~np.isnan(lon)
         if keep.any():
             keep[keep] = shapely.contains_xy(c.area_wgs84, lon[keep], lat[keep])
-    return type(selection)(selection.release, selection.blocks, units[keep].reset_index(drop=True),
-                           selection.layers)
+    return ReleaseSelection(selection.release, selection.blocks, units[keep].reset_index(drop=True),
+                            selection.layers)
 
 
 # -- the URL form ---------------------------------------------------------------

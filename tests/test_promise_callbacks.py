@@ -184,3 +184,39 @@ def test_new_data_redraws_the_cards(tmp_path):
     views.reload(views.store)
     children, new_key = call(callback(app, "render_promise"), "filters.data", loaded, key)
     assert new_key != key and texts(cards(children)[0])[0] == "4 av 10 timmar (efter)"
+
+
+def test_release_units_in_a_commitments_place():
+    import pandas as pd
+
+    from dashboard.filters import release_in_commitment
+    from layers.release_view import ReleaseSelection
+
+    area = '''
+[[commitment]]
+id = "omrade"
+focus_area = "trafik"
+text_sv = "En kontroll i området."
+actor = "polis"
+kind = "hastighetskontroll"
+target = 1
+[commitment.area]
+type = "Polygon"
+coordinates = [[[14.05, 57.40], [14.15, 57.40], [14.15, 57.45], [14.05, 57.45], [14.05, 57.40]]]
+'''
+    config = loads_config(PROMISE + area, today=TODAY)
+    units = pd.DataFrame([
+        (0, "hastighet", "cell", "a", 6, 14.10, 57.42, "Skillingaryd"),
+        (0, "hastighet", "cell", "b", 7, 14.20, 57.42, "Skillingaryd"),  # east of the area
+        (0, "hastighet", "cell", "c", 8, 14.08, 57.48, "Vaggeryd"),
+        (0, "hastighet", "locality", "Skillingaryd", 5, 14.09, 57.43, "Skillingaryd"),
+        (0, "hastighet", "kommun", "0665", 9, float("nan"), float("nan"), ""),
+    ], columns=["block", "layer", "kind", "unit", "count", "lon", "lat", "locality"])
+    selection = ReleaseSelection(release=None, blocks=(0,), units=units, layers=("hastighet",))
+    # Localities: their cells (by the centre's locality) and scattered reports, never the remainder.
+    in_places = release_in_commitment(selection, config.commitment("narvaro-sk"))
+    assert in_places.units["unit"].tolist() == ["a", "b", "Skillingaryd"] and in_places.total == 18
+    # An area: whole cells whose centre lies in it.
+    in_area = release_in_commitment(selection, config.commitment("omrade"))
+    assert in_area.units["unit"].tolist() == ["a"] and in_area.total == 6
+    assert release_in_commitment(selection, None) is selection
