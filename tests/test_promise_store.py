@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from dashboard.cli import main
 from layers import SCHEMA_VERSION, GeoPackageStore, ValidationError, load_config, open_store
 from layers.audit import read_audit
+from layers.followup import follow_commitments
 from layers.promises import current_promise, current_stored, list_promises
 from tests.helpers import activity, report, reports_frame
 
@@ -180,7 +181,11 @@ def test_a_new_demo_file_holds_the_built_in_promise_of_its_last_year(tmp_path):
 def test_activities_may_name_their_commitment(store):
     store.add_activities(gpd.GeoDataFrame([activity(1, commitment="hastighet-rv30"), activity(2, commitment="")],
                                           geometry="geometry", crs="EPSG:3006"))
-    assert store.read_table("activities")["commitment"].tolist() == ["hastighet-rv30", ""]
+    acts = store.read_table("activities")
+    assert acts["commitment"].tolist() == ["hastighet-rv30", ""]
+    # The named commitment counts it although it is a patrol in Skillingaryd, not a speed check at Hok.
+    done = {p.commitment.id: p.total.done for p in follow_commitments(store.config, acts, dt.date(2026, 3, 31))}
+    assert done["hastighet-rv30"] == 1 and done["narvaro-helgkvallar"] == 0
     with pytest.raises(ValidationError) as caught:
         store.add_activities(gpd.GeoDataFrame([activity(3, commitment="okänd")], geometry="geometry",
                                               crs="EPSG:3006"))
