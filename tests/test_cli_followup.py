@@ -6,13 +6,14 @@ import datetime as dt
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from dashboard.cli import main
 from layers import GeoPackageStore
 from layers.promises import read_promise_file
-from layers.role_followup import store_follow_up
+from layers.role_followup import release_windows, store_follow_up
 from tests.helpers import SKILLINGARYD, VAGGERYD, activity, report, reports_frame
 
 PROMISE = """\
@@ -213,3 +214,31 @@ def test_bad_flags_get_one_clear_line(store, args, message):
     done = run("follow-up", "--data", store.path, *args)
     assert done.exit_code != 0
     assert message in done.output and "Traceback" not in done.output
+
+
+def _release(spans):
+    """A bra release of monthly blocks [(first month, last month)], each with 10 narcotics tips a month."""
+    from layers.release import Block, Release, period_of
+
+    blocks = tuple(Block(int(period_of(a[0], a[1], "month")), int(period_of(b[0], b[1], "month")), "month")
+                   for a, b in spans)
+    counts = pd.DataFrame({"block": range(len(blocks)), "layer": "narkotika", "kind": "kommun", "unit": "0665",
+                           "count": [10 * b.periods for b in blocks]})
+    return Release(role="bra", kind="month", through=blocks[-1].last, k=5, cell_m=500, layers=("narkotika",),
+                   blocks=blocks, counts=counts, settings={"origin": blocks[0].first})
+
+
+def test_release_windows_are_whole_published_blocks_or_none():
+    # The first block opens the series (it holds everything before): no window may start there.
+    release = _release([((2024, 1), (2024, 12)), ((2025, 1), (2025, 2)), ((2025, 3), (2025, 3)),
+                        ((2025, 4), (2025, 4))])
+    spans, why = release_windows(release, dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 4, 15))
+    assert why is None
+    assert spans == {"current": (dt.date(2025, 1, 1), dt.date(2025, 4, 1)), "previous": None, "last_year": None}
+    # A block merged across 1 January: the period's start is inside it, so no count at all.
+    crossing = _release([((2024, 1), (2024, 1)), ((2024, 2), (2024, 11)), ((2024, 12), (2025, 1)),
+                         ((2025, 2), (2025, 2))])
+    spans, why = release_windows(crossing, dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 3, 1))
+    assert why == "the period's first day is not the start of a published block" and spans["current"] is None
+    spans, why = release_windows(crossing, dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 1, 20))
+    assert why == "nothing of the period is published yet"
