@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -249,6 +250,8 @@ def main() -> None:
     parser.add_argument("--dry-run", action="store_true", help="read and check only (the importer's own part: "
                                                                   "no rows handed to the store)")
     args = parser.parse_args()
+    # A stopped benchmark (kill) still removes its worktree and data files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     source = source_file(args.rows, args.fmt)
     folder = Path(tempfile.mkdtemp(prefix="trygghetskarta-bench-import-"))
     codes = {"new": ROOT}
