@@ -298,6 +298,13 @@ def _result(result, name: str) -> dict:
     }
 
 
+def _niceness() -> int | None:
+    try:
+        return os.nice(0)
+    except (OSError, AttributeError):  # pragma: no cover - Windows
+        return None
+
+
 def run_job(folder: str | os.PathLike) -> dict:
     """Run the job in `folder` here and now; returns its final status. Every failure becomes
     the status's `error` (a user's mistake as the importer words it, else 'internal')."""
@@ -305,7 +312,7 @@ def run_job(folder: str | os.PathLike) -> dict:
     from .importer import ImportFailed, run_import
 
     folder = Path(folder)
-    status = _update(folder, state=RUNNING, stage="read", pid=os.getpid(), started=time.time(),
+    status = _update(folder, state=RUNNING, stage="read", pid=os.getpid(), niceness=_niceness(), started=time.time(),
                      heartbeat=time.time())
     name = status["name"]
     path = folder / "input" / name
