@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from layers.followup import PlaceEffect
+from layers.followup.evaluate import inside
 
 from .figures import _font, _lines, _title, empty_figure
 from .i18n import MONTHS, t
@@ -17,14 +18,6 @@ from .promise_view import decimal
 
 COLORS = {"treated": "#D55E00", "control": "#0072B2", "buffer": "#009E73"}
 ZONES = ("treated", "control", "buffer")
-
-
-def _inside(geom: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(x), dtype=bool)
-    placed = ~(np.isnan(x) | np.isnan(y))
-    if placed.any() and not geom.is_empty:
-        out[placed] = shapely.contains_xy(geom, x[placed], y[placed])
-    return out
 
 
 def zone_masks(reports: pd.DataFrame, effect: PlaceEffect, places, locality_names) -> dict[str, np.ndarray]:
@@ -43,9 +36,9 @@ def zone_masks(reports: pd.DataFrame, effect: PlaceEffect, places, locality_name
         excluded = excluded.union(shapely.union_all([o.geometry.buffer(effect.buffer_m) for o in same]))
     names = list(locality_names)
     wanted = [names.index(n) for n in effect.control_localities if n in names]
-    control = np.isin(reports["locality"].to_numpy(), wanted) & ~_inside(excluded, x, y)
-    return {"treated": same_area & _inside(place.geometry, x, y), "control": same_area & control,
-            "buffer": same_area & _inside(ring, x, y)}
+    control = np.isin(reports["locality"].to_numpy(), wanted) & ~inside(excluded, x, y)
+    return {"treated": same_area & inside(place.geometry, x, y), "control": same_area & control,
+            "buffer": same_area & inside(ring, x, y)}
 
 
 def _month_start(key: int) -> dt.date:

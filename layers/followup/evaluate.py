@@ -94,7 +94,8 @@ class PlaceEffect:
         return effect_words(self, lang)
 
 
-def _inside(geom: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def inside(geom: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which metric points (NaN: no place, never inside) lie in a metric geometry."""
     out = np.zeros(len(x), dtype=bool)
     placed = ~(np.isnan(x) | np.isnan(y))
     if placed.any() and not geom.is_empty:
@@ -124,16 +125,16 @@ def evaluate_place(
     before_start, length = windows(place.start, first, at, window_days)
     rep = reports[reports["focus_area"].to_numpy() == place.focus_area]
     x, y, d = rep["x"].to_numpy(), rep["y"].to_numpy(), rep["day"].to_numpy()
-    treated = _inside(place.geometry, x, y)
+    treated = inside(place.geometry, x, y)
     same = [o for o in others if o is not place and o.focus_area == place.focus_area]
     other_areas = shapely.union_all([o.geometry for o in same]) if same else shapely.Polygon()
     ring = place.geometry.buffer(buffer_m).difference(place.geometry).difference(other_areas)
-    buffer = _inside(ring, x, y)
+    buffer = inside(ring, x, y)
     excluded = place.geometry.buffer(buffer_m)
     if same:
         excluded = excluded.union(shapely.union_all([o.geometry.buffer(buffer_m) for o in same]))
     if control is not None:
-        in_control = _inside(control.difference(excluded), x, y)
+        in_control = inside(control.difference(excluded), x, y)
         control_localities: tuple[str, ...] = ()
     else:
         names = rep["locality_name"].to_numpy()
@@ -142,7 +143,7 @@ def evaluate_place(
             centre = place.geometry.centroid
             index, _ = nearest_locality_xy([centre.x], [centre.y], kommun)
             control_localities = (str(locality_table(kommun)["name"].iloc[int(index[0])]),)
-        in_control = np.isin(names, list(control_localities)) & ~_inside(excluded, x, y)
+        in_control = np.isin(names, list(control_localities)) & ~inside(excluded, x, y)
     if length < min_window_days:
         return PlaceEffect(place, max(length, 0), None, None, None, None, None, None, None, None, None,
                            control_localities, buffer_m)
