@@ -154,6 +154,13 @@ class Views:
         if pol.time_precision == privacy.MONTH:
             # Weekday and hour are unknown at month precision: their filters do not apply.
             state = replace(state, weekdays=tuple(range(7)), hours=(0, 23))
+        chosen = commitment_of(state, self.data)
+        modes = {pol.mode(lid) for lid, spec in self.data.config.layers.items()
+                 if chosen is not None and spec.focus_area == chosen.focus_area}
+        if modes == {privacy.HIDDEN}:
+            # A focus area hidden for the role has no cards; a commitment of it named in the URL
+            # must not pick its activities by their place.
+            state = replace(state, commitment=None)
         points = share.points[report_mask(self.data, state, today, frame=share.points)]
         kommun = self.data.municipality.code
         release = shown_cells = None
@@ -172,7 +179,8 @@ class Views:
         # Activities are placed (pins in unshown cells go to the locality) before the
         # selection is applied, so a lasso cannot count a pin the map does not show there.
         activities = share.activities[activity_mask(self.data, state, today, with_selection=False,
-                                                    frame=share.activities)]
+                                                    frame=share.activities,
+                                                    any_time_of_day=pol.time_precision == privacy.MONTH)]
         if shown_cells is not None:
             activities = place_activities(activities, shown_cells, pol, self.data)
         activities = activities[selection_mask(activities, state.selection, self.data)]

@@ -175,13 +175,15 @@ def report_mask(data: AppData, state: FilterState, today: dt.date, with_selectio
 
 
 def activity_mask(data: AppData, state: FilterState, today: dt.date, with_selection=True,
-                  frame: pd.DataFrame | None = None) -> np.ndarray:
-    """Rows of `frame` (default: all activities) that pass the filters (and the selection)."""
+                  frame: pd.DataFrame | None = None, any_time_of_day: bool = False) -> np.ndarray:
+    """Rows of `frame` (default: all activities) that pass the filters (and the selection).
+    `any_time_of_day`: a chosen commitment's weekdays and hours are not matched (a role that
+    sees activity times only to the month must not learn them from which ones are picked)."""
     frame = data.activities if frame is None else frame
     c = commitment_of(state, data)
     if c is not None:
         # Exactly the activities that count towards it (any status), as the card counts them.
-        keep = frame["id"].isin(list(commitment_activity_ids(data, c.id))).to_numpy()
+        keep = frame["id"].isin(list(commitment_activity_ids(data, c.id, any_time_of_day))).to_numpy()
     else:
         keep = _common_mask(frame, state, data, today)
         keep = keep & (frame["actor"].isin(state.actors).to_numpy())
@@ -195,10 +197,11 @@ _IDS: dict[tuple[int, str], tuple[AppData, frozenset[str]]] = {}
 _IDS_LOCK = threading.Lock()
 
 
-def commitment_activity_ids(data: AppData, commitment_id: str) -> frozenset[str]:
+def commitment_activity_ids(data: AppData, commitment_id: str, any_time_of_day: bool = False) -> frozenset[str]:
     """Ids of the activities that count towards a commitment (`layers.followup` matching on
-    the activity records as loaded), kept per data load: views of every role filter by them."""
-    key = (id(data), commitment_id)
+    the activity records as loaded), kept per data load: views of every role filter by them.
+    `any_time_of_day`: matched without the commitment's weekdays and hours."""
+    key = (id(data), commitment_id, any_time_of_day)
     with _IDS_LOCK:
         found = _IDS.get(key)
         if found is not None and found[0] is data:
@@ -210,6 +213,8 @@ def commitment_activity_ids(data: AppData, commitment_id: str) -> frozenset[str]
     from layers.followup.frames import activity_frame
 
     c = data.config.commitment(commitment_id)
+    if c is not None and any_time_of_day:
+        c = replace(c, weekdays=(), hours=None)
     ids = frozenset() if c is None else frozenset(
         follow_commitment(activity_frame(data.activities, data.config.kommun), c, c.period_end).activity_ids)
     with _IDS_LOCK:

@@ -25,7 +25,9 @@ Which promise a view shows (`current_stored`), for a date `today` and a role:
 A promise *has data* for a role when, between its first day and `today` (both inclusive, local
 dates), at least one activity is planned, or at least one report the role reads: a report of a
 layer the role sees as points, or a published release block of the role's cells-mode layers
-that starts on or after the promise's first day and has ended by `today`.
+that starts on or after the promise's first day and has ended by `today`. Without a role (the
+choice the server, its /uppfoljning page and `follow-up` without --period share) only
+activities count: whether the open period holds any report is not for every role to learn.
 """
 
 from __future__ import annotations
@@ -378,7 +380,9 @@ def _point_layers(store_or_path, promise: StoredPromise, role: str | None) -> li
     from .privacy import POINTS, PrivacySettings, policy
 
     if role is None:
-        return list(REPORT_LAYERS)
+        # The choice every role shares (the server's, /uppfoljning's): reports of the open
+        # period are not something every role may know of, not even that one exists.
+        return []
     settings = store_or_path.privacy_settings() if hasattr(store_or_path, "privacy_settings") else PrivacySettings()
     pol = policy(role, settings)
     return [lid for lid in REPORT_LAYERS if pol.mode(lid) == POINTS]

@@ -180,6 +180,9 @@ def role_follow_up(config: PromiseConfig, reports: pd.DataFrame, activities: pd.
     if withheld and not pol.exact:
         notes.append(f"effects on {', '.join(withheld)} are not shown to the role {pol.role}: they need exact "
                      "points, which it sees only as published cells or not at all")
+    # A focus area hidden for the role is hidden with its commitments (their done counts per
+    # place would tell where its activities were).
+    progress = [p for p in progress if p.commitment.focus_area not in hidden]
     result = {"commitments": commitment_rows(progress), "focus_areas": areas, "effects": effect_rows(effects)}
     return RoleFollowUp(pol.role, config, at, result, progress, effects, windows, sources, tuple(notes))
 
