@@ -357,20 +357,15 @@ class GeoPackageStore(Store):
                 if not pd.isna(value) and value not in known]
 
     def _insert(self, table: str, frame: gpd.GeoDataFrame, columns, skip_existing: bool) -> AddResult:
-        geoms = frame.geometry.to_numpy()
-        present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
-        x = np.full(len(geoms), np.nan)
-        y = np.full(len(geoms), np.nan)
-        x[present] = shapely.get_x(geoms[present])
-        y[present] = shapely.get_y(geoms[present])
-        blobs = points_to_blobs(x, y, SRS_ID)
         attrs = [c for c in columns if c != "geometry"]
-        values = [frame[c].tolist() for c in attrs]
-        rows = list(zip(blobs, *values, strict=True))
+        rows = _store_rows(frame, attrs)
+        if len(frame) <= INSERT_BLOCK:
+            # A save from the app: built before the write lock, which is then held only for the rows.
+            rows = list(rows)
         names = ", ".join(["geometry", *attrs])
         marks = ", ".join("?" * (len(attrs) + 1))
         verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
-        # Everything above ran before the write lock: the transaction holds it only for the rows.
+        # A larger import streams its rows into the transaction, block by block.
         conn = self._connect()
         try:
             with transaction(conn):
@@ -389,7 +384,7 @@ class GeoPackageStore(Store):
             datafile._reraise(exc, self.path)
         finally:
             conn.close()
-        return AddResult(added=added, skipped=len(rows) - added)
+        return AddResult(added=added, skipped=len(frame) - added)
 
     def update_report_status(self, report_id: str, status: str) -> None:
         if status not in REPORT_STATUSES:
@@ -503,6 +498,25 @@ class GeoPackageStore(Store):
 
 
 _UNBOUNDED = contextlib.nullcontext()
+
+
+#: Rows turned into SQL values per block: a large import streams into its one transaction
+#: instead of holding every row as Python tuples at once (2 M rows: ~1.7 GB).
+INSERT_BLOCK = 50_000
+
+
+def _store_rows(frame: gpd.GeoDataFrame, attrs: list[str]):
+    """(geometry blob, *attrs) per row, made block by block (NULL geometry for no place)."""
+    geoms = frame.geometry.to_numpy()
+    for start in range(0, len(frame), INSERT_BLOCK):
+        part = geoms[start:start + INSERT_BLOCK]
+        present = ~(pd.isna(part) | shapely.is_empty(part))
+        x = np.full(len(part), np.nan)
+        y = np.full(len(part), np.nan)
+        x[present] = shapely.get_x(part[present])
+        y[present] = shapely.get_y(part[present])
+        values = [frame[c].iloc[start:start + INSERT_BLOCK].tolist() for c in attrs]
+        yield from zip(points_to_blobs(x, y, SRS_ID), *values, strict=True)
 
 
 def within_area(x: np.ndarray, y: np.ndarray, polygon=None, bbox=None) -> np.ndarray:

@@ -131,3 +131,21 @@ def test_metadata(store):
     assert (store.meta.kommun, store.meta.schema_version, store.meta.demo, store.meta.crs) == (
         "0665", SCHEMA_VERSION, False, "EPSG:3006"
     )
+
+
+def test_a_large_batch_streams_into_one_transaction_block_by_block(store, monkeypatch):
+    import layers.store as store_module
+
+    # Blocks of 2 rows: 5 reports stream in three blocks.
+    monkeypatch.setattr(store_module, "INSERT_BLOCK", 2)
+    rows = [report(i) for i in range(1, 6)]
+    assert store.add_reports(reports_frame(rows)).added == 5
+    read = store.read_table("reports")
+    assert read["id"].tolist() == ["t-1", "t-2", "t-3", "t-4", "t-5"]
+    assert read["x"].round().tolist() == [float(SKILLINGARYD[0])] * 5
+    # Skipping known ids counts across blocks; a clash without skipping stores nothing.
+    result = store.add_reports(reports_frame([report(i) for i in range(4, 8)]), skip_existing=True)
+    assert (result.added, result.skipped) == (2, 2)
+    with pytest.raises(StoreError, match="already in the store"):
+        store.add_reports(reports_frame([report(8), report(9), report(1)]))
+    assert len(store.read_table("reports")) == 7
