@@ -1,0 +1,316 @@
+"""The map figure: base map, report points, density and cells, activities, the selection."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import cell_id, cell_index, cell_rings_wgs84, parse_cell_id
+from layers import aktiviteter
+
+from ..data import AppData
+from ..i18n import ACTORS, number, t
+from .base import MAX_POINTS, OSM_TILES, _font, typed
+
+
+def _lines(geometry) -> tuple[list, list]:
+    """lon/lat lists of all rings of a (multi)polygon, None between rings."""
+    lons: list = []
+    lats: list = []
+    for ring in shapely.get_rings(shapely.get_parts(geometry)):
+        coords = shapely.get_coordinates(ring)
+        lons += [*np.round(coords[:, 0], 5).tolist(), None]
+        lats += [*np.round(coords[:, 1], 5).tolist(), None]
+    return lons, lats
+
+
+def default_view(data: AppData) -> dict:
+    minx, miny, maxx, maxy = data.municipality.bounds_wgs84
+    # Zoom so the municipality fills a ~700 px map: 360° / 2^zoom per 512 px tile.
+    span = max(maxx - minx, (maxy - miny) * 1.8)
+    zoom = float(np.clip(np.log2(360 * 1.4 / span) - 0.3, 3, 15))
+    return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2, "zoom": round(zoom, 2)}
+
+
+def density_cell_m(zoom: float) -> int:
+    """Cell size for the density view: finer when zoomed in."""
+    if zoom >= 13:
+        return 250
+    if zoom >= 11:
+        return 500
+    if zoom >= 9.5:
+        return 1000
+    return 2000
+
+
+def base_traces(data: AppData, lang: str) -> list[dict]:
+    """Neighbours (faint), the boundary, and the localities (hover shows the name)."""
+    traces = []
+    nb_lon: list = []
+    nb_lat: list = []
+    for geom in data.neighbours.geometry:
+        lo, la = _lines(geom)
+        nb_lon += lo
+        nb_lat += la
+    traces.append({
+        "type": "scattermap", "mode": "lines", "lon": nb_lon, "lat": nb_lat,
+        "line": {"color": "#B0B0B0", "width": 1}, "hoverinfo": "skip",
+        "name": t("neighbours", lang), "showlegend": False,
+    })
+    lo, la = _lines(data.municipality.geometry)
+    traces.append({
+        "type": "scattermap", "mode": "lines", "lon": lo, "lat": la,
+        "line": {"color": "#222222", "width": 2.5}, "hoverinfo": "skip",
+        "name": t("boundary", lang), "showlegend": False,
+    })
+    locs = data.localities
+    traces.append({
+        "type": "scattermap", "mode": "markers", "lon": locs["lon"].round(5).tolist(),
+        "lat": locs["lat"].round(5).tolist(), "text": locs["name"].tolist(),
+        "marker": {"size": 13, "color": "#444444", "opacity": 0.9},
+        "hovertemplate": "<b>%{text}</b><extra></extra>", "name": t("localities", lang),
+        "meta": "localities", "showlegend": True,
+    })
+    return traces
+
+
+def hover_text(text: str, limit: int = 120) -> str:
+    """Free text fit for a Plotly hover label: shortened, and escaped because Plotly reads a
+    subset of HTML (<a href>, <b>, <br>) in labels; entities are shown as the characters."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=True)
+
+
+def _labelled(values: pd.Series, label) -> np.ndarray:
+    """`label` of every value, called once per distinct value (categories, repeated texts)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    labels = np.array([label(u) for u in uniques] + [""], dtype=object)
+    return labels[codes]  # code -1 (a missing value) takes the last entry, ""
+
+
+def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
+    """One trace per report layer, coloured by its focus area."""
+    traces = []
+    names = data.localities["name"].to_numpy()
+    for layer_id, spec in data.config.layers.items():
+        rows = reports[(reports["layer"].to_numpy() == layer_id) & ~np.isnan(reports["lon"].to_numpy())]
+        if rows.empty:
+            continue
+        category = _labelled(rows["category"], lambda c, s=spec: s.category_label(c, lang))
+        near = names[np.clip(rows["locality"].to_numpy(), 0, len(names) - 1)]
+        columns = [category, rows["local_time"].to_numpy(), near]
+        text = "description" in rows.columns
+        if text:
+            # Roles with free text may edit: the id lets a click fill the status form.
+            columns.append(_labelled(rows["description"].fillna(""), hover_text))
+            columns.append(rows["id"].astype(str).to_numpy())
+        custom = np.column_stack(columns).tolist()
+        traces.append({
+            "type": "scattermap", "mode": "markers", "name": spec.name(lang),
+            "lon": typed(rows["lon"]), "lat": typed(rows["lat"]), "customdata": custom,
+            "marker": {"size": spec.style.size, "color": data.config.color(spec.focus_area),
+                       "opacity": spec.style.opacity},
+            "hovertemplate": (
+                f"<b>{spec.name(lang)}</b><br>{t('hover_category', lang)}: %{{customdata[0]}}"
+                f"<br>{t('hover_time', lang)}: %{{customdata[1]}}"
+                f"<br>{t('hover_near', lang)}: %{{customdata[2]}}"
+                + ("<br>%{customdata[3]}" if text else "") + "<extra></extra>"
+            ),
+            "meta": layer_id, "legendgroup": layer_id,
+        })
+    return traces
+
+
+def density_trace(reports: pd.DataFrame, data: AppData, lang: str, size_m: int, bounds=None,
+                  color: str = "#333333") -> dict | None:
+    """Counts per square cell as a choropleth (sent instead of points when there are many)."""
+    x = reports["x"].to_numpy()
+    y = reports["y"].to_numpy()
+    ok = ~np.isnan(x)
+    if bounds is not None:
+        lon = reports["lon"].to_numpy()
+        lat = reports["lat"].to_numpy()
+        ok = ok & ((lon >= bounds[0]) & (lon <= bounds[2]) & (lat >= bounds[1]) & (lat <= bounds[3]))
+    if not ok.any():
+        return None
+    ix, iy = cell_index(x[ok], y[ok], size_m)
+    cells = pd.DataFrame({"ix": ix, "iy": iy}).value_counts().reset_index(name="n")
+    ids = cell_id(cells["ix"], cells["iy"], size_m).tolist()
+    rings = np.round(cell_rings_wgs84(cells["ix"], cells["iy"], size_m), 5)
+    features = [
+        {"type": "Feature", "id": cid, "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]}}
+        for cid, ring in zip(ids, rings, strict=True)
+    ]
+    return {
+        "type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
+        "locations": ids, "z": typed(cells["n"], "i4"), "featureidkey": "id",
+        "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0,
+        "marker": {"opacity": 0.75, "line": {"width": 0.5, "color": "#666666"}},
+        "colorbar": {"title": {"text": t("count", lang)}, "thickness": 12, "len": 0.5},
+        "hovertemplate": f"{t('count', lang)}: %{{z}}<extra>{t('density', lang)}</extra>",
+        "name": t("density", lang), "meta": "density", "showlegend": False,
+    }
+
+
+def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> list[dict]:
+    """Cells-mode layers as squares of the role's grid: only cells with at least k reports
+    (privacy.aggregate_cells), one trace per layer in its focus-area colour."""
+    traces = []
+    if cells is None or cells.empty:
+        return traces
+    names = {lid: spec for lid, spec in data.config.layers.items()}
+    for layer_id in pd.unique(cells["layer"]):
+        rows = cells[cells["layer"].to_numpy() == layer_id]
+        spec = names.get(layer_id)
+        label = spec.name(lang) if spec else str(layer_id)
+        color = data.config.color(spec.focus_area) if spec else "#333333"
+        ids = rows["cell_id"].astype(str).tolist()
+        ix = np.array([parse_cell_id(c)[1] for c in ids])
+        iy = np.array([parse_cell_id(c)[2] for c in ids])
+        rings = np.round(cell_rings_wgs84(ix, iy, cell_m), 5)
+        features = [
+            {"type": "Feature", "id": cid, "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]}}
+            for cid, ring in zip(ids, rings, strict=True)
+        ]
+        custom = np.column_stack([rows["locality"].astype(str).to_numpy()]).tolist()
+        traces.append({
+            "type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
+            "locations": ids, "z": rows["count"].astype(int).tolist(), "featureidkey": "id",
+            "customdata": custom, "colorscale": [[0, color], [1, color]], "showscale": False,
+            "marker": {"opacity": 0.55, "line": {"width": 1.5, "color": "#111111"}},
+            "hovertemplate": (
+                f"<b>{label}</b><br>{t('cell_count', lang, size=cell_m)}: %{{z}}"
+                f"<br>{t('hover_near', lang)}: %{{customdata[0]}}<extra></extra>"
+            ),
+            "name": t("cells_layer", lang, name=label), "meta": f"cells:{layer_id}", "showlegend": True,
+        })
+    return traces
+
+
+def _cells_layers(policy, data: AppData) -> set[str]:
+    if policy is None:
+        return set()
+    return {lid for lid in data.config.layers if policy.mode(lid) == "cells"}
+
+
+def activity_traces(activities: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
+    """Activities with a place: a dark halo under a focus-coloured dot."""
+    rows = activities[~np.isnan(activities["x"].to_numpy())]
+    if rows.empty:
+        return []
+    colors = [data.config.color(a) for a in rows["focus_area"]]
+    kind = rows["kind"].map(lambda k: aktiviteter.KIND_EN.get(k, k) if lang == "en" else k).to_numpy()
+    actor = rows["actor"].map(ACTORS[lang]).to_numpy()
+    status = rows["status"].map(
+        lambda s: aktiviteter.STATUS_EN.get(s, s) if lang == "en" else s
+    ).to_numpy()
+    custom = np.column_stack([kind, actor, status, rows["local_time"].to_numpy()]).tolist()
+    lon, lat = typed(rows["lon"]), typed(rows["lat"])
+    size = aktiviteter.STYLE.size
+    name = t("layer_activities", lang)
+    return [
+        {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "hoverinfo": "skip",
+         "marker": {"size": size + 5, "color": "#111111"}, "showlegend": False,
+         "legendgroup": "aktivitet", "meta": "aktivitet-halo", "name": name},
+        {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "customdata": custom,
+         "marker": {"size": size, "color": colors, "opacity": aktiviteter.STYLE.opacity},
+         "hovertemplate": (
+             f"<b>%{{customdata[0]}}</b><br>{t('hover_actor', lang)}: %{{customdata[1]}}"
+             f"<br>{t('hover_status', lang)}: %{{customdata[2]}}"
+             f"<br>{t('hover_time', lang)}: %{{customdata[3]}}<extra></extra>"
+         ),
+         "name": name, "legendgroup": "aktivitet", "meta": "aktivitet"},
+    ]
+
+
+def selection_trace(selection: dict | None, lang: str) -> list[dict]:
+    if not selection or selection.get("type") != "polygon":
+        return []
+    coords = selection["coords"]
+    ring = [*coords, coords[0]]
+    return [{
+        "type": "scattermap", "mode": "lines", "lon": [c[0] for c in ring], "lat": [c[1] for c in ring],
+        "line": {"color": "#000000", "width": 3}, "hoverinfo": "skip", "name": t("selection", lang),
+        "meta": "selection", "showlegend": False,
+    }]
+
+
+def map_figure(
+    data: AppData, reports: pd.DataFrame, activities: pd.DataFrame, *, lang: str = "sv",
+    mode: str = "auto", view: dict | None = None, selection: dict | None = None,
+    show_activities: bool = True, basemap: bool = False, big: bool = False,
+    density_color: str = "#333333", max_points: int = MAX_POINTS, bounds=None,
+    cells: pd.DataFrame | None = None, scattered: pd.DataFrame | None = None, cell_m: int = 500,
+    other: pd.DataFrame | None = None,
+) -> dict:
+    """The municipality map: base, then reports as points or cells, activities, selection.
+
+    `reports` are points the role may see exactly; `cells` are the role's aggregated cells
+    (layers.privacy) of the cells-mode layers, drawn as squares; `scattered` is named in the note.
+    """
+    view = view or default_view(data)
+    use_density = mode == "density" or (mode == "auto" and len(reports) > max_points)
+    base = base_traces(data, lang)
+    # Activities under the reports, localities on top: hotspots stay visible.
+    traces = base[:2] + (activity_traces(activities, data, lang) if show_activities else [])
+    if use_density:
+        size = density_cell_m(view["zoom"])
+        trace = density_trace(reports, data, lang, size, bounds, density_color)
+        if trace:
+            traces.append(trace)
+        note = t("density_note", lang, n=number(len(reports), lang), size=size)
+    else:
+        traces += point_traces(reports, data, lang)
+        note = t("points_note", lang, n=number(len(reports), lang))
+    traces += cells_traces(cells, data, lang, cell_m)
+    if cells is not None and (len(cells) or (scattered is not None and len(scattered))
+                              or (other is not None and len(other))):
+        note += " · " + cells_note(cells, scattered, data, lang, cell_m, other)
+    traces += base[2:] + selection_trace(selection, lang)
+    layers = []
+    if basemap:
+        layers.append({
+            "sourcetype": "raster", "source": [OSM_TILES], "below": "traces",
+            "sourceattribution": "© OpenStreetMap contributors",
+        })
+    layout = {
+        "map": {"style": "white-bg", "center": {"lon": view["lon"], "lat": view["lat"]},
+                "zoom": view["zoom"], "layers": layers},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "uirevision": "map",
+        "dragmode": "select",
+        "clickmode": "event",
+        "font": _font(big),
+        "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "font": _font(big)},
+        "meta": {"mode": "density" if use_density else "points", "note": note},
+    }
+    return {"data": traces, "layout": layout}
+
+
+def cells_note(cells: pd.DataFrame, scattered: pd.DataFrame | None, data: AppData, lang: str,
+               cell_m: int, other: pd.DataFrame | None = None) -> str:
+    """'Narkotika: 3 rutor om 500 m; spridda rapporter: Vaggeryd 6; övriga platser 7'."""
+    parts = []
+    layers = sorted(set(cells["layer"]) | (set(scattered["layer"]) if scattered is not None else set())
+                    | (set(other["layer"]) if other is not None else set()),
+                    key=list(data.config.layers).index)
+    for layer_id in layers:
+        spec = data.config.layers[layer_id]
+        n = int((cells["layer"] == layer_id).sum())
+        text = t("cells_note", lang, name=spec.name(lang), n=number(n, lang), size=cell_m)
+        if scattered is not None:
+            mine = scattered[scattered["layer"] == layer_id]
+            if len(mine):
+                text += "; " + t("scattered", lang) + ": " + ", ".join(
+                    f"{row.locality} {number(row.count, lang)}" for row in mine.itertuples())
+        if other is not None:
+            rest = int(other.loc[other["layer"] == layer_id, "count"].sum())
+            if rest:
+                text += f"; {t('other_places', lang)} {number(rest, lang)}"
+        parts.append(text)
+    return " · ".join(parts)
