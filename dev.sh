@@ -11,8 +11,16 @@ setup() {
     if [ ! -x .venv/bin/python ]; then
         "$PYTHON" -m venv .venv
     fi
+    # The install is editable, so code changes need no reinstall; only a changed pyproject.toml
+    # (dependencies, entry points) does. The stamp keeps `./dev.sh start` from spending ~10 s on pip.
+    local stamp=.venv/.trygghetskarta-installed wanted
+    wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x .venv/bin/trygghetskarta ]; then
+        return
+    fi
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -e ".[test]"
+    echo "$wanted" > "$stamp"
 }
 
 apt_install() {

@@ -107,6 +107,8 @@ def demo(data, seed, reports, activities, end, kommun, overwrite):
     """
     from layers.demo import write_demo
 
+    if data.exists() and not overwrite:
+        raise click.ClickException(f"{data} already exists; add --overwrite to replace it, or choose another path")
     started = dt.datetime.now()
     store = write_demo(data, seed=seed, reports=reports, activities=activities, end=end,
                        kommun=kommun, overwrite=overwrite)
@@ -263,7 +265,8 @@ def serve(data, host, port, config, basemap, workers, threads, connection_limit,
     app = create_app(store, basemap=basemap, role=role, allowed_hosts=allowed_hosts,
                      trusted_proxies=trusted_proxy, compress=compress, session_poll_s=session_poll,
                      instance_id=instance)
-    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    # The address the server listens on, as the README and the auth banner write it.
+    shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("?present=1" if role in (BRA, ALLMANHET) else "")
     auth = app._trygghetskarta["auth"]
     click.echo(auth.banner(host, port), err=True)

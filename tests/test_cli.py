@@ -45,7 +45,8 @@ def test_user_mistakes_are_one_line_without_traceback(tmp_path):
     path = tmp_path / "v.gpkg"
     assert run("demo", "--data", str(path), "--reports", "5", "--activities", "1").exit_code == 0
     again = run("demo", "--data", str(path), "--reports", "5")
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1
+    assert f"{path} already exists; add --overwrite to replace it, or choose another path" in again.output
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("UPDATE trygghetskarta_meta SET value='99' WHERE key='schema_version'")
@@ -93,7 +94,7 @@ def test_serve_role_bra_without_users_is_local_and_fixed(tmp_path, served):
     result = run("serve", "--data", str(path), "--role", "bra", "--port", "8123")
     assert result.exit_code == 0, result.output
     assert "Inga användare: ingen inloggning, alla på http://127.0.0.1:8123/ har rollen 'bra'" in result.output
-    assert "Trygghetskarta on http://localhost:8123/?present=1" in result.output
+    assert "Trygghetskarta on http://127.0.0.1:8123/?present=1" in result.output
     server, options = served[0]
     assert options["host"] == "127.0.0.1" and options["port"] == 8123
     auth = server.extensions["trygghetskarta_auth"]
