@@ -112,7 +112,7 @@ def test_places_ranked_with_activities_done(data):
         ("Skillingaryd", 7, 2), ("Vaggeryd", 3, 2), ("Hok", 2, 0)]
     assert rows[0]["narkotika"] == 2
     cells = figures.places_rows(reports, activities, data, group_by="cell")
-    assert cells[0]["place"] == "500mN12730E890 (nära Skillingaryd)"
+    assert (cells[0]["place"], cells[0]["key"]) == ("Skillingaryd – sydväst om stationen", "500mN12730E890")
 
 
 def test_empty_states_say_so_in_words(data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geodata import cell_id, cell_index
+from geodata import cell_id, cell_id_place_names, cell_index, place_names, unique_labels
 
 from ..data import AppData
 from ..i18n import REPORT_STATUS, t
@@ -115,23 +115,23 @@ def places_rows(reports: pd.DataFrame, activities: pd.DataFrame, data: AppData,
         found, counts = np.unique(np.asarray(places, dtype=str), return_counts=True)
         acts = dict(zip(found.tolist(), counts.tolist(), strict=True))
     per_place: dict[str, dict[str, int]] = {}
-    near: dict[str, str] = {}
     for place, layer in sorted(totals):
-        count, first_near = totals[(place, layer)]
-        per_place.setdefault(place, {})[layer] = count
-        near.setdefault(place, first_near)
+        per_place.setdefault(place, {})[layer] = totals[(place, layer)][0]
     ranked = sorted(((sum(layers.values()), place) for place, layers in per_place.items()),
                     key=lambda item: -item[0])
     ranked = [(total, place) for total, place in ranked if total > 0]
     if limit is not None:
         ranked = ranked[:limit]
+    kommun = data.municipality.code
+    cells = [place for _, place in ranked if place != OTHER_PLACE] if group_by == "cell" else []
+    # A cell is named by its centre (locality and nearest named place): no finer than the cell.
+    cell_names = dict(zip(cells, unique_labels(cell_id_place_names(cells, kommun, lang), cells), strict=True))
     rows = []
     for total, place in ranked:
         if place == OTHER_PLACE:
             label = t("other_row", lang)
         elif group_by == "cell":
-            # Name a cell by its nearest locality so people know where it is.
-            label = f"{place} ({t('near', lang, name=near[place])})"
+            label = cell_names[place]
         else:
             label = place
         entry = {"place": label, "key": place, "total": int(total),
@@ -159,15 +159,16 @@ def report_list(reports: pd.DataFrame, data: AppData, lang: str = "sv", limit: i
     # Within one cut time: the keyed hash order of a reduced role (ids may follow time), else id.
     tie = "order" if "order" in reports.columns else "id"
     rows = reports.sort_values(["t", tie], ascending=[False, True], kind="stable").head(limit)
-    names = data.localities["name"].to_numpy()
+    # Named from the coordinates the role's frame holds: never finer than its map shows.
+    where = place_names(rows["x"].to_numpy(), rows["y"].to_numpy(), data.municipality.code, lang)
     out = []
-    for row in rows.itertuples(index=False):
+    for row, place in zip(rows.itertuples(index=False), where, strict=True):
         spec = data.config.layers.get(row.layer)
         entry = {
             "time": row.local_time,
             "layer": spec.name(lang) if spec else row.layer,
             "category": spec.category_label(row.category, lang) if spec else row.category,
-            "place": names[row.locality] if row.locality >= 0 else "–",
+            "place": place or "–",
             "status": REPORT_STATUS[lang].get(row.status, row.status),
         }
         if "description" in reports.columns:
