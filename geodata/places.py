@@ -24,8 +24,9 @@ _DIRECTIONS = {
     "en": ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"),
 }
 _WORDS = {
-    "sv": {"of": "{dir} om {name}", "rural": "Landsbygd {km} km {dir} om {name}"},
-    "en": {"of": "{dir} of {name}", "rural": "Countryside {km} km {dir} of {name}"},
+    "sv": {"of": "{dir} om {name}", "rural": "Landsbygd {km} km {dir} om {name}", "near": "Landsbygd nära {name}"},
+    "en": {"of": "{dir} of {name}", "rural": "Countryside {km} km {dir} of {name}",
+           "near": "Countryside near {name}"},
 }
 
 
@@ -60,7 +61,7 @@ def _direction(dx: np.ndarray, dy: np.ndarray, lang: str) -> np.ndarray:
     return np.asarray(_DIRECTIONS[lang], dtype=object)[sector]
 
 
-def place_names(x, y, kommun: str = "0665", lang: str = "sv") -> np.ndarray:
+def place_names(x, y, kommun: str = "0665", lang: str = "sv", detail: bool = True) -> np.ndarray:
     """Names for metric (SWEREF 99 TM) points, as people say where something is:
 
     * within AT_M of a named place: "Skillingaryd – stationen";
@@ -68,8 +69,9 @@ def place_names(x, y, kommun: str = "0665", lang: str = "sv") -> np.ndarray:
     * else inside a locality (`locality_radius_m`): "Skillingaryd – nordost" (from its point);
     * else: "Landsbygd 3 km nordost om Vaggeryd" (the nearest locality, whole km, at least 1).
 
-    A point without a place (NaN) gets "". Name only coordinates the viewer may see: the name is
-    as precise as the point.
+    With `detail=False` (areas to group by) the direction from a place is dropped and the
+    countryside is "Landsbygd nära Vaggeryd". A point without a place (NaN) gets "". Name only
+    coordinates the viewer may see: the name is as precise as the point.
     """
     lang = "en" if lang == "en" else "sv"
     x = np.atleast_1d(np.asarray(x, dtype="float64"))
@@ -92,7 +94,7 @@ def place_names(x, y, kommun: str = "0665", lang: str = "sv") -> np.ndarray:
         d = dist[rows, nearest]
         label = places["name_en" if lang == "en" else "name"].to_numpy(dtype=object)[nearest]
         loc = places["locality"].to_numpy(dtype=object)[nearest]
-        at = d <= AT_M
+        at = d <= (AT_M if detail else NEAR_M)
         near = (d <= NEAR_M) & ~at
         names[at] = loc[at] + " – " + label[at]
         if near.any():
@@ -121,7 +123,8 @@ def place_names(x, y, kommun: str = "0665", lang: str = "sv") -> np.ndarray:
         names[todo] = np.where(
             inside,
             [f"{lo} – {di}" for lo, di in zip(loc_names, direction, strict=True)],
-            [words["rural"].format(km=k, dir=di, name=lo) for k, di, lo in zip(km, direction, loc_names, strict=True)],
+            [words["rural"].format(km=k, dir=di, name=lo) if detail else words["near"].format(name=lo)
+             for k, di, lo in zip(km, direction, loc_names, strict=True)],
         )
     out[placed] = names
     return out

@@ -90,3 +90,10 @@ def test_packaged_places_name_their_source_and_lie_in_their_municipality():
 
 def test_unique_labels_add_the_key_only_to_names_shared_by_rows():
     assert unique_labels(["A – norr", "B", "A – norr"], ["k1", "k2", "k3"]) == ["A – norr · k1", "B", "A – norr · k3"]
+
+
+def test_area_names_group_without_directions_from_places():
+    x, y = VAGGERYD_STATION
+    names = place_names([x, x, SKILLINGARYD_CENTRE[0] - 4000], [y, y + 300, SKILLINGARYD_CENTRE[1]], detail=False)
+    assert names.tolist() == ["Vaggeryd – stationen", "Vaggeryd – stationen", "Landsbygd nära Skillingaryd"]
+    assert place_names([x], [y + 300], lang="en", detail=False).tolist() == ["Vaggeryd – the station"]

@@ -1,0 +1,98 @@
+"""Planning: presence hours per weekday × hour from activities, and the ranked where × when gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Activities that were presence: done ones (planned or cancelled ones were not there).
+PRESENCE_STATUSES = ("genomförd",)
+#: Hours per block in the gap table: single hours are too few reports per place to rank.
+BLOCK_H = 3
+WEEK_MIN = 7 * 24 * 60
+
+
+def _start_minutes(frame: pd.DataFrame) -> np.ndarray:
+    """Minute of the local week (Monday 00:00 = 0) each activity starts: weekday, hour and the
+    minutes of `local_time` ("YYYY-MM-DD HH:MM"; roles with hour precision see ":00")."""
+    minute = np.zeros(len(frame), dtype="int64")
+    if "local_time" in frame.columns and len(frame):
+        text = pd.Series(frame["local_time"].to_numpy(dtype=object), dtype=object).astype(str)
+        minute = pd.to_numeric(text.str.slice(14, 16), errors="coerce").fillna(0).to_numpy(dtype="int64")
+    return (frame["weekday"].to_numpy().astype("int64") * 24 + frame["hour"].to_numpy().astype("int64")) * 60 + minute
+
+
+def presence_mask(frame: pd.DataFrame) -> np.ndarray:
+    """Activities that count as presence: done, with a known weekday/hour and a duration > 0."""
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    duration = pd.to_numeric(frame["duration_min"], errors="coerce").to_numpy(dtype="float64")
+    return (frame["status"].isin(PRESENCE_STATUSES).to_numpy()
+            & (frame["weekday"].to_numpy() >= 0) & (frame["hour"].to_numpy() >= 0)
+            & ~np.isnan(duration) & (duration > 0))
+
+
+def presence_hours(frame: pd.DataFrame) -> np.ndarray:
+    """Hours of presence per (weekday, hour) slot, shape (7, 24): each done activity's duration
+    spread over the hours it covers from its start (an activity 21:30 for 90 minutes gives
+    0.5 h at 21 and 1 h at 22; past Sunday midnight it continues on Monday)."""
+    out = np.zeros(7 * 24, dtype="float64")
+    keep = presence_mask(frame)
+    if not keep.any():
+        return out.reshape(7, 24)
+    start = _start_minutes(frame[keep])
+    # Whole minutes; a week at most (the schema's bound), so one fold of the week covers it.
+    duration = np.minimum(pd.to_numeric(frame["duration_min"], errors="coerce").to_numpy()[keep], WEEK_MIN)
+    end = start + np.round(duration).astype("int64")
+    # A difference array over two weeks, then folded: every minute an activity covers counts once.
+    diff = np.zeros(2 * WEEK_MIN + 1, dtype="int64")
+    np.add.at(diff, start, 1)
+    np.add.at(diff, end, -1)
+    covered = np.cumsum(diff)[: 2 * WEEK_MIN]
+    minutes = covered[:WEEK_MIN] + covered[WEEK_MIN:]
+    return (minutes.reshape(7 * 24, 60).sum(axis=1) / 60.0).reshape(7, 24)
+
+
+def gap_table(reports: pd.DataFrame, report_places, activities: pd.DataFrame, activity_places,
+              top: int = 5, block_h: int = BLOCK_H) -> pd.DataFrame:
+    """The where × when slots where presence lags the reports most, worst first.
+
+    A slot is a place × weekday × `block_h`-hour block. `report_places` / `activity_places`
+    name each row's place ("" for none: not counted in a place). The gap of a slot is its share
+    of the placed reports minus its share of the placed presence hours (a fraction; 0.12 is 12
+    percentage points): shares, so that a week with no presence at all still ranks its slots.
+    Slots with a gap > 0 rank by it, then by reports, place, weekday, hour. Columns: place,
+    weekday, start_hour, end_hour, reports, presence_h, report_share, presence_share, gap.
+    """
+    columns = ["place", "weekday", "start_hour", "end_hour", "reports", "presence_h", "report_share",
+               "presence_share", "gap"]
+    report_places = np.asarray(report_places, dtype=object)
+    activity_places = np.asarray(activity_places, dtype=object)
+    timed = (reports["weekday"].to_numpy() >= 0) & (report_places != "") if len(reports) else np.zeros(0, bool)
+    if not timed.any():
+        return pd.DataFrame({c: [] for c in columns})
+    blocks = 24 // block_h
+    rep = pd.DataFrame({
+        "place": report_places[timed],
+        "slot": reports["weekday"].to_numpy()[timed].astype("int64") * blocks
+        + reports["hour"].to_numpy()[timed].astype("int64") // block_h,
+    }).value_counts().rename("reports")
+    presence = {}
+    placed = activity_places != ""
+    for place in pd.unique(activity_places[placed]):
+        grid = presence_hours(activities[activity_places == place])
+        presence[place] = grid.reshape(7, blocks, block_h).sum(axis=2).ravel()
+    table = rep.reset_index()
+    table["presence_h"] = [float(presence[p][s]) if p in presence else 0.0
+                           for p, s in zip(table["place"], table["slot"], strict=True)]
+    total_presence = float(sum(grid.sum() for grid in presence.values()))
+    table["report_share"] = table["reports"] / table["reports"].sum()
+    table["presence_share"] = table["presence_h"] / total_presence if total_presence > 0 else 0.0
+    table["gap"] = table["report_share"] - table["presence_share"]
+    table["weekday"] = table["slot"] // blocks
+    table["start_hour"] = (table["slot"] % blocks) * block_h
+    table["end_hour"] = table["start_hour"] + block_h
+    table = table[table["gap"] > 1e-9]
+    table = table.sort_values(["gap", "reports", "place", "weekday", "start_hour"],
+                              ascending=[False, False, True, True, True], kind="stable")
+    return table[columns].head(top).reset_index(drop=True)
