@@ -90,8 +90,10 @@ AUTO_CRS = (WGS84, SWEREF99_TM, SWEREF99_1330, RT90_25_GON_V)
 DETECT_TOLERANCE_M = 5000.0
 #: Show a progress bar from this many rows.
 PROGRESS_FROM = 5000
-#: Rows per call of the store's own checks (the safety net in `prepare_import`).
-VALIDATE_ROWS = 50_000
+#: Rows turned into store rows at a time (`prepare_import`): the fields, ids, points and the
+#: store's own checks of one block are made and dropped before the next, so a huge file holds
+#: its source table and the accepted rows, not every temporary of every row at once.
+PREPARE_BLOCK = 50_000
 
 
 # -- column mapping -------------------------------------------------------------------------
@@ -622,14 +624,22 @@ class PreparedImport:
 
 
 class _Reasons:
-    """Reasons per row position; the first reason for a field wins, all fields are collected."""
+    """Reasons per row position; the first reason for a field wins, all fields are collected.
 
-    def __init__(self, n: int):
+    A block's view (`block`) shares the reasons: it takes positions within the block and
+    stores them at the block's offset, so a file's rows can be prepared block by block.
+    """
+
+    def __init__(self, n: int, by_pos: dict[int, list[str]] | None = None, offset: int = 0):
         self.n = n
-        self.by_pos: dict[int, list[str]] = {}
+        self.by_pos: dict[int, list[str]] = {} if by_pos is None else by_pos
+        self.offset = offset
+
+    def block(self, start: int, n: int) -> _Reasons:
+        return _Reasons(n, self.by_pos, self.offset + start)
 
     def add(self, pos: int, reason: str) -> None:
-        self.by_pos.setdefault(int(pos), []).append(reason)
+        self.by_pos.setdefault(int(pos) + self.offset, []).append(reason)
 
     def add_many(self, mask: np.ndarray, reason: Callable[[int], str] | str) -> None:
         for pos in np.flatnonzero(mask):
@@ -641,7 +651,9 @@ class _Reasons:
 
     def mask(self) -> np.ndarray:
         bad = np.zeros(self.n, dtype=bool)
-        bad[list(self.by_pos)] = True
+        if self.by_pos:
+            pos = np.fromiter(self.by_pos, dtype=np.int64, count=len(self.by_pos)) - self.offset
+            bad[pos[(pos >= 0) & (pos < self.n)]] = True
         return bad
 
 
@@ -738,48 +750,28 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
     _step(progress, "coordinates")
     implicit: dict[str, str] = {}
     spans = import_spans(config)
-    if kind == "reports":
-        frame = _report_fields(table, mapping, config, layer, reasons, implicit, lang, spans)
-    else:
-        frame = _activity_fields(table, mapping, config, reasons, implicit, lang, spans)
-    _step(progress, "fields")
     x = coords.x if coords is not None else np.full(n, np.nan)
     y = coords.y if coords is not None else np.full(n, np.nan)
     # Stable ids: our own store-schema files keep theirs; others get one from their content.
     keep_ids = _is_store_schema(table, mapping, kind)
+    check = store.validate_reports if kind == "reports" else store.validate_activities
+    # Block by block: the coordinate system is decided above, once, from every row's coordinates;
+    # nothing below depends on other rows (repeats are found over all accepted rows after).
+    blocks = []
+    for start in range(0, max(n, 1), PREPARE_BLOCK):
+        stop = min(n, start + PREPARE_BLOCK)
+        part = SourceTable(table.frame.iloc[start:stop], description=table.description)
+        blocks.append(_prepare_block(part, mapping, config, kind, layer, reasons.block(start, stop - start),
+                                     implicit, lang, spans, x[start:stop], y[start:stop], rows[start:stop],
+                                     keep_ids, check))
     if keep_ids:
-        ids = _text(_column(table, mapping, "id"), n).to_numpy(dtype=object)
         implicit["id"] = "kept from the file (a Trygghetskarta export)"
     else:
-        ids = _content_ids(frame, x, y, _text(_column(table, mapping, "id"), n), kind)
         implicit["id"] = "derived from the row's content (re-import stores nothing new)"
-    frame["id"] = ids
-    points = shapely.points(np.where(np.isnan(x), 0, x), np.where(np.isnan(y), 0, y))
-    points = np.where(np.isnan(x), shapely.from_wkt("POINT EMPTY"), points)
-    if kind == "reports":
-        reasons.add_many(np.isnan(x) & ~reasons.mask(), msg("coords_missing", lang))
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=METRIC), crs=METRIC)
-    columns = REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS
-    gdf = gdf[list(columns)]
-    gdf.index = pd.Index(rows, name="row")
-    # Safety net: the store's own validation, on rows that passed ours.
-    ok = ~reasons.mask()
-    if ok.any():
-        candidate = gdf[ok]
-        check = store.validate_reports if kind == "reports" else store.validate_activities
-        positions = {number: pos for pos, number in enumerate(rows)}
-        # In blocks: the checks' temporaries stay small; none of them that counts spans rows.
-        errors = [e for start in range(0, len(candidate), VALIDATE_ROWS)
-                  for e in check(candidate.iloc[start:start + VALIDATE_ROWS])]
-        for error in errors:
-            if error.row in positions:
-                if error.field == "id" and error.reason == "appears more than once":
-                    continue  # repeated rows: counted as duplicates below
-                reasons.add(positions[error.row], msg("store_check", lang, field=error.field, value=_short(error.value),
-                                                      reason=store_reason(error.reason, lang)))
+    _step(progress, "fields")
+    accepted = blocks[0] if len(blocks) == 1 else pd.concat(blocks)
+    del blocks
     _step(progress, "validate")
-    ok = ~reasons.mask()
-    accepted = gdf[ok]
     first_of = accepted.reset_index().groupby("id", sort=False)["row"].first()
     repeated_mask = accepted["id"].duplicated(keep="first").to_numpy()
     repeated = {
@@ -792,6 +784,43 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
         kind=kind, table=table, mapping=mapping, frame=accepted, rejected=rejected,
         repeated=repeated, notes=notes, mapping_lines=_mapping_lines(mapping, kind, implicit),
     )
+
+
+def _prepare_block(table: SourceTable, mapping: Mapping, config, kind: str, layer: str | None,
+                   reasons: _Reasons, implicit: dict, lang: str, spans: dict[str, TimeSpan], x: np.ndarray,
+                   y: np.ndarray, rows: np.ndarray, keep_ids: bool, check) -> gpd.GeoDataFrame:
+    """One block of rows (positions and `reasons` within the block) to the accepted store rows,
+    indexed by input row number; every problem goes to `reasons`."""
+    n = len(table.frame)
+    if kind == "reports":
+        frame = _report_fields(table, mapping, config, layer, reasons, implicit, lang, spans)
+    else:
+        frame = _activity_fields(table, mapping, config, reasons, implicit, lang, spans)
+    if keep_ids:
+        ids = _text(_column(table, mapping, "id"), n).to_numpy(dtype=object)
+    else:
+        ids = _content_ids(frame, x, y, _text(_column(table, mapping, "id"), n), kind)
+    frame["id"] = ids
+    points = shapely.points(np.where(np.isnan(x), 0, x), np.where(np.isnan(y), 0, y))
+    points = np.where(np.isnan(x), shapely.from_wkt("POINT EMPTY"), points)
+    if kind == "reports":
+        reasons.add_many(np.isnan(x) & ~reasons.mask(), msg("coords_missing", lang))
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=METRIC), crs=METRIC)
+    columns = REPORT_COLUMNS if kind == "reports" else ACTIVITY_COLUMNS
+    gdf = gdf[list(columns)]
+    gdf.index = pd.Index(rows, name="row")
+    # Safety net: the store's own validation, on rows that passed ours.
+    ok = ~reasons.mask()
+    if ok.any():
+        positions = {number: pos for pos, number in enumerate(rows)}
+        for error in check(gdf[ok]):
+            if error.row in positions:
+                if error.field == "id" and error.reason == "appears more than once":
+                    continue  # repeated rows: counted as duplicates after all blocks
+                reasons.add(positions[error.row], msg("store_check", lang, field=error.field, value=_short(error.value),
+                                                      reason=store_reason(error.reason, lang)))
+        ok = ~reasons.mask()
+    return gdf[ok]
 
 
 def _short(value) -> str:

@@ -418,72 +418,102 @@ class _Collector:
             self.flag(outside, "geometry", "lies outside the municipality", geoms)
 
 
+#: Rows checked at a time: the checks' temporaries (the regex groups of every time, the masks,
+#: the text copies) stay those of one block, however many rows a file has (2 M rows whole:
+#: about 1 GB of temporaries). Only the repeated-id check needs every row, and it is one hash.
+VALIDATE_BLOCK = 50_000
+
+
+def _blocks(frame: pd.DataFrame, rows: int | None = None):
+    """(start, the rows from start) in blocks of `rows` (VALIDATE_BLOCK); one block for a small frame."""
+    rows = rows or VALIDATE_BLOCK
+    if len(frame) <= rows:
+        yield 0, frame
+        return
+    for start in range(0, len(frame), rows):
+        yield start, frame.iloc[start:start + rows]
+
+
 def validate_reports(frame: pd.DataFrame, layers: dict, focus_areas, inside=None,
                      spans: dict[str, TimeSpan] | None = None) -> list[RecordError]:
     """All problems in a frame of reports (geometry must already be in the store CRS).
 
     `layers` maps layer id to its LayerSpec; `inside` is an optional predicate on an
     array of shapely points that says which lie in the municipality; `spans` bounds the time
-    fields (default `store_spans()`: from 1990 to a day from now).
+    fields (default `store_spans()`: from 1990 to a day from now). Checked block by block
+    (VALIDATE_BLOCK rows); the errors name the frame's own row labels.
     """
     spans = spans or store_spans()
     check = _Collector(frame)
     if not check.require_columns(REPORT_COLUMNS):
         return check.errors
-    _check_ids(check)
-    check.one_of("layer", layers)
-    check.one_of("focus_area", focus_areas)
-    for layer_id, spec in layers.items():
-        mine = (frame["layer"] == layer_id).to_numpy()
-        if mine.any():
-            bad = mine & ~frame["category"].isin(spec.categories).to_numpy()
-            check.flag(bad, "category", f"must be one of {', '.join(spec.categories)} for {layer_id}")
-    occurred = check.timestamp("occurred_at", spans["occurred_at"])
-    reported = check.timestamp("reported_at", spans["reported_at"])
-    _check_order(check, occurred, reported, "reported_at", "is before occurred_at")
-    _check_description(check)
-    check.one_of("source", SOURCES)
-    check.one_of("status", REPORT_STATUSES)
-    check.point(frame["geometry"], inside)
+    repeated = _repeated_ids(frame)
+    for start, block in _blocks(frame):
+        part = _Collector(block)
+        _check_ids(part, repeated[start:start + len(block)])
+        part.one_of("layer", layers)
+        part.one_of("focus_area", focus_areas)
+        for layer_id, spec in layers.items():
+            mine = (block["layer"] == layer_id).to_numpy()
+            if mine.any():
+                bad = mine & ~block["category"].isin(spec.categories).to_numpy()
+                part.flag(bad, "category", f"must be one of {', '.join(spec.categories)} for {layer_id}")
+        occurred = part.timestamp("occurred_at", spans["occurred_at"])
+        reported = part.timestamp("reported_at", spans["reported_at"])
+        _check_order(part, occurred, reported, "reported_at", "is before occurred_at")
+        _check_description(part)
+        part.one_of("source", SOURCES)
+        part.one_of("status", REPORT_STATUSES)
+        part.point(block["geometry"], inside)
+        check.errors += part.errors
     return check.errors
 
 
 def validate_activities(frame: pd.DataFrame, focus_areas, kinds, inside=None,
                         spans: dict[str, TimeSpan] | None = None) -> list[RecordError]:
     """All problems in a frame of activities (geometry may be empty: no place); `spans` as
-    for validate_reports (planned_at: 1990 to 2100 unless given)."""
+    for validate_reports (planned_at: 1990 to 2100 unless given); checked block by block."""
     spans = spans or store_spans()
     check = _Collector(frame)
     if not check.require_columns(ACTIVITY_COLUMNS):
         return check.errors
-    _check_ids(check)
-    check.one_of("focus_area", focus_areas)
-    check.one_of("actor", ACTORS)
-    check.one_of("kind", kinds)
-    check.timestamp("planned_at", spans["planned_at"])
-    check.timestamp("done_at", spans["done_at"], allow_empty=True)
-    check.one_of("status", ACTIVITY_STATUSES)
-    done = frame["done_at"].astype("string").fillna("") != ""
-    check.flag(
-        ((frame["status"] == "genomförd") & ~done).to_numpy(), "done_at",
-        "is required when status is genomförd",
-    )
-    check.flag(
-        ((frame["status"] == "planerad") & done).to_numpy(), "done_at",
-        "must be empty while status is planerad",
-    )
-    duration = pd.to_numeric(frame["duration_min"], errors="coerce")
-    whole = duration.notna() & (duration == duration.round()) & (duration >= 0) & (duration <= 24 * 60 * 7)
-    check.flag(~whole.to_numpy(), "duration_min", "must be whole minutes between 0 and 10080")
-    _check_description(check)
-    check.point(frame["geometry"], inside, allow_empty=True)
+    repeated = _repeated_ids(frame)
+    for start, block in _blocks(frame):
+        part = _Collector(block)
+        _check_ids(part, repeated[start:start + len(block)])
+        part.one_of("focus_area", focus_areas)
+        part.one_of("actor", ACTORS)
+        part.one_of("kind", kinds)
+        part.timestamp("planned_at", spans["planned_at"])
+        part.timestamp("done_at", spans["done_at"], allow_empty=True)
+        part.one_of("status", ACTIVITY_STATUSES)
+        done = block["done_at"].astype("string").fillna("") != ""
+        part.flag(
+            ((block["status"] == "genomförd") & ~done).to_numpy(), "done_at",
+            "is required when status is genomförd",
+        )
+        part.flag(
+            ((block["status"] == "planerad") & done).to_numpy(), "done_at",
+            "must be empty while status is planerad",
+        )
+        duration = pd.to_numeric(block["duration_min"], errors="coerce")
+        whole = duration.notna() & (duration == duration.round()) & (duration >= 0) & (duration <= 24 * 60 * 7)
+        part.flag(~whole.to_numpy(), "duration_min", "must be whole minutes between 0 and 10080")
+        _check_description(part)
+        part.point(block["geometry"], inside, allow_empty=True)
+        check.errors += part.errors
     return check.errors
 
 
-def _check_ids(check: _Collector) -> None:
-    ids = check.text("id")
-    dup = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
-    check.flag(dup, "id", "appears more than once")
+def _repeated_ids(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: its id appeared in an earlier row (over the whole frame: a repeat may be blocks apart)."""
+    ids = frame["id"]
+    return ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+
+
+def _check_ids(check: _Collector, repeated: np.ndarray) -> None:
+    check.text("id")
+    check.flag(repeated, "id", "appears more than once")
 
 
 def _check_description(check: _Collector) -> None:

@@ -146,6 +146,51 @@ def test_problem_rows_are_each_accounted_for(tmp_path, store):
     assert (again.stored, again.in_store, again.repeated, len(again.rejected)) == (0, 3, 1, 8)
 
 
+def _prepared_view(prepared):
+    """What an import makes of a file: accepted rows, rejections, repeats, notes and mapping."""
+    frame = prepared.frame
+    return (list(frame.index), frame.drop(columns="geometry").to_dict("records"), xy(frame),
+            [(r.row, r.reason) for r in prepared.rejected], prepared.repeated, prepared.notes,
+            prepared.mapping_lines)
+
+
+@pytest.mark.parametrize("block", [1, 5])
+def test_rows_prepared_in_blocks_give_the_same_import(tmp_path, store, monkeypatch, block):
+    import layers.importer as importer_module
+    import layers.schema as schema
+
+    path = tmp_path / "problem.csv"
+    path.write_text(PROBLEM_CSV, encoding="utf-8")
+    whole = _prepared_view(prepare_import(path, store, layer="otrygg_plats"))
+    monkeypatch.setattr(importer_module, "PREPARE_BLOCK", block)
+    monkeypatch.setattr(schema, "VALIDATE_BLOCK", 2)
+    blocked = _prepared_view(prepare_import(path, store, layer="otrygg_plats"))
+    assert blocked == whole
+    rows, records, _, rejected, repeated, _, _ = blocked
+    assert rows == [1, 8, 12] and repeated == {2: 1}  # a repeat found across blocks too
+    assert [r["occurred_at"] for r in records] == [
+        "2026-04-01T12:00:00+02:00", "2026-04-03T11:00:00+02:00", "2026-10-25T02:30:00+02:00"]
+    assert [row for row, _ in rejected] == [3, 4, 5, 6, 7, 9, 10, 11]
+
+
+def test_the_coordinate_system_is_decided_once_for_every_block(tmp_path, store, monkeypatch):
+    import layers.importer as importer_module
+
+    # SWEREF 99 TM, and rows 3-4 (a block of their own) without coordinates: each block alone
+    # could not decide (or would refuse the file), the file as a whole does.
+    path = tmp_path / "sweref.csv"
+    path.write_text("datum,kategori,n,e\n"
+                    "2026-04-01 12:00,belysning,6365443,445400\n2026-04-01 13:00,belysning,6373168,448782\n"
+                    "2026-04-01 14:00,belysning,,\n2026-04-01 15:00,belysning,,\n"
+                    "2026-04-01 16:00,belysning,6374851,456551\n", encoding="utf-8")
+    monkeypatch.setattr(importer_module, "PREPARE_BLOCK", 2)
+    prepared = prepare_import(path, store, layer="otrygg_plats")
+    assert [(r.row, r.reason) for r in prepared.rejected] == [(3, "coordinates are missing"),
+                                                              (4, "coordinates are missing")]
+    assert xy(prepared.frame) == [(445400.0, 6365443.0), (448782.0, 6373168.0), (456551.0, 6374851.0)]
+    assert any("SWEREF 99 TM" in note for note in prepared.notes)
+
+
 def test_whole_file_with_swapped_lat_lon_columns_is_read_the_other_way_round(tmp_path, store):
     path = tmp_path / "swapped.csv"
     path.write_text("datum;kategori;lat;lon\n2026-05-01 10:00;belysning;14,090713;57,428425\n",

@@ -171,3 +171,64 @@ def test_a_version_3_file_gets_the_server_state_of_version_4_after_a_backup(tmp_
     assert upgraded.counts() == {"reports": 2, "activities": 0}
     assert UserStore(path, hasher=FAST).verify("anna", PW) is not None
     assert validate(path) == []
+
+
+# -- validation in blocks (a huge file's checks keep one block's temporaries) ---------------------
+
+def by_row(errors):
+    """The messages in row order, each row's in the order of the checks (as ValidationError shows them)."""
+    return [str(e) for e in ValidationError(errors).errors]
+
+
+def _mixed_reports():
+    # Bad rows spread over the blocks, a repeated id two blocks after its first row, and row
+    # labels that are not positions (as the importer's input row numbers).
+    rows = [report(1), report(2, status="klar"), report(3), report(4, when="3000-01-01T00:00:00+01:00"),
+            report(5, at=VARNAMO), report(1), report(7, source="facebook", category="mopeder"), report(8, id="")]
+    frame = reports_frame(rows)
+    frame.index = [10, 11, 12, 13, 14, 15, 16, 17]
+    return frame
+
+
+def test_reports_checked_in_blocks_give_the_same_errors_with_their_row_labels(store, monkeypatch):
+    import layers.schema as schema
+
+    whole = by_row(store.validate_reports(_mixed_reports()))
+    monkeypatch.setattr(schema, "VALIDATE_BLOCK", 3)
+    blocked = by_row(store.validate_reports(_mixed_reports()))
+    assert blocked == whole
+    assert [m for m in blocked if not m.startswith("row 14: geometry=")] == [
+        "row 11: status='klar': must be one of ny, bekräftad, åtgärdad, avvisad",
+        "row 13: occurred_at='3000-01-01T00:00:00+01:00': is in the future",
+        "row 13: reported_at='3000-01-01T00:00:00+01:00': is in the future",
+        "row 15: id='t-1': appears more than once",
+        "row 16: category='mopeder': must be one of belysning, skymd sikt, folksamling, skadegörelse, "
+        "nedskräpning, hot/trakasserier, övrigt for otrygg_plats",
+        "row 16: source='facebook': must be one of medborgare, polis, kommun, sociala_medier, medborgardialog, "
+        "import, demo",
+        "row 17: id='': must not be empty",
+    ]
+    assert sum(m.startswith("row 14: geometry=") and m.endswith("lies outside the municipality")
+               for m in blocked) == 1
+    with pytest.raises(ValidationError) as exc:
+        store.add_reports(_mixed_reports())
+    assert str(exc.value).startswith("8 invalid reports, nothing stored: row 11: status='klar'")
+    assert store.counts() == {"reports": 0, "activities": 0}
+
+
+def test_activities_checked_in_blocks_give_the_same_errors(store, monkeypatch):
+    import geopandas as gpd
+
+    import layers.schema as schema
+
+    rows = [activity(1), activity(2, status="genomförd", done=""), activity(3), activity(4, actor="brandkår"),
+            activity(5, duration_min=12.5), activity(1)]
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:3006")
+    whole = by_row(store.validate_activities(frame))
+    monkeypatch.setattr(schema, "VALIDATE_BLOCK", 2)
+    assert by_row(store.validate_activities(frame)) == whole == [
+        "row 1: done_at='': is required when status is genomförd",
+        "row 3: actor='brandkår': must be one of polis, kommun, gemensam",
+        "row 4: duration_min=12.5: must be whole minutes between 0 and 10080",
+        "row 5: id='a-1': appears more than once",
+    ]
