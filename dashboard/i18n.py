@@ -239,6 +239,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "effect_estimate": ("Skattning {estimate} rapporter ({level} % konfidensintervall {low} till {high})",
                         "Estimate {estimate} reports ({level} % confidence interval {low} to {high})"),
     "effect_not_estimated": ("Ingen skattning", "No estimate"),
+    # -- planning (presence on the weekday × hour grid, gaps)
+    "presence": ("Närvaro (timmar)", "Presence (hours)"),
+    "presence_hover": ("{day} kl. {hour}:00<br>Närvaro: {hours} h", "{day} {hour}:00<br>Presence: {hours} h"),
+    "when_title": ("När – rapporter (färg) och närvaro (ringar)", "When – reports (colour) and presence (rings)"),
+    "when_subtitle": ("{n} rapporter · {hours} h närvaro i genomförda aktiviteter",
+                      "{n} reports · {hours} h presence in activities done"),
+    "gaps_title": ("Luckor: många rapporter, lite närvaro", "Gaps: many reports, little presence"),
+    "gaps_when": ("När", "When"),
+    "gaps_presence": ("Närvaro (h)", "Presence (h)"),
+    "gaps_shortfall": ("Saknad närvaro (h)", "Missing presence (h)"),
+    "gaps_note": ("Saknad närvaro: timmar som fattas om närvaron hade fördelats som rapporterna "
+                  "(per plats, veckodag och tretimmarsblock).",
+                  "Missing presence: hours lacking had presence been spread like the reports "
+                  "(per place, weekday and three-hour block)."),
+    "gaps_none": ("Inga luckor: närvaron följer rapporterna i urvalet.",
+                  "No gaps: presence follows the reports in the selection."),
+    "gaps_not_for_role": ("Luckor per plats och tid visas bara för roller med exakta uppgifter (polis).",
+                          "Gaps by place and time are shown only to roles with exact data (police)."),
 }
 
 WEEKDAYS = {

@@ -1,23 +1,49 @@
-"""When: the weekday × hour grid."""
+"""When: the weekday × hour grid of reports with the presence of activities over it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from layers.planning import presence_hours
+
 from ..data import AppData
 from ..i18n import WEEKDAYS, number, t
 from .base import _font, _title, empty_figure
 from .map import _cells_layers
 
+#: Presence rings: dark on white and on every focus colour, so they read across a room.
+RING_COLOR = "#111111"
+
+
+def hours_text(value: float, lang: str = "sv") -> str:
+    """Hours with one decimal the local way: 1 234,5 (sv) or 1,234.5 (en)."""
+    text = f"{float(value):,.1f}"
+    return text if lang == "en" else text.replace(",", "\u00a0").replace(".", ",")
+
+
+def _selected_shapes(weekdays, hours) -> list[dict]:
+    """Outlines of the chosen weekday × hour cells (nothing when every slot is chosen)."""
+    weekdays = tuple(range(7)) if weekdays is None else tuple(weekdays)
+    h0, h1 = (0, 23) if hours is None else tuple(hours)
+    if len(weekdays) == 7 and (h0, h1) == (0, 23):
+        return []
+    return [{"type": "rect", "xref": "x", "yref": "y", "x0": h0 - 0.5, "x1": h1 + 0.5,
+             "y0": day - 0.5, "y1": day + 0.5, "line": {"color": RING_COLOR, "width": 3},
+             "fillcolor": "rgba(0,0,0,0)"} for day in sorted(weekdays)]
+
 
 def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
-                   color: str = "#333333", policy=None, data: AppData | None = None, left_out=()) -> dict:
-    """Weekday × hour counts of reports, for planning when to be present.
+                   color: str = "#333333", policy=None, data: AppData | None = None, left_out=(),
+                   activities: pd.DataFrame | None = None, weekdays=None, hours=None) -> dict:
+    """Weekday × hour counts of reports (colour) and hours of presence (rings), for planning
+    when to be present.
 
-    `reports` are points-mode rows; `left_out` names the cells-mode layers in the view, which
-    have no weekday or hour (said in the title). A role with month precision gets no
-    weekday/hour chart at all.
+    `reports` and `activities` are the view's rows for every weekday and hour: the grid is not
+    narrowed by its own weekday/hour choice (`weekdays`, `hours`), which it outlines instead,
+    so a click there filters the other views. `left_out` names the cells-mode layers in the
+    view, which have no weekday or hour (said in the title). Presence counts done activities
+    (`layers.planning.presence_hours`). A role with month precision gets no weekday/hour chart.
     """
     if policy is not None and policy.time_precision == "month":
         return empty_figure(t("when_not_for_role", lang), big)
@@ -30,26 +56,53 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         reports = reports[~reports["layer"].isin(left_out).to_numpy()]
         if reports.empty:
             return empty_figure(t("when_cells_only", lang), big)
-    if reports.empty:
+    presence = presence_hours(activities) if activities is not None else np.zeros((7, 24))
+    if reports.empty and not presence.any():
         return empty_figure(t("empty_reports", lang), big)
-    title = t("n_reports", lang, n=number(len(reports), lang))
+    subtitle = t("when_subtitle", lang, n=number(len(reports), lang), hours=hours_text(presence.sum(), lang))
     if left_out:
-        title += " " + t("without_layers", lang, names=", ".join(data.config.layers[lid].name(lang)
-                                                                  for lid in left_out))
+        subtitle += " " + t("without_layers", lang, names=", ".join(data.config.layers[lid].name(lang)
+                                                                     for lid in left_out))
+    size = 22 if big else 14
+    title = _title(f"{t('when_title', lang)}<br><span style='font-size:{size - 2}px'>{subtitle}</span>", big)
     flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
     z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
+    days = list(WEEKDAYS[lang])
+    hover_hours = [[hours_text(v, lang) for v in row] for row in presence]
+    traces = [{
+        "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": days,
+        "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0, "xgap": 1, "ygap": 1,
+        "customdata": hover_hours, "name": t("reports", lang),
+        "hovertemplate": (f"%{{y}} kl. %{{x}}:00<br>{t('reports', lang)}: %{{z}}"
+                          f"<br>{t('presence', lang)}: %{{customdata}}<extra></extra>"),
+        "colorbar": {"thickness": 12, "title": {"text": t("count", lang)}},
+    }]
+    day_ix, hour_ix = np.nonzero(presence > 0)
+    if len(day_ix):
+        peak = float(presence.max())
+        # Ring area grows with the hours; the largest fills most of a cell.
+        biggest = 26 if big else 16
+        sizes = np.maximum(biggest * np.sqrt(presence[day_ix, hour_ix] / peak), 5)
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": t("presence", lang), "meta": "presence",
+            "x": hour_ix.tolist(), "y": [days[d] for d in day_ix],
+            "marker": {"symbol": "circle-open", "size": np.round(sizes, 1).tolist(), "color": RING_COLOR,
+                       "line": {"width": 2.5 if big else 2}},
+            "text": [t("presence_hover", lang, day=days[d], hour=h, hours=hours_text(presence[d, h], lang))
+                     for d, h in zip(day_ix, hour_ix, strict=True)],
+            # The title names the rings: a legend would sit where the title is on a narrow screen.
+            "hovertemplate": "%{text}<extra></extra>", "showlegend": False,
+        })
     return {
-        "data": [{
-            "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": list(WEEKDAYS[lang]),
-            "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0, "xgap": 1, "ygap": 1,
-            "hovertemplate": f"%{{y}} kl. %{{x}}:00<br>{t('count', lang)}: %{{z}}<extra></extra>",
-            "colorbar": {"thickness": 12},
-        }],
+        "data": traces,
         "layout": {
-            "title": _title(title, big), "font": _font(big),
-            "xaxis": {"title": {"text": t("hour", lang)}, "dtick": 2 if not big else 3},
-            "yaxis": {"autorange": "reversed"},
-            "margin": {"l": 60, "r": 10, "t": 50, "b": 50}, "plot_bgcolor": "white",
-            "meta": {"total": len(reports)},
+            "title": title, "font": _font(big),
+            "xaxis": {"title": {"text": t("hour", lang)}, "dtick": 2 if not big else 3, "range": [-0.5, 23.5],
+                      "showgrid": False, "zeroline": False},
+            "yaxis": {"autorange": "reversed", "showgrid": False, "type": "category",
+                      "categoryarray": days, "categoryorder": "array"},
+            "shapes": _selected_shapes(weekdays, hours),
+            "margin": {"l": 60, "r": 10, "t": 80 if not big else 100, "b": 50}, "plot_bgcolor": "white",
+            "meta": {"total": len(reports), "presence_h": round(float(presence.sum()), 2)},
         },
     }
