@@ -364,7 +364,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             view_out = no_update
         return [
             *controls,
-            to_query(new, default) or "",
+            to_query(new, default, (data.config.period_start, data.config.period_end)),
             no_update if view_only or (current and filters_out == current) else filters_out,
             view_out,
             "present" if new.present else "",

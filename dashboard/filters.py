@@ -30,7 +30,9 @@ class FilterState:
 
     focus_areas: tuple[str, ...]
     layers: tuple[str, ...]
-    preset: str = "all"
+    #: The page opens on the promise period (`default_state`); "all" is what a link without a
+    #: period meant before that (see `from_query`).
+    preset: str = "period"
     start: str | None = None  # YYYY-MM-DD, inclusive; only for preset 'custom'
     end: str | None = None
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
@@ -63,6 +65,8 @@ class FilterState:
 
 
 def default_state(data: AppData) -> FilterState:
+    """Everything in the current promise period: `data.config` is the promise the follow-up
+    shows (`layers.promises.current_promise`, the one with data), so the page opens on it."""
     return FilterState(
         focus_areas=tuple(data.config.focus_areas),
         layers=(*data.config.layers, ACTIVITY_LAYER),
@@ -259,15 +263,20 @@ def release_in_commitment(selection: ReleaseSelection, c) -> ReleaseSelection:
 
 
 # -- the URL form ---------------------------------------------------------------
-def to_query(state: FilterState, default: FilterState) -> str:
-    """A short query string holding only what differs from the default ('' when nothing does)."""
+def to_query(state: FilterState, default: FilterState, period: tuple[dt.date, dt.date] | None = None) -> str:
+    """A short query string: the period always, then only what differs from the default.
+
+    The period is always written (`t=`, and for the promise period its dates, `period`: the
+    promise's first and last day), so a shared link keeps showing what it showed when the
+    default period or the promise changes later."""
     params: dict[str, str] = {}
     if state.focus_areas != default.focus_areas:
         params["fa"] = ",".join(state.focus_areas) or "-"
     if state.layers != default.layers:
         params["ly"] = ",".join(state.layers) or "-"
-    if state.preset != default.preset:
-        params["t"] = state.preset
+    params["t"] = state.preset
+    if state.preset == "period" and period is not None:
+        params["from"], params["to"] = period[0].isoformat(), period[1].isoformat()
     if state.preset == "custom":
         if state.start:
             params["from"] = state.start
@@ -307,8 +316,15 @@ def _selection_text(selection: dict) -> str:
 
 
 def from_query(search: str | None, default: FilterState, data: AppData) -> FilterState:
-    """Parse a URL query; unknown or malformed values fall back to the default for that field."""
+    """Parse a URL query; unknown or malformed values fall back to the default for that field.
+
+    Links made before the period was always written carry no `t`: a query without it meant
+    the whole time ("all", the default then) and keeps meaning that; an empty query is the
+    page's default (the promise period). `t=period` with dates of another promise period
+    (a link from an earlier promise) shows those dates as a custom range."""
     params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    if params and "t" not in params:
+        params["t"] = "all"
 
     def choice_list(key, allowed, current):
         if key not in params:
@@ -328,7 +344,12 @@ def from_query(search: str | None, default: FilterState, data: AppData) -> Filte
     )
     if params.get("t") in PRESETS:
         state = replace(state, preset=params["t"])
-    if state.preset == "custom":
+    if state.preset == "period":
+        shown = (_iso_or_none(params.get("from")), _iso_or_none(params.get("to")))
+        now = (data.config.period_start.isoformat(), data.config.period_end.isoformat())
+        if all(shown) and shown != now:
+            state = replace(state, preset="custom", start=shown[0], end=shown[1])
+    elif state.preset == "custom":
         state = replace(
             state,
             start=_iso_or_none(params.get("from")),

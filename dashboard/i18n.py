@@ -257,6 +257,15 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "No gaps: presence follows the reports in the selection."),
     "gaps_not_for_role": ("Luckor per plats och tid visas bara för roller med exakta uppgifter (polis).",
                           "Gaps by place and time are shown only to roles with exact data (police)."),
+    # -- layout (chart titles, presentation tabs)
+    "n_in_selection": ("{n} i urvalet", "{n} in the selection"),
+    "n_done_planned": ("{done} genomförda, {planned} planerade", "{done} done, {planned} planned"),
+    "tabs_label": ("Visa på skärmen", "Show on the screen"),
+    "tab_overview": ("Översikt", "Overview"),
+    "tab_when": ("När", "When"),
+    "tab_where": ("Var", "Where"),
+    "tab_list": ("Rapporter", "Reports"),
+    "tab_effects": ("Effekter", "Effects"),
 }
 
 WEEKDAYS = {

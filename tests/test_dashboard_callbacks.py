@@ -41,7 +41,8 @@ def sync(app, prop_id, current=None, search="", selected=None, click=None, relay
     state = default_state(data)
     values = {
         "focus": list(state.focus_areas), "layers": list(state.layers), "preset": state.preset,
-        "start": None, "end": None, "weekdays": list(state.weekdays), "hours": list(state.hours),
+        # The date picker shows the default period's dates (the promise period).
+        "start": "2026-01-01", "end": "2026-12-31", "weekdays": list(state.weekdays), "hours": list(state.hours),
         "actors": list(state.actors), "statuses": list(state.statuses), "mode": state.mode, "lang": "sv",
     }
     values.update(controls)
@@ -59,7 +60,8 @@ def test_page_load_restores_filters_from_the_url(app):
     assert focus == ["trafik"] and layers == ["hastighet"]
     assert out[10] == "en"  # the language control
     url, filters, _view, root_class = out[11:]
-    assert url == "?fa=trafik&ly=hastighet&lang=en&present=1"
+    # A link without a period (made before the period was always written) meant all time.
+    assert url == "?fa=trafik&ly=hastighet&t=all&lang=en&present=1"
     assert filters["focus_areas"] == ("trafik",) and filters["present"] is True
     assert root_class == "present"
 
@@ -70,7 +72,8 @@ def test_box_selection_over_skillingaryd_narrows_every_chart(app):
     out = sync(app, "map.selectedData", current=loaded, selected=box)
     filters = out[12]
     assert filters["selection"]["type"] == "polygon"
-    assert out[11].startswith("?sel=poly:14.07000+57.44000;14.11000+57.44000")
+    assert out[11].startswith("?t=period&from=2026-01-01&to=2026-12-31"
+                              "&sel=poly:14.07000+57.44000;14.11000+57.44000")
     acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
     assert acts["layout"]["title"]["text"] == "3 aktiviteter i urvalet (2 genomförda, 1 planerade)"
     assert heat["layout"]["title"]["text"] == "7 rapporter i urvalet"
@@ -83,7 +86,7 @@ def test_box_selection_over_skillingaryd_narrows_every_chart(app):
 
 
 def test_clicking_a_locality_selects_it(app):
-    loaded = sync(app, ".")[12]
+    loaded = sync(app, ".", search="?t=all")[12]  # Hok's reports are of 2025
     click = {"points": [{"curveNumber": 9, "pointNumber": 2, "lon": 14.2744, "lat": 57.5172, "text": "Hok"}]}
     filters = sync(app, "map.clickData", current=loaded, click=click)[12]
     assert filters["selection"] == {"type": "locality", "name": "Hok"}
@@ -110,7 +113,7 @@ def test_a_pan_updates_the_url_but_not_the_charts(app):
     loaded = sync(app, ".")[12]
     relayout = {"map.center": {"lon": 14.1, "lat": 57.43}, "map.zoom": 12.0}
     out = sync(app, "map.relayoutData", current=loaded, relayout=relayout)
-    assert out[11] == "?view=14.10000,57.43000,12.00"
+    assert out[11] == "?t=period&from=2026-01-01&to=2026-12-31&view=14.10000,57.43000,12.00"
     assert out[12] is no_update  # filters unchanged: charts do not re-render
     assert out[13] == {"lon": 14.1, "lat": 57.43, "zoom": 12.0}
     # In points mode the map need not be rebuilt for a pan either.

@@ -23,10 +23,15 @@ def ids(frame, mask):
     return sorted(frame["id"][mask].tolist(), key=lambda s: int(s.split("-")[1]))
 
 
-def test_default_shows_everything(data):
+def test_default_shows_the_promise_period(data):
     state = default_state(data)
-    assert report_mask(data, state, TODAY).sum() == 12
+    assert state.preset == "period"
+    assert time_range(state, data, TODAY) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    # Hok's two reports of November and December 2025 lie before the 2026 promise.
+    assert ids(data.reports, report_mask(data, state, TODAY)) == [f"t-{i}" for i in range(10)]
     assert activity_mask(data, state, TODAY).sum() == 6
+    everything = replace(state, preset="all")
+    assert report_mask(data, everything, TODAY).sum() == 12
 
 
 def test_focus_layer_status_and_actor(data):
@@ -59,7 +64,7 @@ def test_weekday_and_hour(data):
 
 
 def test_selections(data):
-    state = default_state(data)
+    state = replace(default_state(data), preset="all")
     box = {"type": "polygon", "coords": [[14.07, 57.41], [14.11, 57.41], [14.11, 57.44], [14.07, 57.44]]}
     assert report_mask(data, replace(state, selection=box), TODAY).sum() == 7
     # Activities without a place are never inside a selected area.
@@ -79,11 +84,42 @@ def test_url_round_trip(data):
         actors=("polis",), selection={"type": "polygon", "coords": [[14.0, 57.4], [14.2, 57.4], [14.1, 57.5]]},
         mode="density", lang="en", present=True, view={"lon": 14.1, "lat": 57.45, "zoom": 10.5},
     )
-    query = to_query(state, default)
+    query = to_query(state, default, PERIOD)
     assert query.startswith("?fa=trygghet,narkotika&ly=otrygg_plats,aktivitet&t=custom&from=2026-01-01")
     assert from_query(query, default, data) == state
-    assert to_query(default, default) == ""
     assert from_query("", default, data) == default
+
+
+PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+
+def test_the_default_page_url_carries_the_promise_period(data):
+    default = default_state(data)
+    assert to_query(default, default, PERIOD) == "?t=period&from=2026-01-01&to=2026-12-31"
+    assert from_query("?t=period&from=2026-01-01&to=2026-12-31", default, data) == default
+    assert to_query(replace(default, preset="all"), default, PERIOD) == "?t=all"
+    assert to_query(replace(default, preset="30d", lang="en"), default, PERIOD) == "?t=30d&lang=en"
+
+
+def test_an_old_link_without_a_period_keeps_showing_everything(data):
+    # Before the period was always written, the default was "all" and a link left it out.
+    default = default_state(data)
+    old = from_query("?fa=trygghet&present=1", default, data)
+    assert old == replace(default, focus_areas=("trygghet",), preset="all", present=True)
+    assert report_mask(data, old, TODAY).sum() == 7  # Skillingaryd's 5 and Hok's 2 of 2025
+    assert from_query("?lang=en", default, data).preset == "all"
+    # A bare address is the page itself: its default, the promise period.
+    assert from_query("", default, data).preset == "period"
+    assert from_query("?", default, data).preset == "period"
+
+
+def test_a_link_to_an_earlier_promise_period_keeps_its_dates(data):
+    default = default_state(data)
+    state = from_query("?t=period&from=2025-01-01&to=2025-12-31", default, data)
+    assert (state.preset, state.start, state.end) == ("custom", "2025-01-01", "2025-12-31")
+    assert ids(data.reports, report_mask(data, state, TODAY)) == ["t-10", "t-11"]
+    # A period link from before the dates were written: the current promise period.
+    assert from_query("?t=period", default, data) == default
 
 
 def test_malformed_url_values_fall_back_to_defaults(data):
@@ -108,7 +144,7 @@ def test_a_long_lasso_is_simplified_so_its_url_fits_a_request_line(data):
     drawn, kept = shapely.Polygon(lasso), shapely.Polygon(selection["coords"])
     assert drawn.symmetric_difference(kept).area / drawn.area < 0.01  # the same place, within 1 %
     default = default_state(data)
-    query = to_query(replace(default, selection=selection), default)
+    query = to_query(replace(default, selection=selection), default, PERIOD)
     assert len(query) < 8000
     assert from_query(query, default, data).selection == selection
     short = [[14.0, 57.4], [14.1, 57.4], [14.1, 57.5]]
