@@ -19,6 +19,8 @@ from layers import Store
 from . import callbacks
 from . import data as app_data
 from .auth import install_auth
+from .basemap import Basemap, UpstreamDown, parse_basemap
+from .basemap import install_routes as install_basemap_routes
 from .callbacks_edit import register_edit
 from .callbacks_present import register_present
 from .callbacks_session import register_session
@@ -39,7 +41,7 @@ class Dash(dash.Dash):
         return config
 
 
-def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.date] | None = None,
+def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, today: Callable[[], dt.date] | None = None,
                data: app_data.AppData | None = None, role: str | None = None,
                now: Callable[[], dt.datetime] | None = None, compress: bool = False,
                session_poll_s: float = 15.0, **auth_options) -> dash.Dash:
@@ -54,11 +56,12 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
     changed (dashboard.callbacks_session).
     """
     today = today or dt.date.today
-    if basemap and not tiles_reachable():
+    chosen = basemap if isinstance(basemap, Basemap) else parse_basemap(basemap)
+    if chosen is not None and not basemap_reachable(chosen):
         # A tile layer that cannot load stops Plotly from sending selection and click events
         # to Dash (plotly/dash#2705): without a network the plain offline map is the safe one.
         print("Map tiles are unreachable: using the offline map.", file=sys.stderr)
-        basemap = False
+        chosen = None
     data = data or app_data.load(store)
     assets = str(resources.files("dashboard").joinpath("assets"))
     app = Dash(
@@ -71,7 +74,11 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
     from .figures import OSM_TILES
 
     auth = install_auth(app, store, default_role=role, settings=data.config.privacy,
-                        extra_sources=("https://tile.openstreetmap.org",) if basemap else (), **auth_options)
+                        extra_sources=("https://tile.openstreetmap.org",) if chosen is not None
+                        and chosen.kind == "osm" else (), **auth_options)
+    if chosen is not None and chosen.served:
+        install_basemap_routes(app.server, chosen, app.config.routes_pathname_prefix or "/")
+    basemap = chosen.source(app.config.requests_pathname_prefix or "/") if chosen is not None else None
 
     def request_role() -> str:
         if flask.has_request_context():
@@ -110,9 +117,23 @@ def create_app(store: Store, *, basemap: bool = False, today: Callable[[], dt.da
                             **auth.page_forms())
 
     app.layout = page
-    app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES, "session": session}
+    app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES, "session": session,
+                           "basemap": chosen}
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">')
     return app
+
+
+def basemap_reachable(basemap: Basemap) -> bool:
+    """Whether the base map's tiles can be had: a local file always, a proxy if its upstream
+    gives a tile now, OpenStreetMap if it answers from here."""
+    if basemap.kind == "osm":
+        return tiles_reachable()
+    if basemap.kind == "lantmateriet":
+        try:
+            basemap.tiles.tile(0, 0, 0)
+        except UpstreamDown:
+            return False
+    return True
 
 
 def tiles_reachable(timeout_s: float = 2.0) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from layers import StoreError, privacy
 from layers.release_store import current_release
@@ -380,11 +380,16 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         state = FilterState.from_dict(filters_data)
         frames = views.get(state)
         reports = frames.points
+        _, bounds = view_from_relayout(relayout, view)
         if ctx.triggered_id == "view":
             density = state.mode == "density" or (state.mode == "auto" and len(reports) > figures.MAX_POINTS)
             if not density:
-                return no_update, no_update, no_update
-        _, bounds = view_from_relayout(relayout, view)
+                if not view:
+                    return no_update, no_update, no_update
+                # Points stay as they are; only the scale bar (trace 0) follows the new view.
+                patch = Patch()
+                patch["data"][0] = figures.scale_bar_trace(view, bounds, state.lang, state.present)
+                return patch, no_update, no_update
 
         def build(frames: RoleFrames):
             figure = figures.map_figure(

@@ -67,6 +67,15 @@ def _config(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _basemap(ctx, param, value):
+    from .basemap import BasemapError, parse_basemap
+
+    try:
+        return parse_basemap(value)
+    except BasemapError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="trygghetskarta")
 def main():
@@ -174,8 +183,12 @@ def kommuner():
 @click.option("--config", "config", callback=_config, type=click.Path(dir_okay=False),
               help="Promise TOML file used for this run only, instead of the data file's promises; it "
                    "imports nothing (store a promise with `trygghetskarta promise import`).")
-@click.option("--basemap", is_flag=True,
-              help="Draw OpenStreetMap tiles under the map when the network allows (off: fully offline).")
+@click.option("--basemap", is_flag=False, flag_value="osm", default=None, callback=_basemap,
+              metavar="[osm|lantmateriet|FILE]",
+              help="A base map under the map. Bare --basemap: OpenStreetMap when the network allows; "
+                   "FILE.mbtiles or FILE.pmtiles: raster tiles the server itself serves (works offline); "
+                   "lantmateriet: Lantmäteriet's topographic web map through this server, with the credentials "
+                   "in TRYGGHETSKARTA_LM_USER/TRYGGHETSKARTA_LM_PASSWORD. Off: the plain offline map.")
 @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
               help="Server processes (each computes on its own CPU core; sessions, the login backoff and "
                    "the cookie key are shared through the data file). More than 1 runs gunicorn (Linux, "
@@ -271,6 +284,10 @@ def serve(data, host, port, config, basemap, workers, threads, connection_limit,
     auth = app._trygghetskarta["auth"]
     click.echo(auth.banner(host, port), err=True)
     click.echo(f"Promise: {store.promise_note()}", err=True)
+    if basemap is not None:
+        from .basemap import describe
+
+        click.echo(describe(app._trygghetskarta["basemap"]), err=True)
     hint = auth.host_hint(host, trusted_proxy)
     if hint:
         click.echo(hint, err=True)

@@ -266,6 +266,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tab_where": ("Var", "Where"),
     "tab_list": ("Rapporter", "Reports"),
     "tab_effects": ("Effekter", "Effects"),
+    # -- map (labels, scale bar, basemap)
+    "scale_bar": ("Skala", "Scale"),
+    "fit_map": ("Zooma till urvalet", "Zoom to the selection"),
 }
 
 WEEKDAYS = {

@@ -116,9 +116,12 @@ def test_a_pan_updates_the_url_but_not_the_charts(app):
     assert out[11] == "?t=period&from=2026-01-01&to=2026-12-31&view=14.10000,57.43000,12.00"
     assert out[12] is no_update  # filters unchanged: charts do not re-render
     assert out[13] == {"lon": 14.1, "lat": 57.43, "zoom": 12.0}
-    # In points mode the map need not be rebuilt for a pan either.
-    assert call(callback(app, "render_map"), "view.data", loaded, out[13], relayout) == (
-        no_update, no_update, no_update)
+    # In points mode the map is not rebuilt for a pan: a patch moves the scale bar (trace 0) only.
+    figure, note, info = call(callback(app, "render_map"), "view.data", loaded, out[13], relayout)
+    ops = figure.to_plotly_json()["operations"]
+    assert [(op["operation"], op["location"]) for op in ops] == [("Assign", ["data", 0])]
+    assert ops[0]["params"]["value"]["meta"] == "scalebar"
+    assert note is no_update and info is no_update
 
 
 def test_preset_sets_the_date_range_shown(app):

@@ -36,8 +36,7 @@ def test_map_has_one_trace_per_layer_coloured_by_focus_area(data):
     assert by_meta["hastighet"]["customdata"][0] == ["fortkörning", "2026-11-02 07:45", "Vaggeryd", "Mörkt vid stationen.", "t-7"]
     assert "Närmaste ort" in by_meta["hastighet"]["hovertemplate"]
     assert len(decode(by_meta["aktivitet"]["lon"])) == 5  # the EST meeting has no place
-    assert fig["layout"]["map"]["style"] == "white-bg"
-    assert fig["layout"]["map"]["layers"] == []
+    assert [lay["type"] for lay in fig["layout"]["map"]["style"]["layers"]] == ["background"]  # no base map
     assert fig["layout"]["meta"]["note"] == "12 rapporter som punkter"
 
 
@@ -59,13 +58,6 @@ def test_density_view_counts_cells(data):
     # Automatic: cells as soon as there are more points than the limit.
     auto = figures.map_figure(data, reports, activities, max_points=10)
     assert auto["layout"]["meta"]["mode"] == "density"
-
-
-def test_basemap_is_a_raster_layer_under_the_self_contained_style(data):
-    reports, activities = frames(data)
-    fig = figures.map_figure(data, reports, activities, basemap=True)
-    assert fig["layout"]["map"]["style"] == "white-bg"
-    assert fig["layout"]["map"]["layers"][0]["sourcetype"] == "raster"
 
 
 def test_activities_chart_totals(data):

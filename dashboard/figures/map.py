@@ -35,6 +35,85 @@ def default_view(data: AppData) -> dict:
     return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2, "zoom": round(zoom, 2)}
 
 
+#: Web Mercator as MapLibre draws it: 512 px tiles, so a zoom-z world is 512·2^z px wide.
+TILE_PX = 512
+#: The map's size in px when the browser has not told it yet (dashboard.layout's map box).
+MAP_PX = (700, 520)
+METRES_PER_DEGREE = 111_320.0
+
+
+def fit_view(west: float, south: float, east: float, north: float, size_px=MAP_PX) -> dict:
+    """The centre and zoom that show this box whole on a map of `size_px` (a margin around)."""
+    lat = (south + north) / 2
+    span_lon = max(east - west, 1e-4)
+    span_lat = max(north - south, 1e-4) / max(np.cos(np.radians(lat)), 0.1)
+    zoom = min(np.log2(360 * size_px[0] / (TILE_PX * span_lon)), np.log2(360 * size_px[1] / (TILE_PX * span_lat)))
+    return {"lon": round((west + east) / 2, 5), "lat": round(lat, 5), "zoom": round(float(np.clip(zoom - 0.3, 3, 16)), 2)}
+
+
+def view_extent(view: dict, bounds=None, size_px=MAP_PX) -> tuple[float, float, float, float]:
+    """(west, south, east, north) on screen: the browser's own corners when it sent them,
+    else what a map of `size_px` shows at this centre and zoom."""
+    if bounds:
+        return tuple(bounds)
+    degrees_per_px = 360 / (TILE_PX * 2 ** view["zoom"])
+    half_w = degrees_per_px * size_px[0] / 2
+    half_h = degrees_per_px * size_px[1] / 2 * np.cos(np.radians(view["lat"]))
+    return view["lon"] - half_w, view["lat"] - half_h, view["lon"] + half_w, view["lat"] + half_h
+
+
+def nice_length(limit_m: float) -> int:
+    """The longest of 1, 2, 5 × 10^n metres that is at most `limit_m`."""
+    step = 10 ** int(np.floor(np.log10(max(limit_m, 1))))
+    return int(next(f * step for f in (5, 2, 1) if f * step <= max(limit_m, 1)))
+
+
+def scale_label(metres: int, lang: str) -> str:
+    return f"{number(metres // 1000, lang)} km" if metres >= 1000 else f"{number(metres, lang)} m"
+
+
+def scale_bar_trace(view: dict, bounds=None, lang: str = "sv", big: bool = False) -> dict:
+    """A scale bar in the lower left corner, drawn on the map itself: a line of a round
+    length in metres at that latitude, so its label stays true while the map is zoomed (the
+    bar grows with it) until the next view moves it and picks a new length."""
+    west, south, east, north = view_extent(view, bounds)
+    lat = south + 0.07 * (north - south)
+    lon = west + 0.04 * (east - west)
+    metres_per_lon = METRES_PER_DEGREE * np.cos(np.radians(lat))
+    length = nice_length((east - west) * metres_per_lon * 0.22)
+    dlon = length / metres_per_lon
+    tick = 0.015 * (north - south)
+    r = lambda v: round(float(v), 6)  # noqa: E731
+    return {
+        "type": "scattermap", "mode": "lines+text",
+        "lon": [r(lon), r(lon), r(lon + dlon), r(lon + dlon), None, r(lon + dlon / 2)],
+        "lat": [r(lat + tick), r(lat), r(lat), r(lat + tick), None, r(lat)],
+        "text": ["", "", "", "", "", scale_label(length, lang)],
+        "textposition": "top center", "textfont": {"size": 15 if big else 12, "color": "#111111"},
+        "line": {"color": "#111111", "width": 3}, "hoverinfo": "skip", "showlegend": False,
+        "name": f"{t('scale_bar', lang)} {scale_label(length, lang)}", "meta": "scalebar",
+    }
+
+
+def map_style(basemap: dict | None) -> dict:
+    """A MapLibre style of our own: white, with the base map's raster tiles when there is one.
+    No `glyphs` URL on purpose: MapLibre then draws the text (locality names, the scale bar's
+    label) with the browser's own fonts, which needs no glyph server and works offline."""
+    style = {"version": 8, "id": "trygghetskarta", "sources": {},
+             "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#FFFFFF"}}]}
+    if basemap:
+        source = {"type": "raster", "tiles": [basemap["url"]], "tileSize": 256,
+                  "minzoom": basemap.get("minzoom", 0), "maxzoom": basemap.get("maxzoom", 19)}
+        if basemap.get("bounds"):
+            source["bounds"] = basemap["bounds"]  # no requests for tiles the file does not cover
+        if basemap.get("attribution"):
+            source["attribution"] = basemap["attribution"]
+        style["id"] = "trygghetskarta-" + basemap["url"]  # Plotly sets a style anew when its id changes
+        style["sources"]["basemap"] = source
+        style["layers"].append({"id": "basemap", "type": "raster", "source": "basemap"})
+    return style
+
+
 def density_cell_m(zoom: float) -> int:
     """Cell size for the density view: finer when zoomed in."""
     if zoom >= 13:
@@ -46,7 +125,7 @@ def density_cell_m(zoom: float) -> int:
     return 2000
 
 
-def base_traces(data: AppData, lang: str) -> list[dict]:
+def base_traces(data: AppData, lang: str, big: bool = False) -> list[dict]:
     """Neighbours (faint), the boundary, and the localities (hover shows the name)."""
     traces = []
     nb_lon: list = []
@@ -68,9 +147,12 @@ def base_traces(data: AppData, lang: str) -> list[dict]:
     })
     locs = data.localities
     traces.append({
-        "type": "scattermap", "mode": "markers", "lon": locs["lon"].round(5).tolist(),
+        "type": "scattermap", "mode": "markers+text", "lon": locs["lon"].round(5).tolist(),
         "lat": locs["lat"].round(5).tolist(), "text": locs["name"].tolist(),
-        "marker": {"size": 13, "color": "#444444", "opacity": 0.9},
+        "marker": {"size": 9, "color": "#444444", "opacity": 0.9},
+        # Drawn by MapLibre with the browser's own fonts (the style has no glyph server),
+        # so the names show offline too; overlapping names are left out by MapLibre.
+        "textposition": "top right", "textfont": {"size": 15 if big else 12, "color": "#111111"},
         "hovertemplate": "<b>%{text}</b><extra></extra>", "name": t("localities", lang),
         "meta": "localities", "showlegend": True,
     })
@@ -164,7 +246,11 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
     if cells is None or cells.empty:
         return traces
     names = {lid: spec for lid, spec in data.config.layers.items()}
-    for layer_id in pd.unique(cells["layer"]):
+    # A cell several layers have is split into side-by-side strips, one per layer: see-through
+    # squares on top of each other would mix into colours that are in no legend.
+    order = list(pd.unique(cells["layer"]))
+    sharing = cells.groupby("cell_id", sort=False)["layer"].agg(list).to_dict()
+    for layer_id in order:
         rows = cells[cells["layer"].to_numpy() == layer_id]
         spec = names.get(layer_id)
         label = spec.name(lang) if spec else str(layer_id)
@@ -172,11 +258,14 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
         ids = rows["cell_id"].astype(str).tolist()
         ix = np.array([parse_cell_id(c)[1] for c in ids])
         iy = np.array([parse_cell_id(c)[2] for c in ids])
-        rings = np.round(cell_rings_wgs84(ix, iy, cell_m), 5)
-        features = [
-            {"type": "Feature", "id": cid, "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]}}
-            for cid, ring in zip(ids, rings, strict=True)
-        ]
+        rings = cell_rings_wgs84(ix, iy, cell_m)
+        features = []
+        for cid, ring in zip(ids, rings, strict=True):
+            layers = sorted(set(sharing[cid]), key=order.index)
+            if len(layers) > 1:
+                ring = _strip(ring, layers.index(layer_id), len(layers))
+            features.append({"type": "Feature", "id": cid,
+                             "geometry": {"type": "Polygon", "coordinates": [np.round(ring, 5).tolist()]}})
         custom = np.column_stack([rows["locality"].astype(str).to_numpy()]).tolist()
         traces.append({
             "type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
@@ -192,39 +281,55 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
     return traces
 
 
+def _strip(ring: np.ndarray, i: int, n: int) -> np.ndarray:
+    """The i-th of n west-to-east strips of a cell ring (SW, SE, NE, NW, SW), as a ring."""
+    sw, se, ne, nw = ring[0], ring[1], ring[2], ring[3]
+    a, b = i / n, (i + 1) / n
+    south = [sw + (se - sw) * a, sw + (se - sw) * b]
+    north = [nw + (ne - nw) * b, nw + (ne - nw) * a]
+    return np.array([south[0], south[1], north[0], north[1], south[0]])
+
+
 def _cells_layers(policy, data: AppData) -> set[str]:
     if policy is None:
         return set()
     return {lid for lid in data.config.layers if policy.mode(lid) == "cells"}
 
 
+#: Activities are not reports: one colour of their own (none of the focus areas' colours) and
+#: a ring around the dot, so the legend swatch is the same whatever the selection holds.
+ACTIVITY_COLOR = "#000000"
+
+
 def activity_traces(activities: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
-    """Activities with a place: a dark halo under a focus-coloured dot."""
+    """Activities with a place as rings: a black dot in a white ring in a black ring."""
     rows = activities[~np.isnan(activities["x"].to_numpy())]
     if rows.empty:
         return []
-    colors = [data.config.color(a) for a in rows["focus_area"]]
     kind = rows["kind"].map(lambda k: aktiviteter.KIND_EN.get(k, k) if lang == "en" else k).to_numpy()
     actor = rows["actor"].map(ACTORS[lang]).to_numpy()
     status = rows["status"].map(
         lambda s: aktiviteter.STATUS_EN.get(s, s) if lang == "en" else s
     ).to_numpy()
-    custom = np.column_stack([kind, actor, status, rows["local_time"].to_numpy()]).tolist()
+    areas = data.config.focus_areas
+    area = _labelled(rows["focus_area"], lambda a: areas[a].short(lang) if a in areas else str(a))
+    custom = np.column_stack([kind, actor, status, rows["local_time"].to_numpy(), area]).tolist()
     lon, lat = typed(rows["lon"]), typed(rows["lat"])
     size = aktiviteter.STYLE.size
     name = t("layer_activities", lang)
+    ring = {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "hoverinfo": "skip",
+            "showlegend": False, "legendgroup": "aktivitet", "name": name}
     return [
-        {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "hoverinfo": "skip",
-         "marker": {"size": size + 5, "color": "#111111"}, "showlegend": False,
-         "legendgroup": "aktivitet", "meta": "aktivitet-halo", "name": name},
+        {**ring, "marker": {"size": size + 6, "color": ACTIVITY_COLOR}, "meta": "aktivitet-ring"},
+        {**ring, "marker": {"size": size + 2, "color": "#FFFFFF"}, "meta": "aktivitet-halo"},
         {"type": "scattermap", "mode": "markers", "lon": lon, "lat": lat, "customdata": custom,
-         "marker": {"size": size, "color": colors, "opacity": aktiviteter.STYLE.opacity},
+         "marker": {"size": size - 4, "color": ACTIVITY_COLOR, "opacity": 1},
          "hovertemplate": (
-             f"<b>%{{customdata[0]}}</b><br>{t('hover_actor', lang)}: %{{customdata[1]}}"
+             f"<b>%{{customdata[0]}}</b> (%{{customdata[4]}})<br>{t('hover_actor', lang)}: %{{customdata[1]}}"
              f"<br>{t('hover_status', lang)}: %{{customdata[2]}}"
              f"<br>{t('hover_time', lang)}: %{{customdata[3]}}<extra></extra>"
          ),
-         "name": name, "legendgroup": "aktivitet", "meta": "aktivitet"},
+         "name": name, "legendgroup": "aktivitet", "meta": "aktivitet", "showlegend": True},
     ]
 
 
@@ -243,7 +348,7 @@ def selection_trace(selection: dict | None, lang: str) -> list[dict]:
 def map_figure(
     data: AppData, reports: pd.DataFrame, activities: pd.DataFrame, *, lang: str = "sv",
     mode: str = "auto", view: dict | None = None, selection: dict | None = None,
-    show_activities: bool = True, basemap: bool = False, big: bool = False,
+    show_activities: bool = True, basemap: bool | dict | None = False, big: bool = False,
     density_color: str = "#333333", max_points: int = MAX_POINTS, bounds=None,
     cells: pd.DataFrame | None = None, scattered: pd.DataFrame | None = None, cell_m: int = 500,
     other: pd.DataFrame | None = None,
@@ -252,12 +357,24 @@ def map_figure(
 
     `reports` are points the role may see exactly; `cells` are the role's aggregated cells
     (layers.privacy) of the cells-mode layers, drawn as squares; `scattered` is named in the note.
+    `basemap`: True for OpenStreetMap, or dashboard.basemap.Basemap.source() of the one in use.
     """
     view = view or default_view(data)
+    shown = view
+    if selection and selection.get("type") == "polygon":
+        # A box or lasso selection zooms to itself. Plotly keeps the user's own zoom while this
+        # stays the same from one figure to the next (uirevision), so panning away stays put.
+        lons = [c[0] for c in selection["coords"]]
+        lats = [c[1] for c in selection["coords"]]
+        shown = fit_view(min(lons), min(lats), max(lons), max(lats))
+        view = {**view, "zoom": max(view["zoom"], shown["zoom"])}
+        bounds = None  # the reports are the selection's already
     use_density = mode == "density" or (mode == "auto" and len(reports) > max_points)
-    base = base_traces(data, lang)
-    # Activities under the reports, localities on top: hotspots stay visible.
-    traces = base[:2] + (activity_traces(activities, data, lang) if show_activities else [])
+    base = base_traces(data, lang, big)
+    # The scale bar first (dashboard.callbacks moves it with a patch of trace 0); activities
+    # under the reports, localities on top: hotspots stay visible.
+    traces = [scale_bar_trace(shown, bounds, lang, big)]
+    traces += base[:2] + (activity_traces(activities, data, lang) if show_activities else [])
     if use_density:
         size = density_cell_m(view["zoom"])
         trace = density_trace(reports, data, lang, size, bounds, density_color)
@@ -272,15 +389,11 @@ def map_figure(
                               or (other is not None and len(other))):
         note += " · " + cells_note(cells, scattered, data, lang, cell_m, other)
     traces += base[2:] + selection_trace(selection, lang)
-    layers = []
-    if basemap:
-        layers.append({
-            "sourcetype": "raster", "source": [OSM_TILES], "below": "traces",
-            "sourceattribution": "© OpenStreetMap contributors",
-        })
+    if basemap is True:
+        basemap = {"url": OSM_TILES, "attribution": "© OpenStreetMap contributors"}
     layout = {
-        "map": {"style": "white-bg", "center": {"lon": view["lon"], "lat": view["lat"]},
-                "zoom": view["zoom"], "layers": layers},
+        "map": {"style": map_style(basemap or None), "center": {"lon": shown["lon"], "lat": shown["lat"]},
+                "zoom": shown["zoom"]},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "uirevision": "map",
         "dragmode": "select",
