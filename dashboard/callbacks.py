@@ -54,6 +54,7 @@ from .layout import (
     where_options,
 )
 from .memo import SingleFlight
+from .planning_view import gaps_section
 from .promise_view import CARD
 from .roles import UNFILTERED, RoleData, RoleFrames, place_activities, role_data
 
@@ -444,17 +445,29 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         big = state.present
 
         def build(frames: RoleFrames):
+            # The grid shows every weekday and hour and outlines the chosen ones: its own click
+            # filters the other views, not the grid itself.
+            every = views.get(_every_slot(state))
             return (
                 figures.activities_figure(frames.activities, data, state.lang, big),
                 figures.time_figure(frames.points, data, state.lang, big, policy=frames.policy,
                                     weekly=_weekly(state), release=frames.release),
-                figures.heatmap_figure(frames.points, state.lang, big, _focus_color(state, data),
-                                       policy=frames.policy, data=data,
-                                       left_out=frames.release.layers if frames.release is not None
-                                       and frames.release.total else ()),
+                figures.heatmap_figure(every.points, state.lang, big, _focus_color(state, data),
+                                       policy=every.policy, data=data,
+                                       left_out=every.release.layers if every.release is not None
+                                       and every.release.total else (),
+                                       activities=every.activities, weekdays=state.weekdays, hours=state.hours),
             )
 
         return views.render("charts", state, (), build)
+
+    @app.callback(Output("planning-gaps", "children"), Input("filters", "data"))
+    def render_gaps(filters_data):
+        if not filters_data:
+            return no_update
+        state = FilterState.from_dict(filters_data)
+        return views.render("gaps", _every_slot(state), (),
+                            lambda frames: gaps_section(frames, data, state.lang))
 
     @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
     def render_where(filters_data, group_by):
@@ -529,6 +542,11 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
     register_promise(app, views)
     return views
+
+
+def _every_slot(state: FilterState) -> FilterState:
+    """The state without its weekday/hour choice: what the weekday × hour views show."""
+    return replace(state, weekdays=tuple(range(7)), hours=(0, 23))
 
 
 def _focus_color(state: FilterState, data: AppData) -> str:

@@ -335,6 +335,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         dcc.Graph(id="chart-activities", className="chart", config={"displaylogo": False}),
         dcc.Graph(id="chart-time", className="chart", config={"displaylogo": False}),
         dcc.Graph(id="chart-when", className="chart", config={"displaylogo": False}),
+        html.Div(id="planning-gaps", className="planning-gaps"),
         html.Div([
             html.Div([
                 html.H3(T("chart_where", lang)),

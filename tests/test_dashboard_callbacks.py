@@ -76,7 +76,7 @@ def test_box_selection_over_skillingaryd_narrows_every_chart(app):
                               "&sel=poly:14.07000+57.44000;14.11000+57.44000")
     acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
     assert acts["layout"]["title"]["text"] == "3 aktiviteter i urvalet (2 genomförda, 1 planerade)"
-    assert heat["layout"]["title"]["text"] == "7 rapporter i urvalet"
+    assert heat["layout"]["meta"]["total"] == 7 and "7 rapporter ·" in heat["layout"]["title"]["text"]
     figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
     assert note == "7 rapporter som punkter"
     assert info == "Urval: markerat område"
@@ -106,7 +106,9 @@ def test_cross_filter_from_bar_and_heatmap(app):
     when = sync(app, "chart-when.clickData", current=loaded, heat_click=heat)
     assert when[5] == [0] and when[6] == [7, 7]
     _acts, _time, heatmap = call(callback(app, "render_charts"), "filters.data", when[12])
-    assert heatmap["layout"]["title"]["text"] == "2 rapporter i urvalet"
+    # The grid is not narrowed by its own click (all 10 reports of the period), it outlines Monday 07.
+    assert heatmap["layout"]["meta"]["total"] == 10
+    assert [(s["x0"], s["y0"]) for s in heatmap["layout"]["shapes"]] == [(6.5, -0.5)]
 
 
 def test_a_pan_updates_the_url_but_not_the_charts(app):

@@ -1,10 +1,19 @@
 """The weekday × hour grid: report counts, presence rings and the outlined choice (figures.when)."""
 
+from contextvars import copy_context
+
 import numpy as np
 import pandas as pd
+import pytest
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
 
+from dashboard.app import create_app
+from dashboard.data import load
 from dashboard.figures.when import heatmap_figure, hours_text
+from dashboard.filters import FilterState, default_state
 from layers import privacy
+from tests.dash_fixtures import TODAY, small_store
 
 
 def reports(*slots):
@@ -70,3 +79,93 @@ def test_hours_text_is_local():
     assert hours_text(1234.56) == "1\u00a0234,6"
     assert hours_text(2.26, "en") == "2.3"
     assert hours_text(1.5) == "1,5" and hours_text(1234.0, "en") == "1,234.0"
+
+
+# -- in the app: the click filters the other views; presence and gaps per role -------------
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    store = small_store(tmp_path_factory.mktemp("when") / "s.gpkg")
+    return create_app(store, today=lambda: TODAY, data=load(store))
+
+
+def run(app, name, *args, role=None):
+    fn = next(e["callback"] for e in app.callback_map.values() if e["callback"].__name__ == name).__wrapped__
+
+    def inner():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "filters.data", "value": None}]))
+        return fn(*args)
+
+    return copy_context().run(inner)
+
+
+def filters(app, **changes):
+    data = app._trygghetskarta["data"]
+    return FilterState.to_dict(FilterState(**{**default_state(data).__dict__, "preset": "custom",
+                                               "start": "2026-01-01", "end": "2026-12-31", **changes}))
+
+
+def test_a_clicked_heatmap_cell_narrows_the_other_charts_not_the_grid(app):
+    clicked = filters(app, weekdays=(0,), hours=(7, 7))
+    acts, time, heat = run(app, "render_charts", clicked)
+    # 10 reports in 2026; the grid keeps all of them and outlines Monday 07.
+    assert heat["layout"]["meta"]["total"] == 10
+    assert np.array(heat["data"][0]["z"]).sum() == 10
+    assert [(s["x0"], s["y0"]) for s in heat["layout"]["shapes"]] == [(6.5, -0.5)]
+    # The time chart shows the two Monday-07 speed complaints only.
+    assert time["layout"]["title"]["text"].startswith("2 rapporter")
+    unclicked = run(app, "render_charts", filters(app))[2]
+    assert unclicked["layout"]["shapes"] == [] and unclicked["layout"]["meta"]["total"] == 10
+
+
+def test_presence_rings_count_done_activities_hours(app):
+    heat = run(app, "render_charts", filters(app))[2]
+    rings = heat["data"][1]
+    # Done in 2026: two 2 h patrols Monday 19:00, 2 h Tuesday 07:00, Wednesday 10:00, Thursday 09:00.
+    assert list(zip(rings["y"], rings["x"], strict=True)) == [
+        ("Mån", 19), ("Mån", 20), ("Tis", 7), ("Tis", 8), ("Ons", 10), ("Ons", 11), ("Tor", 9), ("Tor", 10)]
+    assert rings["text"][0] == "Mån kl. 19:00<br>Närvaro: 2,0 h"
+    assert heat["layout"]["meta"]["presence_h"] == 10.0
+
+
+def texts(component) -> list[str]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif getattr(node, "children", None) is not None:
+            walk(node.children)
+
+    walk(component)
+    return found
+
+
+def test_the_gap_table_ranks_places_and_times_without_presence(app):
+    section = run(app, "render_gaps", filters(app))
+    rows = [texts(tr) for tr in section[1].children[1].children]
+    # 10 reports, none in a slot with presence: the gap is each slot's share of the reports.
+    assert rows == [
+        ["1", "Skillingaryd – stationen", "Fre 21–24", "3", "0,0", "30"],
+        ["2", "Vaggeryd – stationen", "Mån 06–09", "3", "0,0", "30"],
+        ["3", "Skillingaryd – stationen", "Fre 18–21", "2", "0,0", "20"],
+        ["4", "Skillingaryd – stationen", "Lör 21–24", "2", "0,0", "20"],
+    ]
+    # A click on the grid does not change the gaps (they cover every weekday and hour).
+    assert texts(run(app, "render_gaps", filters(app, weekdays=(0,), hours=(7, 7)))) == texts(section)
+
+
+def test_reduced_roles_get_no_gap_table_and_say_why(app):
+    views = app._trygghetskarta["views"]
+    role = views.role
+    try:
+        views.role = lambda: "bra"
+        section = run(app, "render_gaps", filters(app))
+    finally:
+        views.role = role
+    assert texts(section) == ["Luckor: många rapporter, lite närvaro",
+                              "Luckor per plats och tid visas bara för roller med exakta uppgifter (polis)."]

@@ -1,0 +1,59 @@
+"""The planning gap table: where × when slots with many reports and little presence, per role."""
+
+from __future__ import annotations
+
+import numpy as np
+from dash import html
+
+from geodata import place_names
+from layers.planning import gap_table
+
+from .data import AppData
+from .figures.when import hours_text
+from .i18n import WEEKDAYS, number, t
+from .roles import RoleFrames
+
+TOP = 5
+
+
+def gap_rows(frames: RoleFrames, data: AppData, lang: str = "sv", top: int = TOP) -> list[dict] | None:
+    """The ranked gaps as display rows (place, when, reports, presence, gap in percentage
+    points), or None for a role without exact data: per place, weekday and three hours the
+    report counts would be far below k, so only polis/admin get them.
+
+    `frames` hold every weekday and hour of the view (the heatmap's frames). Places are named
+    by area (`place_names(detail=False)`) so that nearby reports group."""
+    if not frames.policy.exact:
+        return None
+    kommun = data.municipality.code
+    points, acts = frames.points, frames.activities
+    report_places = place_names(points["x"].to_numpy(), points["y"].to_numpy(), kommun, lang, detail=False) \
+        if len(points) else np.array([], dtype=object)
+    act_places = place_names(acts["x"].to_numpy(), acts["y"].to_numpy(), kommun, lang, detail=False) \
+        if len(acts) else np.array([], dtype=object)
+    table = gap_table(points, report_places, acts, act_places, top=top)
+    days = WEEKDAYS[lang]
+    return [{
+        "place": row.place,
+        "when": f"{days[int(row.weekday)]} {int(row.start_hour):02d}–{int(row.end_hour):02d}",
+        "reports": number(int(row.reports), lang),
+        "presence": hours_text(row.presence_h, lang),
+        "gap": number(round(100 * row.gap), lang),
+    } for row in table.itertuples(index=False)]
+
+
+def gaps_section(frames: RoleFrames, data: AppData, lang: str = "sv"):
+    """The gap table with its title and a note saying how the gap is measured (or why not shown)."""
+    rows = gap_rows(frames, data, lang)
+    title = html.H3(t("gaps_title", lang))
+    if rows is None:
+        return [title, html.P(t("gaps_not_for_role", lang), className="hint", id="gaps-note")]
+    if not rows:
+        return [title, html.P(t("gaps_none", lang), className="empty", id="gaps-note")]
+    head = html.Tr([html.Th("#"), html.Th(t("place", lang)), html.Th(t("gaps_when", lang)),
+                    html.Th(t("reports", lang)), html.Th(t("gaps_presence", lang)), html.Th(t("gaps_shortfall", lang))])
+    body = [html.Tr([html.Td(str(i)), html.Td(r["place"]), html.Td(r["when"]), html.Td(r["reports"], className="num"),
+                     html.Td(r["presence"], className="num"), html.Td(r["gap"], className="num total")])
+            for i, r in enumerate(rows, start=1)]
+    return [title, html.Table([html.Thead(head), html.Tbody(body)], className="where-table", id="gaps-rows"),
+            html.P(t("gaps_note", lang), className="hint", id="gaps-note")]
