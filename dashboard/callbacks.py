@@ -574,7 +574,7 @@ def report_table(rows: list[dict], lang: str):
     text = "description" in rows[0]
     keys = ["time", "layer", "category", "place", "status"] + (["description"] if text else [])
     heads = {"time": t("hover_time", lang), "layer": t("layer", lang), "category": t("category", lang),
-             "place": t("hover_near", lang), "status": t("status", lang), "description": t("description", lang)}
+             "place": t("place", lang), "status": t("status", lang), "description": t("description", lang)}
     return html.Table([
         html.Thead(html.Tr([html.Th(heads[k]) for k in keys])),
         html.Tbody([html.Tr([html.Td(row[k]) for k in keys]) for row in rows]),

@@ -32,9 +32,10 @@ def test_map_has_one_trace_per_layer_coloured_by_focus_area(data):
     assert len(decode(by_meta["otrygg_plats"]["lon"])) == 7
     assert by_meta["otrygg_plats"]["marker"]["color"] == "#E69F00"
     assert by_meta["hastighet"]["marker"]["color"] == "#0072B2"
-    # Hover: layer, category, local time, nearest locality.
-    assert by_meta["hastighet"]["customdata"][0] == ["fortkörning", "2026-11-02 07:45", "Vaggeryd", "Mörkt vid stationen.", "t-7"]
-    assert "Närmaste ort" in by_meta["hastighet"]["hovertemplate"]
+    # Hover: layer, category, local time, the place (locality and nearest named place).
+    assert by_meta["hastighet"]["customdata"][0] == ["fortkörning", "2026-11-02 07:45", "Vaggeryd – stationen",
+                                                     "Mörkt vid stationen.", "t-7"]
+    assert "Plats: %{customdata[2]}" in by_meta["hastighet"]["hovertemplate"]
     assert len(decode(by_meta["aktivitet"]["lon"])) == 5  # the EST meeting has no place
     assert [lay["type"] for lay in fig["layout"]["map"]["style"]["layers"]] == ["background"]  # no base map
     assert fig["layout"]["meta"]["note"] == "12 rapporter som punkter"

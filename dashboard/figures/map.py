@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata import cell_id, cell_index, cell_rings_wgs84, parse_cell_id
+from geodata import cell_id, cell_index, cell_place_names, cell_rings_wgs84, parse_cell_id, place_names
 from layers import aktiviteter
 
 from ..data import AppData
@@ -178,13 +178,13 @@ def _labelled(values: pd.Series, label) -> np.ndarray:
 def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
     """One trace per report layer, coloured by its focus area."""
     traces = []
-    names = data.localities["name"].to_numpy()
     for layer_id, spec in data.config.layers.items():
         rows = reports[(reports["layer"].to_numpy() == layer_id) & ~np.isnan(reports["lon"].to_numpy())]
         if rows.empty:
             continue
         category = _labelled(rows["category"], lambda c, s=spec: s.category_label(c, lang))
-        near = names[np.clip(rows["locality"].to_numpy(), 0, len(names) - 1)]
+        # Named from the point as the role's frame holds it: no finer than the map shows.
+        near = place_names(rows["x"].to_numpy(), rows["y"].to_numpy(), data.municipality.code, lang)
         columns = [category, rows["local_time"].to_numpy(), near]
         text = "description" in rows.columns
         if text:
@@ -200,7 +200,7 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
             "hovertemplate": (
                 f"<b>{spec.name(lang)}</b><br>{t('hover_category', lang)}: %{{customdata[0]}}"
                 f"<br>{t('hover_time', lang)}: %{{customdata[1]}}"
-                f"<br>{t('hover_near', lang)}: %{{customdata[2]}}"
+                f"<br>{t('place', lang)}: %{{customdata[2]}}"
                 + ("<br>%{customdata[3]}" if text else "") + "<extra></extra>"
             ),
             "meta": layer_id, "legendgroup": layer_id,
@@ -266,7 +266,8 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
                 ring = _strip(ring, layers.index(layer_id), len(layers))
             features.append({"type": "Feature", "id": cid,
                              "geometry": {"type": "Polygon", "coordinates": [np.round(ring, 5).tolist()]}})
-        custom = np.column_stack([rows["locality"].astype(str).to_numpy()]).tolist()
+        # A published cell is named by its centre (locality and nearest named place).
+        custom = np.column_stack([cell_place_names(ix, iy, cell_m, data.municipality.code, lang)]).tolist()
         traces.append({
             "type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
             "locations": ids, "z": rows["count"].astype(int).tolist(), "featureidkey": "id",
@@ -274,7 +275,7 @@ def cells_traces(cells: pd.DataFrame, data: AppData, lang: str, cell_m: int) -> 
             "marker": {"opacity": 0.55, "line": {"width": 1.5, "color": "#111111"}},
             "hovertemplate": (
                 f"<b>{label}</b><br>{t('cell_count', lang, size=cell_m)}: %{{z}}"
-                f"<br>{t('hover_near', lang)}: %{{customdata[0]}}<extra></extra>"
+                f"<br>{t('place', lang)}: %{{customdata[0]}}<extra></extra>"
             ),
             "name": t("cells_layer", lang, name=label), "meta": f"cells:{layer_id}", "showlegend": True,
         })
