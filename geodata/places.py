@@ -54,11 +54,27 @@ def locality_radius_m(population) -> np.ndarray:
     return np.maximum(20.0 * np.sqrt(pop), MIN_LOCALITY_M)
 
 
-def _direction(dx: np.ndarray, dy: np.ndarray, lang: str) -> np.ndarray:
-    """Compass word (8 sectors) of the vector (dx east, dy north)."""
+def _sector(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Compass sector 0..7 (north, north-east, ...) of the vector (dx east, dy north)."""
     bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
-    sector = np.round(bearing / 45.0).astype("int64") % 8
-    return np.asarray(_DIRECTIONS[lang], dtype=object)[sector]
+    return np.round(bearing / 45.0).astype("int64") % 8
+
+
+_AT, _NEAR, _INSIDE, _RURAL = 0, 1, 2, 3
+
+
+def _text(tier: int, index: int, sector: int, km: int, places: dict, loc_names, lang: str, detail: bool) -> str:
+    words = _WORDS[lang]
+    direction = _DIRECTIONS[lang][sector]
+    if tier in (_AT, _NEAR):
+        locality, label = places["locality"][index], places["label"][index]
+        if tier == _AT:
+            return f"{locality} – {label}"
+        return f"{locality} – " + words["of"].format(dir=direction, name=label)
+    name = loc_names[index]
+    if tier == _INSIDE:
+        return f"{name} – {direction}"
+    return words["rural"].format(km=km, dir=direction, name=name) if detail else words["near"].format(name=name)
 
 
 def place_names(x, y, kommun: str = "0665", lang: str = "sv", detail: bool = True) -> np.ndarray:
@@ -81,29 +97,28 @@ def place_names(x, y, kommun: str = "0665", lang: str = "sv", detail: bool = Tru
     if not placed.any():
         return out
     px, py = x[placed], y[placed]
-    names = np.full(len(px), "", dtype=object)
-    todo = np.ones(len(px), dtype=bool)
+    n = len(px)
+    tier = np.full(n, _INSIDE, dtype="int64")
+    index = np.zeros(n, dtype="int64")
+    sector = np.zeros(n, dtype="int64")
+    km = np.zeros(n, dtype="int64")
+    todo = np.ones(n, dtype=bool)
     places = named_places(kommun)
-    words = _WORDS[lang]
     if len(places):
         dx = px[:, None] - places["x"].to_numpy()[None, :]
         dy = py[:, None] - places["y"].to_numpy()[None, :]
         dist = np.hypot(dx, dy)
         nearest = dist.argmin(axis=1)
-        rows = np.arange(len(px))
+        rows = np.arange(n)
         d = dist[rows, nearest]
-        label = places["name_en" if lang == "en" else "name"].to_numpy(dtype=object)[nearest]
-        loc = places["locality"].to_numpy(dtype=object)[nearest]
         at = d <= (AT_M if detail else NEAR_M)
         near = (d <= NEAR_M) & ~at
-        names[at] = loc[at] + " – " + label[at]
-        if near.any():
-            direction = _direction(dx[rows, nearest][near], dy[rows, nearest][near], lang)
-            names[near] = [f"{lo} – " + words["of"].format(dir=di, name=la)
-                           for lo, di, la in zip(loc[near], direction, label[near], strict=True)]
+        tier[at], tier[near] = _AT, _NEAR
+        index[at | near] = nearest[at | near]
+        sector[near] = _sector(dx[rows, nearest][near], dy[rows, nearest][near])
         todo = ~(at | near)
+    locs = localities(kommun)
     if todo.any():
-        locs = localities(kommun)
         tx, ty = px[todo], py[todo]
         dx = tx[:, None] - locs["x"].to_numpy()[None, :]
         dy = ty[:, None] - locs["y"].to_numpy()[None, :]
@@ -114,19 +129,27 @@ def place_names(x, y, kommun: str = "0665", lang: str = "sv", detail: bool = Tru
         relative = dist / reach[None, :]
         inside = relative.min(axis=1) <= 1.0
         # Outside every locality: the nearest one, as people give directions.
-        index = np.where(inside, relative.argmin(axis=1), dist.argmin(axis=1))
+        which = np.where(inside, relative.argmin(axis=1), dist.argmin(axis=1))
         rows = np.arange(len(tx))
-        d = dist[rows, index]
-        direction = _direction(dx[rows, index], dy[rows, index], lang)
-        loc_names = locs["name"].to_numpy(dtype=object)[index]
-        km = np.maximum(np.round(d / 1000.0), 1).astype("int64")
-        names[todo] = np.where(
-            inside,
-            [f"{lo} – {di}" for lo, di in zip(loc_names, direction, strict=True)],
-            [words["rural"].format(km=k, dir=di, name=lo) if detail else words["near"].format(name=lo)
-             for k, di, lo in zip(km, direction, loc_names, strict=True)],
-        )
-    out[placed] = names
+        tier[todo] = np.where(inside, _INSIDE, _RURAL)
+        index[todo] = which
+        sector[todo] = _sector(dx[rows, which], dy[rows, which])
+        km[todo] = np.where(inside, 0, np.maximum(np.round(dist[rows, which] / 1000.0), 1)).astype("int64")
+    if not detail:
+        sector[(tier == _RURAL)] = 0
+        km[(tier == _RURAL)] = 0
+    # Few distinct names among many points: each is written once.
+    # Few distinct names among many points: each is written once (one integer key per name;
+    # km is at most a municipality's width, far below 10⁶).
+    keys = ((tier * 10_000 + index) * 8 + sector) * 1_000_000 + km
+    unique, inverse = np.unique(keys, return_inverse=True)
+    lookup = {"locality": places["locality"].to_numpy(dtype=object),
+              "label": places["name_en" if lang == "en" else "name"].to_numpy(dtype=object)}
+    loc_names = locs["name"].to_numpy(dtype=object)
+    texts = np.array([_text(int(k // 1_000_000 // 8 // 10_000), int(k // 1_000_000 // 8 % 10_000),
+                            int(k // 1_000_000 % 8), int(k % 1_000_000), lookup, loc_names, lang, detail)
+                      for k in unique], dtype=object)
+    out[placed] = texts[inverse]
     return out
 
 
