@@ -89,6 +89,8 @@ class CookieSessions(SecureCookieSessionInterface):
         self.secure = secure
 
     def should_set_cookie(self, app, session) -> bool:
+        if flask.has_request_context() and flask.g.get("tk_public_file"):
+            return False  # a package file: cacheable by everyone, never carries a cookie
         if session.modified:
             return True
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):

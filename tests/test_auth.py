@@ -177,7 +177,16 @@ def test_login_required(store, with_users):
     assert client.get("/_dash-dependencies").status_code == 401
     response = call(client)
     assert response.status_code == 401 and response.get_json()["error"] == "login required"
-    assert client.get("/_dash-component-suites/dash/deps/react.min.js").status_code == 401
+    # Library code and our own CSS/JS hold no data: served without a login, without cookies and
+    # without Vary: Cookie, so the browser's cache keeps them across page loads and logins.
+    package = client.get("/_dash-component-suites/dash/deps/react@18.v4_4_1m1.3.1.min.js")
+    assert package.status_code == 200 and "Set-Cookie" not in package.headers
+    assert "cookie" not in package.headers.get("Vary", "").lower()
+    assert package.headers["Cache-Control"] == "max-age=31536000"
+    style = client.get("/assets/style.css")  # this test app has no assets folder: not found, not a login
+    assert style.status_code == 404 and "Set-Cookie" not in style.headers
+    assert client.get("/_dash-component-suites/dash/deps/react.min.js").status_code == 404
+    assert client.get("/assets/../dashboard/auth.py").status_code in (302, 404)
 
 
 def test_login_page_is_bilingual_and_escaped(store, with_users):
