@@ -211,7 +211,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         kind = "activities" if kind == "activities" else "reports"
         try:
             job_id = import_jobs.start_job(store.path, name, raw, kind=kind, layer=layer if kind == "reports" else None,
-                                           lang=lang, owner=owner, launch=job_launcher)
+                                           lang=lang, owner=owner, launch=job_launcher, by=jobs.request_user())
         except import_jobs.JobBusy as busy:
             return jobs.busy_text(busy.status, lang), "edit-message error", no_update, no_update
         except OSError as exc:

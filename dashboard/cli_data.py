@@ -56,21 +56,31 @@ def import_command(file, data, kind, layer, crs, mapping, dry_run, fmt):
     All accepted rows are stored in one transaction, or none.
 
     \b
+    One import at a time per data file: while an upload in the app (or another import
+    command) imports into it, this command says so and exits without touching the file,
+    and uploads are refused while it runs. A dry run only reads, and always runs.
+
+    \b
     Examples:
       trygghetskarta import enkat.csv --data vaggeryd.gpkg --layer otrygg_plats --dry-run
       trygghetskarta import gis.gpkg --data vaggeryd.gpkg --kind activities --crs EPSG:3008
       trygghetskarta import handelser.json --data vaggeryd.gpkg --format polisen
     """
     from geodata import CRSError
-    from layers import StoreError, ValidationError, open_store
+    from layers import StoreError, ValidationError, import_jobs, open_store
     from layers.importer import ImportFailed, run_import
 
     if not file.exists():
         raise click.ClickException(f"no such file: {file}")
     try:
-        store = open_store(data)
-        result, prepared = run_import(file, store, kind=kind, layer=layer, crs=crs, mapping_file=mapping,
-                                      dry_run=dry_run, fmt=fmt)
+        with _import_slot(data, file, kind, layer, dry_run):
+            store = open_store(data)
+            result, prepared = run_import(file, store, kind=kind, layer=layer, crs=crs, mapping_file=mapping,
+                                          dry_run=dry_run, fmt=fmt)
+    except import_jobs.JobBusy as busy:
+        raise click.ClickException(
+            f"an import into {data} is already running ({import_jobs.describe(busy.status)}); nothing was "
+            "changed: try again when it has finished") from None
     except (ImportFailed, CRSError, StoreError, ValidationError) as exc:
         raise _fail(exc) from None
     if dry_run:
@@ -89,6 +99,27 @@ def import_command(file, data, kind, layer, crs, mapping, dry_run, fmt):
         click.echo(f"Rejected rows with reasons: {result.rejected_path}")
     if dry_run:
         click.echo("Dry run: nothing stored.")
+
+
+def _import_slot(data: Path, file: Path, kind: str, layer: str | None, dry_run: bool):
+    """The data file's one import slot (layers.import_jobs), shared with the app's uploads;
+    none for a dry run (it only reads) or a missing data file (opening it says why)."""
+    import contextlib
+    import getpass
+
+    from layers import import_jobs
+
+    if dry_run or not data.is_file():
+        return contextlib.nullcontext()
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = None
+    try:
+        import_jobs.jobs_folder(data).mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:  # the folder beside the data file cannot be written
+        raise click.ClickException(f"cannot write beside {data}: {exc.strerror or exc}") from None
+    return import_jobs.import_slot(data, file.name, kind=kind, layer=layer, by=user)
 
 
 def _layers(ctx, param, values):

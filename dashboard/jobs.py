@@ -36,6 +36,15 @@ def request_owner() -> str | None:
     return f"{current_user()}\0{key}"
 
 
+def request_user() -> str | None:
+    """Who starts a job, to name to whoever is refused meanwhile (None without users)."""
+    if not flask.has_request_context():
+        return None
+    from .auth import current_user
+
+    return current_user() or None
+
+
 def progress_text(status: dict, lang: str) -> str:
     """What a running job is doing, in words."""
     stage, done, total = status.get("stage"), status.get("done") or 0, status.get("total")
@@ -84,8 +93,16 @@ def failure_text(status: dict, lang: str) -> str:
 
 
 def busy_text(status: dict, lang: str) -> str:
+    """Why an upload is refused: the running import's file, start time and, where known, who
+    started it (in the app, or on the command line)."""
     started = dt.datetime.fromtimestamp(float(status.get("created") or 0), ZoneInfo(TZ)).strftime("%H:%M")
-    return t("upload_busy", lang, name=status.get("name", ""), time=started)
+    who = status.get("by")
+    if status.get("via") == "cli":
+        who = t("upload_busy_cli", lang, who=who or "?")
+    if not who:
+        return t("upload_busy", lang, name=status.get("name", ""), time=started)
+    return t("upload_busy_by", lang, name=status.get("name", ""), time=started, who=who)
 
 
-__all__ = ["LOCAL_OWNER", "busy_text", "failure_text", "outcome_text", "progress_text", "request_owner"]
+__all__ = ["LOCAL_OWNER", "busy_text", "failure_text", "outcome_text", "progress_text", "request_owner",
+           "request_user"]

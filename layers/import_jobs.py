@@ -12,7 +12,9 @@ failed. The importer stores in one transaction, so a killed job left the data fi
 of its rows or none.
 
 One import at a time per data file: starting one while another job's worker lives raises
-`JobBusy`. A job's status shows only to the owner it was started for (a hash of the caller's
+`JobBusy`. The CLI's import takes the same slot (`import_slot`): a job folder whose lock the
+importing process itself holds, so an upload is refused while it runs and it is refused
+while an upload runs. A job's status shows only to the owner it was started for (a hash of the caller's
 session key is kept, never the key); its id is random and unguessable. Nothing here knows
 about Flask or Dash (`dashboard.jobs` is the web side).
 """
@@ -189,10 +191,21 @@ def spawn_worker(folder: Path, lock_fd: int) -> None:
     threading.Thread(target=proc.wait, name=f"import-job-{folder.name[:6]}", daemon=True).start()
 
 
+def _refuse_if_busy(root: Path) -> None:
+    """JobBusy with the running job's status if an import into this data file still runs
+    (called under the folder lock)."""
+    for folder in root.iterdir():
+        if folder.is_dir() and JOB_ID.match(folder.name):
+            status = _settled(folder)
+            if status is not None and status.get("state") in ACTIVE:
+                raise JobBusy(status)
+
+
 def start_job(data_path: str | os.PathLike, name: str, raw: bytes, *, kind: str, layer: str | None,
-              lang: str, owner: str, launch: Launcher | None = None) -> str:
+              lang: str, owner: str, launch: Launcher | None = None, by: str | None = None) -> str:
     """Start importing `raw` (an uploaded file called `name`, already a safe base name) into
-    the data file; returns the job id. JobBusy when another import into it still runs."""
+    the data file; returns the job id. JobBusy when another import into it still runs.
+    `by` names who started it (shown to whoever is refused meanwhile)."""
     if Path(name).name != name or name in ("", ".", ".."):
         raise ValueError(f"not a plain file name: {name!r}")
     root = jobs_folder(data_path)
@@ -200,11 +213,7 @@ def start_job(data_path: str | os.PathLike, name: str, raw: bytes, *, kind: str,
     now = time.time()
     with _folder_lock(root):
         _prune(root, now)
-        for folder in root.iterdir():
-            if folder.is_dir() and JOB_ID.match(folder.name):
-                status = _settled(folder)
-                if status is not None and status.get("state") in ACTIVE:
-                    raise JobBusy(status)
+        _refuse_if_busy(root)
         job_id = secrets.token_urlsafe(18)
         folder = root / job_id
         (folder / "input").mkdir(mode=0o700, parents=True)
@@ -212,7 +221,7 @@ def start_job(data_path: str | os.PathLike, name: str, raw: bytes, *, kind: str,
         _write_json(folder / "status.json", {
             "id": job_id, "owner": owner_key(owner), "state": QUEUED, "stage": "queued", "done": 0,
             "total": None, "name": name, "kind": kind, "layer": layer, "lang": lang,
-            "data": str(Path(data_path).resolve()), "created": now, "size": len(raw),
+            "data": str(Path(data_path).resolve()), "created": now, "size": len(raw), "by": by, "via": "app",
         })
         fd = _take_lock(folder)
         try:
@@ -224,6 +233,53 @@ def start_job(data_path: str | os.PathLike, name: str, raw: bytes, *, kind: str,
         finally:
             os.close(fd)  # the worker has its own copy of the locked descriptor
     return job_id
+
+
+@contextlib.contextmanager
+def import_slot(data_path: str | os.PathLike, name: str, *, kind: str, layer: str | None, by: str | None = None):
+    """Hold the data file's one import slot while an import runs in this process (the CLI).
+
+    A job folder whose status says running and whose lock this process holds: an upload
+    started meanwhile is refused with this import's name, start time and `by`, and if this
+    process dies the lock goes with it (the job then reads as failed). JobBusy, before
+    anything is touched, when another import into the data file runs. Yields the job id.
+    """
+    root = jobs_folder(data_path)
+    root.mkdir(mode=0o700, exist_ok=True)
+    now = time.time()
+    with _folder_lock(root):
+        _prune(root, now)
+        _refuse_if_busy(root)
+        job_id = secrets.token_urlsafe(18)
+        folder = root / job_id
+        folder.mkdir(mode=0o700)
+        # Nobody's session owns it: no page can show or claim it.
+        _write_json(folder / "status.json", {
+            "id": job_id, "owner": owner_key(secrets.token_hex(16)), "state": RUNNING, "stage": "read", "done": 0,
+            "total": None, "name": name, "kind": kind, "layer": layer, "data": str(Path(data_path).resolve()),
+            "created": now, "started": now, "pid": os.getpid(), "by": by, "via": "cli",
+        })
+        fd = _take_lock(folder)
+    try:
+        yield job_id
+    except BaseException:
+        _update(folder, state=FAILED, error="import", finished=time.time())
+        raise
+    else:
+        _update(folder, state=DONE, stage="done", finished=time.time())
+    finally:
+        os.close(fd)
+
+
+def describe(status: dict) -> str:
+    """A running import in words for the command line: file, start (Swedish time) and who."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    started = dt.datetime.fromtimestamp(float(status.get("created") or 0), ZoneInfo("Europe/Stockholm"))
+    via = "on the command line" if status.get("via") == "cli" else "in the app"
+    who = f" by {status['by']}" if status.get("by") else ""
+    return f"{status.get('name', '?')}, started {started:%Y-%m-%d %H:%M}{who} {via}"
 
 
 def job_status(data_path: str | os.PathLike, job_id: str | None, owner: str) -> dict | None:
@@ -368,5 +424,5 @@ if __name__ == "__main__":
 
 
 __all__ = ["ACTIVE", "DONE", "FAILED", "JOB_ID", "QUEUED", "RUNNING", "JobBusy", "claim_result",
-           "inline_launcher", "job_status", "jobs_folder", "owner_key", "read_status", "rejected_csv",
+           "describe", "import_slot", "inline_launcher", "job_status", "jobs_folder", "owner_key", "read_status", "rejected_csv",
            "run_job", "spawn_worker", "start_job", "worker_alive"]

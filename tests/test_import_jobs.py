@@ -207,3 +207,142 @@ def test_a_forged_upload_from_the_bra_screen_starts_no_job(path):
     assert polled[0] == started[0] and polled[4:] == (None, True)
     assert not import_jobs.jobs_folder(path).exists()
     assert len(open_store(path).read_table("reports")) == 12
+
+
+# -- the CLI import takes the same one-import slot --------------------------------------------------
+
+def _file_state(path):
+    """The data file as bytes (and its WAL, if any): what 'untouched' means."""
+    return [p.read_bytes() if p.exists() else None for p in (path, path.with_name(path.name + "-wal"))]
+
+
+def _started(status) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.fromtimestamp(status["created"], ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_cli_import_refuses_while_an_upload_runs_and_leaves_the_file_untouched(path, tmp_path):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    source = tmp_path / "ot.csv"
+    source.write_bytes(CSV)
+    started = []
+    job_id = import_jobs.start_job(path, "upload.xlsx", CSV, kind="reports", layer=None, lang="sv", owner="me",
+                                   launch=sleeper(started), by="anna")
+    try:
+        before = _file_state(path)
+        res = CliRunner().invoke(main, ["import", str(source), "--data", str(path), "--layer", "otrygg_plats"])
+        status = import_jobs.job_status(path, job_id, "me")
+        assert res.exit_code == 1
+        assert res.output.strip().splitlines() == [
+            f"Error: an import into {path} is already running (upload.xlsx, started {_started(status)} by anna in "
+            "the app); nothing was changed: try again when it has finished"]
+        assert _file_state(path) == before
+        assert not (tmp_path / "ot.csv.rejected.csv").exists()
+        # A dry run only reads: it runs beside the upload.
+        dry = CliRunner().invoke(main, ["import", str(source), "--data", str(path), "--layer", "otrygg_plats",
+                                        "--dry-run"])
+        assert dry.exit_code == 0 and "would store 4 reports" in dry.output
+    finally:
+        started[0].kill()
+        started[0].wait()
+    # Once the upload's worker is gone the command imports.
+    res = CliRunner().invoke(main, ["import", str(source), "--data", str(path), "--layer", "otrygg_plats"])
+    assert res.exit_code == 0 and "stored 4 reports" in res.output
+    assert len(open_store(path).read_table("reports")) == 16
+
+
+def test_an_upload_is_refused_while_the_cli_imports(path, tmp_path, monkeypatch):
+    import threading
+
+    from click.testing import CliRunner
+
+    import layers.importer as importer_module
+    from dashboard import callbacks_edit
+    from dashboard.cli import main
+
+    # The CLI's import holds still in the middle (after reading, before storing) until released.
+    inside, release = threading.Event(), threading.Event()
+    real = importer_module.run_import
+
+    def held(*args, **kwargs):
+        inside.set()
+        assert release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer_module, "run_import", held)
+    monkeypatch.setattr(callbacks_edit, "job_launcher", import_jobs.inline_launcher)
+    source = tmp_path / "stor.csv"
+    source.write_bytes(CSV)
+    outcome = {}
+    cli = threading.Thread(target=lambda: outcome.update(res=CliRunner().invoke(
+        main, ["import", str(source), "--data", str(path), "--layer", "otrygg_plats"])))
+    cli.start()
+    try:
+        assert inside.wait(60)
+        app = create_app(open_store(path), role="polis", today=lambda: TODAY)
+        upload = _server_callback(app, "upload")
+        contents = "data:text/csv;base64," + base64.b64encode(CSV).decode()
+        context = _request(app, "browser-a")
+        try:
+            refused = _call(upload, "u-file.contents", contents, "ot.csv", "reports", "otrygg_plats", "sv")
+        finally:
+            context.pop()
+        running = [import_jobs.read_status(f) for f in import_jobs.jobs_folder(path).iterdir() if f.is_dir()]
+        assert [(s["name"], s["state"], s["via"]) for s in running] == [("stor.csv", "running", "cli")]
+        import getpass
+
+        assert refused[0] == (f"En import pågår redan (stor.csv, startad {_started(running[0])[-5:]} av "
+                              f"{getpass.getuser()} på kommandoraden). Vänta tills den är klar och försök igen.")
+        assert refused[1:] == ("edit-message error", dash_no_update(), dash_no_update())
+        assert len(open_store(path).read_table("reports")) == 12
+    finally:
+        release.set()
+        cli.join(60)
+    assert outcome["res"].exit_code == 0 and "stored 4 reports" in outcome["res"].output
+    # The CLI's slot is free again (its job reads as done) and an upload starts.
+    monkeypatch.setattr(importer_module, "run_import", real)
+    job_id = import_jobs.start_job(path, "ot.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
+                                   launch=import_jobs.inline_launcher)
+    assert import_jobs.job_status(path, job_id, "me")["result"]["in_store"] == 4
+
+
+def _server_callback(app, name: str):
+    """One server-side callback by its function's name (clientside ones have no Python function)."""
+    found = [e["callback"].__wrapped__ for e in app.callback_map.values()
+             if "callback" in e and e["callback"].__name__ == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def dash_no_update():
+    from dash import no_update
+
+    return no_update
+
+
+def test_a_killed_cli_import_frees_the_slot(path):
+    # A process holding the CLI's slot (as `trygghetskarta import` does), killed with SIGKILL.
+    code = ("import sys, time; from layers import import_jobs\n"
+            "with import_jobs.import_slot(sys.argv[1], 'big.xlsx', kind='reports', layer=None, by='ola'):\n"
+            "    print('in', flush=True); time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        assert proc.stdout.readline() == "in\n"
+        with pytest.raises(import_jobs.JobBusy) as busy:
+            import_jobs.start_job(path, "b.csv", CSV, kind="reports", layer=None, lang="en", owner="me")
+        assert jobs.busy_text(busy.value.status, "en").endswith(" by ola on the command line). Wait until it is "
+                                                                 "done and try again.")
+    finally:
+        proc.kill()
+        proc.wait()
+    job_id = import_jobs.start_job(path, "ot.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
+                                   launch=import_jobs.inline_launcher)
+    assert import_jobs.job_status(path, job_id, "me")["result"]["stored"] == 4
+    states = sorted(import_jobs.read_status(f)["state"] for f in import_jobs.jobs_folder(path).iterdir() if f.is_dir())
+    assert states == ["done", "failed"]  # the killed CLI import reads as failed
