@@ -248,11 +248,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "gaps_title": ("Luckor: många rapporter, lite närvaro", "Gaps: many reports, little presence"),
     "gaps_when": ("När", "When"),
     "gaps_presence": ("Närvaro (h)", "Presence (h)"),
-    "gaps_shortfall": ("Lucka (procentenheter)", "Gap (percentage points)"),
-    "gaps_note": ("Lucka: platsens och tidens andel av rapporterna minus dess andel av närvarotimmarna "
-                  "(genomförda aktiviteter), per plats, veckodag och tretimmarsblock.",
-                  "Gap: the slot's share of the reports minus its share of the presence hours "
-                  "(activities done), per place, weekday and three-hour block."),
+    "gaps_shortfall": ("Saknad närvaro (h)", "Missing presence (h)"),
+    "gaps_note": ("Saknad närvaro: timmarna som fattas här om all närvaro (genomförda aktiviteter) hade "
+                  "fördelats som rapporterna, per plats, veckodag och tretimmarsblock. Störst lucka först.",
+                  "Missing presence: the hours lacking here had all presence (activities done) been spread "
+                  "like the reports, per place, weekday and three-hour block. Largest gap first."),
     "gaps_none": ("Inga luckor: närvaron följer rapporterna i urvalet.",
                   "No gaps: presence follows the reports in the selection."),
     "gaps_not_for_role": ("Luckor per plats och tid visas bara för roller med exakta uppgifter (polis).",

@@ -17,8 +17,8 @@ TOP = 5
 
 
 def gap_rows(frames: RoleFrames, data: AppData, lang: str = "sv", top: int = TOP) -> list[dict] | None:
-    """The ranked gaps as display rows (place, when, reports, presence, gap in percentage
-    points), or None for a role without exact data: per place, weekday and three hours the
+    """The ranked gaps as display rows (place, when, reports, presence hours, missing presence
+    hours: `layers.planning.gap_table`), or None for a role without exact data: per place, weekday and three hours the
     report counts would be far below k, so only polis/admin get them.
 
     `frames` hold every weekday and hour of the view (the heatmap's frames). Places are named
@@ -38,7 +38,7 @@ def gap_rows(frames: RoleFrames, data: AppData, lang: str = "sv", top: int = TOP
         "when": f"{days[int(row.weekday)]} {int(row.start_hour):02d}–{int(row.end_hour):02d}",
         "reports": number(int(row.reports), lang),
         "presence": hours_text(row.presence_h, lang),
-        "gap": number(round(100 * row.gap), lang),
+        "missing": "–" if np.isnan(row.missing_h) else hours_text(row.missing_h, lang),
     } for row in table.itertuples(index=False)]
 
 
@@ -53,7 +53,7 @@ def gaps_section(frames: RoleFrames, data: AppData, lang: str = "sv"):
     head = html.Tr([html.Th("#"), html.Th(t("place", lang)), html.Th(t("gaps_when", lang)),
                     html.Th(t("reports", lang)), html.Th(t("gaps_presence", lang)), html.Th(t("gaps_shortfall", lang))])
     body = [html.Tr([html.Td(str(i)), html.Td(r["place"]), html.Td(r["when"]), html.Td(r["reports"], className="num"),
-                     html.Td(r["presence"], className="num"), html.Td(r["gap"], className="num total")])
+                     html.Td(r["presence"], className="num"), html.Td(r["missing"], className="num total")])
             for i, r in enumerate(rows, start=1)]
     return [title, html.Table([html.Thead(head), html.Tbody(body)], className="where-table", id="gaps-rows"),
             html.P(t("gaps_note", lang), className="hint", id="gaps-note")]

@@ -32,18 +32,21 @@ def presence_mask(frame: pd.DataFrame) -> np.ndarray:
             & ~np.isnan(duration) & (duration > 0))
 
 
-def presence_hours(frame: pd.DataFrame) -> np.ndarray:
-    """Hours of presence per (weekday, hour) slot, shape (7, 24): each done activity's duration
-    spread over the hours it covers from its start (an activity 21:30 for 90 minutes gives
-    0.5 h at 21 and 1 h at 22; past Sunday midnight it continues on Monday)."""
-    out = np.zeros(7 * 24, dtype="float64")
+def _spans(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask of presence rows, start minute of week, end minute) of the frame's rows."""
     keep = presence_mask(frame)
     if not keep.any():
-        return out.reshape(7, 24)
-    start = _start_minutes(frame[keep])
+        return keep, np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+    start = _start_minutes(frame)[keep]
     # Whole minutes; a week at most (the schema's bound), so one fold of the week covers it.
     duration = np.minimum(pd.to_numeric(frame["duration_min"], errors="coerce").to_numpy()[keep], WEEK_MIN)
-    end = start + np.round(duration).astype("int64")
+    return keep, start, start + np.round(duration).astype("int64")
+
+
+def _hours(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Hours covered per (weekday, hour) slot, shape (7, 24), by spans in minutes of the week."""
+    if not len(start):
+        return np.zeros((7, 24), dtype="float64")
     # A difference array over two weeks, then folded: every minute an activity covers counts once.
     diff = np.zeros(2 * WEEK_MIN + 1, dtype="int64")
     np.add.at(diff, start, 1)
@@ -51,6 +54,14 @@ def presence_hours(frame: pd.DataFrame) -> np.ndarray:
     covered = np.cumsum(diff)[: 2 * WEEK_MIN]
     minutes = covered[:WEEK_MIN] + covered[WEEK_MIN:]
     return (minutes.reshape(7 * 24, 60).sum(axis=1) / 60.0).reshape(7, 24)
+
+
+def presence_hours(frame: pd.DataFrame) -> np.ndarray:
+    """Hours of presence per (weekday, hour) slot, shape (7, 24): each done activity's duration
+    spread over the hours it covers from its start (an activity 21:30 for 90 minutes gives
+    0.5 h at 21 and 1 h at 22; past Sunday midnight it continues on Monday)."""
+    _keep, start, end = _spans(frame)
+    return _hours(start, end)
 
 
 def gap_table(reports: pd.DataFrame, report_places, activities: pd.DataFrame, activity_places,
@@ -61,11 +72,14 @@ def gap_table(reports: pd.DataFrame, report_places, activities: pd.DataFrame, ac
     name each row's place ("" for none: not counted in a place). The gap of a slot is its share
     of the placed reports minus its share of the placed presence hours (a fraction; 0.12 is 12
     percentage points): shares, so that a week with no presence at all still ranks its slots.
-    Slots with a gap > 0 rank by it, then by reports, place, weekday, hour. Columns: place,
-    weekday, start_hour, end_hour, reports, presence_h, report_share, presence_share, gap.
+    Slots with a gap > 0 rank by it, then by reports, place, weekday, hour. `missing_h` says it
+    in hours: the presence the slot would have had, had all presence been spread like the
+    reports, minus what it had (gap × all presence hours; NaN when there was no presence).
+    Columns: place, weekday, start_hour, end_hour, reports, presence_h, report_share,
+    presence_share, gap, missing_h.
     """
     columns = ["place", "weekday", "start_hour", "end_hour", "reports", "presence_h", "report_share",
-               "presence_share", "gap"]
+               "presence_share", "gap", "missing_h"]
     report_places = np.asarray(report_places, dtype=object)
     activity_places = np.asarray(activity_places, dtype=object)
     timed = (reports["weekday"].to_numpy() >= 0) & (report_places != "") if len(reports) else np.zeros(0, bool)
@@ -78,10 +92,11 @@ def gap_table(reports: pd.DataFrame, report_places, activities: pd.DataFrame, ac
         + reports["hour"].to_numpy()[timed].astype("int64") // block_h,
     }).value_counts().rename("reports")
     presence = {}
-    placed = activity_places != ""
-    for place in pd.unique(activity_places[placed]):
-        grid = presence_hours(activities[activity_places == place])
-        presence[place] = grid.reshape(7, blocks, block_h).sum(axis=2).ravel()
+    keep, start, end = _spans(activities) if len(activities) else (np.zeros(0, bool), [], [])
+    where = activity_places[keep] if len(activities) else activity_places[:0]
+    for place in pd.unique(where[where != ""]):
+        mine = where == place
+        presence[place] = _hours(start[mine], end[mine]).reshape(7, blocks, block_h).sum(axis=2).ravel()
     table = rep.reset_index()
     table["presence_h"] = [float(presence[p][s]) if p in presence else 0.0
                            for p, s in zip(table["place"], table["slot"], strict=True)]
@@ -89,6 +104,7 @@ def gap_table(reports: pd.DataFrame, report_places, activities: pd.DataFrame, ac
     table["report_share"] = table["reports"] / table["reports"].sum()
     table["presence_share"] = table["presence_h"] / total_presence if total_presence > 0 else 0.0
     table["gap"] = table["report_share"] - table["presence_share"]
+    table["missing_h"] = table["gap"] * total_presence if total_presence > 0 else np.nan
     table["weekday"] = table["slot"] // blocks
     table["start_hour"] = (table["slot"] % blocks) * block_h
     table["end_hour"] = table["start_hour"] + block_h

@@ -150,12 +150,14 @@ def texts(component) -> list[str]:
 def test_the_gap_table_ranks_places_and_times_without_presence(app):
     section = run(app, "render_gaps", filters(app))
     rows = [texts(tr) for tr in section[1].children[1].children]
-    # 10 reports, none in a slot with presence: the gap is each slot's share of the reports.
+    # 10 reports, none in a slot with presence; 8 h of placed presence (the EST meeting has no
+    # place): a slot with 3 of the 10 reports misses 0.3 × 8 = 2.4 h.
+    assert texts(section[1].children[0]) == ["#", "Plats", "När", "Rapporter", "Närvaro (h)", "Saknad närvaro (h)"]
     assert rows == [
-        ["1", "Skillingaryd – stationen", "Fre 21–24", "3", "0,0", "30"],
-        ["2", "Vaggeryd – stationen", "Mån 06–09", "3", "0,0", "30"],
-        ["3", "Skillingaryd – stationen", "Fre 18–21", "2", "0,0", "20"],
-        ["4", "Skillingaryd – stationen", "Lör 21–24", "2", "0,0", "20"],
+        ["1", "Skillingaryd – stationen", "Fre 21–24", "3", "0,0", "2,4"],
+        ["2", "Vaggeryd – stationen", "Mån 06–09", "3", "0,0", "2,4"],
+        ["3", "Skillingaryd – stationen", "Fre 18–21", "2", "0,0", "1,6"],
+        ["4", "Skillingaryd – stationen", "Lör 21–24", "2", "0,0", "1,6"],
     ]
     # A click on the grid does not change the gaps (they cover every weekday and hour).
     assert texts(run(app, "render_gaps", filters(app, weekdays=(0,), hours=(7, 7)))) == texts(section)

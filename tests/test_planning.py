@@ -66,9 +66,10 @@ def test_gap_table_ranks_slots_by_share_of_reports_minus_share_of_presence():
     # 12 placed, timed reports; 3 h of presence (A Monday 2 h, B Friday 1 h).
     assert table.to_dict("records") == [
         {"place": "A", "weekday": 4, "start_hour": 21, "end_hour": 24, "reports": 6, "presence_h": 0.0,
-         "report_share": 0.5, "presence_share": 0.0, "gap": 0.5},
+         "report_share": 0.5, "presence_share": 0.0, "gap": 0.5, "missing_h": 1.5},
         {"place": "C", "weekday": 5, "start_hour": 0, "end_hour": 3, "reports": 2, "presence_h": 0.0,
-         "report_share": pytest.approx(1 / 6), "presence_share": 0.0, "gap": pytest.approx(1 / 6)},
+         "report_share": pytest.approx(1 / 6), "presence_share": 0.0, "gap": pytest.approx(1 / 6),
+         "missing_h": pytest.approx(0.5)},
     ]
 
 
@@ -77,6 +78,7 @@ def test_without_any_presence_every_slot_ranks_by_its_reports():
     table = gap_table(reports, ["A", "A", "B"], acts(), np.array([], dtype=object))
     assert table[["place", "weekday", "start_hour", "reports"]].values.tolist() == [["A", 4, 21, 2], ["B", 1, 6, 1]]
     assert table["gap"].tolist() == pytest.approx([2 / 3, 1 / 3])
+    assert table["missing_h"].isna().all()  # no presence anywhere: no hours to spread
 
 
 def test_gap_table_of_nothing_is_empty_and_top_limits_rows():
