@@ -117,6 +117,9 @@ def test_a_clicked_heatmap_cell_narrows_the_other_charts_not_the_grid(app):
     # (no activity starts Monday 07).
     assert time["layout"]["meta"]["total"] == 2
     assert acts["data"] == []
+    # And the map: only those two points.
+    _figure, note, _info = run(app, "render_map", clicked, None, None)
+    assert note == "2 rapporter som punkter"
     unclicked = run(app, "render_charts", filters(app))[2]
     assert unclicked["layout"]["shapes"] == [] and unclicked["layout"]["meta"]["total"] == 10
 
