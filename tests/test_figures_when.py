@@ -33,7 +33,8 @@ def activities(*rows):
 def test_reports_are_colour_and_presence_hours_are_rings_in_their_slots():
     fig = heatmap_figure(reports((4, 21), (4, 21), (4, 22), (0, 7)),
                          activities=activities((4, "21:30", 90), (0, "07:00", 60, "planerad")))
-    heat, rings = fig["data"]
+    heat, halo, rings = fig["data"]
+    assert (halo["meta"], halo["hoverinfo"], halo["x"]) == ("presence-halo", "skip", rings["x"])
     z = np.array(heat["z"])
     assert (z[4, 21], z[4, 22], z[0, 7], z.sum()) == (2, 1, 1, 4)
     # Friday 21:30 for 90 minutes: half an hour at 21, an hour at 22; the planned one is not presence.
@@ -55,7 +56,7 @@ def test_without_presence_there_are_no_rings_and_english_reads_english():
 def test_presence_alone_still_draws_the_grid():
     fig = heatmap_figure(reports(), activities=activities((5, "01:00", 120)))
     assert np.array(fig["data"][0]["z"]).sum() == 0
-    assert fig["data"][1]["x"] == [1, 2]
+    assert fig["data"][2]["x"] == [1, 2]
 
 
 def test_the_chosen_cell_is_outlined_not_filtered_away():
@@ -126,7 +127,7 @@ def test_a_clicked_heatmap_cell_narrows_the_other_charts_not_the_grid(app):
 
 def test_presence_rings_count_done_activities_hours(app):
     heat = run(app, "render_charts", filters(app))[2]
-    rings = heat["data"][1]
+    rings = heat["data"][2]
     # Done in 2026: two 2 h patrols Monday 19:00, 2 h Tuesday 07:00, Wednesday 10:00, Thursday 09:00.
     assert list(zip(rings["y"], rings["x"], strict=True)) == [
         ("Mån", 19), ("Mån", 20), ("Tis", 7), ("Tis", 8), ("Ons", 10), ("Ons", 11), ("Tor", 9), ("Tor", 10)]

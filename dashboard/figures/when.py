@@ -83,11 +83,18 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         # Ring area grows with the hours; the largest fills most of a cell.
         biggest = 26 if big else 16
         sizes = np.maximum(biggest * np.sqrt(presence[day_ix, hour_ix] / peak), 5)
+        ring = np.round(sizes, 1).tolist()
+        width = 2.5 if big else 2
+        # A white halo under each black ring: readable on white and on the darkest cells.
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": "", "meta": "presence-halo", "hoverinfo": "skip",
+            "x": hour_ix.tolist(), "y": [days[d] for d in day_ix], "showlegend": False,
+            "marker": {"symbol": "circle-open", "size": ring, "color": "#FFFFFF", "line": {"width": width + 3}},
+        })
         traces.append({
             "type": "scatter", "mode": "markers", "name": t("presence", lang), "meta": "presence",
             "x": hour_ix.tolist(), "y": [days[d] for d in day_ix],
-            "marker": {"symbol": "circle-open", "size": np.round(sizes, 1).tolist(), "color": RING_COLOR,
-                       "line": {"width": 2.5 if big else 2}},
+            "marker": {"symbol": "circle-open", "size": ring, "color": RING_COLOR, "line": {"width": width}},
             "text": [t("presence_hover", lang, day=days[d], hour=h, hours=hours_text(presence[d, h], lang))
                      for d, h in zip(day_ix, hour_ix, strict=True)],
             # The title names the rings: a legend would sit where the title is on a narrow screen.
