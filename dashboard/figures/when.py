@@ -82,7 +82,7 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         peak = float(presence.max())
         # Ring area grows with the hours; the largest fills most of a cell.
         biggest = 26 if big else 16
-        sizes = np.maximum(biggest * np.sqrt(presence[day_ix, hour_ix] / peak), 5)
+        sizes = np.maximum(biggest * np.sqrt(presence[day_ix, hour_ix] / peak), 7)
         ring = np.round(sizes, 1).tolist()
         width = 2.5 if big else 2
         # A white halo under each black ring: readable on white and on the darkest cells.
