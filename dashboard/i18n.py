@@ -259,26 +259,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "Gaps by place and time are shown only to roles with exact data (police)."),
     # -- layout (chart titles, presentation tabs)
     "n_in_selection": ("{n} i urvalet", "{n} in the selection"),
-    "n_done_planned": ("{done} genomförda, {planned} planerade", "{done} done, {planned} planned"),
-    "tabs_label": ("Visa på skärmen", "Show on the screen"),
-    "tab_overview": ("Översikt", "Overview"),
-    "tab_when": ("När", "When"),
-    "tab_where": ("Var", "Where"),
-    "tab_list": ("Rapporter", "Reports"),
-    "tab_effects": ("Effekter", "Effects"),
-    # -- map (labels, scale bar, basemap)
-    "scale_bar": ("Skala", "Scale"),
-    "fit_map": ("Zooma till urvalet", "Zoom to the selection"),
-    # -- import jobs (who runs the import that blocks an upload)
-    "upload_busy_by": ("En import pågår redan ({name}, startad {time} av {who}). Vänta tills den är klar och "
-                       "försök igen.",
-                       "An import is already running ({name}, started {time} by {who}). Wait until it is done "
-                       "and try again."),
-    "upload_busy_cli": ("{who} på kommandoraden", "{who} on the command line"),
-    # -- layout (chart titles, presentation tabs)
-    "n_in_selection": ("{n} i urvalet", "{n} in the selection"),
     "n_done": ("{n} genomförda", "{n} done"),
     "n_planned": ("{n} planerade", "{n} planned"),
+    "planned_bar": ("Planerade", "Planned"),
     "tabs_label": ("Visa på skärmen", "Show on the screen"),
     "tab_overview": ("Översikt", "Overview"),
     "tab_when": ("När", "When"),

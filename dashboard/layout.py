@@ -182,6 +182,23 @@ def export_controls(lang: str):
     ], className="export")
 
 
+#: The presentation screen's tabs: (value, text key); the first is shown when the page opens.
+TABS = (("overview", "tab_overview"), ("when", "tab_when"), ("where", "tab_where"), ("list", "tab_list"),
+        ("effects", "tab_effects"))
+
+
+def present_tabs(lang: str):
+    """Buttons that pick which panel the presentation screen shows beside the map (the rest is
+    one click away, never below the fold); hidden in normal mode, where every panel shows.
+    A clientside callback (dashboard.callbacks_present) sets the section's class."""
+    return html.Div([
+        html.Span(T("tabs_label", lang), id="present-tabs-label", className="visually-hidden"),
+        *[html.Button(T(key, lang), id={"type": "present-tab", "tab": value}, n_clicks=0, type="button",
+                      className="tab", **{"aria-pressed": "true" if i == 0 else "false"})
+          for i, (value, key) in enumerate(TABS)],
+    ], className="tabs", role="group", **{"aria-labelledby": "present-tabs-label"})
+
+
 def _section(key: str, control, lang: str):
     return html.Fieldset([html.Legend(T(key, lang)), control], className="filter")
 
@@ -279,7 +296,10 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             dcc.RadioItems(id="lang", options=[{"label": "Svenska", "value": "sv"},
                                                {"label": "English", "value": "en"}],
                            value=lang, inline=True, className="lang"),
-            html.Button(T("present", lang), id="present-btn", n_clicks=0, className="btn"),
+            # Both words in the button; CSS shows the one for the mode the page is in.
+            html.Button([T("present", lang, className="when-normal"), T("present_exit", lang, className="when-present")],
+                        id="present-btn", n_clicks=0, className="btn"),
+
             view_as_back(view_as, lang, view_as_url, csrf_token),
             logout_form(logout_url, csrf_token, lang) if logout_url else None,
         ], className="header-actions"),
@@ -331,24 +351,8 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
                                                       "modeBarButtonsToRemove": ["toImage"]}),
     ], className="map-panel")
 
-    charts = html.Section([
-        dcc.Graph(id="chart-activities", className="chart", config={"displaylogo": False}),
-        dcc.Graph(id="chart-time", className="chart", config={"displaylogo": False}),
-        dcc.Graph(id="chart-when", className="chart", config={"displaylogo": False}),
-        html.Div(id="planning-gaps", className="planning-gaps"),
-        html.Div([
-            html.Div([
-                html.H3(T("chart_where", lang)),
-                dcc.RadioItems(id="where-group", options=where_options(lang), value="locality", inline=True),
-            ], className="where-head"),
-            html.Div(id="where-table"),
-        ], className="chart where"),
-        html.Div([
-            html.H3(T("report_list", lang)),
-            html.Div(id="report-list"),
-        ], className="chart where wide"),
-    ], className="charts")
-
+    # The charts have no modebar: it sat on their titles, and a bar chart needs no zoom.
+    chart_config = {"displaylogo": False, "displayModeBar": False}
     # The promise first (also in presentation mode): its cards are drawn by a callback
     # (dashboard.promise_view); the stores hold what the panels were last drawn for.
     promise = html.Section(id="promise", className="promise", **{"aria-live": "polite"})
@@ -356,7 +360,32 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.H2(T("effect_title", lang)),
         html.P(T("effect_lead", lang), className="hint"),
         html.Div(id="effects"),
-    ], id="effects-panel", className="effects")
+    ], id="effects-panel", className="effects wide")
+    # Panels: in normal mode all of them, one after the other (`display: contents`); in
+    # presentation mode the chosen tab's panel beside the map (CSS on the section's class).
+    charts = html.Section([
+        present_tabs(lang),
+        html.Div([
+            dcc.Graph(id="chart-activities", className="chart", config=chart_config),
+            dcc.Graph(id="chart-time", className="chart", config=chart_config),
+        ], className="panel panel-overview"),
+        html.Div([
+            dcc.Graph(id="chart-when", className="chart", config=chart_config),
+            html.Div(id="planning-gaps", className="planning-gaps"),
+        ], className="panel panel-when"),
+        html.Div([
+            html.Div([
+                html.H3(T("chart_where", lang)),
+                dcc.RadioItems(id="where-group", options=where_options(lang), value="locality", inline=True),
+            ], className="where-head"),
+            html.Div(id="where-table"),
+        ], className="chart where panel panel-where"),
+        html.Div([
+            html.H3(T("report_list", lang)),
+            html.Div(id="report-list"),
+        ], className="chart where wide panel panel-list"),
+        html.Div(effects, className="panel panel-effects"),
+    ], id="charts", className="charts tab-overview")
 
     return html.Div([
         dcc.Location(id="url", refresh=False),
@@ -365,5 +394,5 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         dcc.Store(id="promise-key"),
         dcc.Store(id="effects-key"),
         header,
-        html.Div([controls, html.Main([promise, map_panel, charts, effects], className="main")], className="body"),
+        html.Div([controls, html.Main([promise, map_panel, charts], className="main")], className="body"),
     ], id="root", className="present" if state.present else "")

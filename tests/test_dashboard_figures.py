@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from dashboard import figures
+from dashboard.figures.charts import count_axis, title_lines
 from dashboard.filters import activity_mask, default_state, report_mask
 from tests.dash_fixtures import TODAY, small_data
 
@@ -15,7 +16,8 @@ def data(tmp_path_factory):
 
 
 def frames(data, **changes):
-    state = replace(default_state(data), **changes)
+    # All time unless a test asks for a period: these tests count the hand-made data itself.
+    state = replace(default_state(data), **{"preset": "all", **changes})
     return data.reports[report_mask(data, state, TODAY)], data.activities[activity_mask(data, state, TODAY)]
 
 
@@ -64,15 +66,17 @@ def test_density_view_counts_cells(data):
 def test_activities_chart_totals(data):
     _, activities = frames(data)
     fig = figures.activities_figure(activities, data)
-    assert fig["layout"]["title"]["text"] == "6 aktiviteter i urvalet (5 genomförda, 1 planerade)"
-    polis = next(tr for tr in fig["data"] if tr["meta"] == "polis")
-    # x pairs: (Trygghet done, Trygghet planned, Trafik done, ..., Narkotika planned)
-    assert polis["y"] == [1, 1, 1, 0, 0, 0]
-    gemensam = next(tr for tr in fig["data"] if tr["meta"] == "gemensam")
-    assert gemensam["y"] == [2, 0, 0, 0, 0, 0]
-    kommun = next(tr for tr in fig["data"] if tr["meta"] == "kommun")
-    assert kommun["y"] == [0, 0, 0, 0, 1, 0]
-    assert polis["x"][0][:2] == ["Trygghet", "Trygghet"]
+    assert title_lines(fig) == ["Aktiviteter per fokusområde", "5 genomförda, 1 planerad"]
+    by_meta = {tr["meta"]: tr for tr in fig["data"]}
+    # A bar per focus area (Trygghet, Trafik, Narkotika): done per actor, then the planned ones.
+    assert by_meta["polis"]["orientation"] == "h" and by_meta["polis"]["y"] == ["Trygghet", "Trafik", "Narkotika"]
+    assert by_meta["polis"]["x"] == [1, 1, 0]
+    assert by_meta["gemensam"]["x"] == [2, 0, 0]
+    assert by_meta["kommun"]["x"] == [0, 0, 1]
+    assert by_meta["planerad"]["x"] == [1, 0, 0] and by_meta["planerad"]["name"] == "Planerade"
+    assert by_meta["planerad"]["customdata"][0] == ["trygghet", "planerad", "Polis 1, Kommun 0, Gemensam 0"]
+    # A click names the focus area (dashboard.interaction.focus_from_bar_click).
+    assert by_meta["kommun"]["customdata"][2][0] == "narkotika"
 
 
 def test_time_chart_months_and_weeks(data):
@@ -82,6 +86,13 @@ def test_time_chart_months_and_weeks(data):
     unsafe = next(tr for tr in fig["data"] if tr["meta"] == "otrygg_plats")
     assert fig["data"][0]["x"][0] == "nov 2025" and fig["data"][0]["x"][-1] == "nov 2026"
     assert unsafe["y"][0] == 1 and unsafe["y"][1] == 1 and unsafe["y"][-1] == 5
+    # Each January by its year, the years in the axis title.
+    xaxis = fig["layout"]["xaxis"]
+    assert xaxis["ticktext"][:4] == ["nov", "dec", "2026", "feb"] and xaxis["ticktext"][-1] == "nov"
+    assert xaxis["title"]["text"] == "Månad (2025–2026)"
+    one_year, _ = frames(data, preset="year")
+    xaxis = figures.time_figure(one_year, data)["layout"]["xaxis"]
+    assert xaxis["ticktext"][:2] == ["maj", "jun"] and xaxis["title"]["text"] == "Månad (2026)"
     short, _ = frames(data, preset="30d")
     weekly = figures.time_figure(short, data)
     assert weekly["layout"]["meta"] == {"total": 8, "bins": "week"}
@@ -122,3 +133,48 @@ def test_empty_states_say_so_in_words(data):
 def test_presentation_mode_uses_large_type(data):
     reports, _ = frames(data)
     assert figures.heatmap_figure(reports, big=True)["layout"]["font"]["size"] >= 20
+
+
+def test_every_chart_is_titled_with_what_and_how_many(data):
+    reports, activities = frames(data)
+    assert title_lines(figures.time_figure(reports, data)) == ["Rapporter över tid", "12 i urvalet"]
+    assert title_lines(figures.time_figure(reports, data, "en")) == [
+        "Reports over time", "12 in the selection"]
+    assert title_lines(figures.activities_figure(activities, data, "en")) == [
+        "Activities per focus area", "5 done, 1 planned"]
+    one, _ = frames(data, focus_areas=("trafik",), preset="30d")
+    _, trafik = frames(data, focus_areas=("trafik",))
+    assert title_lines(figures.activities_figure(trafik, data)) == [
+        "Aktiviteter per fokusområde", "1 genomförd, 0 planerade"]
+    assert title_lines(figures.time_figure(one, data)) == ["Rapporter över tid", "2 i urvalet"]
+
+
+def test_count_axes_have_whole_number_ticks(data):
+    reports, activities = frames(data)
+    # At most 2 activities in a bar: ticks 0, 1, 2 (never 0,5).
+    acts = figures.activities_figure(activities, data)["layout"]["xaxis"]
+    assert (acts["tick0"], acts["dtick"], acts["tickformat"]) == (0, 1, ",d")
+    time = figures.time_figure(reports, data)["layout"]["yaxis"]
+    assert time["dtick"] == 2 and time["range"][0] == 0  # 7 reports in November 2026: 0, 2, 4, 6
+    assert count_axis("Antal", 7, False)["dtick"] == 2
+    assert count_axis("Antal", 2996, False)["dtick"] == 1000
+    assert count_axis("Antal", 0, False)["range"][1] >= 1  # an empty bin still has an axis
+    # Axis titles keep their distance from the tick labels.
+    assert time["automargin"] is True and time["title"]["standoff"] > 0
+
+
+def test_legends_sit_beside_the_plot_not_over_the_title(data):
+    reports, activities = frames(data)
+    for fig in (figures.time_figure(reports, data), figures.activities_figure(activities, data)):
+        legend, title = fig["layout"]["legend"], fig["layout"]["title"]
+        assert (legend["orientation"], legend["x"], legend["xanchor"]) == ("v", 1.02, "left")
+        assert (title["automargin"], title["yref"], title["yanchor"]) == (True, "paper", "bottom")
+
+
+def test_presentation_shows_the_focus_areas_full_wording(data):
+    _, activities = frames(data)
+    normal = figures.activities_figure(activities, data)["data"][0]["y"]
+    big = figures.activities_figure(activities, data, big=True)["data"][0]["y"]
+    assert normal == ["Trygghet", "Trafik", "Narkotika"]
+    assert [name.replace("<br>", " ") for name in big] == [
+        "Ökad trygghet för kommuninvånarna", "Förbättrad trafiksäkerhet (höga hastigheter)", "Narkotikabrottslighet"]

@@ -1,6 +1,9 @@
-"""The charts: activities per focus area and reports over time."""
+"""The charts: activities per focus area and reports over time, each titled with what it shows and how many."""
 
 from __future__ import annotations
+
+import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -11,46 +14,113 @@ from ..data import AppData
 from ..i18n import ACTORS, MONTHS, number, t
 from .base import ACTOR_PATTERN, _font, _title, empty_figure
 
+#: Type sizes of these charts (normal, presentation): the presentation screen gives each chart
+#: about a quarter of a 1366×768 screen, where the map's 22 px would crowd its labels.
+FONT_SIZE = (13, 16)
+TITLE_SIZE = (15, 19)
+
+
+def chart_font(big: bool) -> dict:
+    return {**_font(big), "size": FONT_SIZE[big]}
+
+
+def chart_title(what: str, counts: str, big: bool, note: str = "") -> dict:
+    """'Rapporter över tid' above '12 i urvalet' (and a note): two short lines rather than one
+    long one that Plotly would cut off on a narrow chart. The title sits above the plot and
+    pushes the top margin as far as it needs (automargin), so the legend and plot never reach it."""
+    size = TITLE_SIZE[big]
+    text = f"{what}<br><span style='font-size:{round(size * 0.85)}px'>{counts}</span>"
+    if note:
+        text += f"<br><span style='font-size:{round(size * 0.7)}px'>{note}</span>"
+    title = _title(text, big)
+    return {**title, "font": {**title["font"], "size": size}, "automargin": True, "yref": "paper", "y": 1,
+            "yanchor": "bottom", "pad": {"b": 10}}
+
+
+def title_lines(figure: dict) -> list[str]:
+    """A chart's title as the lines it shows, without markup (for tests and the report)."""
+    import re
+
+    text = figure["layout"].get("title", {}).get("text", "")
+    return [re.sub(r"<[^>]+>", "", line) for line in text.split("<br>")]
+
+
+def count_axis(title: str, top: float, big: bool) -> dict:
+    """A count axis with whole-number ticks only (never 0,5) from 0, its title kept clear of
+    the tick labels."""
+    step = 1
+    if top > 5:
+        raw = top / 5
+        power = 10 ** math.floor(math.log10(raw))
+        step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return {"title": {"text": title, "standoff": 10}, "automargin": True, "gridcolor": "#DDDDDD",
+            "rangemode": "tozero", "tick0": 0, "dtick": max(1, int(step)), "tickformat": ",d",
+            "range": [0, max(1.0, top) * 1.08]}
+
+
+def legend(big: bool) -> dict:
+    """The legend to the right of the plot, top-aligned under the title: it pushes the right
+    margin instead of covering the title, the bars or the tick labels."""
+    return {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "traceorder": "normal",
+            "font": chart_font(big), "bgcolor": "rgba(255,255,255,0)"}
+
+
+def _wrapped(text: str, width: int = 16) -> str:
+    """A long focus area name on several lines of a category label (Plotly never wraps)."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def activities_title(done: int, planned: int, lang: str) -> str:
+    """'5 genomförda, 1 planerad' (Swedish singular for one; English: '5 done, 1 planned')."""
+    def counted(n: int, plural: str, one: str) -> str:
+        return f"1 {t(one, lang)}" if n == 1 else t(plural, lang, n=number(n, lang))
+
+    return f"{counted(done, 'n_done', 'status_done')}, {counted(planned, 'n_planned', 'status_planned')}"
+
 
 def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv", big: bool = False) -> dict:
-    """Bars per focus area: done and planned side by side, each stacked by actor."""
+    """A bar per focus area: the activities done, stacked by actor, then the planned ones (a
+    lighter, hatched part). Horizontal, so long names read across; in presentation mode
+    (`big`) the focus areas carry their full wording from the promise."""
     rows = activities[activities["status"].isin(["genomförd", "planerad"]).to_numpy()]
     done = int((rows["status"] == "genomförd").sum())
     planned = int((rows["status"] == "planerad").sum())
-    title = t("n_activities", lang, n=number(len(activities), lang), done=number(done, lang),
-              planned=number(planned, lang))
     if rows.empty:
         return empty_figure(t("empty_activities", lang), big)
     areas = list(data.config.focus_areas.values())
-    statuses = (("genomförd", t("status_done", lang)), ("planerad", t("status_planned", lang)))
     counts = rows.groupby(["focus_area", "status", "actor"]).size()
-    x_area = [a.short(lang) for a in areas for _ in statuses]
-    x_status = [label for _ in areas for _, label in statuses]
-    custom = [[a.id, s] for a in areas for s, _ in statuses]
+    names = [_wrapped(a.name(lang), 30) if big else a.short(lang) for a in areas]
+    colors = [a.color for a in areas]
     traces = []
     for actor in ACTORS[lang]:
-        y = [int(counts.get((a.id, s, actor), 0)) for a in areas for s, _ in statuses]
+        x = [int(counts.get((a.id, "genomförd", actor), 0)) for a in areas]
         traces.append({
-            "type": "bar", "name": ACTORS[lang][actor], "x": [x_area, x_status], "y": y,
-            "customdata": custom, "meta": actor,
-            "marker": {
-                "color": [a.color for a in areas for _ in statuses],
-                "opacity": [1.0 if s == "genomförd" else 0.5 for _ in areas for s, _ in statuses],
-                "line": {"color": "#111111", "width": 1},
-                "pattern": {"shape": ACTOR_PATTERN[actor], "fgcolor": "#111111", "solidity": 0.3},
-            },
-            "hovertemplate": f"%{{x}}<br>{ACTORS[lang][actor]}: %{{y}}<extra></extra>",
+            "type": "bar", "orientation": "h", "name": ACTORS[lang][actor], "y": names, "x": x,
+            "customdata": [[a.id, "genomförd"] for a in areas], "meta": actor,
+            "marker": {"color": colors, "line": {"color": "#111111", "width": 1},
+                       "pattern": {"shape": ACTOR_PATTERN[actor], "fgcolor": "#111111", "solidity": 0.3}},
+            "hovertemplate": f"%{{y}}<br>{ACTORS[lang][actor]} ({t('status_done', lang)}): %{{x}}<extra></extra>",
         })
+    by_actor = [", ".join(f"{ACTORS[lang][actor]} {int(counts.get((a.id, 'planerad', actor), 0))}"
+                          for actor in ACTORS[lang]) for a in areas]
+    traces.append({
+        "type": "bar", "orientation": "h", "name": t("planned_bar", lang), "y": names,
+        "x": [int(sum(counts.get((a.id, "planerad", actor), 0) for actor in ACTORS[lang])) for a in areas],
+        "customdata": [[a.id, "planerad", text] for a, text in zip(areas, by_actor, strict=True)], "meta": "planerad",
+        "marker": {"color": colors, "opacity": 0.45, "line": {"color": "#111111", "width": 1},
+                   "pattern": {"shape": ".", "fgcolor": "#111111", "solidity": 0.2}},
+        "hovertemplate": f"%{{y}}<br>{t('status_planned', lang)}: %{{x}} (%{{customdata[2]}})<extra></extra>",
+    })
+    top = int(rows.groupby("focus_area").size().max())
     return {
         "data": traces,
         "layout": {
-            "title": _title(title, big), "barmode": "stack", "font": _font(big),
-            # Legend above the plot and an axis that makes room for its labels: nothing is
-            # cut off on a narrow chart or in presentation mode.
-            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": _font(big)},
-            "xaxis": {"automargin": True},
-            "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD"},
-            "margin": {"l": 60, "r": 10, "t": 90 if big else 75, "b": 10}, "plot_bgcolor": "white",
+            "title": chart_title(t("chart_activities", lang), activities_title(done, planned, lang), big),
+            "barmode": "stack", "font": chart_font(big), "legend": legend(big),
+            "xaxis": count_axis(t("count", lang), top, big),
+            "yaxis": {"automargin": True, "autorange": "reversed"},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10, "autoexpand": True}, "plot_bgcolor": "white",
+            "bargap": 0.25,
             "meta": {"total": len(activities), "done": done, "planned": planned},
         },
     }
@@ -77,6 +147,22 @@ def block_label(block, lang: str = "sv", open_start: bool = False) -> str:
     return f"{first}–{last}"
 
 
+def compact_ticks(labels: list[str], bins: str, axis: str) -> dict:
+    """Month bars labelled 'jan', 'feb' … with the year in the axis title ('Månad (2026)'); over
+    several years each January by its year ('nov', 'dec', '2026', 'feb' …, 'Månad (2025–2026)'),
+    so a year of months fits a narrow chart on one straight line of labels."""
+    if bins != "month" or not labels:
+        return {"title": {"text": axis, "standoff": 8}, "tickangle": "auto"}
+    parts = [label.rpartition(" ") for label in labels]
+    one_year = parts[0][2] == parts[-1][2]
+    januaries = {label for label in labels if label.split(" ")[0] in (MONTHS["sv"][0], MONTHS["en"][0])}
+    text = [year if label in januaries and not one_year else month
+            for label, (month, _, year) in zip(labels, parts, strict=True)]
+    years = parts[0][2] if one_year else f"{parts[0][2]}–{parts[-1][2]}"
+    return {"title": {"text": f"{axis} ({years})", "standoff": 8}, "tickmode": "array", "tickvals": labels,
+            "ticktext": text, "tickangle": 0 if len(labels) <= 13 else "auto"}
+
+
 def _month_label(key: int, lang: str) -> str:
     return f"{MONTHS[lang][key % 12]} {key // 12}"
 
@@ -95,7 +181,6 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
     """
     blocks_mode = release is not None and bool(release.layers)
     total = len(reports) + (release.total if release is not None else 0)
-    title = t("n_reports", lang, n=number(total, lang))
     if total == 0:
         figure = empty_figure(t("empty_reports", lang), big)
         figure["layout"]["meta"] = {"total": 0, "bins": "block" if blocks_mode else "month"}
@@ -139,16 +224,18 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
             "type": "bar", "name": spec.name(lang), "x": labels, "y": counts[layer_id], "meta": layer_id,
             "marker": {"color": data.config.color(spec.focus_area)},
         })
-    if subtitle:
-        title += f"<br><sup>{subtitle}</sup>"
+    stacked = np.zeros(len(labels))
+    for values in counts.values():
+        stacked += np.array([v or 0 for v in values], dtype=float)
     return {
         "data": traces,
         "layout": {
-            "title": _title(title, big), "barmode": "stack", "font": _font(big),
-            "xaxis": {"title": {"text": axis}, "type": "category", "tickangle": -45, "automargin": True},
-            "yaxis": {"title": {"text": t("count", lang)}, "gridcolor": "#DDDDDD", "rangemode": "tozero"},
-            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": _font(big)},
-            "margin": {"l": 60, "r": 10, "t": 100 if big else 85, "b": 10}, "plot_bgcolor": "white",
+            "title": chart_title(t("chart_time", lang), t("n_in_selection", lang, n=number(total, lang)), big,
+                                 subtitle),
+            "barmode": "stack", "font": chart_font(big), "legend": legend(big),
+            "xaxis": {"type": "category", "automargin": True, **compact_ticks(labels, bins, axis)},
+            "yaxis": count_axis(t("count", lang), float(stacked.max()) if len(stacked) else 0.0, big),
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10, "autoexpand": True}, "plot_bgcolor": "white",
             "meta": {"total": total, "bins": bins},
         },
     }
