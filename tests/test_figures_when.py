@@ -92,7 +92,9 @@ def app(tmp_path_factory):
 
 
 def run(app, name, *args, role=None):
-    fn = next(e["callback"] for e in app.callback_map.values() if e["callback"].__name__ == name).__wrapped__
+    # Clientside callbacks have no Python function: only server callbacks are looked at.
+    fn = next(e["callback"] for e in app.callback_map.values()
+              if "callback" in e and e["callback"].__name__ == name).__wrapped__
 
     def inner():
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "filters.data", "value": None}]))
