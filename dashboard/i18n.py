@@ -257,6 +257,15 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "No gaps: presence follows the reports in the selection."),
     "gaps_not_for_role": ("Luckor per plats och tid visas bara för roller med exakta uppgifter (polis).",
                           "Gaps by place and time are shown only to roles with exact data (police)."),
+    # -- map (labels, scale bar, basemap)
+    "scale_bar": ("Skala", "Scale"),
+    "fit_map": ("Zooma till urvalet", "Zoom to the selection"),
+    # -- import jobs (who runs the import that blocks an upload)
+    "upload_busy_by": ("En import pågår redan ({name}, startad {time} av {who}). Vänta tills den är klar och "
+                       "försök igen.",
+                       "An import is already running ({name}, started {time} by {who}). Wait until it is done "
+                       "and try again."),
+    "upload_busy_cli": ("{who} på kommandoraden", "{who} on the command line"),
     # -- layout (chart titles, presentation tabs)
     "n_in_selection": ("{n} i urvalet", "{n} in the selection"),
     "n_done": ("{n} genomförda", "{n} done"),
