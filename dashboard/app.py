@@ -16,7 +16,7 @@ import flask
 
 from layers import Store
 
-from . import callbacks
+from . import a11y, callbacks
 from . import data as app_data
 from .auth import install_auth
 from .basemap import Basemap, UpstreamDown, parse_basemap
@@ -101,6 +101,7 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     register_present(app, auth.home_url)
     session = register_session(app, auth, views, poll_s=session_poll_s)
     install_uppfoljning(app, auth, views)
+    a11y.register(app)  # <html lang> and date texts follow the language; the charts' tables
     if compress:
         install_compression(app.server, app.config.routes_pathname_prefix or "/")
     initial = default_state(data)

@@ -523,7 +523,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             texts[present_index] = t("present", lang)
         policy = views.policy()
         return (
-            texts, focus_options(data, lang), layer_options(data, lang, policy), preset_options(lang),
+            texts, focus_options(data, lang, policy), layer_options(data, lang, policy), preset_options(lang),
             weekday_options(lang), actor_options(lang), status_options(lang), mode_options(lang),
             where_options(lang), kommun_title(data.municipality.name, lang),
             t("promise_period", lang, start=cfg.period_start.isoformat(), end=cfg.period_end.isoformat(),

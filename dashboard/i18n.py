@@ -260,6 +260,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- map (labels, scale bar, basemap)
     "scale_bar": ("Skala", "Scale"),
     "fit_map": ("Zooma till urvalet", "Zoom to the selection"),
+    # -- accessibility (chart tables, date picker, control names)
+    "table_activities": ("Visa aktiviteterna som tabell", "Show the activities as a table"),
+    "table_time": ("Visa rapporterna över tid som tabell", "Show the reports over time as a table"),
+    "table_when": ("Visa veckodag och timme som tabell", "Show weekday and hour as a table"),
+    "table_empty": ("Inga värden att visa.", "No values to show."),
+    "date_start": ("Startdatum", "Start date"),
+    "date_end": ("Slutdatum", "End date"),
+    "date_pick": ("Välj datum", "Select date"),
     # -- import jobs (who runs the import that blocks an upload)
     "upload_busy_by": ("En import pågår redan ({name}, startad {time} av {who}). Vänta tills den är klar och "
                        "försök igen.",

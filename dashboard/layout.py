@@ -8,10 +8,12 @@ from dash import dcc, html
 from layers import ACTORS, REPORT_STATUSES
 from layers.import_messages import genitive
 
+from . import a11y
 from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
 from .i18n import ACTORS as ACTOR_NAMES
 from .i18n import REPORT_STATUS, WEEKDAYS, t
+from .roles import role_controls
 
 PRESET_KEYS = {
     "30d": "preset_30d", "quarter": "preset_quarter", "year": "preset_year",
@@ -35,9 +37,11 @@ def swatch(color: str):
     return html.Span(className="swatch", style={"backgroundColor": color})
 
 
-def focus_options(data: AppData, lang: str) -> list[dict]:
+def focus_options(data: AppData, lang: str, policy=None) -> list[dict]:
+    # A focus area with no report layer the role may see filters nothing: shown, disabled.
+    fixed = role_controls(policy, data.config.layers).fixed_focus_areas
     return [
-        {"label": html.Span([swatch(a.color), a.name(lang)]), "value": a.id}
+        {"label": html.Span([swatch(a.color), a.name(lang)]), "value": a.id, "disabled": a.id in fixed}
         for a in data.config.focus_areas.values()
     ]
 
@@ -84,8 +88,8 @@ def where_options(lang: str) -> list[dict]:
 
 def _field(key: str, control, lang: str, error_id: str):
     """A labelled form field with its own message slot (validation names the field)."""
-    return html.Div([html.Label(T(key, lang)), control, html.Div(id=error_id, className="field-error",
-                                                                  role="alert")], className="field")
+    return html.Div([html.Label(T(key, lang), htmlFor=a11y.label_target(control)), control,
+                     html.Div(id=error_id, className="field-error", role="alert")], className="field")
 
 
 def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
@@ -140,7 +144,8 @@ def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
         report_fields,
         activity_fields,
         _field("edit_date", dcc.DatePickerSingle(id="e-date", display_format="YYYY-MM-DD", first_day_of_week=1,
-                                                   date=today.isoformat() if today else None),
+                                                   date=today.isoformat() if today else None,
+                                                   placeholder=t("date_pick", lang)),
                lang, "e-err-date"),
         _field("edit_time", dcc.Input(id="e-time", type="text", placeholder="18:30", value=""), lang,
                "e-err-date_time"),
@@ -151,7 +156,7 @@ def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
         _field("status_id", dcc.Input(id="s-id", type="text"), lang, "s-err-id"),
         _field("status_new", dcc.Dropdown(id="s-new", options=[
             {"label": s, "value": s} for s in ("bekräftad", "åtgärdad", "avvisad", "genomförd", "inställd")],
-            **dd), lang, "s-err-status"),
+            placeholder=t("status_new", lang), **dd), lang, "s-err-status"),
         html.Button(T("status_save", lang), id="s-save", n_clicks=0, className="btn"),
         html.Div(id="s-message", className="edit-message", role="status"),
         html.H3(T("upload", lang)),
@@ -276,6 +281,8 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
     lang = state.lang
     by_month = policy is not None and policy.time_precision == "month"
     hidden = {"display": "none"}
+    # Status and map view act on points-mode layers only: a role without them is not offered them.
+    offered = role_controls(policy, data.config.layers)
     muni = data.municipality
     cfg = data.config
     header = html.Header([
@@ -309,7 +316,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
 
     controls = html.Aside([
         html.H2(T("filters", lang)),
-        _section("focus_areas", dcc.Checklist(id="f-focus", options=focus_options(data, lang),
+        _section("focus_areas", dcc.Checklist(id="f-focus", options=focus_options(data, lang, policy),
                                               value=list(state.focus_areas), className="checklist"), lang),
         _section("layers", dcc.Checklist(id="f-layers", options=layer_options(data, lang, policy),
                                          value=[lid for lid in state.layers
@@ -319,7 +326,8 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         _section("time", html.Div([
             dcc.RadioItems(id="f-preset", options=preset_options(lang), value=state.preset, className="radios"),
             dcc.DatePickerRange(id="f-dates", start_date=state.start, end_date=state.end,
-                                display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True),
+                                display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
+                                **a11y.date_placeholders(lang)),
         ]), lang),
         html.Div([
             _section("weekdays", dcc.Checklist(id="f-weekdays", options=weekday_options(lang),
@@ -331,10 +339,12 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         ], id="when-filters", style=hidden if by_month else None),
         _section("actors", dcc.Checklist(id="f-actors", options=actor_options(lang), value=list(state.actors),
                                          className="checklist"), lang),
-        _section("report_status", dcc.Checklist(id="f-status", options=status_options(lang),
-                                                value=list(state.statuses), className="checklist"), lang),
-        _section("map_mode", dcc.RadioItems(id="f-mode", options=mode_options(lang), value=state.mode,
-                                            className="radios"), lang),
+        html.Div(_section("report_status", dcc.Checklist(id="f-status", options=status_options(lang),
+                                                         value=list(state.statuses), className="checklist"), lang),
+                 id="status-filter", style=None if offered.statuses else hidden),
+        html.Div(_section("map_mode", dcc.RadioItems(id="f-mode", options=mode_options(lang), value=state.mode,
+                                                     className="radios"), lang),
+                 id="mode-filter", style=None if offered.map_mode else hidden),
         html.Button(T("reset_filters", lang), id="reset-btn", n_clicks=0, className="btn"),
         html.P(T("share", lang), className="hint"),
         export_controls(lang),
@@ -385,6 +395,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             html.Div(id="report-list"),
         ], className="chart where wide panel panel-list"),
         html.Div(effects, className="panel panel-effects"),
+        a11y.chart_tables(lang),
     ], id="charts", className="charts tab-overview")
 
     return html.Div([

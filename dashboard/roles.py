@@ -183,6 +183,32 @@ def place_activities(activities: pd.DataFrame, cells: pd.DataFrame, pol: Policy,
 UNFILTERED = {"weekdays": tuple(range(7)), "hours": (0, 23), "statuses": REPORT_STATUSES}
 
 
+@dataclass(frozen=True)
+class RoleControls:
+    """Which filter controls change anything for a role. Status and map view (points or
+    density) act on points-mode layers only; a focus area whose every report layer is hidden
+    for the role has no reports to filter (its activities stay counted, so its box is kept,
+    disabled, rather than dropped: it says they are included)."""
+
+    statuses: bool
+    map_mode: bool
+    fixed_focus_areas: frozenset[str]
+
+
+def role_controls(pol: Policy | None, layers) -> RoleControls:
+    """The controls `pol` may use on `layers` (config.layers: id -> spec with focus_area);
+    None (no role known yet, e.g. Dash validating the layout) offers all."""
+    if pol is None:
+        return RoleControls(statuses=True, map_mode=True, fixed_focus_areas=frozenset())
+    points = any(pol.mode(lid) == POINTS for lid in layers)
+    by_area: dict[str, set[str]] = {}
+    for lid, spec in layers.items():
+        by_area.setdefault(spec.focus_area, set()).add(pol.mode(lid))
+    fixed = frozenset(area for area, modes in by_area.items() if modes == {HIDDEN})
+    return RoleControls(statuses=points, map_mode=points, fixed_focus_areas=fixed)
+
+
 __all__ = [
-    "CELLS", "HIDDEN", "UNFILTERED", "RoleData", "RoleFrames", "at_precision", "place_activities", "role_data",
+    "CELLS", "HIDDEN", "UNFILTERED", "RoleControls", "RoleData", "RoleFrames", "at_precision", "place_activities",
+    "role_controls", "role_data",
 ]
