@@ -29,6 +29,33 @@ def pytest_setup_options():
     return chrome_options()
 
 
+#: How long a browser test waits for a condition. dash_duo's own default is 10 s, which a busy
+#: 2-core machine (the full suite beside other work) overran: every wait is for a condition, so a
+#: long limit costs nothing when things are fast.
+WAIT_S = 60
+
+
+@pytest.fixture
+def dash_duo(request, dash_thread_server, tmpdir):
+    """dash[testing]'s dash_duo, with every implicit wait at WAIT_S instead of 10 s."""
+    from dash.testing.composite import DashComposite
+
+    with DashComposite(
+        server=dash_thread_server,
+        browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
+        headless=request.config.getoption("headless"),
+        options=request.config.hook.pytest_setup_options(),
+        download_path=tmpdir.mkdir("download").strpath,
+        percy_assets_root=request.config.getoption("percy_assets"),
+        percy_finalize=request.config.getoption("nopercyfinalize"),
+        pause=request.config.getoption("pause"),
+        wait_timeout=WAIT_S,
+    ) as dc:
+        yield dc
+
+
 @pytest.fixture(scope="session", autouse=True)
 def browser_can_start():
     """Fail loudly, with the real reason, when Chromium or chromedriver is missing or broken."""

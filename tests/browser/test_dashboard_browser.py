@@ -37,7 +37,7 @@ def make_app(store, **kwargs):
     return create_app(store, today=lambda: TODAY, data=load(store), **kwargs)
 
 
-def wait_map(dash_duo, timeout=20):
+def wait_map(dash_duo, timeout=60):
     dash_duo.wait_for_element(MAP)
     end = time.time() + timeout
     while time.time() < end:
@@ -47,7 +47,7 @@ def wait_map(dash_duo, timeout=20):
     raise AssertionError("the map never finished loading")
 
 
-def wait_js(dash_duo, script, expected, *args, timeout=15):
+def wait_js(dash_duo, script, expected, *args, timeout=60):
     end = time.time() + timeout
     value = None
     while time.time() < end:
@@ -186,7 +186,7 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifa
     dash_duo.find_element("#e-time").send_keys("00:30")
     dash_duo.find_element("#e-description").send_keys("<b>Mörk</b> gångtunnel")
     dash_duo.find_element("#e-save").click()
-    dash_duo.wait_for_contains_text("#e-message", "Sparad: rapport app-", timeout=15)
+    dash_duo.wait_for_contains_text("#e-message", "Sparad: rapport app-", timeout=60)
     wait_js(dash_duo, TITLE, "13 rapporter i urvalet", "#chart-when .js-plotly-plot")
     assert len(store.read_table("reports")) == 13
     dash_duo.driver.save_screenshot(f"{artifacts}/dashboard-entry.png")

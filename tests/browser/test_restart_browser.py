@@ -92,14 +92,14 @@ def wait_banner(dash_duo, expected: str, timeout: float = 40) -> None:
 def test_an_idle_page_notices_a_restart_and_reloads_to_fresh_numbers(dash_duo, served, artifacts):
     dash_duo.driver.get(f"http://127.0.0.1:{served.port}/?t=year")
     wait_map(dash_duo)
-    dash_duo.wait_for_contains_text("#map-note", "rapporter som punkter", timeout=20)
+    dash_duo.wait_for_contains_text("#map-note", "rapporter som punkter", timeout=60)
     url = dash_duo.driver.current_url
     assert "t=year" in url
     assert banner_text(dash_duo) == ""  # nothing to say on a fresh page
 
     served.restart()
     # Nobody touches the page: its status poll finds the new server.
-    wait_banner(dash_duo, RESTARTED_SV, timeout=20)
+    wait_banner(dash_duo, RESTARTED_SV, timeout=60)
     assert "Ladda om sidan" in banner_text(dash_duo)
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "restart-banner-sv.png"))
 
@@ -115,14 +115,14 @@ def test_an_idle_page_notices_a_restart_and_reloads_to_fresh_numbers(dash_duo, s
 def test_an_english_page_says_it_in_english_at_its_next_click(dash_duo, served, artifacts):
     dash_duo.driver.get(f"http://127.0.0.1:{served.port}/?lang=en&t=all")
     wait_map(dash_duo)
-    dash_duo.wait_for_contains_text("#map-note", "reports as points", timeout=20)
+    dash_duo.wait_for_contains_text("#map-note", "reports as points", timeout=60)
 
     served.restart()
     # The next interaction's callback answer carries the new server's id (the page's CSRF
     # token is still good: the cookie key is the data file's): the page says so at once.
     started = time.monotonic()
     dash_duo.driver.find_elements(By.CSS_SELECTOR, "#f-focus input")[0].click()
-    wait_banner(dash_duo, RESTARTED_EN, timeout=10)
+    wait_banner(dash_duo, RESTARTED_EN, timeout=60)
     assert time.monotonic() - started < 10
     assert "Reload the page" in banner_text(dash_duo)
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "restart-banner-en.png"))

@@ -17,7 +17,7 @@ def shown(dash_duo, element_id):
     return bool(found) and found[0].is_displayed()
 
 
-def wait_until(dash_duo, condition, timeout=20):
+def wait_until(dash_duo, condition, timeout=60):
     WebDriverWait(dash_duo.driver, timeout, ignored_exceptions=(Exception,)).until(
         lambda _driver: condition())
 
@@ -34,7 +34,7 @@ def test_presentation_warning_and_switch_to_bra(dash_duo, store, artifacts):  # 
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "presentation-warning.png"))
 
     dash_duo.find_element("#view-as-bra").click()
-    dash_duo.wait_for_contains_text("#role-banner", "Roll: BRÅ-möte (delad skärm).", timeout=20)
+    dash_duo.wait_for_contains_text("#role-banner", "Roll: BRÅ-möte (delad skärm).", timeout=60)
     dash_duo.wait_for_element("#root.present")
     url = dash_duo.driver.current_url
     assert "present=1" in url and "t=year" in url  # the same page, still presenting

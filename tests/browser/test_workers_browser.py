@@ -46,7 +46,7 @@ def test_answers_from_both_workers_are_no_restart_but_a_real_restart_is(dash_duo
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": COUNT_WORKERS})
     driver.get(f"http://127.0.0.1:{served.port}/?t=year")
     wait_map(dash_duo)
-    dash_duo.wait_for_contains_text("#map-note", "rapporter som punkter", timeout=20)
+    dash_duo.wait_for_contains_text("#map-note", "rapporter som punkter", timeout=60)
     wait = WebDriverWait(driver, 120, ignored_exceptions=(Exception,))
     both = wait.until(lambda _d: (found := answers(dash_duo)) and len(found) == 2 and found)
     assert {int(pid) for pid in both} == served.worker_pids()
