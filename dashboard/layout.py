@@ -195,7 +195,7 @@ TABS = (("overview", "tab_overview"), ("when", "tab_when"), ("where", "tab_where
 def present_tabs(lang: str):
     """Buttons that pick which panel the presentation screen shows beside the map (the rest is
     one click away, never below the fold); hidden in normal mode, where every panel shows.
-    A clientside callback (dashboard.callbacks_present) sets the section's class."""
+    A callback (dashboard.callbacks_present.tab_state) sets the section's class."""
     return html.Div([
         html.Span(T("tabs_label", lang), id="present-tabs-label", className="visually-hidden"),
         *[html.Button(T(key, lang), id={"type": "present-tab", "tab": value}, n_clicks=0, type="button",

@@ -151,7 +151,10 @@ def compact_ticks(labels: list[str], bins: str, axis: str) -> dict:
     """Month bars labelled 'jan', 'feb' … with the year in the axis title ('Månad (2026)'); over
     several years each January by its year ('nov', 'dec', '2026', 'feb' …, 'Månad (2025–2026)'),
     so a year of months fits a narrow chart on one straight line of labels."""
-    if bins != "month" or not labels:
+    months = set(MONTHS["sv"]) | set(MONTHS["en"])
+    single = all(len(label.split(" ")) == 2 and label.split(" ")[0] in months for label in labels)
+    if bins == "week" or not labels or not single:
+        # Weeks, and published blocks of several months ('okt–nov 2026'): labels as they are.
         return {"title": {"text": axis, "standoff": 8}, "tickangle": "auto"}
     parts = [label.rpartition(" ") for label in labels]
     one_year = parts[0][2] == parts[-1][2]
@@ -189,7 +192,8 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
     subtitle = ""
     if blocks_mode:
         labels, counts = _block_bins(reports, release, lang)
-        axis = t("unit_" + release.release.kind, lang)
+        kind = release.release.kind
+        axis = t("month", lang) if kind == "month" else t("unit_" + kind, lang).capitalize()
         subtitle = t("time_release", lang, unit=t("unit_" + release.release.kind, lang))
         if release.merged:
             subtitle += "; " + t("release_merged", lang, unit=t("unit_" + release.release.kind, lang),
@@ -230,8 +234,9 @@ def time_figure(reports: pd.DataFrame, data: AppData, lang: str = "sv", big: boo
     return {
         "data": traces,
         "layout": {
+            # The release's note is on the map too: the presentation screen leaves it off the chart.
             "title": chart_title(t("chart_time", lang), t("n_in_selection", lang, n=number(total, lang)), big,
-                                 subtitle),
+                                 "" if big else subtitle),
             "barmode": "stack", "font": chart_font(big), "legend": legend(big),
             "xaxis": {"type": "category", "automargin": True, **compact_ticks(labels, bins, axis)},
             "yaxis": count_axis(t("count", lang), float(stacked.max()) if len(stacked) else 0.0, big),
