@@ -242,9 +242,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     # -- planning (presence on the weekday × hour grid, gaps)
     "presence": ("Närvaro (timmar)", "Presence (hours)"),
     "presence_hover": ("{day} kl. {hour}:00<br>Närvaro: {hours} h", "{day} {hour}:00<br>Presence: {hours} h"),
-    "when_title": ("När – rapporter (färg) och närvaro (ringar)", "When – reports (colour) and presence (rings)"),
-    "when_subtitle": ("{n} rapporter · {hours} h närvaro i genomförda aktiviteter",
-                      "{n} reports · {hours} h presence in activities done"),
+    "when_note": ("Färg: rapporter · ringar: närvaro, {hours} h i genomförda aktiviteter",
+                  "Colour: reports · rings: presence, {hours} h in activities done"),
     "gaps_title": ("Luckor: många rapporter, lite närvaro", "Gaps: many reports, little presence"),
     "gaps_when": ("När", "When"),
     "gaps_presence": ("Närvaro (h)", "Presence (h)"),

@@ -76,7 +76,7 @@ def test_box_selection_over_skillingaryd_narrows_every_chart(app):
                               "&sel=poly:14.07000+57.44000;14.11000+57.44000")
     acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
     assert acts["layout"]["title"]["text"] == "3 aktiviteter i urvalet (2 genomförda, 1 planerade)"
-    assert heat["layout"]["meta"]["total"] == 7 and "7 rapporter ·" in heat["layout"]["title"]["text"]
+    assert heat["layout"]["meta"]["total"] == 7 and "7 rapporter i urvalet" in heat["layout"]["title"]["text"]
     figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
     assert note == "7 rapporter som punkter"
     assert info == "Urval: markerat område"

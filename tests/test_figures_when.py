@@ -10,6 +10,7 @@ from dash._utils import AttributeDict
 
 from dashboard.app import create_app
 from dashboard.data import load
+from dashboard.figures.charts import title_lines
 from dashboard.figures.when import heatmap_figure, hours_text
 from dashboard.filters import FilterState, default_state
 from layers import privacy
@@ -43,14 +44,16 @@ def test_reports_are_colour_and_presence_hours_are_rings_in_their_slots():
     assert rings["marker"]["size"] == [round(16 * np.sqrt(0.5), 1), 16.0]
     assert heat["customdata"][4][21] == "0,5" and heat["customdata"][0][7] == "0,0"
     assert fig["layout"]["meta"] == {"total": 4, "presence_h": 1.5}
-    assert "4 rapporter · 1,5 h närvaro" in fig["layout"]["title"]["text"]
+    assert title_lines(fig) == ["När – veckodag och timme", "4 rapporter i urvalet",
+                                "Färg: rapporter · ringar: närvaro, 1,5 h i genomförda aktiviteter"]
 
 
 def test_without_presence_there_are_no_rings_and_english_reads_english():
     fig = heatmap_figure(reports((2, 12)), lang="en", activities=activities())
     assert len(fig["data"]) == 1
     assert fig["data"][0]["y"][0] == "Mon"
-    assert "1 reports · 0.0 h presence" in fig["layout"]["title"]["text"]
+    assert title_lines(fig) == ["When – weekday and hour", "1 reports in the selection",
+                                "Colour: reports · rings: presence, 0.0 h in activities done"]
 
 
 def test_presence_alone_still_draws_the_grid():

@@ -9,7 +9,8 @@ from layers.planning import presence_hours
 
 from ..data import AppData
 from ..i18n import WEEKDAYS, number, t
-from .base import _font, _title, empty_figure
+from .base import _font, empty_figure
+from .charts import chart_title
 from .map import _cells_layers
 
 #: Presence rings: dark on white and on every focus colour, so they read across a room.
@@ -59,12 +60,11 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
     presence = presence_hours(activities) if activities is not None else np.zeros((7, 24))
     if reports.empty and not presence.any():
         return empty_figure(t("empty_reports", lang), big)
-    subtitle = t("when_subtitle", lang, n=number(len(reports), lang), hours=hours_text(presence.sum(), lang))
+    note = t("when_note", lang, hours=hours_text(presence.sum(), lang))
     if left_out:
-        subtitle += " " + t("without_layers", lang, names=", ".join(data.config.layers[lid].name(lang)
-                                                                     for lid in left_out))
-    size = 22 if big else 14
-    title = _title(f"{t('when_title', lang)}<br><span style='font-size:{size - 2}px'>{subtitle}</span>", big)
+        note += " " + t("without_layers", lang, names=", ".join(data.config.layers[lid].name(lang)
+                                                                 for lid in left_out))
+    title = chart_title(t("chart_when", lang), t("n_reports", lang, n=number(len(reports), lang)), big, note)
     flat = reports["weekday"].to_numpy().astype(int) * 24 + reports["hour"].to_numpy().astype(int)
     z = np.bincount(flat, minlength=7 * 24).reshape(7, 24)
     days = list(WEEKDAYS[lang])
@@ -104,12 +104,12 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         "data": traces,
         "layout": {
             "title": title, "font": _font(big),
-            "xaxis": {"title": {"text": t("hour", lang)}, "dtick": 2 if not big else 3, "range": [-0.5, 23.5],
-                      "showgrid": False, "zeroline": False},
-            "yaxis": {"autorange": "reversed", "showgrid": False, "type": "category",
+            "xaxis": {"title": {"text": t("hour", lang), "standoff": 10}, "dtick": 2 if not big else 3,
+                      "range": [-0.5, 23.5], "showgrid": False, "zeroline": False, "automargin": True},
+            "yaxis": {"autorange": "reversed", "showgrid": False, "type": "category", "automargin": True,
                       "categoryarray": days, "categoryorder": "array"},
             "shapes": _selected_shapes(weekdays, hours),
-            "margin": {"l": 60, "r": 10, "t": 80 if not big else 100, "b": 50}, "plot_bgcolor": "white",
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10, "autoexpand": True}, "plot_bgcolor": "white",
             "meta": {"total": len(reports), "presence_h": round(float(presence.sum()), 2)},
         },
     }
