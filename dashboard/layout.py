@@ -383,17 +383,17 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             dcc.Graph(id="chart-when", className="chart", config=chart_config),
             html.Div(id="planning-gaps", className="planning-gaps"),
         ], className="panel panel-when"),
-        html.Div([
+        html.Div(html.Div([
             html.Div([
                 html.H3(T("chart_where", lang)),
                 dcc.RadioItems(id="where-group", options=where_options(lang), value="locality", inline=True),
             ], className="where-head"),
             html.Div(id="where-table"),
-        ], className="chart where panel panel-where"),
-        html.Div([
+        ], className="chart where"), className="panel panel-where"),
+        html.Div(html.Div([
             html.H3(T("report_list", lang)),
             html.Div(id="report-list"),
-        ], className="chart where wide panel panel-list"),
+        ], className="chart where wide"), className="panel panel-list"),
         html.Div(effects, className="panel panel-effects"),
         a11y.chart_tables(lang),
     ], id="charts", className="charts tab-overview")

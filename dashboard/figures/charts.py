@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -65,11 +64,6 @@ def legend(big: bool) -> dict:
             "font": chart_font(big), "bgcolor": "rgba(255,255,255,0)"}
 
 
-def _wrapped(text: str, width: int = 16) -> str:
-    """A long focus area name on several lines of a category label (Plotly never wraps)."""
-    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
-
-
 def activities_title(done: int, planned: int, lang: str) -> str:
     """'5 genomförda, 1 planerad' (Swedish singular for one; English: '5 done, 1 planned')."""
     def counted(n: int, plural: str, one: str) -> str:
@@ -89,7 +83,8 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
         return empty_figure(t("empty_activities", lang), big)
     areas = list(data.config.focus_areas.values())
     counts = rows.groupby(["focus_area", "status", "actor"]).size()
-    names = [_wrapped(a.name(lang), 30) if big else a.short(lang) for a in areas]
+    # One line each: a wrapped name needs more height than a low screen's chart has.
+    names = [a.name(lang) if big else a.short(lang) for a in areas]
     colors = [a.color for a in areas]
     traces = []
     for actor in ACTORS[lang]:
