@@ -26,6 +26,10 @@ return arguments[1].map(([lon, lat]) => { const p = m.project([lon, lat]); retur
 """
 TRACE_METAS = "return document.querySelector(arguments[0]).data.map(t => t.meta || null);"
 TITLE = "const gd = document.querySelector(arguments[0]); return gd.layout.title ? gd.layout.title.text : null;"
+# The count line of a two-line chart title ("När – veckodag och timme" / "12 rapporter i urvalet").
+COUNT_LINE = ("const gd = document.querySelector(arguments[0]); "
+              "const lines = gd.layout.title ? gd.layout.title.text.split('<br>') : []; "
+              "return lines.length > 1 ? lines[1].replace(/<[^>]+>/g, '') : null;")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,7 @@ def test_page_loads_without_console_errors(dash_duo, store, artifacts):
     dash_duo.wait_for_text_to_equal("#map-note", "12 rapporter som punkter")
     assert dash_duo.find_element("#title").text == "Trygghetskarta – Vaggeryds kommun"
     assert not dash_duo.find_elements("#demo-banner")  # real data: no demo banner
-    assert wait_js(dash_duo, TITLE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    assert wait_js(dash_duo, COUNT_LINE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
     assert severe(dash_duo) == []
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "dashboard-normal.png"))
 
@@ -124,16 +128,16 @@ def test_selection_works_with_unreachable_tiles(dash_duo, store):
     dash_duo.start_server(app)
     wait_map(dash_duo)
     # The first render must have landed, or it could arrive after the selection's.
-    wait_js(dash_duo, TITLE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
     box_select(dash_duo, 14.07, 57.44, 14.11, 57.415)
-    wait_js(dash_duo, TITLE, "7 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "7 rapporter i urvalet", "#chart-when .js-plotly-plot")
 
 
 def test_url_with_filters_restores_them(dash_duo, store):
     dash_duo.start_server(make_app(store))
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?fa=trafik&ly=hastighet,aktivitet&lang=en")
     wait_map(dash_duo)
-    wait_js(dash_duo, TITLE, "3 reports in the selection", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "3 reports in the selection", "#chart-when .js-plotly-plot")
     checked = dash_duo.driver.execute_script(
         "return [...document.querySelectorAll('#f-focus input')].filter(i => i.checked).map(i => i.value);")
     assert checked == ["trafik"]
@@ -179,7 +183,7 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifa
     store = open_store(path)
     dash_duo.start_server(make_app(store))
     wait_map(dash_duo)
-    wait_js(dash_duo, TITLE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
     dash_duo.find_element("#edit-panel summary").click()
     dash_duo.find_element("#e-centre").click()
     wait_js(dash_duo, "return document.querySelector('#e-lat').value !== ''", True)
@@ -187,6 +191,6 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifa
     dash_duo.find_element("#e-description").send_keys("<b>Mörk</b> gångtunnel")
     dash_duo.find_element("#e-save").click()
     dash_duo.wait_for_contains_text("#e-message", "Sparad: rapport app-", timeout=60)
-    wait_js(dash_duo, TITLE, "13 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "13 rapporter i urvalet", "#chart-when .js-plotly-plot")
     assert len(store.read_table("reports")) == 13
     dash_duo.driver.save_screenshot(f"{artifacts}/dashboard-entry.png")
