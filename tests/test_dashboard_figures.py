@@ -130,9 +130,19 @@ def test_empty_states_say_so_in_words(data):
     assert figures.places_rows(reports, activities, data) == []
 
 
-def test_presentation_mode_uses_large_type(data):
+def test_presentation_mode_uses_larger_type(data):
+    reports, activities = frames(data)
+    # Larger than normal, but sized for a chart that gets a quarter of a 1366×768 screen.
+    for big, size in ((False, 13), (True, 16)):
+        assert figures.heatmap_figure(reports, big=big)["layout"]["font"]["size"] == size
+        assert figures.time_figure(reports, data, big=big)["layout"]["font"]["size"] == size
+        assert figures.activities_figure(activities, data, big=big)["layout"]["legend"]["font"]["size"] == size
+
+
+def test_the_heatmap_scale_has_whole_number_ticks(data):
     reports, _ = frames(data)
-    assert figures.heatmap_figure(reports, big=True)["layout"]["font"]["size"] >= 20
+    colorbar = figures.heatmap_figure(reports)["data"][0]["colorbar"]
+    assert (colorbar["tick0"], colorbar["dtick"], colorbar["tickformat"]) == (0, 1, ",d")  # at most 2 per slot
 
 
 def test_every_chart_is_titled_with_what_and_how_many(data):

@@ -9,8 +9,8 @@ from layers.planning import presence_hours
 
 from ..data import AppData
 from ..i18n import WEEKDAYS, number, t
-from .base import _font, empty_figure
-from .charts import chart_title
+from .base import empty_figure
+from .charts import chart_font, chart_title, count_axis
 from .map import _cells_layers
 
 #: Presence rings: dark on white and on every focus colour, so they read across a room.
@@ -75,7 +75,9 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         "customdata": hover_hours, "name": t("reports", lang),
         "hovertemplate": (f"%{{y}} kl. %{{x}}:00<br>{t('reports', lang)}: %{{z}}"
                           f"<br>{t('presence', lang)}: %{{customdata}}<extra></extra>"),
-        "colorbar": {"thickness": 12, "title": {"text": t("count", lang)}},
+        # Whole-number ticks on the count scale (never 0,5), as on the charts' count axes.
+        "colorbar": {"thickness": 12, "title": {"text": t("count", lang)}, "tick0": 0, "tickformat": ",d",
+                     "dtick": count_axis("", float(z.max()), big)["dtick"]},
     }]
     day_ix, hour_ix = np.nonzero(presence > 0)
     if len(day_ix):
@@ -103,7 +105,7 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
     return {
         "data": traces,
         "layout": {
-            "title": title, "font": _font(big),
+            "title": title, "font": chart_font(big),
             "xaxis": {"title": {"text": t("hour", lang), "standoff": 10}, "dtick": 2 if not big else 3,
                       "range": [-0.5, 23.5], "showgrid": False, "zeroline": False, "automargin": True},
             "yaxis": {"autorange": "reversed", "showgrid": False, "type": "category", "automargin": True,
