@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
+from geodata import cell_id_place_names
 from layers import StoreError, privacy
 from layers.release_store import current_release
 from layers.release_view import select
@@ -432,7 +433,12 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             return t("selection_area", state.lang)
         if sel["type"] == "locality":
             return t("selection_locality", state.lang, name=sel["name"])
-        return t("selection_cell", state.lang, name=sel["id"])
+        # A cell by the name of its centre (locality and nearest named place), not its grid id.
+        try:
+            name = str(cell_id_place_names([sel["id"]], data.municipality.code, state.lang)[0])
+        except ValueError:
+            name = str(sel["id"])
+        return t("selection_cell", state.lang, name=name)
 
     @app.callback(
         Output("chart-activities", "figure"), Output("chart-time", "figure"), Output("chart-when", "figure"),

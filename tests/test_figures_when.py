@@ -182,3 +182,9 @@ def test_reduced_roles_get_no_gap_table_and_say_why(app):
         views.role = role
     assert texts(section) == ["Luckor: många rapporter, lite närvaro",
                               "Luckor per plats och tid visas bara för roller med exakta uppgifter (polis)."]
+
+
+def test_a_selected_cell_is_named_by_its_place_not_its_grid_id(app):
+    chosen = filters(app, selection={"type": "cell", "id": "500mN12730E890"})
+    _figure, _note, info = run(app, "render_map", chosen, None, None)
+    assert info == "Urval: ruta Skillingaryd – sydväst om stationen"
