@@ -218,6 +218,9 @@ function (lang) {
     var texts = %s;
     lang = texts[lang] ? lang : "sv";
     document.documentElement.setAttribute("lang", lang);
+    if (window.trygghetskartaA11y) {
+        window.trygghetskartaA11y.repair();  // assets/a11y.js: the date pickers' month names
+    }
     var own = texts[lang];
     return [own.start, own.end, own.single];
 }

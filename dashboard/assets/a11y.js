@@ -122,13 +122,36 @@
         });
     }
 
+    // Dash's date pickers take their month and weekday names from window.dateFns.locale
+    // (assets/date-fns-sv.min.js registers Swedish), picking the browser's language or else the
+    // first one registered: registering Swedish only while the page is Swedish makes the names
+    // follow the page's language switch instead of the browser's.
+    var swedish = null;
+
+    function repairDateLocale() {
+        var fns = window.dateFns;
+        if (!fns || !fns.locale) {
+            return;
+        }
+        swedish = swedish || fns.locale.sv || null;
+        var want = lang() === "sv" && swedish ? {sv: swedish} : {};
+        if (Object.keys(fns.locale).join() !== Object.keys(want).join()) {
+            fns.locale = want;
+        }
+    }
+
     function repair() {
+        repairDateLocale();
         repairCalendars(document);
         repairLists(document);
         repairDatePickers(document);
         repairDropdowns(document);
         repairUploads(document);
     }
+
+    // The language callback (dashboard/a11y.py) calls this right after it sets <html lang>, so
+    // the date pickers it re-renders already find the new language's names.
+    window.trygghetskartaA11y = {repair: repair};
 
     // The clear control is an <a> without href: Enter and Space must do what a click does.
     document.addEventListener("keydown", function (event) {

@@ -213,3 +213,23 @@ def test_the_public_view_offers_no_control_that_does_nothing(dash_duo, store, ro
     dash_duo.driver.find_element(By.CSS_SELECTOR, "#lang input[value=en]").click()
     wait_js(dash_duo, "return document.documentElement.lang;", "en", timeout=30)
     wait_js(dash_duo, PUBLIC_CONTROLS, expected, timeout=30)
+
+
+MONTH_HEADERS = """
+return [...document.querySelectorAll('.dash-datepicker-calendar-month-header')].map(e => e.textContent.trim());
+"""
+
+
+def test_the_calendar_names_months_in_the_page_language(dash_duo, store):
+    """Dash's picker takes month names from the browser's language; the page's switch decides."""
+    start(dash_duo, store, "polis")
+    open_page(dash_duo, "/?t=custom&from=2026-11-01&to=2026-11-30")
+    driver = dash_duo.driver
+    driver.find_element(By.CSS_SELECTOR, "#f-dates-wrapper input").click()
+    wait_js(dash_duo, MONTH_HEADERS, ["november 2026", "december 2026"], timeout=30)
+    driver.find_element(By.CSS_SELECTOR, "#f-dates-wrapper input").send_keys(Keys.ESCAPE)
+    wait_js(dash_duo, MONTH_HEADERS, [], timeout=30)
+    driver.find_element(By.CSS_SELECTOR, "#lang input[value=en]").click()
+    wait_js(dash_duo, "return document.documentElement.lang;", "en", timeout=30)
+    driver.find_element(By.CSS_SELECTOR, "#f-dates-wrapper input").click()
+    wait_js(dash_duo, MONTH_HEADERS, ["November 2026", "December 2026"], timeout=30)
