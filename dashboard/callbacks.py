@@ -388,9 +388,10 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             if not density:
                 if not view:
                     return no_update, no_update, no_update
-                # Points stay as they are; only the scale bar (trace 0) follows the new view.
+                # Points stay as they are; only the scale bar (traces 0 and 1) follows the new view.
                 patch = Patch()
-                patch["data"][0] = figures.scale_bar_trace(view, bounds, state.lang, state.present)
+                for i, bar in enumerate(figures.scale_bar_traces(view, bounds, state.lang, state.present)):
+                    patch["data"][i] = bar
                 return patch, no_update, no_update
 
         def build(frames: RoleFrames):

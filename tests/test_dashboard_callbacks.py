@@ -118,11 +118,11 @@ def test_a_pan_updates_the_url_but_not_the_charts(app):
     assert out[11] == "?t=period&from=2026-01-01&to=2026-12-31&view=14.10000,57.43000,12.00"
     assert out[12] is no_update  # filters unchanged: charts do not re-render
     assert out[13] == {"lon": 14.1, "lat": 57.43, "zoom": 12.0}
-    # In points mode the map is not rebuilt for a pan: a patch moves the scale bar (trace 0) only.
+    # In points mode the map is not rebuilt for a pan: a patch moves the scale bar (traces 0, 1) only.
     figure, note, info = call(callback(app, "render_map"), "view.data", loaded, out[13], relayout)
     ops = figure.to_plotly_json()["operations"]
-    assert [(op["operation"], op["location"]) for op in ops] == [("Assign", ["data", 0])]
-    assert ops[0]["params"]["value"]["meta"] == "scalebar"
+    assert [(op["operation"], op["location"]) for op in ops] == [("Assign", ["data", 0]), ("Assign", ["data", 1])]
+    assert [op["params"]["value"]["meta"] for op in ops] == ["scalebar", "scalebar-label"]
     assert note is no_update and info is no_update
 
 

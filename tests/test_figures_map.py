@@ -41,7 +41,7 @@ def test_localities_are_labelled_by_name_and_the_style_needs_no_glyph_server(dat
     assert {"Vaggeryd", "Skillingaryd", "Hok"} <= set(locs["text"])
     style = fig["layout"]["map"]["style"]
     # No glyphs URL: MapLibre draws the text with the browser's fonts, no request at all.
-    assert "glyphs" not in style and style["sources"] == {}
+    assert "glyphs" not in style and list(style["sources"]) == ["none"]  # an empty source, see map_style
     assert [lay["id"] for lay in style["layers"]] == ["background"]
 
 
@@ -82,9 +82,11 @@ def test_scale_labels():
 
 def test_scale_bar_is_as_long_as_its_label_says():
     view = {"lon": 14.25, "lat": 57.4, "zoom": 10}
-    bar = figures.scale_bar_trace(view, bounds=(14.0, 57.3, 14.5, 57.5))
-    assert bar["meta"] == "scalebar" and bar["text"][-1] == "5 km" and bar["name"] == "Skala 5 km"
+    bar, label = figures.scale_bar_traces(view, bounds=(14.0, 57.3, 14.5, 57.5))
+    assert (bar["meta"], label["meta"]) == ("scalebar", "scalebar-label")
+    assert label["text"] == ["5 km"] and label["mode"] == "markers+text" and bar["name"] == "Skala 5 km"
     lon, lat = bar["lon"], bar["lat"]
+    assert label["lon"][0] == pytest.approx((lon[1] + lon[2]) / 2) and label["lat"][0] == lat[1]
     # The bar: from its left foot to its right foot along one parallel, 5 000 m on the ellipsoid.
     _, _, metres = GEOD.inv(lon[1], lat[1], lon[2], lat[2])
     assert lat[1] == lat[2]
@@ -94,16 +96,19 @@ def test_scale_bar_is_as_long_as_its_label_says():
 
 
 def test_scale_bar_without_corners_uses_the_zoom():
-    # Zoom 9 on a 700 px map at 57.4° N shows ~0.96° of longitude, ~58 km: a 10 km bar.
-    bar = figures.scale_bar_trace({"lon": 14.1, "lat": 57.4, "zoom": 9})
-    assert bar["text"][-1] == "10 km"
-    west, _, east, _ = view_extent({"lon": 14.1, "lat": 57.4, "zoom": 9})
-    assert east - west == pytest.approx(700 * 360 / (512 * 2**9))
+    # Before the browser sent the corners the bar sits in a 400 px box around the centre (inside
+    # any map): at zoom 9 and 57.4° N that box is 0.55° of longitude, ~33 km wide: a 5 km bar.
+    bar, label = figures.scale_bar_traces({"lon": 14.1, "lat": 57.4, "zoom": 9})
+    assert label["text"] == ["5 km"]
+    west, south, east, north = view_extent({"lon": 14.1, "lat": 57.4, "zoom": 9}, size_px=(400, 300))
+    assert east - west == pytest.approx(400 * 360 / (512 * 2**9))
+    assert west < bar["lon"][1] < 14.1 and south < bar["lat"][1] < 57.4
 
 
-def test_the_scale_bar_is_trace_zero(data):
+def test_the_scale_bar_is_traces_zero_and_one(data):
     reports, activities = frames(data)
-    assert figures.map_figure(data, reports, activities)["data"][0]["meta"] == "scalebar"
+    fig = figures.map_figure(data, reports, activities)
+    assert [tr["meta"] for tr in fig["data"][:2]] == ["scalebar", "scalebar-label"]
 
 
 def test_a_box_selection_zooms_to_fit_it(data):

@@ -20,7 +20,7 @@ from .map import (
     map_figure,
     map_style,
     point_traces,
-    scale_bar_trace,
+    scale_bar_traces,
     selection_trace,
 )
 from .places import OTHER_PLACE, place_counts, places_rows, report_list
@@ -32,5 +32,5 @@ __all__ = [
     "default_view", "density_cell_m", "density_trace", "empty_figure", "figure_bytes", "heatmap_figure",
     "hover_text", "map_figure", "place_counts", "places_rows", "point_traces", "report_list", "selection_trace",
     "time_figure", "typed",
-    "fit_view", "map_style", "scale_bar_trace",
+    "fit_view", "map_style", "scale_bar_traces",
 ]

@@ -37,8 +37,12 @@ def default_view(data: AppData) -> dict:
 
 #: Web Mercator as MapLibre draws it: 512 px tiles, so a zoom-z world is 512·2^z px wide.
 TILE_PX = 512
-#: The map's size in px when the browser has not told it yet (dashboard.layout's map box).
-MAP_PX = (700, 520)
+#: The map's size in px when the browser has not told it yet: about the smallest map box of
+#: dashboard.layout, so that a fitted selection is not cut off on a small screen.
+MAP_PX = (560, 400)
+#: The scale bar's first place, before the browser sent the map's corners, is in the lower
+#: left of a box this big around the centre: inside the map whatever its size.
+SAFE_PX = (400, 300)
 METRES_PER_DEGREE = 111_320.0
 
 
@@ -72,11 +76,12 @@ def scale_label(metres: int, lang: str) -> str:
     return f"{number(metres // 1000, lang)} km" if metres >= 1000 else f"{number(metres, lang)} m"
 
 
-def scale_bar_trace(view: dict, bounds=None, lang: str = "sv", big: bool = False) -> dict:
+def scale_bar_traces(view: dict, bounds=None, lang: str = "sv", big: bool = False) -> list[dict]:
     """A scale bar in the lower left corner, drawn on the map itself: a line of a round
     length in metres at that latitude, so its label stays true while the map is zoomed (the
-    bar grows with it) until the next view moves it and picks a new length."""
-    west, south, east, north = view_extent(view, bounds)
+    bar grows with it) until the next view moves it and picks a new length. Two traces, the
+    line and its label (Plotly draws no text on a line trace)."""
+    west, south, east, north = view_extent(view, bounds, SAFE_PX)
     lat = south + 0.07 * (north - south)
     lon = west + 0.04 * (east - west)
     metres_per_lon = METRES_PER_DEGREE * np.cos(np.radians(lat))
@@ -84,22 +89,28 @@ def scale_bar_trace(view: dict, bounds=None, lang: str = "sv", big: bool = False
     dlon = length / metres_per_lon
     tick = 0.015 * (north - south)
     r = lambda v: round(float(v), 6)  # noqa: E731
-    return {
-        "type": "scattermap", "mode": "lines+text",
-        "lon": [r(lon), r(lon), r(lon + dlon), r(lon + dlon), None, r(lon + dlon / 2)],
-        "lat": [r(lat + tick), r(lat), r(lat), r(lat + tick), None, r(lat)],
-        "text": ["", "", "", "", "", scale_label(length, lang)],
-        "textposition": "top center", "textfont": {"size": 15 if big else 12, "color": "#111111"},
-        "line": {"color": "#111111", "width": 3}, "hoverinfo": "skip", "showlegend": False,
-        "name": f"{t('scale_bar', lang)} {scale_label(length, lang)}", "meta": "scalebar",
-    }
+    label = scale_label(length, lang)
+    name = f"{t('scale_bar', lang)} {label}"
+    return [
+        {"type": "scattermap", "mode": "lines", "lon": [r(lon), r(lon), r(lon + dlon), r(lon + dlon)],
+         "lat": [r(lat + tick), r(lat), r(lat), r(lat + tick)], "line": {"color": "#111111", "width": 3},
+         "hoverinfo": "skip", "showlegend": False, "name": name, "meta": "scalebar"},
+        # markers+text with an invisible marker: Plotly gives a text-only trace no text layer.
+        {"type": "scattermap", "mode": "markers+text", "marker": {"size": 1, "opacity": 0},
+         "lon": [r(lon + dlon / 2)], "lat": [r(lat)], "text": [label],
+         "textposition": "top center", "textfont": {"size": 15 if big else 12, "color": "#111111"},
+         "hoverinfo": "skip", "showlegend": False, "name": name, "meta": "scalebar-label"},
+    ]
 
 
 def map_style(basemap: dict | None) -> dict:
     """A MapLibre style of our own: white, with the base map's raster tiles when there is one.
     No `glyphs` URL on purpose: MapLibre then draws the text (locality names, the scale bar's
     label) with the browser's own fonts, which needs no glyph server and works offline."""
-    style = {"version": 8, "id": "trygghetskarta", "sources": {},
+    # Never an empty `sources` object: Plotly drops empty objects from a figure it updates, and
+    # a style without `sources` is invalid (MapLibre's error then stops the map's events).
+    style = {"version": 8, "id": "trygghetskarta",
+             "sources": {"none": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
              "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#FFFFFF"}}]}
     if basemap:
         source = {"type": "raster", "tiles": [basemap["url"]], "tileSize": 256,
@@ -372,9 +383,9 @@ def map_figure(
         bounds = None  # the reports are the selection's already
     use_density = mode == "density" or (mode == "auto" and len(reports) > max_points)
     base = base_traces(data, lang, big)
-    # The scale bar first (dashboard.callbacks moves it with a patch of trace 0); activities
+    # The scale bar first (dashboard.callbacks moves it with a patch of traces 0 and 1); activities
     # under the reports, localities on top: hotspots stay visible.
-    traces = [scale_bar_trace(shown, bounds, lang, big)]
+    traces = scale_bar_traces(shown, bounds, lang, big)
     traces += base[:2] + (activity_traces(activities, data, lang) if show_activities else [])
     if use_density:
         size = density_cell_m(view["zoom"])
