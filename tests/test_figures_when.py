@@ -188,3 +188,25 @@ def test_a_selected_cell_is_named_by_its_place_not_its_grid_id(app):
     chosen = filters(app, selection={"type": "cell", "id": "500mN12730E890"})
     _figure, _note, info = run(app, "render_map", chosen, None, None)
     assert info == "Urval: ruta Skillingaryd – sydväst om stationen"
+
+
+def as_role(app, role, name, *args):
+    views = app._trygghetskarta["views"]
+    before = views.role
+    try:
+        views.role = lambda: role
+        return run(app, name, *args)
+    finally:
+        views.role = before
+
+
+def test_bra_sees_presence_to_the_hour_and_allmanhet_no_weekday_hour_at_all(app):
+    heat = as_role(app, "bra", "render_charts", filters(app))[2]
+    # Narcotics tips are cells for bra, not points: not in the grid (8 of the 10 reports); the
+    # presence hours are the same 10 h (times cut to the hour; these start on the hour anyway).
+    assert heat["layout"]["meta"] == {"total": 8, "presence_h": 10.0}
+    assert title_lines(heat)[1:] == ["8 rapporter i urvalet",
+                                     "Färg: rapporter · ringar: närvaro, 10,0 h i genomförda aktiviteter"]
+    public = as_role(app, "allmanhet", "render_charts", filters(app))[2]
+    assert public["data"] == []
+    assert texts(as_role(app, "allmanhet", "render_gaps", filters(app)))[1].startswith("Luckor per plats")
