@@ -52,6 +52,7 @@ def test_without_presence_there_are_no_rings_and_english_reads_english():
     fig = heatmap_figure(reports((2, 12)), lang="en", activities=activities())
     assert len(fig["data"]) == 1
     assert fig["data"][0]["y"][0] == "Mon"
+    assert fig["data"][0]["hovertemplate"].startswith("%{y} %{x}:00<br>Reports: %{z}<br>Presence (hours): ")
     assert title_lines(fig) == ["When – weekday and hour", "1 reports in the selection",
                                 "Colour: reports · rings: presence, 0.0 h in activities done"]
 

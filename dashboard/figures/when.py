@@ -73,10 +73,12 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": days,
         "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0, "xgap": 1, "ygap": 1,
         "customdata": hover_hours, "name": t("reports", lang),
-        "hovertemplate": (f"%{{y}} kl. %{{x}}:00<br>{t('reports', lang)}: %{{z}}"
+        "hovertemplate": (f"%{{y}} {'' if lang == 'en' else 'kl. '}%{{x}}:00<br>{t('reports', lang)}: %{{z}}"
                           f"<br>{t('presence', lang)}: %{{customdata}}<extra></extra>"),
         # Whole-number ticks on the count scale (never 0,5), as on the charts' count axes.
-        "colorbar": {"thickness": 12, "title": {"text": t("count", lang)}, "tick0": 0, "tickformat": ",d",
+        # The scale's title beside it, not on top where its highest tick is.
+        "colorbar": {"thickness": 12, "title": {"text": t("count", lang), "side": "right"}, "tick0": 0,
+                     "tickformat": ",d",
                      "dtick": count_axis("", float(z.max()), big)["dtick"]},
     }]
     day_ix, hour_ix = np.nonzero(presence > 0)
