@@ -68,6 +68,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
                   now: Callable[[], dt.datetime] | None = None, audit: Callable[[str, dict], object] | None = None):
     now = now or (lambda: dt.datetime.now(dt.UTC))
     log = audit or (lambda event, detail: None)
+    jobs.register_resume(app, store, views)  # a reloaded page follows its running upload again
 
     @app.callback(Output("e-report-fields", "style"), Output("e-activity-fields", "style"), Input("e-kind", "value"))
     def toggle_kind(kind):
@@ -240,21 +241,10 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
             return t("upload_unknown", lang), "edit-message error", no_update, no_update, *stop
         if status["state"] in import_jobs.ACTIVE:
             return jobs.progress_text(status, lang), "edit-message", no_update, no_update, no_update, no_update
-        if not import_jobs.claim_result(store.path, status):
-            return no_update, no_update, no_update, no_update, *stop  # another poll delivered it
-        message, error = jobs.outcome_text(status, lang)
-        css = "edit-message error" if error else "edit-message"
-        if status["state"] == import_jobs.FAILED:
-            log("import", {"file": status.get("name"), "stored": 0, "failed": status.get("error")})
-            return message, css, no_update, no_update, *stop
-        result = status["result"]
-        log("import", {"file": status.get("name"), "stored": result["stored"], "rejected": result["rejected"]})
-        csv_bytes = import_jobs.rejected_csv(store.path, status)
-        rejected = dcc.send_bytes(csv_bytes, status["rejected_file"]) if csv_bytes else no_update
-        if result["stored"] == 0:
-            return message, css, rejected, no_update, *stop
-        version = views.reload(store)
-        return message, css, rejected, _bump(filters, version), *stop
+        # Once: the audit entry and the data reloaded (dashboard.jobs.deliver also answers a poll
+        # that crossed the delivering one, whose answer the browser then drops).
+        message, css, rejected, version = jobs.deliver(store, views, status, lang, log)
+        return message, css, rejected, no_update if version is None else _bump(filters, version), *stop
 
     @app.callback(
         Output("x-download", "data"), Output("x-message", "children"),

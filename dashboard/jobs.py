@@ -4,6 +4,7 @@
 request's owner key (its session) and the texts: progress while it runs ("Läser filen…
 40 000 av 120 000 rader"), the outcome the upload has always shown (counts, the first
 rejected rows, the importer's notes) when it is done, and one clear sentence when it failed.
+A reloaded page picks its session's running job up again (`register_resume`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,72 @@ def request_owner() -> str | None:
     if not key:
         return None
     return f"{current_user()}\0{key}"
+
+
+def register_resume(app, store, views) -> None:
+    """On page load: follow the session's running (or finished, not yet shown) import again, so
+    a reload during an upload shows its progress and then its outcome, as the first page would."""
+    from dash import Input, Output, State, no_update
+
+    from . import entry
+
+    @app.callback(
+        Output("u-job", "data", allow_duplicate=True), Output("u-poll", "disabled", allow_duplicate=True),
+        Output("u-message", "children", allow_duplicate=True),
+        Output("u-message", "className", allow_duplicate=True),
+        Input("url", "pathname"), State("lang", "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def upload_resume(_path, lang):
+        lang = "en" if lang == "en" else "sv"
+        nothing = (no_update,) * 4
+        if not entry.can_edit(views.role()):
+            return nothing
+        owner = request_owner()
+        status = import_jobs.owners_job(store.path, owner) if owner else None
+        if status is None:
+            return nothing
+        # The poll delivers a finished one's outcome (once, as for the page that started it).
+        text = progress_text(status, lang) if status.get("state") in import_jobs.ACTIVE else no_update
+        return status["id"], False, text, "edit-message"
+
+
+def deliver(store, views, status: dict, lang: str, log) -> tuple:
+    """A finished job's answer to its page's poll: (message, css class, the rejected rows as a
+    download, the new data revision), everything no_update/None when another poll delivered it.
+
+    The first poll (`claim_result`) writes the audit entry and reloads the data, once. A poll
+    that arrives while that one is still at work crossed it: the browser drops an interval
+    callback's answer when the next tick's request goes out before it comes back (plotly/dash
+    #1613, a reload at 100 000 reports takes longer than the 1 s tick), so the crossing poll
+    waits for the first and gives the same answer (no second audit entry or reload).
+    """
+    from dash import dcc, no_update
+
+    first = import_jobs.claim_result(store.path, status)
+    if not first and not import_jobs.crossed_delivery(store.path, status):
+        return no_update, no_update, no_update, None  # another poll delivered it
+    try:
+        message, error = outcome_text(status, lang)
+        css = "edit-message error" if error else "edit-message"
+        if status["state"] == import_jobs.FAILED:
+            if first:
+                log("import", {"file": status.get("name"), "stored": 0, "failed": status.get("error")})
+            return message, css, no_update, None
+        result = status["result"]
+        if first:
+            log("import", {"file": status.get("name"), "stored": result["stored"], "rejected": result["rejected"]})
+        csv_bytes = import_jobs.rejected_csv(store.path, status)
+        rejected = dcc.send_bytes(csv_bytes, status["rejected_file"]) if csv_bytes else no_update
+        if result["stored"] == 0:
+            return message, css, rejected, None
+        if first:
+            return message, css, rejected, views.reload(store)
+        views.refresh_if_changed()  # another server process may have been the one that reloaded
+        return message, css, rejected, views.version
+    finally:
+        if first:
+            import_jobs.mark_delivered(store.path, status)
 
 
 def request_user() -> str | None:
@@ -104,5 +171,5 @@ def busy_text(status: dict, lang: str) -> str:
     return t("upload_busy_by", lang, name=status.get("name", ""), time=started, who=who)
 
 
-__all__ = ["LOCAL_OWNER", "busy_text", "failure_text", "outcome_text", "progress_text", "request_owner",
-           "request_user"]
+__all__ = ["LOCAL_OWNER", "busy_text", "deliver", "failure_text", "outcome_text", "progress_text", "register_resume",
+           "request_owner", "request_user"]

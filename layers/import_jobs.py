@@ -294,6 +294,33 @@ def job_status(data_path: str | os.PathLike, job_id: str | None, owner: str) -> 
     return status
 
 
+#: A finished job whose outcome no page has shown yet is picked up again for this long (seconds).
+RESUME_FINISHED_S = 3600
+
+
+def owners_job(data_path: str | os.PathLike, owner: str, now: float | None = None) -> dict | None:
+    """The owner's job a reloaded page should follow again: the newest one still running, or
+    one that finished in the last hour without its outcome shown (no page claimed it)."""
+    root = jobs_folder(data_path)
+    if not root.is_dir():
+        return None
+    now = time.time() if now is None else now
+    key = owner_key(owner)
+    found = []
+    for folder in root.iterdir():
+        if not folder.is_dir() or not JOB_ID.match(folder.name):
+            continue
+        status = read_status(folder)
+        if status is None or not hmac.compare_digest(str(status.get("owner", "")), key):
+            continue
+        status = _settled(folder) or status
+        active = status.get("state") in ACTIVE
+        recent = now - float(status.get("finished") or 0) < RESUME_FINISHED_S
+        if active or (recent and not (folder / "delivered").exists()):
+            found.append(status)
+    return max(found, key=lambda s: float(s.get("created") or 0), default=None)
+
+
 def rejected_csv(data_path: str | os.PathLike, status: dict) -> bytes:
     """The rejected rows of a finished job (b"" when none)."""
     name = status.get("rejected_file")
@@ -311,6 +338,33 @@ def claim_result(data_path: str | os.PathLike, status: dict) -> bool:
     except FileExistsError:
         return False
     os.close(fd)
+    return True
+
+
+#: How long a poll that crossed the delivering one waits for it (seconds).
+CROSSED_WAIT_S = 30.0
+
+
+def mark_delivered(data_path: str | os.PathLike, status: dict) -> None:
+    """The poll that claimed the outcome has built its answer (the data reloaded)."""
+    (jobs_folder(data_path) / status["id"] / "shown").touch()
+
+
+def crossed_delivery(data_path: str | os.PathLike, status: dict, timeout: float = CROSSED_WAIT_S) -> bool:
+    """For a poll that did not claim the outcome: whether the claiming poll was still building
+    its answer when this one came (then wait until it is built; its answer is the one the
+    browser drops). False when the outcome was delivered before."""
+    folder = jobs_folder(data_path) / status["id"]
+    shown = folder / "shown"
+    try:
+        claimed = (folder / "delivered").stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if shown.exists() or time.time() - claimed > timeout:
+        return False
+    end = time.monotonic() + timeout
+    while not shown.exists() and time.monotonic() < end:
+        time.sleep(0.05)
     return True
 
 
@@ -423,6 +477,6 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["ACTIVE", "DONE", "FAILED", "JOB_ID", "QUEUED", "RUNNING", "JobBusy", "claim_result",
-           "describe", "import_slot", "inline_launcher", "job_status", "jobs_folder", "owner_key", "read_status", "rejected_csv",
-           "run_job", "spawn_worker", "start_job", "worker_alive"]
+__all__ = ["ACTIVE", "DONE", "FAILED", "JOB_ID", "QUEUED", "RUNNING", "JobBusy", "claim_result", "crossed_delivery",
+           "describe", "import_slot", "inline_launcher", "job_status", "jobs_folder", "mark_delivered", "owner_key",
+           "owners_job", "read_status", "rejected_csv", "run_job", "spawn_worker", "start_job", "worker_alive"]

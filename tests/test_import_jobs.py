@@ -346,3 +346,121 @@ def test_a_killed_cli_import_frees_the_slot(path):
     assert import_jobs.job_status(path, job_id, "me")["result"]["stored"] == 4
     states = sorted(import_jobs.read_status(f)["state"] for f in import_jobs.jobs_folder(path).iterdir() if f.is_dir())
     assert states == ["done", "failed"]  # the killed CLI import reads as failed
+
+
+# -- a reloaded page follows its session's upload again -----------------------------------------------
+
+def test_a_reloaded_page_picks_up_its_sessions_running_upload_and_then_its_outcome(path, monkeypatch):
+    from dash import no_update
+
+    from dashboard import callbacks_edit
+
+    started = []
+    monkeypatch.setattr(callbacks_edit, "job_launcher", sleeper(started))
+    app = create_app(open_store(path), role="polis", today=lambda: TODAY)
+    upload, resume, poll = (_server_callback(app, n) for n in ("upload", "upload_resume", "upload_poll"))
+    contents = "data:text/csv;base64," + base64.b64encode(CSV).decode()
+
+    def as_browser(csrf, fn, *args):
+        context = _request(app, csrf)
+        try:
+            return _call(fn, *args)
+        finally:
+            context.pop()
+
+    assert as_browser("browser-a", resume, "url.pathname", "/", "sv") == (no_update,) * 4  # nothing running
+    job_id = as_browser("browser-a", upload, "u-file.contents", contents, "ot.csv", "reports", "otrygg_plats",
+                        "sv")[2]
+    try:
+        folder = import_jobs.jobs_folder(path) / job_id
+        import_jobs._update(folder, state="running", stage="read", done=40_000, total=120_000)
+        # The reload: the same session gets its job id, the poll switched on and the progress.
+        assert as_browser("browser-a", resume, "url.pathname", "/", "sv") == (
+            job_id, False, "Läser filen… 40\u00a0000 av 120\u00a0000 rader", "edit-message")
+        assert as_browser("browser-a", resume, "url.pathname", "/", "en") == (
+            job_id, False, "Reading the file… 40,000 of 120,000 rows", "edit-message")
+        # Another browser (another session) is not told about it.
+        assert as_browser("browser-b", resume, "url.pathname", "/", "sv") == (no_update,) * 4
+        # The job ends while the page reloads: the outcome is picked up and delivered by the poll, once.
+        import_jobs.run_job(folder)
+    finally:
+        started[0].kill()
+        started[0].wait()
+    assert as_browser("browser-a", resume, "url.pathname", "/", "sv") == (job_id, False, no_update, "edit-message")
+    polled = as_browser("browser-a", poll, "u-poll.n_intervals", 1, job_id, "sv", None)
+    assert polled[0].startswith("ot.csv: 4 sparade, 0 fanns redan, 1 avvisade.") and polled[5] is True
+    assert as_browser("browser-a", resume, "url.pathname", "/", "sv") == (no_update,) * 4  # shown: not again
+
+
+def test_a_reduced_role_page_never_looks_for_jobs(path):
+    from dash import no_update
+
+    app = create_app(open_store(path), role="bra", today=lambda: TODAY)
+    resume = _server_callback(app, "upload_resume")
+    context = _request(app, "browser-a")
+    try:
+        assert _call(resume, "url.pathname", "/", "sv") == (no_update,) * 4
+    finally:
+        context.pop()
+    assert not import_jobs.jobs_folder(path).exists()
+
+
+def test_a_poll_that_crosses_the_delivering_one_gives_the_same_outcome_once_audited(path, monkeypatch):
+    import threading
+
+    from dash import no_update
+
+    from dashboard import callbacks, callbacks_edit
+
+    monkeypatch.setattr(callbacks_edit, "job_launcher", import_jobs.inline_launcher)
+    audit = []
+    app = create_app(open_store(path), role="polis", today=lambda: TODAY)
+    monkeypatch.setattr(app._trygghetskarta["auth"], "audit_event", lambda event, detail: audit.append(event))
+    upload, poll = _server_callback(app, "upload"), _server_callback(app, "upload_poll")
+    # The first poll's reload holds (as a reload of a large file does) until released.
+    reloading, release = threading.Event(), threading.Event()
+    real_reload = callbacks.Views.reload
+
+    def slow_reload(self, store):
+        reloading.set()
+        assert release.wait(60)
+        return real_reload(self, store)
+
+    monkeypatch.setattr(callbacks.Views, "reload", slow_reload)
+    # The crossing poll waits in import_jobs' own sleep: seen here, so the first is released only then.
+    import types
+
+    crossing = threading.Event()
+    monkeypatch.setattr(import_jobs, "time", types.SimpleNamespace(
+        time=time.time, monotonic=time.monotonic, sleep=lambda s: (crossing.set(), time.sleep(s))))
+    contents = "data:text/csv;base64," + base64.b64encode(CSV).decode()
+
+    def as_browser(fn, *args):
+        context = _request(app, "browser-a")
+        try:
+            return _call(fn, *args)
+        finally:
+            context.pop()
+
+    job_id = as_browser(upload, "u-file.contents", contents, "ot.csv", "reports", "otrygg_plats", "sv")[2]
+    answers = {}
+    first = threading.Thread(target=lambda: answers.update(
+        first=as_browser(poll, "u-poll.n_intervals", 1, job_id, "sv", {"rev": 0})))
+    first.start()
+    assert reloading.wait(60)
+    # The next tick goes out while the first is still reloading: the browser will drop the first's answer.
+    second = threading.Thread(target=lambda: answers.update(
+        second=as_browser(poll, "u-poll.n_intervals", 2, job_id, "sv", {"rev": 0})))
+    second.start()
+    assert crossing.wait(60)
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert answers["first"][0].startswith("ot.csv: 4 sparade, 0 fanns redan, 1 avvisade.")
+    assert answers["second"][0] == answers["first"][0]
+    assert answers["second"][1:] == answers["first"][1:]  # the rejected rows, the new revision, the poll off
+    assert answers["first"][3] == {"rev": 1}
+    # A poll after the answer was given delivers nothing again.
+    late = as_browser(poll, "u-poll.n_intervals", 3, job_id, "sv", {"rev": 1})
+    assert late[:4] == (no_update,) * 4 and late[4:] == (None, True)
+    assert audit.count("import") == 1

@@ -55,3 +55,51 @@ def test_an_upload_shows_its_progress_then_the_outcome(dash_duo, tmp_path):
                for t in texts[:-1]), texts
     wait_js(dash_duo, "return document.querySelector('#u-message').className", "edit-message error")
     assert len(store.read_table("reports")) == 14
+
+
+MESSAGE = "return document.querySelector('#u-message') && document.querySelector('#u-message').textContent"
+
+
+def test_a_page_reloaded_during_an_upload_shows_its_progress_again_then_the_outcome(dash_duo, tmp_path,
+                                                                                   monkeypatch):
+    import subprocess
+    import sys
+
+    from dashboard import callbacks_edit
+    from layers import import_jobs
+
+    # The job's worker holds the job (its lock) without importing, until the test runs the job.
+    workers = []
+
+    def held(folder, lock_fd):
+        workers.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], pass_fds=(lock_fd,)))
+
+    monkeypatch.setattr(callbacks_edit, "job_launcher", held)
+    store = small_store(tmp_path / "s.gpkg")
+    app = create_app(store, today=lambda: TODAY, data=load(store))
+    dash_duo.start_server(app)
+    try:
+        wait_map(dash_duo)
+        dash_duo.find_element("#edit-panel summary").click()
+        source = tmp_path / "ot.csv"
+        source.write_bytes(CSV)
+        dash_duo.find_element("#u-file input[type=file]").send_keys(str(source))
+        wait_js(dash_duo, MESSAGE, "Importen av ot.csv startar…")
+        (folder,) = [f for f in import_jobs.jobs_folder(store.path).iterdir() if f.is_dir()]
+        import_jobs._update(folder, state="running", stage="read", done=40_000, total=120_000)
+        dash_duo.driver.refresh()
+        wait_map(dash_duo)
+        # The new page knows nothing of the upload; the server finds the session's job for it.
+        wait_js(dash_duo, MESSAGE, "Läser filen… 40\u00a0000 av 120\u00a0000 rader")
+        import_jobs.run_job(folder)
+        end = time.time() + 60
+        text = ""
+        while time.time() < end and not text.startswith(DONE):
+            text = dash_duo.driver.execute_script(MESSAGE) or ""
+            time.sleep(0.2)
+        assert text.startswith(DONE), text
+        assert len(store.read_table("reports")) == 14
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
