@@ -32,7 +32,8 @@ def empty_figure(message: str, big: bool = False) -> dict:
             "xaxis": {"visible": False}, "yaxis": {"visible": False},
             "annotations": [{
                 "text": message, "showarrow": False, "xref": "paper", "yref": "paper",
-                "x": 0.5, "y": 0.5, "font": {**_font(big), "size": 26 if big else 16},
+                # 20 px on the presentation screen: the message fits a half-screen chart at 1366 px.
+                "x": 0.5, "y": 0.5, "font": {**_font(big), "size": 20 if big else 16},
             }],
             "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
             "font": _font(big), "paper_bgcolor": "white", "plot_bgcolor": "white",

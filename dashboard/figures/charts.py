@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,9 @@ def chart_title(what: str, counts: str, big: bool, note: str = "") -> dict:
     size = TITLE_SIZE[big]
     text = f"{what}<br><span style='font-size:{round(size * 0.85)}px'>{counts}</span>"
     if note:
-        text += f"<br><span style='font-size:{round(size * 0.7)}px'>{note}</span>"
+        # A long note on lines of its own: Plotly never wraps a title, it cuts it off.
+        for line in textwrap.wrap(note, 60, break_long_words=False):
+            text += f"<br><span style='font-size:{round(size * 0.7)}px'>{line}</span>"
     title = _title(text, big)
     return {**title, "font": {**title["font"], "size": size}, "automargin": True, "yref": "paper", "y": 1,
             "yanchor": "bottom", "pad": {"b": 10}}
