@@ -11,6 +11,7 @@ import pandas as pd
 from .crs import to_metric
 from .grid import DEFAULT_CELL_M, parse_cell_id
 from .localities import localities
+from .municipality import normalise_code
 
 #: A named place names the points within this distance ("Skillingaryd – stationen")...
 NEAR_M = 400.0
@@ -43,7 +44,7 @@ def named_places(kommun: str = "0665") -> pd.DataFrame:
     """Named places (station, centre, school, square, park, road) of one municipality: locality,
     name, name_en, kind, lat, lon, x, y (SWEREF 99 TM), verified, source. Empty when none are packaged."""
     frame = _all_places()
-    return frame[frame["kommun_kod"] == str(kommun)].reset_index(drop=True)
+    return frame[frame["kommun_kod"] == normalise_code(kommun)].reset_index(drop=True)
 
 
 def locality_radius_m(population) -> np.ndarray:
