@@ -235,8 +235,10 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         if not entry.can_edit(role):
             return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", no_update, \
                 no_update, *stop
+        if not job_id:  # a last tick after the outcome switched the poll off: nothing to say
+            return no_update, no_update, no_update, no_update, *stop
         owner = jobs.request_owner()
-        status = import_jobs.job_status(store.path, job_id, owner) if job_id and owner else None
+        status = import_jobs.job_status(store.path, job_id, owner) if owner else None
         if status is None:
             return t("upload_unknown", lang), "edit-message error", no_update, no_update, *stop
         if status["state"] in import_jobs.ACTIVE:

@@ -464,3 +464,17 @@ def test_a_poll_that_crosses_the_delivering_one_gives_the_same_outcome_once_audi
     late = as_browser(poll, "u-poll.n_intervals", 3, job_id, "sv", {"rev": 1})
     assert late[:4] == (no_update,) * 4 and late[4:] == (None, True)
     assert audit.count("import") == 1
+
+
+def test_a_last_tick_after_the_outcome_says_nothing(path):
+    from dash import no_update
+
+    app = create_app(open_store(path), role="polis", today=lambda: TODAY)
+    poll = _server_callback(app, "upload_poll")
+    context = _request(app, "browser-a")
+    try:
+        # The outcome set the job to None and the poll off; a tick already under way must not
+        # replace the outcome with "the import no longer exists".
+        assert _call(poll, "u-poll.n_intervals", 9, None, "sv", {"rev": 1}) == (no_update,) * 4 + (None, True)
+    finally:
+        context.pop()
