@@ -200,6 +200,17 @@ def label_target(control) -> str | None:
     return control_id if name in _LABELLED and isinstance(control_id, str) else None
 
 
+def named(control, labelled_by: str | None = None, label: str | None = None):
+    """An option list (RadioItems, Checklist) outside a fieldset in a group that screen readers
+    announce by name: labelled by the element `labelled_by` or by `label`. Controls a <label for>
+    names are returned as they are."""
+    if label_target(control) is not None or type(control).__name__ not in ("RadioItems", "Checklist"):
+        return control
+    role = "radiogroup" if type(control).__name__ == "RadioItems" else "group"
+    name = {"aria-labelledby": labelled_by} if labelled_by else {"aria-label": label}
+    return html.Div(control, role=role, className="named-group", **name)
+
+
 def date_texts(lang: str) -> dict:
     """The date pickers' own texts in `lang` (Dash's defaults are English only)."""
     return {"start": t("date_start", lang), "end": t("date_end", lang), "single": t("date_pick", lang)}
@@ -249,5 +260,5 @@ def register(app, date_range_id: str = "f-dates", date_single_id: str = "e-date"
         return tuple(tables_children(figure, lang) for figure in figures)
 
 
-__all__ = ["CHART_TABLES", "Table", "cell_text", "chart_table", "chart_tables", "date_placeholders", "label_target", "figure_tables", "plain",
+__all__ = ["CHART_TABLES", "Table", "cell_text", "chart_table", "chart_tables", "date_placeholders", "label_target", "named", "figure_tables", "plain",
            "register", "table_component", "tables_children", "values"]

@@ -88,7 +88,9 @@ def where_options(lang: str) -> list[dict]:
 
 def _field(key: str, control, lang: str, error_id: str):
     """A labelled form field with its own message slot (validation names the field)."""
-    return html.Div([html.Label(T(key, lang), htmlFor=a11y.label_target(control)), control,
+    label_id = f"{error_id}-label"  # names option lists, which a <label for> cannot
+    return html.Div([html.Label(T(key, lang), htmlFor=a11y.label_target(control), id=label_id),
+                     a11y.named(control, labelled_by=label_id),
                      html.Div(id=error_id, className="field-error", role="alert")], className="field")
 
 
@@ -300,9 +302,9 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.Div(T("demo_banner", lang), id="demo-banner", className="banner") if data.demo else None,
         html.Div(role_banner(policy, lang), id="role-banner", className="banner role"),
         html.Div([
-            dcc.RadioItems(id="lang", options=[{"label": "Svenska", "value": "sv"},
-                                               {"label": "English", "value": "en"}],
-                           value=lang, inline=True, className="lang"),
+            a11y.named(dcc.RadioItems(id="lang", options=[{"label": "Svenska", "value": "sv"},
+                                                          {"label": "English", "value": "en"}],
+                                      value=lang, inline=True, className="lang"), label="Språk / Language"),
             # Both words in the button; CSS shows the one for the mode the page is in.
             html.Button([T("present", lang, className="when-normal"), T("present_exit", lang, className="when-present")],
                         id="present-btn", n_clicks=0, className="btn"),

@@ -215,3 +215,27 @@ def test_edit_fields_labels_name_their_inputs(store):
     walk(page)
     assert {"e-duration", "e-description", "s-id", "s-new", "e-layer", "e-date", "e-time"} <= fors
     assert "e-astatus" not in fors  # radio items: their own labels name them
+
+
+def test_option_lists_outside_a_fieldset_are_named_groups(store):
+    data = load(store)
+    page = build_layout(data, default_state(data))
+
+    def parent_of(component, child_id, parent=None):
+        if getattr(component, "id", None) == child_id:
+            return parent
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, (list, tuple)) else [children]:
+            if child is not None and not isinstance(child, (str, int, float)):
+                found = parent_of(child, child_id, component)
+                if found is not None:
+                    return found
+        return None
+
+    lang = parent_of(page, "lang")
+    assert (lang.role, getattr(lang, "aria-label")) == ("radiogroup", "Språk / Language")
+    status = parent_of(page, "e-astatus")
+    assert (status.role, getattr(status, "aria-labelledby")) == ("radiogroup", "e-err-status-label")
+    assert find(page, "e-err-status-label").children.children == "Status"
+    # A field a <label for> names is not wrapped.
+    assert parent_of(page, "e-duration").className == "field"

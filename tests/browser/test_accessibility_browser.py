@@ -96,7 +96,7 @@ def check(dash_duo, axe_source, page, artifacts):
 
 
 @pytest.mark.parametrize(("role", "pages"), [
-    ("polis", ["/", "/?lang=en"]),
+    ("polis", ["/", "/?lang=en", "/?present=1"]),
     ("bra", ["/", "/?present=1"]),
     ("allmanhet", ["/", "/?present=1&lang=en", "/uppfoljning", "/uppfoljning?lang=en"]),
 ])
