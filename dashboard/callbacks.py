@@ -373,16 +373,35 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         ]
 
     @app.callback(
-        Output("map", "figure"), Output("map-note", "children"), Output("selection-info", "children"),
-        Input("filters", "data"), Input("view", "data"), State("map", "relayoutData"),
+        Output("view", "data", allow_duplicate=True),
+        Input("fit-map", "n_clicks"), State("filters", "data"),
+        prevent_initial_call=True,
     )
-    def render_map(filters_data, view, relayout):
+    def fit_map(clicks, filters_data):
+        """"Zoom to the selection": the view that fits what the map draws for the filters."""
+        if not clicks or not filters_data:
+            return no_update
+        frames = views.get(FilterState.from_dict(filters_data))
+        view = figures.data_view(frames.points, frames.activities, frames.cells, frames.policy.cell_m)
+        return {**view, "fit": clicks} if view else no_update
+
+    @app.callback(
+        Output("map", "figure"), Output("map-note", "children"), Output("selection-info", "children"),
+        Input("filters", "data"), Input("view", "data"), State("map", "relayoutData"), State("fit-map", "n_clicks"),
+    )
+    def render_map(filters_data, view, relayout, fits=None):
         if not filters_data:
             return no_update, no_update, no_update
         state = FilterState.from_dict(filters_data)
         frames = views.get(state)
         reports = frames.points
         _, bounds = view_from_relayout(relayout, view)
+        # A new revision per "zoom to the selection" click: Plotly then takes the figure's view
+        # over the user's own; between clicks it keeps the user's pan and zoom.
+        revision = f"map-{fits or 0}"
+        fitted = bool(view and view.get("fit"))
+        if fitted:
+            bounds = None  # the corners are those of the view before the fit
         if ctx.triggered_id == "view":
             density = state.mode == "density" or (state.mode == "auto" and len(reports) > figures.MAX_POINTS)
             if not density:
@@ -392,6 +411,10 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
                 patch = Patch()
                 for i, bar in enumerate(figures.scale_bar_traces(view, bounds, state.lang, state.present)):
                     patch["data"][i] = bar
+                if fitted:
+                    patch["layout"]["map"]["center"] = {"lon": view["lon"], "lat": view["lat"]}
+                    patch["layout"]["map"]["zoom"] = view["zoom"]
+                    patch["layout"]["uirevision"] = revision
                 return patch, no_update, no_update
 
         def build(frames: RoleFrames):
@@ -414,6 +437,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
         view_key = json.dumps(view, sort_keys=True) if view else ""
         figure, note = views.render("map", state, (view_key, bounds), build)
+        figure = {**figure, "layout": {**figure["layout"], "uirevision": revision}}  # the memo's stays as built
         if on_sensitive_view is not None:
             # Every request that sends exact sensitive points is logged, also an answer built before.
             _audit_sensitive(frames, state, data, on_sensitive_view)

@@ -357,6 +357,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.Div([
             html.Span(id="selection-info", className="selection-info"),
             html.Button(T("clear_selection", lang), id="clear-selection", n_clicks=0, className="btn"),
+            html.Button(T("fit_map", lang), id="fit-map", n_clicks=0, className="btn"),
             html.Span(id="map-note", className="map-note"),
         ], className="map-bar"),
         dcc.Graph(id="map", className="map", config={"scrollZoom": True, "displaylogo": False,

@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from dash import no_update
 from pyproj import Geod
 
 from dashboard import figures
 from dashboard.figures.map import nice_length, scale_label, view_extent
-from dashboard.filters import activity_mask, default_state, report_mask
+from dashboard.filters import FilterState, activity_mask, default_state, report_mask
 from geodata import cell_id, cell_rings_wgs84
 from tests.dash_fixtures import TODAY, small_data
 
@@ -175,3 +176,45 @@ def test_a_cell_two_layers_share_is_split_into_two_strips(data):
     # A cell only one layer has keeps its whole square.
     lone = geometry["cells:otrygg_plats"][alone]
     assert lone.area == pytest.approx(whole.area, rel=5e-3)
+
+
+def test_data_view_fits_points_activities_and_cells(data):
+    reports, activities = frames(data, focus_areas=("trafik",))
+    view = figures.data_view(reports, activities)
+    lons = [*reports["lon"], *activities["lon"].dropna()]
+    lats = [*reports["lat"], *activities["lat"].dropna()]
+    assert view == figures.fit_view(min(lons), min(lats), max(lons), max(lats))
+    west, south, east, north = view_extent(view)
+    assert west < min(lons) and east > max(lons) and south < min(lats) and north > max(lats)
+    cells = pd.DataFrame({"layer": ["narkotika"], "cell_id": cell_id([890], [12730], 500).tolist(),
+                          "count": [5], "locality": ["Skillingaryd"]})
+    ring = cell_rings_wgs84(np.array([890]), np.array([12730]), 500)[0]
+    only_cell = figures.data_view(reports.iloc[:0], None, cells, 500)
+    assert only_cell == figures.fit_view(ring[:, 0].min(), ring[:, 1].min(), ring[:, 0].max(), ring[:, 1].max())
+    assert figures.data_view(reports.iloc[:0], activities.iloc[:0]) is None
+
+
+def test_the_zoom_button_writes_the_fitted_view_and_the_map_takes_it(tmp_path):
+    from dashboard.app import create_app
+    from dashboard.data import load
+    from tests.dash_fixtures import small_store
+    from tests.test_dashboard_callbacks import call, callback, sync
+
+    store = small_store(tmp_path / "s.gpkg")
+    app = create_app(store, today=lambda: TODAY, data=load(store))
+    loaded = sync(app, ".")[12]
+    view = call(callback(app, "fit_map"), "fit-map.n_clicks", 1, loaded)
+    frames_ = app._trygghetskarta["views"].get(FilterState.from_dict(loaded))
+    assert view == {**figures.data_view(frames_.points, frames_.activities), "fit": 1}
+    # Points mode: a patch moves the map there and takes a new revision, so Plotly does not
+    # keep the user's own zoom over it (a second click after a pan works again).
+    patch, _, _ = call(callback(app, "render_map"), "view.data", loaded, view, None, 1)
+    ops = {tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]}
+    assert ops[("layout", "map", "center")] == {"lon": view["lon"], "lat": view["lat"]}
+    assert ops[("layout", "map", "zoom")] == view["zoom"]
+    assert ops[("layout", "uirevision")] == "map-1"
+    # A filter change later keeps the fitted view and the revision (no jump back).
+    figure, _, _ = call(callback(app, "render_map"), "filters.data", loaded, view, None, 1)
+    assert figure["layout"]["map"]["center"] == {"lon": view["lon"], "lat": view["lat"]}
+    assert figure["layout"]["uirevision"] == "map-1"
+    assert call(callback(app, "fit_map"), "fit-map.n_clicks", 0, loaded) is no_update

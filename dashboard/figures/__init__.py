@@ -12,6 +12,7 @@ from .map import (
     base_traces,
     cells_note,
     cells_traces,
+    data_view,
     default_view,
     density_cell_m,
     density_trace,
@@ -32,5 +33,5 @@ __all__ = [
     "default_view", "density_cell_m", "density_trace", "empty_figure", "figure_bytes", "heatmap_figure",
     "hover_text", "map_figure", "place_counts", "places_rows", "point_traces", "report_list", "selection_trace",
     "time_figure", "typed",
-    "fit_view", "map_style", "scale_bar_traces",
+    "data_view", "fit_view", "map_style", "scale_bar_traces",
 ]

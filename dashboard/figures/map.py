@@ -55,6 +55,27 @@ def fit_view(west: float, south: float, east: float, north: float, size_px=MAP_P
     return {"lon": round((west + east) / 2, 5), "lat": round(lat, 5), "zoom": round(float(np.clip(zoom - 0.3, 3, 16)), 2)}
 
 
+def data_view(points: pd.DataFrame, activities: pd.DataFrame | None = None, cells: pd.DataFrame | None = None,
+              cell_m: int = 500) -> dict | None:
+    """The view that fits everything the map draws for these frames (points, activities with a
+    place, the role's cells), or None when there is nothing with a place."""
+    lons: list = []
+    lats: list = []
+    for frame in (points, activities):
+        if frame is not None and len(frame):
+            ok = ~np.isnan(frame["lon"].to_numpy(dtype=float))
+            lons += frame["lon"].to_numpy(dtype=float)[ok].tolist()
+            lats += frame["lat"].to_numpy(dtype=float)[ok].tolist()
+    if cells is not None and len(cells):
+        parsed = [parse_cell_id(str(c)) for c in cells["cell_id"]]
+        rings = cell_rings_wgs84(np.array([p[1] for p in parsed]), np.array([p[2] for p in parsed]), cell_m)
+        lons += rings[:, :, 0].ravel().tolist()
+        lats += rings[:, :, 1].ravel().tolist()
+    if not lons:
+        return None
+    return fit_view(min(lons), min(lats), max(lons), max(lats))
+
+
 def view_extent(view: dict, bounds=None, size_px=MAP_PX) -> tuple[float, float, float, float]:
     """(west, south, east, north) on screen: the browser's own corners when it sent them,
     else what a map of `size_px` shows at this centre and zoom."""
