@@ -445,3 +445,31 @@ def test_differencing_harness_reads_the_chart_title_total(apps):
     stale = observe(app, "bra", "?t=all")
     assert fixed[("title-points-shown",)] == 0  # the title's total is the points plus what the map shows
     assert stale[("title-points-shown",)] == fixed[("title-points-shown",)], stale[("title-points-shown",)]
+
+
+def test_bra_demo_selections_times_heatmap_clicks(demo_path):
+    """The demo data (many cells, 'spridda', folded remainders): each shown narcotics cell and
+    each locality as a selection, with and without clicks on four busy evening slots, against the whole view with
+    the same click; every cells-layer number and difference 0 or ≥ k."""
+    app = create_app(open_store(demo_path), role="bra", today=lambda: TODAY)
+    base = "?t=all"
+    obs = {None: observe12(app, "bra", base)}
+    shown = [key[2] for key in obs[None] if key[0] == "map"]
+    assert shown
+    slots = [(4, 22), (5, 23), (2, 21), (6, 1)]
+    pairs = []
+    for day, hour in slots:
+        click = f"&wd={day}&h={hour}-{hour}"
+        obs[(None, day, hour)] = observe12(app, "bra", base + click, where=False)
+        pairs.append((None, (None, day, hour)))
+    names = list(app._trygghetskarta["data"].localities["name"])
+    selections = [{"type": "cell", "id": c} for c in shown[:8]] + [{"type": "locality", "name": n} for n in names]
+    for sel in selections:
+        c = sel.get("id") or sel["name"]
+        obs[c] = observe12(app, "bra", base, sel, where=False)
+        pairs.append((None, c))
+        for day, hour in slots:
+            obs[(c, day, hour)] = observe12(app, "bra", base + f"&wd={day}&h={hour}-{hour}", sel, where=False)
+            pairs += [(c, (c, day, hour)), ((None, day, hour), (c, day, hour))]
+    check_pairs("issue12 bra demo selections × clicks", obs, pairs)
+    assert len(pairs) >= 9 * len(selections)
