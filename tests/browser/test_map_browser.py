@@ -180,3 +180,22 @@ def test_zooming_in_shortens_the_scale_bar(dash_duo, store):
         "return document.querySelector(arguments[0]).data.find(t => t.meta === 'scalebar').lon[1];", MAP)
     west, _, east, _ = seen["bounds"]
     assert lon == pytest.approx(west + 0.04 * (east - west), abs=1e-4)
+
+
+def test_the_zoom_button_fits_the_map_to_the_filtered_data(dash_duo, store):
+    from dashboard.data import load
+
+    vaggeryd = load(store).localities.set_index("name").loc["Vaggeryd"]
+    dash_duo.start_server(make_app(store))
+    # Traffic only: the speed complaints and the speed check, all in Vaggeryd.
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?fa=trafik&ly=hastighet,aktivitet&t=all")
+    wait_map(dash_duo, timeout=60)
+    until(dash_duo, lambda: dash_duo.driver.execute_script(SCALE, MAP) is not None, 30)
+    before = dash_duo.driver.execute_script(ZOOM, MAP)
+    dash_duo.driver.execute_script("document.getElementById('fit-map').scrollIntoView({block: 'center'});")
+    dash_duo.find_element("#fit-map").click()
+    until(dash_duo, lambda: dash_duo.driver.execute_script(ZOOM, MAP) > before + 2, 30)
+    lon, lat = dash_duo.driver.execute_script(CENTER, MAP)
+    assert abs(lon - vaggeryd["lon"]) < 0.02 and abs(lat - vaggeryd["lat"]) < 0.02
+    assert dash_duo.find_element("#fit-map").text == "Zooma till urvalet"
+    assert severe(dash_duo) == []
