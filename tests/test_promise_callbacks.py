@@ -12,6 +12,7 @@ from dash.dash import no_update
 
 from dashboard.app import create_app
 from dashboard.data import load
+from dashboard.figures.charts import title_lines
 from layers.config import loads_config
 from tests.dash_fixtures import TODAY, small_store
 from tests.test_dashboard_callbacks import call, callback, sync
@@ -83,7 +84,8 @@ def click_card(app, commitment_id, current, n_clicks=1):
 def shown(app, filters):
     acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
     _figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
-    return acts["layout"]["title"]["text"], heat["layout"]["title"]["text"], note, info
+    # The count line of each chart's title ("Aktiviteter per fokusområde" / "5 genomförda, 1 planerad").
+    return title_lines(acts)[1], title_lines(heat)[1], note, info
 
 
 def test_the_promise_panel_shows_every_commitment_card(app):
@@ -100,14 +102,14 @@ def test_the_promise_panel_shows_every_commitment_card(app):
 def test_card_click_filters_map_and_charts_and_a_second_click_clears(app):
     loaded = sync(app, ".")[12]
     before = shown(app, loaded)
-    assert before[:3] == ("6 aktiviteter i urvalet (5 genomförda, 1 planerade)", "12 rapporter i urvalet",
-                          "12 rapporter som punkter")
+    # The promise period 2026: Hok's two reports of 2025 are not in it.
+    assert before[:3] == ("5 genomförda, 1 planerad", "10 rapporter i urvalet", "10 rapporter som punkter")
     out = click_card(app, "narvaro-sk", loaded)
     url, filters = out[11], out[12]
-    assert url == "?c=narvaro-sk" and filters["commitment"] == "narvaro-sk"
+    assert url == "?t=period&from=2026-01-01&to=2026-12-31&c=narvaro-sk" and filters["commitment"] == "narvaro-sk"
     # Its two activities (2 h done, 2 h planned) and the 5 safety reports in Skillingaryd in 2026
     # (not the narcotics tips there, not Hok's reports of 2025).
-    assert shown(app, filters) == ("2 aktiviteter i urvalet (1 genomförda, 1 planerade)", "5 rapporter i urvalet",
+    assert shown(app, filters) == ("1 genomförd, 1 planerad", "5 rapporter i urvalet",
                                    "5 rapporter som punkter", "Löfte: Tio timmars närvaro i Skillingaryd.")
     # The chosen card is marked.
     children, _ = call(callback(app, "render_promise"), "filters.data", filters, None)
@@ -115,11 +117,10 @@ def test_card_click_filters_map_and_charts_and_a_second_click_clears(app):
     # The other card switches to its commitment: the speed check and the 3 speed reports in Vaggeryd.
     other = click_card(app, "kontroll-vg", filters, n_clicks=1)[12]
     assert other["commitment"] == "kontroll-vg"
-    assert shown(app, other)[:3] == ("1 aktiviteter i urvalet (1 genomförda, 0 planerade)",
-                                     "3 rapporter i urvalet", "3 rapporter som punkter")
+    assert shown(app, other)[:3] == ("1 genomförd, 0 planerade", "3 rapporter i urvalet", "3 rapporter som punkter")
     # The same card again shows everything.
     again = click_card(app, "kontroll-vg", other, n_clicks=2)
-    assert again[11] == "" and again[12]["commitment"] is None
+    assert again[11] == "?t=period&from=2026-01-01&to=2026-12-31" and again[12]["commitment"] is None
     assert shown(app, again[12])[:3] == before[:3]
 
 
@@ -133,12 +134,13 @@ def test_clear_selection_and_reset_clear_the_commitment(app):
     chosen = click_card(app, "narvaro-sk", sync(app, ".")[12])[12]
     for button in ("clear-selection.n_clicks", "reset-btn.n_clicks"):
         out = sync(app, button, current=chosen)
-        assert out[12]["commitment"] is None and out[11] == ""
+        assert out[12]["commitment"] is None and out[11] == "?t=period&from=2026-01-01&to=2026-12-31"
 
 
 def test_commitment_round_trips_through_the_url(app):
-    out = sync(app, ".", search="?c=kontroll-vg&lang=en")
-    assert out[12]["commitment"] == "kontroll-vg" and out[11] == "?lang=en&c=kontroll-vg"
+    out = sync(app, ".", search="?c=kontroll-vg&lang=en", start=None, end=None)  # an empty date picker
+    # A link without a period (made before the period was always written) meant all time.
+    assert out[12]["commitment"] == "kontroll-vg" and out[11] == "?t=all&lang=en&c=kontroll-vg"
     assert shown(app, out[12])[1] == "3 reports in the selection"
     # The picker shows the commitment's period.
     assert out[3:5] == ["2026-01-01", "2026-12-31"]
@@ -150,8 +152,8 @@ def test_bra_role_sees_the_same_commitment_through_its_own_frames(tmp_path):
     app = make_app(tmp_path / "s.gpkg", role="bra")
     chosen = click_card(app, "narvaro-sk", sync(app, ".")[12])[12]
     acts, _time, heat = call(callback(app, "render_charts"), "filters.data", chosen)
-    assert acts["layout"]["title"]["text"] == "2 aktiviteter i urvalet (1 genomförda, 1 planerade)"
-    assert heat["layout"]["title"]["text"] == "5 rapporter i urvalet"
+    assert title_lines(acts)[1] == "1 genomförd, 1 planerad"
+    assert title_lines(heat)[1] == "5 rapporter i urvalet"
     children, _ = call(callback(app, "render_promise"), "filters.data", chosen, None)
     assert [texts(c)[0] for c in cards(children)] == ["2 av 10 timmar (efter)", "1 av 2 hastighetskontroller (efter)"]
     # Narcotics are cells for bra: their trend is the release's, and the small store has fewer than k.
