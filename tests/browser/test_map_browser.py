@@ -111,7 +111,8 @@ def test_locality_names_and_the_scale_bar_show_offline_on_a_local_basemap(dash_d
     tiles = [(url, status) for url, status in loaded if "/basemap/" in url]
     assert tiles and all(status == 200 for _, status in tiles), tiles
     assert [url for url, _ in loaded if not url.startswith(dash_duo.server_url)] == []
-    dash_duo.driver.save_screenshot(os.path.join(artifacts, "map-offline-basemap.png"))
+    dash_duo.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", MAP)
+    dash_duo.find_element("#map").screenshot(os.path.join(artifacts, "map-offline-basemap.png"))
     assert severe(dash_duo) == []
 
 
