@@ -226,7 +226,11 @@ def observe(app, role: str, search: str, selection: dict | None = None, where: b
             out[("bars-shown", trace["meta"])] = layer_bars - per_layer[trace["meta"]]
     title = time_chart["layout"].get("title", {}).get("text") if isinstance(time_chart["layout"].get("title"), dict) \
         else time_chart["layout"].get("title")
-    total = _int(str(title).split(" ")[0]) if title and re.match(r"[\d\u00a0]+ rapporter", str(title)) else 0
+    # 'Rapporter över tid<br>102 i urvalet' (or the older one-line '102 rapporter …'); a title
+    # without a count is a broken harness, never a silent 0.
+    found = re.search(r"(\d[\d\u00a0 ]*) (?:rapporter|i urvalet|reports|selected)", str(title or ""))
+    assert found or not title or "Inga" in str(title) or "No " in str(title), f"no count in the title {title!r}"
+    total = _int(found.group(1)) if found else 0
     # The title counts the points too (exactly known from the map): the rest is the cells layers'.
     out[("title-points",)] = total - points
     out[("title-points-bars",)] = total - points - bars
