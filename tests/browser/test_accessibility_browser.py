@@ -90,7 +90,7 @@ def report(violations) -> str:
 
 def check(dash_duo, axe_source, page, artifacts):
     violations = serious(dash_duo, axe_source)
-    name = page.strip("/").replace("?", "-").replace("=", "").replace("&", "-") or "start"
+    name = "-".join(part for part in page.replace("?", "/").replace("&", "/").replace("=", "").split("/") if part)
     dash_duo.driver.save_screenshot(os.path.join(artifacts, f"a11y-{name}.png"))
     assert violations == [], f"axe on {page}:\n{report(violations)}"
 
