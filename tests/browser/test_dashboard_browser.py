@@ -83,10 +83,11 @@ def severe(dash_duo):
 def test_page_loads_without_console_errors(dash_duo, store, artifacts):
     dash_duo.start_server(make_app(store))
     wait_map(dash_duo)
-    dash_duo.wait_for_text_to_equal("#map-note", "12 rapporter som punkter")
+    # The default view is the 2026 promise period: Hok's two reports of 2025 are not in it.
+    dash_duo.wait_for_text_to_equal("#map-note", "10 rapporter som punkter")
     assert dash_duo.find_element("#title").text == "Trygghetskarta – Vaggeryds kommun"
     assert not dash_duo.find_elements("#demo-banner")  # real data: no demo banner
-    assert wait_js(dash_duo, COUNT_LINE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    assert wait_js(dash_duo, COUNT_LINE, "10 rapporter i urvalet", "#chart-when .js-plotly-plot")
     assert severe(dash_duo) == []
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "dashboard-normal.png"))
 
@@ -100,7 +101,7 @@ def test_turning_a_layer_off_removes_its_trace(dash_duo, store):
     box.click()
     wait_js(dash_duo, "return document.querySelector(arguments[0]).data.some(t => t.meta === 'hastighet');",
             False, MAP)
-    dash_duo.wait_for_text_to_equal("#map-note", "9 rapporter som punkter")
+    dash_duo.wait_for_text_to_equal("#map-note", "7 rapporter som punkter")
     assert "ly=otrygg_plats,narkotika,aktivitet" in dash_duo.driver.current_url
     assert severe(dash_duo) == []
 
@@ -108,16 +109,16 @@ def test_turning_a_layer_off_removes_its_trace(dash_duo, store):
 def test_box_selection_over_skillingaryd_changes_the_activity_totals(dash_duo, store):
     dash_duo.start_server(make_app(store))
     wait_map(dash_duo)
-    assert wait_js(dash_duo, TITLE, "6 aktiviteter i urvalet (5 genomförda, 1 planerade)",
+    assert wait_js(dash_duo, COUNT_LINE, "5 genomförda, 1 planerad",
                    "#chart-activities .js-plotly-plot")
     box_select(dash_duo, 14.07, 57.44, 14.11, 57.415)
-    wait_js(dash_duo, TITLE, "3 aktiviteter i urvalet (2 genomförda, 1 planerade)",
+    wait_js(dash_duo, COUNT_LINE, "2 genomförda, 1 planerad",
             "#chart-activities .js-plotly-plot")
-    assert chart_title(dash_duo, "chart-time") == "7 rapporter i urvalet"
+    assert chart_title(dash_duo, "chart-time").split("<br>")[1].endswith(">7 i urvalet</span>")
     dash_duo.wait_for_text_to_equal("#selection-info", "Urval: markerat område")
     assert "sel=poly" in dash_duo.driver.current_url
     dash_duo.find_element("#clear-selection").click()
-    wait_js(dash_duo, TITLE, "6 aktiviteter i urvalet (5 genomförda, 1 planerade)",
+    wait_js(dash_duo, COUNT_LINE, "5 genomförda, 1 planerad",
             "#chart-activities .js-plotly-plot")
     assert severe(dash_duo) == []
 
@@ -128,7 +129,7 @@ def test_selection_works_with_unreachable_tiles(dash_duo, store):
     dash_duo.start_server(app)
     wait_map(dash_duo)
     # The first render must have landed, or it could arrive after the selection's.
-    wait_js(dash_duo, COUNT_LINE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "10 rapporter i urvalet", "#chart-when .js-plotly-plot")
     box_select(dash_duo, 14.07, 57.44, 14.11, 57.415)
     wait_js(dash_duo, COUNT_LINE, "7 rapporter i urvalet", "#chart-when .js-plotly-plot")
 
@@ -151,10 +152,11 @@ def test_presentation_mode(dash_duo, store, artifacts):
     wait_map(dash_duo)
     dash_duo.wait_for_element("#root.present")
     assert not dash_duo.find_element("#controls").is_displayed()
-    size = dash_duo.driver.execute_script(
-        "return parseFloat(getComputedStyle(document.querySelector('.selection-info')).fontSize);")
-    assert size >= 20
-    wait_js(dash_duo, "const g = document.querySelector(arguments[0]); return g.layout.font.size >= 20;",
+    # Type follows the screen (15 px at this 1400 px window, 22 px at 1920) and the charts' is larger
+    # than in normal mode (13 px); tests/browser/test_layout_browser.py checks that it all fits.
+    size = dash_duo.driver.execute_script("return parseFloat(getComputedStyle(document.getElementById('root')).fontSize);")
+    assert size >= 15
+    wait_js(dash_duo, "const g = document.querySelector(arguments[0]); return g.layout.font.size >= 16;",
             True, "#chart-when .js-plotly-plot")
     dash_duo.driver.save_screenshot(os.path.join(artifacts, "dashboard-presentation.png"))
     dash_duo.find_element("#present-btn").click()
@@ -183,7 +185,7 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifa
     store = open_store(path)
     dash_duo.start_server(make_app(store))
     wait_map(dash_duo)
-    wait_js(dash_duo, COUNT_LINE, "12 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "10 rapporter i urvalet", "#chart-when .js-plotly-plot")
     dash_duo.find_element("#edit-panel summary").click()
     dash_duo.find_element("#e-centre").click()
     wait_js(dash_duo, "return document.querySelector('#e-lat').value !== ''", True)
@@ -191,6 +193,6 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifa
     dash_duo.find_element("#e-description").send_keys("<b>Mörk</b> gångtunnel")
     dash_duo.find_element("#e-save").click()
     dash_duo.wait_for_contains_text("#e-message", "Sparad: rapport app-", timeout=60)
-    wait_js(dash_duo, COUNT_LINE, "13 rapporter i urvalet", "#chart-when .js-plotly-plot")
+    wait_js(dash_duo, COUNT_LINE, "11 rapporter i urvalet", "#chart-when .js-plotly-plot")
     assert len(store.read_table("reports")) == 13
     dash_duo.driver.save_screenshot(f"{artifacts}/dashboard-entry.png")
