@@ -308,7 +308,6 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             # Both words in the button; CSS shows the one for the mode the page is in.
             html.Button([T("present", lang, className="when-normal"), T("present_exit", lang, className="when-present")],
                         id="present-btn", n_clicks=0, className="btn"),
-
             view_as_back(view_as, lang, view_as_url, csrf_token),
             logout_form(logout_url, csrf_token, lang) if logout_url else None,
         ], className="header-actions"),
