@@ -36,3 +36,22 @@ def activity(i, focus="trygghet", actor="polis", kind="närvaro/patrull", at=SKI
     }
     row.update(extra)
     return row
+
+
+def title_lines(figure) -> list[str]:
+    """A chart's title as the lines a reader sees (Plotly's <br> and <span> markup removed)."""
+    import re
+
+    text = (figure.get("layout", {}).get("title") or {}).get("text") or ""
+    return [re.sub(r"<[^>]+>", "", line).strip() for line in re.split(r"<br\s*/?>", text)]
+
+
+def title_count(figure) -> int | None:
+    """The count a chart's title states ('Rapporter över tid' / '102 i urvalet'), None without one."""
+    import re
+
+    for line in title_lines(figure)[1:] or title_lines(figure):
+        found = re.match(r"(\d[\d\u00a0 ]*)\s", line + " ")
+        if found:
+            return int(re.sub(r"\D", "", found.group(1)))
+    return None

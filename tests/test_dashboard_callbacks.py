@@ -11,6 +11,7 @@ from dashboard.app import create_app
 from dashboard.data import load
 from dashboard.filters import default_state
 from tests.dash_fixtures import TODAY, small_store
+from tests.helpers import title_lines
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,8 @@ def test_box_selection_over_skillingaryd_narrows_every_chart(app):
     assert out[11].startswith("?t=period&from=2026-01-01&to=2026-12-31"
                               "&sel=poly:14.07000+57.44000;14.11000+57.44000")
     acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
-    assert acts["layout"]["title"]["text"] == "3 aktiviteter i urvalet (2 genomförda, 1 planerade)"
-    assert heat["layout"]["meta"]["total"] == 7 and "7 rapporter i urvalet" in heat["layout"]["title"]["text"]
+    assert title_lines(acts) == ["Aktiviteter per fokusområde", "2 genomförda, 1 planerad"]
+    assert heat["layout"]["meta"]["total"] == 7 and title_lines(heat)[1] == "7 rapporter i urvalet"
     figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
     assert note == "7 rapporter som punkter"
     assert info == "Urval: markerat område"

@@ -11,6 +11,7 @@ from dash import no_update
 from dashboard.app import create_app
 from layers.store import open_store
 from tests.dash_fixtures import TODAY, small_store
+from tests.helpers import title_lines
 from tests.test_dashboard_roles import _call, _callbacks
 
 NOW = lambda: dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)  # noqa: E731
@@ -60,7 +61,7 @@ def test_a_new_report_is_stored_and_drawn_at_once(path):
     assert new_filters["rev"] == 1
     assert len(open_store(path).read_table("reports")) == 13
     charts = _call(_callbacks(app)["render_charts"], "filters.data", new_filters)
-    assert charts[2]["layout"]["title"]["text"] == "13 rapporter i urvalet"
+    assert title_lines(charts[2])[1] == "13 rapporter i urvalet"
     # The same form again: nothing new.
     assert save(app, new_filters)[0] == "Finns redan: samma post är redan sparad."
 
@@ -211,10 +212,10 @@ def test_a_cli_import_while_the_dashboard_runs_shows_on_the_next_interaction(pat
     views = app._trygghetskarta["views"]
     filters = loaded_filters(app)
     charts = _callbacks(app)["render_charts"]
-    assert _call(charts, "filters.data", filters)[2]["layout"]["title"]["text"] == "12 rapporter i urvalet"
+    assert title_lines(_call(charts, "filters.data", filters)[2])[1] == "12 rapporter i urvalet"
     # Another process (the CLI) adds a report to the same file.
     open_store(path).add_reports(reports_frame([report("cli", when="2026-11-26T20:00:00+01:00")]))
     views.recheck_s = 0
     fresh = {**filters, "lang": "sv"}
-    assert _call(charts, "filters.data", fresh)[2]["layout"]["title"]["text"] == "13 rapporter i urvalet"
+    assert title_lines(_call(charts, "filters.data", fresh)[2])[1] == "13 rapporter i urvalet"
     assert views.refresh_if_changed() is False  # nothing new since

@@ -20,12 +20,12 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.app import create_app
 from dashboard.export import export
-from geodata import cell_id, cell_index, to_wgs84
+from geodata import cell_id, cell_id_place_names, cell_index, to_wgs84, unique_labels
 from layers.demo import DESCRIPTIONS
 from layers.privacy import ROLES
 from layers.store import StoreError, open_store
 from tests.conftest import END
-from tests.helpers import report, reports_frame
+from tests.helpers import report, reports_frame, title_count, title_lines
 
 SECRET = "HEMLIGT TIPS Storgatan 7 <script>alert(1)</script>"
 XSS = "<img src=x onerror=alert(2)> otryggt"
@@ -161,7 +161,7 @@ def test_polis_sees_the_exact_tip_and_its_text(pages, narcotics):
     assert map_positions(page.map) & narcotics["lonlat"]
     assert any(tr.get("meta") == "narkotika" for tr in page.map["data"])
     lone = pages["polis"]["lone"]
-    assert lone.charts[1]["layout"]["title"]["text"] == "1 rapporter i urvalet"
+    assert title_lines(lone.charts[1]) == ["Rapporter över tid", "1 i urvalet"]
 
 
 @pytest.mark.parametrize("role", ["bra", "allmanhet"])
@@ -305,8 +305,7 @@ def _filters(app, search):
 
 
 def _title_number(figure) -> int | None:
-    title = figure["layout"].get("title", {}).get("text")
-    return int(title.split()[0].replace("\u00a0", "")) if title else None
+    return title_count(figure)
 
 
 def _bars(figure) -> dict:
@@ -343,11 +342,15 @@ def test_totals_and_tables_add_up_to_what_the_map_shows(store_path, role, layer)
     assert table.children[2].children.children[0].children == f"Alla platser: {shown} rapporter"
     # Per cell: exactly the shown cells, and never a "fewer than k" that would say some exist.
     by_cell = _call(_callbacks(app)["render_where"], "filters.data", filters, "cell")
-    cells = {row.children[1].children.split(" ")[0]: int(row.children[-2].children.replace("\u00a0", ""))
+    named = {row.children[1].children: int(row.children[-2].children.replace("\u00a0", ""))
              for row in by_cell.children[1].children}
+    # Rows name a cell by its centre's place (the cell id added only where two names repeat).
     shown = dict(zip(frames.cells["cell_id"], frames.cells["count"], strict=True))
-    assert cells and set(cells) <= set(shown)
-    assert all(cells[c] == shown[c] for c in cells)
+    ranked = sorted(shown, key=lambda c: -shown[c])[:len(named)]
+    kommun = app._trygghetskarta["views"].data.municipality.code
+    labels = dict(zip(unique_labels(cell_id_place_names(ranked, kommun, "sv"), ranked), ranked, strict=True))
+    assert named and set(named) <= set(labels), (named, labels)
+    assert all(named[name] == shown[labels[name]] for name in named)
     assert "färre än" not in text_of(table, by_cell)
 
 
