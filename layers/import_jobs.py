@@ -212,10 +212,7 @@ def start_job(data_path: str | os.PathLike, name: str, raw: bytes, *, kind: str,
     root.mkdir(mode=0o700, exist_ok=True)
     now = time.time()
     with _folder_lock(root):
-        _prune(root, now)
-        _refuse_if_busy(root)
-        job_id = secrets.token_urlsafe(18)
-        folder = root / job_id
+        job_id, folder = _new_job(root, now)
         (folder / "input").mkdir(mode=0o700, parents=True)
         (folder / "input" / name).write_bytes(raw)
         _write_json(folder / "status.json", {
@@ -235,6 +232,15 @@ def start_job(data_path: str | os.PathLike, name: str, raw: bytes, *, kind: str,
     return job_id
 
 
+def _new_job(root: Path, now: float) -> tuple[str, Path]:
+    """A fresh job id and its folder path, after old jobs are pruned; JobBusy when an import
+    runs. Called with the jobs folder's lock held, so two starts cannot both pass."""
+    _prune(root, now)
+    _refuse_if_busy(root)
+    job_id = secrets.token_urlsafe(18)
+    return job_id, root / job_id
+
+
 @contextlib.contextmanager
 def import_slot(data_path: str | os.PathLike, name: str, *, kind: str, layer: str | None, by: str | None = None):
     """Hold the data file's one import slot while an import runs in this process (the CLI).
@@ -248,10 +254,7 @@ def import_slot(data_path: str | os.PathLike, name: str, *, kind: str, layer: st
     root.mkdir(mode=0o700, exist_ok=True)
     now = time.time()
     with _folder_lock(root):
-        _prune(root, now)
-        _refuse_if_busy(root)
-        job_id = secrets.token_urlsafe(18)
-        folder = root / job_id
+        job_id, folder = _new_job(root, now)
         folder.mkdir(mode=0o700)
         # Nobody's session owns it: no page can show or claim it.
         _write_json(folder / "status.json", {

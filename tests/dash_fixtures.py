@@ -47,3 +47,26 @@ def small_store(path):
 
 def small_data(path):
     return load(small_store(path))
+
+
+def callback(app, name):
+    """The undecorated function of the server callback called `name` (clientside ones have none)."""
+    for entry in app.callback_map.values():
+        fn = entry.get("callback")
+        if fn is not None and fn.__name__ == name:
+            return fn.__wrapped__
+    raise KeyError(name)
+
+
+def call(fn, prop_id, *args):
+    """Run a callback function as Dash would when `prop_id` triggered it."""
+    from contextvars import copy_context
+
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
+        return fn(*args)
+
+    return copy_context().run(run)

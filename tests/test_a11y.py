@@ -1,11 +1,8 @@
 """The charts as tables (figure -> rows), the date texts, the field labels and the controls
 each role is offered, on small hand-made figures and the small test store."""
 
-from contextvars import copy_context
 
 import pytest
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 
 from dashboard import a11y
 from dashboard.app import create_app
@@ -15,23 +12,7 @@ from dashboard.filters import default_state
 from dashboard.layout import build_layout
 from dashboard.roles import role_controls
 from layers import privacy
-from tests.dash_fixtures import TODAY, small_store
-
-
-def callback(app, name):
-    for entry in app.callback_map.values():
-        fn = entry.get("callback")  # clientside callbacks have none
-        if fn is not None and fn.__name__ == name:
-            return fn.__wrapped__
-    raise KeyError(name)
-
-
-def call(fn, prop_id, *args):
-    def run():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
-        return fn(*args)
-
-    return copy_context().run(run)
+from tests.dash_fixtures import TODAY, call, callback, small_store
 
 
 def find(component, component_id):

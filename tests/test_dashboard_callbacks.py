@@ -1,16 +1,13 @@
 """The callbacks called as plain functions, with Dash's callback context set as Dash would."""
 
-from contextvars import copy_context
 
 import pytest
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 from dash.dash import no_update
 
 from dashboard.app import create_app
 from dashboard.data import load
 from dashboard.filters import default_state
-from tests.dash_fixtures import TODAY, small_store
+from tests.dash_fixtures import TODAY, call, callback, small_store
 from tests.helpers import title_lines
 
 
@@ -20,20 +17,8 @@ def app(tmp_path_factory):
     return create_app(store, today=lambda: TODAY, data=load(store))
 
 
-def callback(app, name):
-    for entry in app.callback_map.values():
-        fn = entry["callback"]
-        if fn.__name__ == name:
-            return fn.__wrapped__
-    raise KeyError(name)
 
 
-def call(fn, prop_id, *args):
-    def run():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
-        return fn(*args)
-
-    return copy_context().run(run)
 
 
 def sync(app, prop_id, current=None, search="", selected=None, click=None, relayout=None,
