@@ -1,5 +1,5 @@
 """Accessibility helpers of the page: each chart as a table (figure -> rows), the date picker's
-texts and `<html lang>` following the language switch, and the callbacks that keep them current.
+texts and `<html lang>` following the language switch (a clientside callback).
 
 The ARIA repairs of Dash's own components are in assets/a11y.js (they must run in the browser).
 """
@@ -239,7 +239,8 @@ function (lang) {
 
 
 def register(app, date_range_id: str = "f-dates", date_single_id: str = "e-date", lang_id: str = "lang") -> None:
-    """The language's clientside callback and the chart tables' callback."""
+    """The language's clientside callback (the chart tables come with the charts, from
+    `render_charts`)."""
     texts = json.dumps({lang: date_texts(lang) for lang in ("sv", "en")}, ensure_ascii=False)
     app.clientside_callback(
         _LANG_JS % texts,
@@ -247,17 +248,6 @@ def register(app, date_range_id: str = "f-dates", date_single_id: str = "e-date"
         Output(date_single_id, "placeholder"),
         Input(lang_id, "value"),
     )
-
-    @app.callback(
-        *(Output(f"{graph_id}-table", "children") for graph_id in CHART_TABLES),
-        *(Input(graph_id, "figure") for graph_id in CHART_TABLES),
-        Input(lang_id, "value"),
-    )
-    def chart_tables(*args):
-        # From the figures the charts draw (already the role's view, in the page language).
-        *figures, lang = args
-        lang = lang if lang in ("sv", "en") else "sv"
-        return tuple(tables_children(figure, lang) for figure in figures)
 
 
 __all__ = ["CHART_TABLES", "Table", "cell_text", "chart_table", "chart_tables", "date_placeholders", "label_target", "named", "figure_tables", "plain",

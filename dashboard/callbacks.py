@@ -18,7 +18,7 @@ from layers import StoreError, privacy
 from layers.release_store import current_release
 from layers.release_view import select
 
-from . import figures
+from . import a11y, figures
 from .data import AppData
 from .figures_followup import commitment_area_trace
 from .filters import (
@@ -467,11 +467,14 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
     @app.callback(
         Output("chart-activities", "figure"), Output("chart-time", "figure"), Output("chart-when", "figure"),
+        *(Output(f"{graph_id}-table", "children") for graph_id in a11y.CHART_TABLES),
         Input("filters", "data"),
     )
     def render_charts(filters_data):
+        # The charts and, in the same answer, their tables for screen-reader and keyboard users:
+        # built from the very figures drawn, so one request per interaction, never a second.
         if not filters_data:
-            return no_update, no_update, no_update
+            return (no_update,) * (3 + len(a11y.CHART_TABLES))
         state = FilterState.from_dict(filters_data)
         big = state.present
 
@@ -479,7 +482,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             # The grid shows every weekday and hour and outlines the chosen ones: its own click
             # filters the other views, not the grid itself.
             every = views.get(_every_slot(state))
-            return (
+            charts = (
                 figures.activities_figure(frames.activities, data, state.lang, big),
                 figures.time_figure(frames.points, data, state.lang, big, policy=frames.policy,
                                     weekly=_weekly(state), release=frames.release),
@@ -489,6 +492,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
                                        and every.release.total else (),
                                        activities=every.activities, weekdays=state.weekdays, hours=state.hours),
             )
+            return charts + tuple(a11y.tables_children(figure, state.lang) for figure in charts)
 
         return views.render("charts", state, (), build)
 

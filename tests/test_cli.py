@@ -155,7 +155,7 @@ def test_an_empty_demo_file_and_its_dashboard(tmp_path):
         assert note == "Inga rapporter för valda filter och urval" + (
             " · Narkotikatips: inga publicerade månader i perioden (bara avslutade månader publiceras)"
             f" · nästa publicering i början av {_next_month_after_next()}" if role == "bra" else "")
-        charts = _call(cbs["render_charts"], "filters.data", filters)
+        charts = _call(cbs["render_charts"], "filters.data", filters)[:3]
         assert [c["layout"]["annotations"][0]["text"] for c in charts] == [
             "Inga aktiviteter för valda filter och urval", "Inga rapporter för valda filter och urval",
             "Inga rapporter för valda filter och urval"]

@@ -60,7 +60,7 @@ def test_box_selection_over_skillingaryd_narrows_every_chart(app):
     assert filters["selection"]["type"] == "polygon"
     assert out[11].startswith("?t=period&from=2026-01-01&to=2026-12-31"
                               "&sel=poly:14.07000+57.44000;14.11000+57.44000")
-    acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
+    acts, _time, heat, *_tables = call(callback(app, "render_charts"), "filters.data", filters)
     assert title_lines(acts) == ["Aktiviteter per fokusområde", "2 genomförda, 1 planerad"]
     assert heat["layout"]["meta"]["total"] == 7 and title_lines(heat)[1] == "7 rapporter i urvalet"
     figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
@@ -91,7 +91,7 @@ def test_cross_filter_from_bar_and_heatmap(app):
     heat = {"points": [{"x": 7, "y": "Mån", "z": 2}]}
     when = sync(app, "chart-when.clickData", current=loaded, heat_click=heat)
     assert when[5] == [0] and when[6] == [7, 7]
-    _acts, _time, heatmap = call(callback(app, "render_charts"), "filters.data", when[12])
+    _acts, _time, heatmap, *_tables = call(callback(app, "render_charts"), "filters.data", when[12])
     # The grid is not narrowed by its own click (all 10 reports of the period), it outlines Monday 07.
     assert heatmap["layout"]["meta"]["total"] == 10
     assert [(s["x0"], s["y0"]) for s in heatmap["layout"]["shapes"]] == [(6.5, -0.5)]

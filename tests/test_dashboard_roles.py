@@ -115,10 +115,11 @@ class RolePage:
     def __init__(self, app, filters: dict):
         cbs = _callbacks(app)
         self.map, self.note, self.info = _call(cbs["render_map"], "filters.data", filters, None, None)
-        self.charts = _call(cbs["render_charts"], "filters.data", filters)
+        charts = _call(cbs["render_charts"], "filters.data", filters)
+        self.charts, self.tables = list(charts[:3]), list(charts[3:])  # the figures, their tables
         self.where = [_call(cbs["render_where"], "filters.data", filters, g) for g in ("locality", "cell")]
         self.reports = _call(cbs["render_report_list"], "filters.data", filters)
-        self.text = text_of(self.map, self.note, self.info, self.charts, self.where, self.reports)
+        self.text = text_of(self.map, self.note, self.info, self.charts, self.tables, self.where, self.reports)
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +328,7 @@ def test_totals_and_tables_add_up_to_what_the_map_shows(store_path, role, layer)
     # Every report of the layer in the published blocks: the release partitions them exactly.
     release = frames.release.release
     assert shown == release.total(layer) > 0
-    _acts, time_chart, _heat = _call(_callbacks(app)["render_charts"], "filters.data", filters)
+    _acts, time_chart, _heat, *_tables = _call(_callbacks(app)["render_charts"], "filters.data", filters)
     assert _title_number(time_chart) == shown == sum(_bars(time_chart).values())
     table = _call(_callbacks(app)["render_where"], "filters.data", filters, "locality")
     per_place = {row.children[1].children: int(row.children[-2].children.replace("\u00a0", ""))

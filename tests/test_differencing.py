@@ -214,7 +214,7 @@ def observe(app, role: str, search: str, selection: dict | None = None, where: b
                     per_layer[lid] += out[("övriga", lid)]
     points = re.search(r"([\d\u00a0 ]+) rapporter (som punkter|i rutor)", str(note))
     points = _int(points.group(1)) if points else 0
-    _acts, time_chart, _heat = _call(cbs["render_charts"], "filters.data", state)
+    _acts, time_chart, _heat, *_tables = _call(cbs["render_charts"], "filters.data", state)
     bars = 0
     for trace in time_chart.get("data", []):
         if trace.get("meta") in layers:

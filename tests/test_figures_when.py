@@ -118,7 +118,7 @@ def filters(app, **changes):
 
 def test_a_clicked_heatmap_cell_narrows_the_other_charts_not_the_grid(app):
     clicked = filters(app, weekdays=(0,), hours=(7, 7))
-    acts, time, heat = run(app, "render_charts", clicked)
+    acts, time, heat, *_tables = run(app, "render_charts", clicked)
     # 10 reports in 2026; the grid keeps all of them and outlines Monday 07.
     assert heat["layout"]["meta"]["total"] == 10
     assert np.array(heat["data"][0]["z"]).sum() == 10

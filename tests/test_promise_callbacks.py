@@ -82,7 +82,7 @@ def click_card(app, commitment_id, current, n_clicks=1):
 
 
 def shown(app, filters):
-    acts, _time, heat = call(callback(app, "render_charts"), "filters.data", filters)
+    acts, _time, heat, *_tables = call(callback(app, "render_charts"), "filters.data", filters)
     _figure, note, info = call(callback(app, "render_map"), "filters.data", filters, None, None)
     # The count line of each chart's title ("Aktiviteter per fokusområde" / "5 genomförda, 1 planerad").
     return title_lines(acts)[1], title_lines(heat)[1], note, info
@@ -151,7 +151,7 @@ def test_commitment_round_trips_through_the_url(app):
 def test_bra_role_sees_the_same_commitment_through_its_own_frames(tmp_path):
     app = make_app(tmp_path / "s.gpkg", role="bra")
     chosen = click_card(app, "narvaro-sk", sync(app, ".")[12])[12]
-    acts, _time, heat = call(callback(app, "render_charts"), "filters.data", chosen)
+    acts, _time, heat, *_tables = call(callback(app, "render_charts"), "filters.data", chosen)
     assert title_lines(acts)[1] == "1 genomförd, 1 planerad"
     assert title_lines(heat)[1] == "5 rapporter i urvalet"
     children, _ = call(callback(app, "render_promise"), "filters.data", chosen, None)
