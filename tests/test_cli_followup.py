@@ -158,7 +158,7 @@ def test_json_has_exactly_the_contract_keys_and_the_numbers(store):
             areas["narkotika"]["change_pct"]) == (42, 36, 16.7)
     station = result["effects"][0]
     assert (station["place"], station["start"], station["before"], station["after"]) == (
-        "Skillingaryds station", "2025-02-03", 30, 35)
+        "Skillingaryd – stationen", "2025-02-03", 30, 35)
 
 
 def test_text_is_readable_with_the_swedish_promise_texts(store):
@@ -187,7 +187,7 @@ def test_bra_counts_narcotics_from_its_release_in_whole_months_and_sees_no_effec
                                   "reports_last_year": 30, "change": 5, "change_pct": 16.7}
     assert bra.windows["narkotika"] == (dt.date(2025, 1, 1), dt.date(2025, 5, 31))
     assert police["narkotika"]["reports"] == 42 and polis.windows["narkotika"] == (dt.date(2025, 1, 1), at)
-    assert [e["place"] for e in polis.result["effects"]] == ["Skillingaryds station"]
+    assert [e["place"] for e in polis.result["effects"]] == ["Skillingaryd – stationen"]
     assert bra.result["effects"] == []
 
 

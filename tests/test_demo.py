@@ -80,8 +80,8 @@ def test_demo_true_drop_at_the_stations_is_found_and_the_null_places_are_not_fla
 
     reports, activities = generate(seed=1, end=END)
     effects = {e.place.name: e for e in evaluate_places(load_config(today=END), reports, activities, END)}
-    assert sorted(effects) == ["Skillingaryds station", "Vaggeryds station", "hastighet-gamla-e4", "hastighet-rv30"]
-    for name in ("Vaggeryds station", "Skillingaryds station"):
+    assert sorted(effects) == ["Skillingaryd – stationen", "Vaggeryd – stationen", "hastighet-gamla-e4", "hastighet-rv30"]
+    for name in ("Vaggeryd – stationen", "Skillingaryd – stationen"):
         station = effects[name]
         assert station.place.source == "sustained" and station.place.start == dt.date(2025, 11, 28)
         assert station.significant_reduction, station.row()

@@ -69,11 +69,13 @@ def test_visits_that_complete_a_stretch_start_it():
 
 
 def test_place_names():
-    assert place_name(*STATION, "0665") == ("Vaggeryds station", "Vaggeryd station")
-    assert place_name(456551.0 + 50, 6374851.0, "0665") == ("Hoks station", "Hok station")
+    # The names every other view gives (geodata.place_names): the where table, the report list.
+    assert place_name(*STATION, "0665") == ("Vaggeryd – stationen", "Vaggeryd – the station")
+    assert place_name(456551.0 + 50, 6374851.0, "0665") == ("Hok – stationen", "Hok – the station")
     vaggeryd = localities("0665").set_index("name").loc["Vaggeryd"]
-    assert place_name(vaggeryd.x + 100, vaggeryd.y - 400, "0665") == ("Vaggeryd centrum", "Vaggeryd centre")
-    assert place_name(vaggeryd.x, vaggeryd.y - 2500, "0665") == ("nära Vaggeryd", "near Vaggeryd")
+    assert place_name(vaggeryd.x + 100, vaggeryd.y - 400, "0665") == ("Vaggeryd – söder", "Vaggeryd – south")
+    assert place_name(vaggeryd.x, vaggeryd.y - 2500, "0665") == (
+        "Landsbygd 2 km söder om Vaggeryd", "Countryside 2 km south of Vaggeryd")
 
 
 def act(planned, where=STATION, status="genomförd", kind="närvaro/patrull", focus="trygghet"):
@@ -94,7 +96,7 @@ def test_find_treated_places_from_commitment_areas_and_sustained_activity():
     places = find_treated_places(config, pd.DataFrame(weekly + monthly + future + checks), D(2026, 6, 30))
     assert [(p.name, p.focus_area, p.start, p.source, p.activities) for p in places] == [
         ("väg", "trafik", D(2026, 3, 4), "commitment:väg", 1),
-        ("Vaggeryds station", "trygghet", D(2026, 1, 2), "sustained", 8),
+        ("Vaggeryd – stationen", "trygghet", D(2026, 1, 2), "sustained", 8),
     ]
     station = places[1]
     assert station.geometry.contains(shapely.Point(STATION)) and round(station.geometry.area / 1e4) == 7  # r 150 m

@@ -9,8 +9,8 @@ Two sources, both from done activities (done by the end of `at`) that have a pla
   for two months; one-off walks or a patrol a month are not a treatment. Clusters are found
   greedily from the densest point (the centre is the mean of the points within `radius_m` of
   it); the treated area is the circle of `radius_m` around the centre, its start the first
-  activity of the first such 8-week run, and its name the nearest station ("Vaggeryds
-  station") or locality centre ("Vaggeryd centrum") within 600 m, else "nära <locality>".
+  activity of the first such 8-week run, and its name the one every view gives the centre
+  (`geodata.place_names`: "Vaggeryd – stationen", "Vaggeryd – norr om stationen").
 
 Each place belongs to the focus area of its activities: its effect is measured on that focus
 area's reports (`layers.followup.evaluate`).
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata import localities, stations
+from geodata.places import place_names
 
 from ..config import PromiseConfig
 from .commitments import matching_mask
@@ -34,8 +34,6 @@ from .frames import activity_frame, as_date, end_of_day_utc
 RADIUS_M = 150.0
 MIN_WEEKS = 6
 WINDOW_WEEKS = 8
-#: How far a landmark may be from a place's centre to lend it its name.
-NAME_DISTANCE_M = 600.0
 
 
 @dataclass(frozen=True)
@@ -55,26 +53,10 @@ class TreatedPlace:
         return self.name_en if lang == "en" else self.name
 
 
-def _genitive(name: str) -> str:
-    return name if name[-1:].lower() in "sxz" else f"{name}s"
-
-
 def place_name(x: float, y: float, kommun: str) -> tuple[str, str]:
-    """Swedish and English names for a point: the nearest station or locality centre nearby."""
-    marks: list[tuple[float, str, str]] = []
-    st = stations()
-    st = st[st["kommun_kod"] == kommun]
-    for row in st.itertuples():
-        marks.append((float(np.hypot(row.sweref99tm_e - x, row.sweref99tm_n - y)),
-                      f"{_genitive(row.name)} station", f"{row.name} station"))
-    locs = localities(kommun)
-    for row in locs.itertuples():
-        marks.append((float(np.hypot(row.x - x, row.y - y)), f"{row.name} centrum", f"{row.name} centre"))
-    marks.sort()
-    if marks and marks[0][0] <= NAME_DISTANCE_M:
-        return marks[0][1], marks[0][2]
-    nearest = min(locs.itertuples(), key=lambda r: np.hypot(r.x - x, r.y - y))
-    return f"nära {nearest.name}", f"near {nearest.name}"
+    """Swedish and English names for a point, the same as every other view gives it
+    (`geodata.place_names`: "Vaggeryd – stationen", "Skillingaryd – nordost")."""
+    return (str(place_names([x], [y], kommun, "sv")[0]), str(place_names([x], [y], kommun, "en")[0]))
 
 
 def sustained_start(days: np.ndarray, min_weeks: int = MIN_WEEKS, window_weeks: int = WINDOW_WEEKS) -> dt.date | None:
