@@ -7,11 +7,11 @@ then these move into its .po files under the same ids.
 from __future__ import annotations
 
 CLASS_LABELS: dict[str, tuple[str, str]] = {
-    "hot99": ("Het punkt 99 %", "Hot spot 99 %"),
-    "hot95": ("Het punkt 95 %", "Hot spot 95 %"),
-    "hot90": ("Het punkt 90 %", "Hot spot 90 %"),
+    "hot99": ("Hotspot 99 %", "Hot spot 99 %"),
+    "hot95": ("Hotspot 95 %", "Hot spot 95 %"),
+    "hot90": ("Hotspot 90 %", "Hot spot 90 %"),
     "ns": ("Inte signifikant", "Not significant"),
-    "cold": ("Kall punkt", "Cold spot"),
+    "cold": ("Coldspot", "Cold spot"),
 }
 
 COMPARISON_LABELS: dict[str, tuple[str, str]] = {
