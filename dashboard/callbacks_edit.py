@@ -25,7 +25,7 @@ from layers.privacy import ROLE_NAMES
 
 from . import entry, jobs
 from .filters import FilterState, time_range
-from .i18n import t
+from .i18n import number, t, vocab
 
 #: Field message slots in the form (ids e-err-FIELD).
 FIELDS = ("place", "layer", "category", "source", "focus_area", "actor", "kind", "status", "duration", "date",
@@ -38,18 +38,9 @@ EXPORT_NAMES = {"html": "trygghetskarta.html", "csv": "trygghetskarta.csv", "geo
                 "gpkg": "trygghetskarta.gpkg"}
 
 
-#: What each field is called in the form (for the summary line above the field messages).
-FIELD_LABELS = {
-    "place": ("Plats", "Place"), "layer": ("Lager", "Layer"), "category": ("Kategori", "Category"),
-    "source": ("Källa", "Source"), "focus_area": ("Fokusområde", "Focus area"), "actor": ("Utförare", "Actor"),
-    "kind": ("Typ av aktivitet", "Kind"), "status": ("Status", "Status"), "duration": ("Längd", "Duration"),
-    "date": ("Datum", "Date"), "date_time": ("Klockslag", "Time"), "description": ("Beskrivning", "Description"),
-    "id": ("Id", "Id"),
-}
-
-
 def _labels(fields, lang: str) -> str:
-    return ", ".join(FIELD_LABELS.get(f, (f, f))[lang == "en"] for f in fields)
+    """The fields' names as the form shows them, for the summary line above the field messages."""
+    return ", ".join(t(f"field_{f}", lang) for f in fields)
 
 
 def _role_name(role: str, lang: str) -> str:
@@ -76,13 +67,20 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         return (None, hide) if kind != "activity" else (hide, None)
 
     @app.callback(Output("e-category", "options"), Output("e-category", "value"), Input("e-layer", "value"),
-                  State("lang", "value"))
-    def categories(layer, lang):
+                  Input("lang", "value"), State("e-category", "value"))
+    def categories(layer, lang, current):
         spec = views.data.config.layers.get(layer)
         if spec is None:
             return [], None
-        return ([{"label": spec.category_label(c, lang), "value": c} for c in spec.categories],
-                spec.categories[0])
+        # A change of language relabels the list and keeps the chosen category.
+        keep = ctx.triggered_id == "lang" and current in spec.categories
+        return entry.category_options(spec, lang), current if keep else spec.categories[0]
+
+    @app.callback(*[Output(name, "options") for name in entry.FORM_OPTIONS], Input("lang", "value"))
+    def form_labels(lang):
+        # The page is drawn in one language; the switch relabels the form's lists in place.
+        options = entry.form_options(views.data, lang)
+        return tuple(options[name] for name in entry.FORM_OPTIONS)
 
     @app.callback(Output("e-lat", "value"), Output("e-lon", "value"), Output("s-id", "value"),
                   Input("map", "clickData"), Input("e-centre", "n_clicks"), State("view", "data"),
@@ -143,7 +141,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         log("add_" + ("activity" if kind == "activity" else "report"), {"id": row["id"]})
         version = views.reload(store)
         if kind == "activity":
-            message = t("edit_saved_activity", lang, id=row["id"], kind=row["kind"])
+            message = t("edit_saved_activity", lang, id=row["id"], kind=vocab("kind", row["kind"], lang))
         else:
             spec = views.data.config.layers[row["layer"]]
             message = t("edit_saved_report", lang, id=row["id"], layer=spec.name(lang), place=_near(views, row))
@@ -165,7 +163,7 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
             return t("edit_not_allowed", lang, role=_role_name(role, lang)), "edit-message error", "", "", no_update
         record_id = str(record_id or "").strip()
         if not record_id:
-            message = "ange ett id (klicka på en punkt)" if lang == "sv" else "give an id (click a point)"
+            message = t("entry_give_id", lang)
             return t("edit_fix", lang, fields=_labels(["id"], lang)), "edit-message error", message, "", no_update
         kind, current = _status_of(store, record_id)
         try:
@@ -182,7 +180,9 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
             return str(exc), "edit-message error", "", "", no_update
         log("status", {"id": record_id, "from": current, "to": new})
         version = views.reload(store)
-        return (t("status_saved", lang, id=record_id, old=current, new=new), "edit-message", "", "",
+        field = "report_status" if kind == "report" else "activity_status"
+        saved = t("status_saved", lang, id=record_id, old=vocab(field, current, lang), new=vocab(field, new, lang))
+        return (saved, "edit-message", "", "",
                 _bump(filters, version))
 
     @app.callback(
@@ -208,7 +208,9 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         raw = base64.b64decode(contents.split(",", 1)[1])
         name = upload_name(filename)
         if len(raw) > MAX_UPLOAD_BYTES:
-            return (f"{name}: {len(raw)} bytes > {MAX_UPLOAD_BYTES}", "edit-message error", no_update, no_update)
+            size = t("upload_too_big", lang, name=name, size=number(-(-len(raw) // 2**20), lang),
+                     limit=number(MAX_UPLOAD_BYTES // 2**20, lang))
+            return size, "edit-message error", no_update, no_update
         kind = "activities" if kind == "activities" else "reports"
         try:
             job_id = import_jobs.start_job(store.path, name, raw, kind=kind, layer=layer if kind == "reports" else None,

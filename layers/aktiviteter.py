@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .messages import english, label
 from .schema import ACTIVITY_STATUSES, ACTORS
 from .spec import Style
 
@@ -13,22 +14,12 @@ KINDS = (
     "närvaro/patrull", "hastighetskontroll", "trygghetsvandring", "informationsinsats",
     "narkotikainsats", "EST-möte", "övrigt",
 )
-KIND_EN = {
-    "närvaro/patrull": "presence/patrol", "hastighetskontroll": "speed check",
-    "trygghetsvandring": "safety walk", "informationsinsats": "information effort",
-    "narkotikainsats": "narcotics operation", "EST-möte": "EST meeting", "övrigt": "other",
-}
+# The labels live in the project's message catalogue (layers/messages, context "vocab").
+KIND_EN = english("kind", KINDS)
 #: Plural nouns per kind for counts on cards ("3 av 4 hastighetskontroller").
-KIND_PLURAL = {
-    "sv": {"närvaro/patrull": "närvaropass", "hastighetskontroll": "hastighetskontroller",
-           "trygghetsvandring": "trygghetsvandringar", "informationsinsats": "informationsinsatser",
-           "narkotikainsats": "narkotikainsatser", "EST-möte": "EST-möten", "övrigt": "aktiviteter"},
-    "en": {"närvaro/patrull": "presence patrols", "hastighetskontroll": "speed checks",
-           "trygghetsvandring": "safety walks", "informationsinsats": "information efforts",
-           "narkotikainsats": "narcotics operations", "EST-möte": "EST meetings", "övrigt": "activities"},
-}
-ACTOR_EN = {"polis": "police", "kommun": "municipality", "gemensam": "joint"}
-STATUS_EN = {"planerad": "planned", "genomförd": "done", "inställd": "cancelled"}
+KIND_PLURAL = {lang: {kind: label("kind_plural", kind, lang) for kind in KINDS} for lang in ("sv", "en")}
+ACTOR_EN = english("actor", ACTORS)
+STATUS_EN = english("activity_status", ACTIVITY_STATUSES)
 
 #: Activities are drawn larger with a dark outline so they stand apart from reports.
 STYLE = Style(size=11, opacity=0.95, outline=True)

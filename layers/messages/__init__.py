@@ -36,8 +36,9 @@ def po_path(lang: str) -> Path:
 
 
 #: The importer's messages and the store's validation reasons live in their own gettext
-#: contexts (msgctxt), so an importer id never shadows a web app id of the same name.
-IMPORT, STORE = "import", "store"
+#: contexts (msgctxt), so an importer id never shadows a web app id of the same name; the
+#: vocabularies (kinds, statuses, sources, actors, categories: "field:code" -> label) in a third.
+IMPORT, STORE, VOCAB = "import", "store", "vocab"
 
 
 def _read(lang: str) -> dict[tuple[str | None, str], str]:
@@ -60,9 +61,23 @@ def template(message_id: str, lang: str, context: str | None = None) -> str:
         raise KeyError(f"no message {message_id!r}{where} in the {lang!r} catalogue {po_path(lang)}") from None
 
 
+def label(field: str, code: str, lang: str) -> str:
+    """What a user reads for a stored code ("kind", "närvaro/patrull" -> "presence/patrol"); a code
+    the catalogue does not know (a municipality's own category) is shown as it is."""
+    return CATALOGUES["en" if lang == "en" else "sv"].get((VOCAB, f"{field}:{code}"), code)
+
+
+def english(field: str, codes) -> dict[str, str]:
+    """code -> English label for `codes` (the layer modules' and importer's English synonyms)."""
+    return {code: label(field, code, "en") for code in codes}
+
+
 def ids(context: str | None = None) -> list[str]:
     """The msgids of one context, in catalogue order (the Swedish file's)."""
     return [message_id for ctx, message_id in CATALOGUES["sv"] if ctx == context]
 
 
-__all__ = ["CATALOGUES", "DOMAIN", "IMPORT", "LANGUAGES", "LOCALE_DIR", "STORE", "ids", "po_path", "template"]
+__all__ = [
+    "CATALOGUES", "DOMAIN", "IMPORT", "LANGUAGES", "LOCALE_DIR", "STORE", "VOCAB", "english", "ids", "label",
+    "po_path", "template",
+]
