@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from geodata import METRIC, WGS84, cell_rings_wgs84, get_municipality, parse_cell_id
+from geodata.places import cell_place_names
 from layers import aktiviteter, privacy
 from layers.polisen import is_approximate
 from layers.schema import ACTIVITY_COLUMNS, REPORT_COLUMNS
@@ -377,20 +378,21 @@ def cell_indices(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     return ix, iy, size
 
 
-def _cell_items(cells: pd.DataFrame, spec, color: str) -> list[dict]:
+def _cell_items(cells: pd.DataFrame, spec, color: str, kommun: str) -> list[dict]:
     if not len(cells):
         return []
     ix, iy, size = cell_indices(cells)
     rings = cell_rings_wgs84(ix, iy, size)
+    # Named by the cell's centre, as the dashboard names it: nothing finer than the cell.
+    names = cell_place_names(ix, iy, size, kommun)
     top = max(int(cells["count"].max()), 1)
     items = []
-    for ring, row in zip(rings, cells.to_dict("records"), strict=True):
+    for ring, row, name in zip(rings, cells.to_dict("records"), names, strict=True):
         count = int(row["count"])
         items.append({
             "ring": [[round(float(lat), 6), round(float(lon), 6)] for lon, lat in ring],
             "c": color, "o": round(0.25 + 0.5 * count / top, 3),
-            "t": [f"{count} rapporter", spec.name_sv, f"Närmaste ort: {row.get('locality', '')}",
-                  f"Ruta {size} m: {row['cell_id']}"],
+            "t": [f"{count} rapporter", spec.name_sv, f"Plats: {name}", f"Ruta {size} m: {row['cell_id']}"],
         })
     return items
 
@@ -439,7 +441,7 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
             total = int(lcells["count"].sum())
             name = f"{spec.name_sv}: antal per {pol.cell_m} m-ruta ({total})"
             group = folium.FeatureGroup(name=esc(name)).add_to(fmap)
-            group.add_child(SafeItems(_cell_items(lcells, spec, color)))
+            group.add_child(SafeItems(_cell_items(lcells, spec, color, store.meta.kommun)))
             legend_rows.append((color, name))
     acts = _activity_items(view.activities, config, pol.free_text)
     if acts:

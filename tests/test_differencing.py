@@ -553,10 +553,10 @@ def _export_counts(files: dict[str, bytes], role: str) -> dict:
 
 
 def _html_counts(text: str) -> dict:
-    """Cell popups ('7 rapporter', layer, 'Närmaste ort', 'Ruta 500 m: id'), the layer
+    """Cell popups ('7 rapporter', layer, 'Plats: <place>', 'Ruta 500 m: id'), the layer
     control's totals and the legend notes of an HTML export."""
     out: dict[tuple, int] = {}
-    for n, layer, cid in re.findall(r'"t":\["(\d+) rapporter","([^"]+)","Närmaste ort: [^"]*","Ruta \d+ m: ([^"]+)"\]',
+    for n, layer, cid in re.findall(r'"t":\["(\d+) rapporter","([^"]+)","Plats: [^"]*","Ruta \d+ m: ([^"]+)"\]',
                                     text):
         out[("html", layer, cid)] = int(n)
     for layer, n in re.findall(r"([\w åäöÅÄÖ]+): antal per \d+ m-ruta \((\d+)\)", text):

@@ -278,3 +278,10 @@ def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path):
     run_import(out, copy)
     back = copy.read_table("reports").set_index("id")["description"]
     assert back.to_dict() == {"t-1": '=HYPERLINK("http://x")', "t-2": "-5 grader, halt"}
+
+
+def test_html_cells_are_named_as_the_dashboard_names_them(tmp_path, store):
+    """A cell's popup names its place by the cell's centre (geodata.place_names), not a grid id alone."""
+    export(store, tmp_path / "map.html", "html", role="allmanhet")
+    text = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert '"5 rapporter","Hastighetsklagomål","Plats: Vaggeryd – stationen","Ruta 500 m: 500mN12746E897"' in text
