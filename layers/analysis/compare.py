@@ -116,6 +116,8 @@ def as_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for name in ("current", "base", "change"):
         frame[name] = frame[name].astype("Int64")
+    # None, not NaN: a missing percentage is a statement ("undefined"), not a number.
+    frame["change_pct"] = pd.Series([None if pd.isna(v) else float(v) for v in frame["change_pct"]], dtype=object)
     return frame
 
 
