@@ -7,6 +7,8 @@ import html
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from .i18n import t
+
 
 def content_security_policy(script_hashes: Iterable[str] = (), extra_sources: Iterable[str] = ()
                             ) -> str:
@@ -34,23 +36,15 @@ def content_security_policy(script_hashes: Iterable[str] = (), extra_sources: It
 
 # -- login page -------------------------------------------------------------------------------
 
+#: The page's texts, from the message catalogue (layers/messages, login_*); "other" names the
+#: other language in its own words, as a language switch does.
+_KEYS = (
+    "title", "heading", "user", "password", "submit", "lead", "expired", "logged_out", "csrf", "logout_title",
+    "logout_lead", "logout", "cancel"
+)
 TEXT = {
-    "sv": {
-        "title": "Logga in – Trygghetskarta", "heading": "Trygghetskarta", "user": "Användarnamn",
-        "password": "Lösenord", "submit": "Logga in", "other": "English", "other_lang": "en",
-        "lead": "Logga in för att se kartan.", "expired": "Sessionen har gått ut. Logga in igen.",
-        "logged_out": "Du är utloggad.", "csrf": "Formuläret hade gått ut. Försök igen.",
-        "logout_title": "Logga ut – Trygghetskarta", "logout_lead": "Vill du logga ut?",
-        "logout": "Logga ut", "cancel": "Tillbaka till kartan",
-    },
-    "en": {
-        "title": "Log in – Trygghetskarta", "heading": "Trygghetskarta", "user": "User name",
-        "password": "Password", "submit": "Log in", "other": "Svenska", "other_lang": "sv",
-        "lead": "Log in to see the map.", "expired": "Your session has expired. Please log in.",
-        "logged_out": "You are logged out.", "csrf": "The form had expired. Please try again.",
-        "logout_title": "Log out – Trygghetskarta", "logout_lead": "Do you want to log out?",
-        "logout": "Log out", "cancel": "Back to the map",
-    },
+    "sv": {**{key: t("login_" + key, "sv") for key in _KEYS}, "other": "English", "other_lang": "en"},
+    "en": {**{key: t("login_" + key, "en") for key in _KEYS}, "other": "Svenska", "other_lang": "sv"},
 }
 
 _SHELL = """<!DOCTYPE html>

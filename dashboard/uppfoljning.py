@@ -25,37 +25,14 @@ from .promise_view import bar_percent, expected_text, periods_text, trend_text
 
 PATH = "uppfoljning"
 
+#: The page's texts, from the message catalogue (layers/messages, residents_*); "other" names the
+#: other language in its own words, as a language switch does.
+_KEYS = (
+    "title", "lead", "police_area", "demo", "reports", "about", "about_text", "none", "status"
+)
 TEXT = {
-    "sv": {
-        "title": "Vad vi lovade – vad vi har gjort", "other": "English", "other_lang": "en",
-        "lead": "Medborgarlöftet är polisens och kommunens gemensamma löfte till dig som bor i {kommun}. "
-                "Här ser du vad vi lovade för {start} – {end} och hur långt vi har kommit ({at}).",
-        "police_area": "Lokalpolisområde {area}.",
-        "demo": "Demodata: alla siffror på sidan är påhittade.",
-        "reports": "Rapporter från invånarna",
-        "about": "Om siffrorna",
-        "about_text": "Rapporterna visas bara som summor för hela avslutade {unit}, och bara där minst {k} "
-                      "rapporter finns, så att ingen enskild rapport går att peka ut. Löftena räknas från polisens "
-                      "och kommunens egna registrerade aktiviteter. Färre rapporter kan betyda att det blivit "
-                      "tryggare, men också att färre rapporterar.",
-        "none": "Löftet har inga fokusområden som är löften till invånarna.",
-        "status": "Läge",
-    },
-    "en": {
-        "title": "What we promised – what we have done", "other": "Svenska", "other_lang": "sv",
-        "lead": "The citizen promise is the police's and the municipality's joint promise to the residents of "
-                "{kommun}. Here you can see what we promised for {start} – {end} and how far we have come ({at}).",
-        "police_area": "Local police area {area}.",
-        "demo": "Demo data: every number on this page is made up.",
-        "reports": "Reports from residents",
-        "about": "About the numbers",
-        "about_text": "Reports are shown only as totals for whole ended {unit}, and only where there are at "
-                      "least {k} reports, so that no single report can be pointed out. The commitments are counted "
-                      "from the police's and the municipality's own recorded activities. Fewer reports can mean "
-                      "that it has become safer, but also that fewer people report.",
-        "none": "The promise has no focus areas that are promises to residents.",
-        "status": "Status",
-    },
+    "sv": {**{key: t("residents_" + key, "sv") for key in _KEYS}, "other": "English", "other_lang": "en"},
+    "en": {**{key: t("residents_" + key, "en") for key in _KEYS}, "other": "Svenska", "other_lang": "sv"},
 }
 
 _STYLE = """
