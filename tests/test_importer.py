@@ -155,13 +155,13 @@ def _prepared_view(prepared):
 
 @pytest.mark.parametrize("block", [1, 5])
 def test_rows_prepared_in_blocks_give_the_same_import(tmp_path, store, monkeypatch, block):
-    import layers.importer as importer_module
+    import layers.import_prepare as prepare_module
     import layers.schema as schema
 
     path = tmp_path / "problem.csv"
     path.write_text(PROBLEM_CSV, encoding="utf-8")
     whole = _prepared_view(prepare_import(path, store, layer="otrygg_plats"))
-    monkeypatch.setattr(importer_module, "PREPARE_BLOCK", block)
+    monkeypatch.setattr(prepare_module, "PREPARE_BLOCK", block)
     monkeypatch.setattr(schema, "VALIDATE_BLOCK", 2)
     blocked = _prepared_view(prepare_import(path, store, layer="otrygg_plats"))
     assert blocked == whole
@@ -173,7 +173,7 @@ def test_rows_prepared_in_blocks_give_the_same_import(tmp_path, store, monkeypat
 
 
 def test_the_coordinate_system_is_decided_once_for_every_block(tmp_path, store, monkeypatch):
-    import layers.importer as importer_module
+    import layers.import_prepare as prepare_module
 
     # SWEREF 99 TM, and rows 3-4 (a block of their own) without coordinates: each block alone
     # could not decide (or would refuse the file), the file as a whole does.
@@ -182,7 +182,7 @@ def test_the_coordinate_system_is_decided_once_for_every_block(tmp_path, store, 
                     "2026-04-01 12:00,belysning,6365443,445400\n2026-04-01 13:00,belysning,6373168,448782\n"
                     "2026-04-01 14:00,belysning,,\n2026-04-01 15:00,belysning,,\n"
                     "2026-04-01 16:00,belysning,6374851,456551\n", encoding="utf-8")
-    monkeypatch.setattr(importer_module, "PREPARE_BLOCK", 2)
+    monkeypatch.setattr(prepare_module, "PREPARE_BLOCK", 2)
     prepared = prepare_import(path, store, layer="otrygg_plats")
     assert [(r.row, r.reason) for r in prepared.rejected] == [(3, "coordinates are missing"),
                                                               (4, "coordinates are missing")]
