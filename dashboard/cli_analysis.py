@@ -137,7 +137,10 @@ def hotspots(data, layer, start, end, fmt, role, lang, all_cells, permutations, 
     spot is busier than its surroundings, not merely a busy town centre. p-values are exact
     permutation p-values; a false-discovery-rate correction (Benjamini–Hochberg) across all
     cells decides the class: hot99, hot95, hot90 (hot spot at 99/95/90 %), cold (cold spot,
-    90 %) or ns (not significant). q is the FDR-adjusted p-value.
+    90 %) or ns (not significant). q is the FDR-adjusted p-value; gi_z is Getis and Ord's
+    standardised Gi*. The test holds each cell's own count fixed and asks whether its
+    neighbours are unusually busy, so one busy cell among quiet ones is not a hot spot: a
+    cluster is.
 
     Reduced roles (bra, allmanhet) are analysed on what they may see: a layer they see as
     cells is counted from the published release only (published cells, each at least k;
