@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from babel.dates import format_date
+
+from ..messages import label, template
+
 STATUSES = ("klart", "i_fas", "efter", "ej_paborjat")
-STATUS_LABELS = {
-    "sv": {"klart": "klart", "i_fas": "i fas", "efter": "efter", "ej_paborjat": "ej påbörjat"},
-    "en": {"klart": "done", "i_fas": "on track", "efter": "behind", "ej_paborjat": "not started"},
-}
+#: The labels live in the message catalogue (layers/messages, context "vocab").
+STATUS_LABELS = {lang: {status: label("pace_status", status, lang) for status in STATUSES} for lang in ("sv", "en")}
 _EPS = 1e-9
 
 
@@ -88,17 +90,11 @@ def pieces(start: dt.date, end: dt.date, per: str) -> list[tuple[str, dt.date, d
     return out
 
 
-_MONTHS = {
-    "sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-           "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
-
-
 def piece_label(key: str, lang: str = "sv") -> str:
-    """'2026-Q1' → 'kvartal 1 2026' / 'Q1 2026'; '2026-03' → 'mars 2026' / 'March 2026'."""
+    """'2026-Q1' → 'kvartal 1 2026' / 'Q1 2026'; '2026-03' → 'mars 2026' / 'March 2026' (Babel's
+    stand-alone month name)."""
+    lang = "en" if lang == "en" else "sv"
     year, rest = key.split("-", 1)
     if rest.startswith("Q"):
-        return f"Q{rest[1:]} {year}" if lang == "en" else f"kvartal {rest[1:]} {year}"
-    return f"{_MONTHS['en' if lang == 'en' else 'sv'][int(rest) - 1]} {year}"
+        return template("quarter_long", lang).format(q=rest[1:], y=year)
+    return format_date(dt.date(int(year), int(rest), 1), "LLLL y", locale=lang)
