@@ -13,6 +13,7 @@ in one transaction), each with its seconds and peak RSS. Results go to
 bench/out/bench_import-FORMAT-ROWS.md.
 
     python bench/bench_import.py [--rows 100000] [--runs 3] [--format csv|xlsx] [--baseline d05696a]
+    python bench/bench_import.py --rows 20000 --runs 5   # a survey-sized CSV (its test checks counts, not time)
     python bench/bench_import.py --rows 2000000 --format xlsx --runs 1 --no-again   # the 2 M-row workbook
     python bench/bench_import.py --rows 2000000 --format xlsx --runs 1 --dry-run    # the importer's own part
 """
