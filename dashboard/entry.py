@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
-from babel.numbers import format_decimal
 from shapely import Point
 
 from geodata import METRIC, to_metric
 from layers import ACTIVITY_STATUSES, ACTORS, REPORT_STATUSES, SOURCES, stable_id
 from layers.aktiviteter import KINDS
 from layers.import_messages import genitive, shorten
+from layers.messages import format_number
 from layers.privacy import ADMIN, POLIS
 from layers.schema import EARLIEST_DAY, plan_span
 
@@ -151,7 +151,7 @@ def place(lon, lat, data: AppData, errors: dict, required: bool = True, lang: st
             return None
         km = float(muni.distance_outside_m(x, y)[0]) / 1000
         # One decimal, with the language's decimal sign (Babel): 2,3 km / 2.3 km.
-        distance = format_decimal(km, format="0.0", locale=lang)
+        distance = format_number(km, lang, 1, grouping=False)
         errors["place"] = t("entry_outside", lang, distance=distance, muni=muni.name, muni_genitive=genitive(muni.name))
         return None
     return Place(float(x[0]), float(y[0]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from layers.messages import format_number
 from layers.planning import presence_hours
 
 from ..data import AppData
@@ -19,8 +20,7 @@ RING_COLOR = "#111111"
 
 def hours_text(value: float, lang: str = "sv") -> str:
     """Hours with one decimal the local way: 1 234,5 (sv) or 1,234.5 (en)."""
-    text = f"{float(value):,.1f}"
-    return text if lang == "en" else text.replace(",", "\u00a0").replace(".", ",")
+    return format_number(value, lang, 1)
 
 
 def _selected_shapes(weekdays, hours) -> list[dict]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from babel.numbers import format_decimal
-
-from ..messages import IMPORT, template
+from ..messages import IMPORT, format_number, template
 
 if TYPE_CHECKING:
     from .evaluate import PlaceEffect
@@ -20,8 +18,7 @@ WDQ_NEUTRAL = 0.1
 
 def _num(value: float, lang: str, decimals: int = 0) -> str:
     # Babel's decimal sign for the language; the typographic minus (−) as the effect texts always had.
-    text = format_decimal(value, format="0." + "0" * decimals if decimals else "0", locale=lang)
-    return text.replace("-", "−")
+    return format_number(value, lang, decimals, grouping=False).replace("-", "−")
 
 
 def _list(names: tuple[str, ...], lang: str) -> str:

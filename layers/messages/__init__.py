@@ -21,9 +21,11 @@ which the app does not read: delete them).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 DOMAIN = "trygghetskarta"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -72,12 +74,21 @@ def english(field: str, codes) -> dict[str, str]:
     return {code: label(field, code, "en") for code in codes}
 
 
+def format_number(value: float, lang: str, decimals: int = 0, grouping: bool = True) -> str:
+    """`value` with `decimals` decimals in the language's way (Babel): 1 234,5 (sv, a no-break
+    space) or 1,234.5 (en). Rounded from the float's exact value, as Python's own format rounds
+    (Babel alone would round 0.05 to 0.0)."""
+    pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
+    return format_decimal(Decimal(float(value)), format=pattern, locale="en" if lang == "en" else "sv")
+
+
 def ids(context: str | None = None) -> list[str]:
     """The msgids of one context, in catalogue order (the Swedish file's)."""
     return [message_id for ctx, message_id in CATALOGUES["sv"] if ctx == context]
 
 
 __all__ = [
-    "CATALOGUES", "DOMAIN", "IMPORT", "LANGUAGES", "LOCALE_DIR", "STORE", "VOCAB", "english", "ids", "label",
+    "CATALOGUES", "DOMAIN", "IMPORT", "LANGUAGES", "LOCALE_DIR", "STORE", "VOCAB", "english", "format_number",
+    "ids", "label",
     "po_path", "template",
 ]
