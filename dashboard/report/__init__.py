@@ -1,0 +1,75 @@
+"""The meeting report (lägesbild): one role's view of a period as an A4 PDF or an HTML page.
+
+`make_report` builds the dashboard in-process on the data file, reads the role's frames through
+its `Views` (so the report's numbers are the screen's), draws the dashboard's own figures to
+SVG (`svg`), and renders one template to HTML and PDF (`render`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .period import Period, ReportError, check_period, parse_period
+
+FORMATS = (".pdf", ".html")
+
+
+@dataclass(frozen=True)
+class Made:
+    path: Path
+    pages: int | None  # None for HTML
+    report: object  # content.Report
+
+
+def make_report(data_path: Path, period: str, role: str, lang: str, out: Path,
+                today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None) -> Made:
+    """Write the report for `role` over `period` ("2026", "2026-Q3", "2026-10") to `out`
+    (.pdf or .html)."""
+    from layers import open_store
+    from layers.privacy import ROLES
+
+    from ..app import create_app
+    from ..data import load
+    from .content import build_content
+    from .render import render_html, write_pdf
+    from .svg import chromium, figures_to_svg
+
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ReportError(f"--out {out}: the file name must end in .pdf or .html")
+    if role not in ROLES:
+        raise ReportError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    chosen = parse_period(period)
+    chromium()  # before minutes of work: a missing browser is said at once
+    today = today or dt.date.today()
+    progress("reading the data file")
+    store = open_store(data_path)
+    data = load(store)
+    app = create_app(store, today=lambda: today, data=data, role=role)
+    views = app._trygghetskarta["views"]
+    policy = views.policy(role)
+    span = _span(data)
+    check_period(chosen, policy, views.settings, span)
+    report = build_content(data, views.get, policy, chosen, lang, today, progress=progress)
+    named = {f"{s.id}/{kind}": figure for s in report.sections for kind, figure in s.figures.items()}
+    progress(f"drawing {len(named)} figures")
+    svgs = figures_to_svg(named, progress=lambda step: progress(f"figure {step}"))
+    html = render_html(report, svgs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".html":
+        out.write_text(html, encoding="utf-8")
+        return Made(out, None, report)
+    progress("writing the PDF")
+    return Made(out, write_pdf(html, out), report)
+
+
+def _span(data) -> tuple[dt.date, dt.date] | None:
+    times = data.reports["local_time"]
+    if times.empty:
+        return None
+    return dt.date.fromisoformat(times.min()[:10]), dt.date.fromisoformat(times.max()[:10])
+
+
+__all__ = ["FORMATS", "Made", "Period", "ReportError", "make_report", "parse_period"]

@@ -1,0 +1,203 @@
+"""The meeting report's content: a pure data structure built from the role's frames (the same
+`Views.get` the dashboard reads), so every number in the report is one the screen shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from layers import privacy
+
+from .. import figures
+from ..data import AppData
+from ..filters import ACTIVITY_LAYER, FilterState
+from ..i18n import number, t, vocab
+from ..layout import kommun_title
+from ..roles import RoleFrames
+from .period import Period, ReportError
+
+#: Places listed per focus area (the "where" table shows ten on screen).
+TOP_PLACES = 8
+#: Months of the trend chart before and including the period's last month (a year report: its year).
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    reports: int
+    activities_done: int
+
+
+@dataclass(frozen=True)
+class FocusSection:
+    """One focus area as the role sees it in the period."""
+
+    id: str
+    name: str
+    color: str
+    cells: bool  # some layer of it is shown to the role only as published cells
+    reports: int
+    previous: int
+    sentence: str  # the summary's sentence for this focus area
+    places: list[Place]
+    places_note: str
+    done: list[tuple[str, int]]  # (kind label, count) of activities done in the period
+    planned: list[tuple[str, int]]
+    figures: dict[str, dict] = field(default_factory=dict)  # "map", "trend", "when" -> Plotly figure
+
+
+@dataclass(frozen=True)
+class Report:
+    lang: str
+    role: str
+    role_name: str
+    role_note: str
+    title: str
+    kommun: str
+    police_area: str
+    promise_start: dt.date
+    promise_end: dt.date
+    period: Period
+    period_label: str
+    made_on: dt.date
+    demo: bool
+    summary: list[str]
+    sections: list[FocusSection]
+
+
+def _state(focus: tuple[str, ...], layers: tuple[str, ...], start: dt.date, end: dt.date, lang: str) -> FilterState:
+    return FilterState(focus_areas=focus, layers=(*layers, ACTIVITY_LAYER), preset="custom",
+                       start=start.isoformat(), end=end.isoformat(), lang=lang)
+
+
+def in_period(period: Period, lang: str) -> str:
+    """'i oktober 2026', 'under kvartal 3 2026', 'under 2026' (en: 'in October 2026', …)."""
+    return t(f"report_in_{period.kind}", lang, period=period.label(lang))
+
+
+def change_sentence(subject: str, n: int, before: int, period: Period, lang: str) -> str:
+    """'Trygghet: 84 rapporter i oktober 2026, 12 % färre än i september 2026 (95).'"""
+    now, prev = in_period(period, lang), in_period(period.previous(), lang)
+    values = {"subject": subject, "n": number(n, lang), "m": number(before, lang), "now": now, "prev": prev}
+    if before == 0:
+        key = "report_change_none_before" if n else "report_change_none"
+    elif n == before:
+        key = "report_change_same"
+    else:
+        key = "report_change_fewer" if n < before else "report_change_more"
+        values["pct"] = number(round(abs(n - before) * 100 / before), lang)
+    return t(key, lang, **values)
+
+
+def _kind_counts(activities, status: str, lang: str) -> list[tuple[str, int]]:
+    rows = activities[(activities["status"] == status).to_numpy()]
+    if rows.empty:
+        return []
+    counts = rows["kind"].astype(str).value_counts()
+    pairs = [(vocab("kind", str(kind), lang), int(n)) for kind, n in counts.items() if n]
+    return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+
+def _months_before(end: dt.date, months: int) -> dt.date:
+    index = end.year * 12 + end.month - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def focus_sections(data: AppData, policy: privacy.Policy) -> list[tuple[str, tuple[str, ...]]]:
+    """(focus area, its layers the role may see) for every focus area the role sees at all."""
+    out = []
+    for fid in data.config.focus_areas:
+        layers = tuple(lid for lid, spec in data.config.layers.items()
+                       if spec.focus_area == fid and policy.mode(lid) != privacy.HIDDEN)
+        if layers:
+            out.append((fid, layers))
+    return out
+
+
+def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], policy: privacy.Policy,
+                  period: Period, lang: str, made_on: dt.date, with_figures: bool = True,
+                  progress: Callable[[str], None] = lambda _: None) -> Report:
+    """The report for `policy.role` over `period`; `get` is the dashboard's `Views.get`."""
+    role = policy.role
+    cfg = data.config
+    areas = focus_sections(data, policy)
+    all_focus = tuple(fid for fid, _ in areas)
+    all_layers = tuple(lid for _, layers in areas for lid in layers)
+    prev = period.previous()
+    whole = get(_state(all_focus, all_layers, period.start, period.end, lang), role)
+    whole_before = get(_state(all_focus, all_layers, prev.start, prev.end, lang), role)
+    if whole.total == 0 and whole.activities.empty:
+        raise ReportError(f"no reports or activities the role {role} may see in {period.code} "
+                          f"({period.start} – {period.end}); choose another --period")
+    summary = [change_sentence(t("report_all_reports", lang), whole.total, whole_before.total, period, lang)]
+    sections = []
+    for fid, layers in areas:
+        area = cfg.focus_areas[fid]
+        progress(area.short(lang))
+        frames = get(_state((fid,), layers, period.start, period.end, lang), role)
+        before = get(_state((fid,), layers, prev.start, prev.end, lang), role)
+        sentence = change_sentence(area.short(lang), frames.total, before.total, period, lang)
+        summary.append(sentence)
+        rows = figures.places_rows(frames.points, frames.activities, data, "cell", lang, limit=None,
+                                   policy=frames.policy, release=frames.release)
+        counted = sum(row["total"] for row in rows)
+        places = [Place(row["place"], row["total"], row["activities_done"]) for row in rows[:TOP_PLACES]]
+        note = t("places_total_cells", lang, n=number(counted, lang), total=number(frames.total, lang))
+        cells = any(frames.policy.mode(lid) == privacy.CELLS for lid in layers)
+        section = FocusSection(
+            id=fid, name=area.name(lang), color=area.color, cells=cells, reports=frames.total,
+            previous=before.total, sentence=sentence, places=places, places_note=note,
+            done=_kind_counts(frames.activities, "genomförd", lang),
+            planned=_kind_counts(frames.activities, "planerad", lang),
+        )
+        if with_figures:
+            section.figures.update(_figures(data, get, role, frames, fid, layers, period, lang))
+        sections.append(section)
+    done = int((whole.activities["status"] == "genomförd").sum())
+    planned = int((whole.activities["status"] == "planerad").sum())
+    summary.append(t("report_activities_sentence", lang, done=number(done, lang), planned=number(planned, lang),
+                     now=in_period(period, lang)))
+    return Report(
+        lang=lang, role=role, role_name=policy.name(lang),
+        role_note="" if policy.exact else t("role_reduced", lang, k=policy.k),
+        title=t("report_title", lang), kommun=kommun_title(data.municipality.name, lang),
+        police_area=cfg.police_area or "–", promise_start=cfg.period_start, promise_end=cfg.period_end,
+        period=period, period_label=period.label(lang), made_on=made_on, demo=data.demo,
+        summary=summary, sections=sections,
+    )
+
+
+def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers: tuple[str, ...],
+             period: Period, lang: str) -> dict[str, dict]:
+    """The dashboard's own figure builders on the section's frames."""
+    color = data.config.focus_areas[fid].color
+    out = {"map": figures.map_figure(
+        data, frames.points, frames.activities, lang=lang, view=_view(data, frames),
+        show_activities=True, basemap=False, density_color=color,
+        cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other)}
+    first = period.start if period.kind == "year" else _months_before(period.end, TREND_MONTHS)
+    trend = get(_state((fid,), layers, first, period.end, lang), role)
+    out["trend"] = figures.time_figure(trend.points, data, lang, False, policy=trend.policy, weekly=False,
+                                       release=trend.release)
+    points_layers = [lid for lid in layers if frames.policy.mode(lid) == privacy.POINTS]
+    if frames.policy.time_precision != privacy.MONTH and points_layers:
+        # Weekday and hour exist only for points at hour precision or finer (allmanhet: month).
+        out["when"] = figures.heatmap_figure(frames.points, lang, False, color, policy=frames.policy, data=data,
+                                             left_out=frames.release.layers if frames.release is not None
+                                             and frames.release.total else (),
+                                             activities=frames.activities)
+    return out
+
+
+def _view(data: AppData, frames: RoleFrames) -> dict:
+    """The municipality, or the box of what the map draws when that is smaller."""
+    fitted = figures.data_view(frames.points, frames.activities, frames.cells, frames.policy.cell_m)
+    whole = figures.default_view(data)
+    if fitted is None or fitted["zoom"] <= whole["zoom"]:
+        return whole
+    return fitted
+
+
+__all__ = ["FocusSection", "Place", "Report", "build_content", "change_sentence", "focus_sections", "in_period"]
