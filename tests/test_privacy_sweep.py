@@ -358,7 +358,8 @@ def test_bra_two_worlds_day_apart_filters_clicks_selections(worlds):
         days = _span(_d(6, 30), _d(8, 31)) + _span(_d(10, 1), _d(11, 26))
     requests = _day_apart(days) + [("?t=all", None), ("?t=30d", None)]
     requests += [(custom(_d(7, 1), _d(7, 31), extra), None) for extra in (
-        "&st=åtgärdad", "&wd=2&h=22-22", "&wd=1&h=3-3&st=åtgärdad", "&ly=otrygg_plats,narkotika&lang=en")]
+        "&st=åtgärdad", "&wd=2&h=22-22", "&wd=1&h=3-3&st=åtgärdad", "&ly=otrygg_plats,narkotika&lang=en",
+        "&present=1&mode=density")]
     # Heatmap clicks on the old and new slots of the moved tips (as the page sends them).
     requests += [("?t=all", None, (2, 22)), ("?t=all", None, (2, 3)), (custom(_d(7, 14), _d(7, 15)), None, (2, 22))]
     requests += _selections({r["id"][2:]: r for r in D.narcotics_rows()},
@@ -380,11 +381,34 @@ def test_allmanhet_two_worlds_day_apart_filters_forged_and_selections(worlds):
         days = _span(_d(3, 31), _d(11, 26))
     requests = _day_apart(days) + [("?t=all", None), ("?t=30d", None)]
     requests += [(custom(_d(7, 1), _d(9, 30), extra), None) for extra in (
-        "&st=åtgärdad&lang=en", "&wd=0&h=4-4", "&fa=trafik", "&ly=narkotika")]
+        "&st=åtgärdad&lang=en", "&wd=0&h=4-4", "&fa=trafik", "&ly=narkotika", "&present=1&mode=density")]
     requests += _selections({r["id"][2:]: r for r in D.public_rows()},
                             {k: PUBLIC_MOVES[k] for k in ("pq3k0", "pq2h0")})
     n = _compare_worlds(apps, "allmanhet", requests)
     assert n >= 25
+
+
+#: Filter stores no page sends (a forged `filters.data`): wrong types and shapes.
+MALFORMED = [{"lang": "xx"}, {"hours": [5]}, {"weekdays": ["a"]}, {"layers": None}, {"selection": "x"},
+             {"selection": {"type": "polygon", "coords": [[0, 0]]}}, {"preset": "bogus"},
+             {"preset": "custom", "start": "garbage"}, {"commitment": 5}]
+
+
+def _outcome(app, state: dict) -> str:
+    try:
+        return dumps(page(app, state, groups=("cell",)))
+    except Exception as exc:  # a forged store may break a callback: the same way in both worlds
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_two_worlds_malformed_filter_stores_fail_alike(worlds, role):
+    """Malformed forged filter stores: whether a callback answers or fails (a 500 to the
+    browser) and what it answers must not depend on the facts the worlds differ in."""
+    apps = worlds[role]
+    for forged in MALFORMED:
+        a, b = (_outcome(apps[w], {**filters(apps[w], "?t=all"), **forged}) for w in "AB")
+        assert a == b, (role, forged, _first_difference(a, b))
 
 
 def _export(app, state: dict, fmt: str) -> dict[str, str]:
@@ -688,6 +712,26 @@ def test_day_apart_ranges_with_filters_clicks_and_cells(diff_apps, role):
         pairs += [((name, d), (name, nxt)), (("", d), (name, d))]
     pairs += [(("ke", d), ("k", d)), (("ke", nxt), ("e", nxt))]
     _check(f"{role}: day-apart × filters, clicks, cells", obs, pairs)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_demo_data_day_apart_ranges_every_count(demo_path, role):
+    """The demo data (600 reports over two years: many cells, 'spridda', folded remainders):
+    [d, d] and [d+1, d+1] against [d, d+1] over month and quarter ends and a few ordinary days,
+    cells layers alone: every count of every view 0 or >= k, alone and subtracted."""
+    app = create_app(open_store(demo_path), role=role, today=lambda: TODAY)
+    days = [_d(3, 31), _d(6, 30), _d(7, 14), _d(9, 30), dt.date(2025, 12, 31), dt.date(2025, 5, 17)]
+    if FULL:
+        days = _span(dt.date(2025, 1, 1), _d(10, 31))
+    obs, pairs = {}, []
+    for d in days:
+        nxt = d + dt.timedelta(days=1)
+        for a, b in ((d, d), (d, nxt), (nxt, nxt)):
+            obs.setdefault((a, b), counts(page(app, filters(app, custom(a, b, ONLY_CELLS[role])), groups=("cell",)),
+                                          role, app))
+        pairs += [((d, d), (d, nxt)), ((nxt, nxt), (d, nxt))]
+    _check(f"{role}: demo data, day-apart ranges", obs, pairs)
+    assert any(k[0] in ("map", "spridda", "övriga") and v for o in obs.values() for k, v in o.items())
 
 
 # -- 3. forged requests ------------------------------------------------------------------------------
