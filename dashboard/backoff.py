@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from .i18n import t
+
 
 class MemoryCounters:
     """Failure counters in this process's memory (one process; tests), with the interface of
@@ -138,9 +140,7 @@ class LoginBackoff:
 def wait_message(seconds: float, lang: str = "sv") -> str:
     """'… Försök igen om 4 s.': the same for every name, existing or not."""
     n = max(1, math.ceil(seconds))
-    if lang == "en":
-        return f"Too many failed logins. Try again in {n} s."
-    return f"För många misslyckade inloggningar. Försök igen om {n} s."
+    return t("login_wait", lang, n=n)
 
 
 __all__ = ["LoginBackoff", "MemoryCounters", "wait_message"]

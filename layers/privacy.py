@@ -50,6 +50,7 @@ from geodata import (
 from geodata.grid import check_cell_size
 
 from .config import REPORT_LAYERS
+from .messages import label
 from .spec import LayerSpec
 
 # -- vocabularies ------------------------------------------------------------------------
@@ -75,12 +76,8 @@ DEFAULT_PERIODS: Mapping[str, str] = MappingProxyType({"bra": "month", "allmanhe
 MIN_K = 3
 TIMEZONE = "Europe/Stockholm"
 
-ROLE_NAMES = {
-    POLIS: ("Polis", "Police"),
-    BRA: ("BRÅ-möte (delad skärm)", "Crime prevention meeting (shared screen)"),
-    ALLMANHET: ("Allmänhet", "Public"),
-    ADMIN: ("Administratör", "Administrator"),
-}
+#: (Swedish, English) per role, from the message catalogue (layers/messages, context "vocab").
+ROLE_NAMES = {role: (label("role", role, "sv"), label("role", role, "en")) for role in (POLIS, BRA, ALLMANHET, ADMIN)}
 
 #: Report columns that may leave the server for a points-mode layer, besides coordinates.
 POINT_COLUMNS = (

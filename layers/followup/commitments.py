@@ -32,6 +32,7 @@ import shapely
 
 from ..commitment import Commitment
 from ..config import PromiseConfig
+from ..messages import format_number, template
 from . import pace
 from .frames import activity_frame, day, end_of_day_utc
 
@@ -83,11 +84,12 @@ class CommitmentProgress:
         """The card line: "3 av 4 hastighetskontroller (i fas)", "249 av 260 timmar (i fas)"."""
         from ..aktiviteter import KIND_PLURAL
 
-        en = lang == "en"
+        lang = "en" if lang == "en" else "sv"
         hours = self.commitment.unit == "hours"
         done, target = (_hours_text(v, lang) if hours else str(int(round(v))) for v in (self.total.done, self.total.target))
-        noun = ("hours" if en else "timmar") if hours else KIND_PLURAL["en" if en else "sv"][self.commitment.kind]
-        return f"{done} {'of' if en else 'av'} {target} {noun} ({self.status_label(lang)})"
+        noun = template("commitment_hours", lang) if hours else KIND_PLURAL[lang][self.commitment.kind]
+        return template("commitment_progress", lang).format(done=done, target=target, noun=noun,
+                                                            status=self.status_label(lang))
 
     def row(self) -> dict:
         """The follow-up JSON entry (keys `ROW_KEYS`, in order)."""
@@ -99,8 +101,9 @@ class CommitmentProgress:
 
 
 def _hours_text(value: float, lang: str) -> str:
-    text = f"{value:.1f}".removesuffix(".0")
-    return text.replace(".", ",") if lang != "en" else text
+    # One decimal, dropped when whole ("249", "12,5"); no digit grouping on the cards.
+    text = format_number(value, lang, 1, grouping=False)
+    return text.removesuffix(",0" if lang != "en" else ".0")
 
 
 def _amount(value: float, hours: bool):
