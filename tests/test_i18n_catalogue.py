@@ -117,3 +117,14 @@ def test_named_values_per_language():
     assert REPORT_STATUS["sv"]["åtgärdad"] == "Åtgärdad"
     assert REPORT_STATUS["en"] == {"ny": "New", "bekräftad": "Confirmed", "åtgärdad": "Resolved",
                                    "avvisad": "Rejected"}
+
+
+def test_the_catalogue_files_are_package_data():
+    # A non-editable install must carry the .po files (pyproject's package-data for `layers`).
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["layers"]
+    files = [po_path(lang).relative_to(ROOT / "layers").as_posix() for lang in LANGUAGES]
+    assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
