@@ -25,7 +25,7 @@ from .callbacks_edit import register_edit
 from .callbacks_present import register_present
 from .callbacks_session import register_session
 from .filters import default_state
-from .i18n import t
+from .i18n import LANGUAGES, lang_or_default, t
 from .layout import build_layout, kommun_title
 from .uppfoljning import install_uppfoljning
 
@@ -35,10 +35,26 @@ class Dash(dash.Dash):
     into the `_dash-config` JSON of every page, for its dev tools only, which we never turn
     on in production. (Package versions in the asset URLs stay: they are the cache keys.)"""
 
+    #: The page title per language (set by create_app).
+    titles: dict[str, str] = {}
+
     def _config(self):
         config = super()._config()
         config.pop("python_version", None)
         return config
+
+    def interpolate_index(self, **kwargs):
+        """The page in the language its address asks for (`?lang=en`): `<html lang>` (a screen
+        reader picks its voice from it before any script runs) and the title; the language
+        switch changes both later in the browser (dashboard.a11y)."""
+        lang = request_language()
+        kwargs["title"] = self.titles.get(lang, kwargs.get("title", ""))
+        return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{lang}">', 1)
+
+
+def request_language() -> str:
+    """The language this request's address asks for; Swedish without one (or outside a request)."""
+    return lang_or_default(flask.request.args.get("lang")) if flask.has_request_context() else "sv"
 
 
 def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, today: Callable[[], dt.date] | None = None,
@@ -120,7 +136,7 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     app.layout = page
     app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES, "session": session,
                            "basemap": chosen}
-    app.index_string = app.index_string.replace("<html>", '<html lang="sv">')
+    app.titles = {lang: f"Trygghetskarta – {kommun_title(data.municipality.name, lang)}" for lang in LANGUAGES}
     return app
 
 

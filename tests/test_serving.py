@@ -396,3 +396,16 @@ def test_an_unchanged_session_cookie_is_resent_every_few_minutes_not_on_every_an
     assert session_cookie_sent()  # five minutes on: the expiry is pushed on again
     assert not session_cookie_sent()
     assert client.post("/_dash-update-component", json=body, headers=headers).status_code == 200
+
+
+def test_the_page_is_in_the_language_its_address_asks_for(store):
+    """`<html lang>` and the title follow `?lang=` from the first byte (a screen reader picks
+    its voice before any script runs); anything else is Swedish."""
+    client = make(store).server.test_client()
+    pages = {q: client.get("/" + q).get_data(as_text=True) for q in ("", "?lang=en", "?lang=sv", "?lang=xx")}
+    assert pages["?lang=en"].count('<html lang="en">') == 1
+    assert "<title>Trygghetskarta – Vaggeryd Municipality</title>" in pages["?lang=en"]
+    for query in ("", "?lang=sv", "?lang=xx"):
+        assert pages[query].count('<html lang="sv">') == 1, query
+        assert "<title>Trygghetskarta – Vaggeryds kommun</title>" in pages[query], query
+    assert all("<html>" not in page for page in pages.values())
