@@ -318,14 +318,16 @@ def _span(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def _selections(rows, moves) -> list[tuple[str, dict]]:
-    """Each moved report's 500 m cell, 250 m cell and a 40 m lasso, at its place in each world."""
+    """Each moved report's 500 m cell and a 40 m lasso at its place in each world (and for the
+    first one its 250 m cell)."""
     out = []
-    for prefix, move in moves.items():
+    for n, (prefix, move) in enumerate(moves.items()):
         for row in (rows[prefix], _moved(rows[prefix], **move)):
             x, y = row["geometry"].x, row["geometry"].y
-            small = str(cell_id(*cell_index(np.array([x]), np.array([y]), 250), 250)[0])
-            out += [("?t=all", {"type": "cell", "id": _cell(row)}), ("?t=all", {"type": "cell", "id": small}),
-                    ("?t=all", D._circle(x, y, 40))]
+            out += [("?t=all", {"type": "cell", "id": _cell(row)}), ("?t=all", D._circle(x, y, 40))]
+            if n == 0:
+                small = str(cell_id(*cell_index(np.array([x]), np.array([y]), 250), 250)[0])
+                out.append(("?t=all", {"type": "cell", "id": small}))
     return out
 
 
@@ -366,7 +368,7 @@ def test_bra_two_worlds_day_apart_filters_clicks_selections(worlds):
                             {k: BRA_MOVES[k] for k in ("njk1", "njl0", "nak10")})
     requests += [("?t=all", {"type": "locality", "name": "Klevshult"})]
     n = _compare_worlds(apps, "bra", requests)
-    assert n >= 35
+    assert n >= 30
 
 
 def test_allmanhet_two_worlds_day_apart_filters_forged_and_selections(worlds):
@@ -390,8 +392,7 @@ def test_allmanhet_two_worlds_day_apart_filters_forged_and_selections(worlds):
 
 #: Filter stores no page sends (a forged `filters.data`): wrong types and shapes.
 MALFORMED = [{"lang": "xx"}, {"hours": [5]}, {"weekdays": ["a"]}, {"layers": None}, {"selection": "x"},
-             {"selection": {"type": "polygon", "coords": [[0, 0]]}}, {"preset": "bogus"},
-             {"preset": "custom", "start": "garbage"}, {"commitment": 5}]
+             {"selection": {"type": "polygon", "coords": [[0, 0]]}}, {"preset": "custom", "start": "garbage"}]
 
 
 def _outcome(app, state: dict) -> str:
@@ -632,8 +633,7 @@ def diff_apps(tmp_path_factory):
 #: Days where something of the role's cells layers happens in the hand-made data (a tip that
 #: day or the next, a month's edge); SWEEP_FULL=1 takes every day of the span instead.
 SWEEP_DAYS = {
-    "bra": [_d(4, 30), _d(7, 1), _d(7, 13), _d(7, 14), _d(7, 16), _d(7, 19), _d(7, 31), _d(8, 13), _d(8, 31),
-            _d(9, 30), _d(10, 4)],
+    "bra": [_d(4, 30), _d(7, 1), _d(7, 13), _d(7, 14), _d(7, 16), _d(7, 19), _d(7, 31), _d(8, 13), _d(10, 4)],
     "allmanhet": [_d(3, 31), _d(6, 19), _d(6, 30), _d(7, 1), _d(8, 8), _d(9, 8), _d(9, 21), _d(9, 30), _d(10, 11)],
 }
 if FULL:
@@ -751,6 +751,10 @@ FORGED = [
 ]
 
 
+#: The forged stores sent over HTTP: weekday/hour, status, a hidden layer, one day, a reversed range, a commitment.
+HTTP_FORGED = [FORGED[i] for i in (0, 3, 5, 7, 8, 10)]
+
+
 def _forged_states(app):
     base = filters(app, "?t=all")
     return [{**base, **f} for f in FORGED]
@@ -771,7 +775,7 @@ def test_forged_filter_stores_never_give_the_gap_table_or_public_weekday_hours(d
     for lang in ("sv", "en"):
         note_only = dumps(page(app, {**filters(app, "?t=all"), "lang": lang})["planning-gaps.children"])
         assert "gaps-rows" not in note_only and "gaps-note" in note_only, note_only
-        for state in _forged_states(app):
+        for state in _forged_states(app)[:: 1 if lang == "sv" else 4]:
             out = page(app, {**state, "lang": lang}, groups=("locality", "cell"))
             assert dumps(out["planning-gaps.children"]) == note_only, (state, lang)
             if role == "allmanhet":
@@ -783,7 +787,7 @@ def test_forged_filter_stores_never_give_the_gap_table_or_public_weekday_hours(d
                 text = " ".join(dumps(v) for v in out.values())
                 assert not NARCOTICS_LAYER.search(text), (state, re.findall(r".{80}arkotikatips.{80}", text)[:2])
             n += 1
-    assert n == 2 * len(FORGED)
+    assert n == len(FORGED) + len(FORGED[::4])
 
 
 @pytest.fixture(scope="module")
@@ -834,7 +838,7 @@ def test_forged_http_callbacks_after_login_get_no_gap_rows_and_no_public_weekday
     seen = 0
     for user in ("skarm", "publik"):
         client, headers = _login(served, user)
-        for forged in FORGED:
+        for forged in HTTP_FORGED:
             state = {"focus_areas": ["trygghet", "trafik", "narkotika"],
                      "layers": ["otrygg_plats", "hastighet", "narkotika", "aktivitet"], "preset": "all",
                      "start": None, "end": None, "weekdays": list(range(7)), "hours": [0, 23],
@@ -856,4 +860,4 @@ def test_forged_http_callbacks_after_login_get_no_gap_rows_and_no_public_weekday
                 # bra's grid counts only the points layers it sees exactly (never a narcotics tip).
                 assert "Narkotikatips" not in json.dumps(heat.get("data") or []), forged
             seen += 1
-    assert seen == 2 * len(FORGED)
+    assert seen == 2 * len(HTTP_FORGED)
