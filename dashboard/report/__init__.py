@@ -27,18 +27,26 @@ def make_report(data_path: Path, period: str, role: str, lang: str, out: Path,
                 today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None) -> Made:
     """Write the report for `role` over `period` ("2026", "2026-Q3", "2026-10") to `out`
     (.pdf or .html)."""
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ReportError(f"--out {out}: the file name must end in .pdf or .html")
+    report, html = build_html(data_path, period, role, lang, today, progress)
+    return write(report, html, out, progress)
+
+
+def build_html(data_path: Path, period: str, role: str, lang: str, today: dt.date | None = None,
+               progress: Callable[[str], None] = lambda _: None):
+    """(content.Report, HTML text) of the report: the role's frames from an in-process
+    dashboard on the data file, its figures drawn to SVG, one template rendered."""
     from layers import open_store
     from layers.privacy import ROLES
 
     from ..app import create_app
     from ..data import load
     from .content import build_content
-    from .render import render_html, write_pdf
+    from .render import render_html
     from .svg import chromium, figures_to_svg
 
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise ReportError(f"--out {out}: the file name must end in .pdf or .html")
     if role not in ROLES:
         raise ReportError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     chosen = parse_period(period)
@@ -50,15 +58,20 @@ def make_report(data_path: Path, period: str, role: str, lang: str, out: Path,
     app = create_app(store, today=lambda: today, data=data, role=role)
     views = app._trygghetskarta["views"]
     policy = views.policy(role)
-    span = _span(data)
-    check_period(chosen, policy, views.settings, span)
+    check_period(chosen, policy, views.settings, _span(data))
     report = build_content(data, views.get, policy, chosen, lang, today, progress=progress)
     named = {f"{s.id}/{kind}": figure for s in report.sections for kind, figure in s.figures.items()}
     progress(f"drawing {len(named)} figures")
     svgs = figures_to_svg(named, progress=lambda step: progress(f"figure {step}"))
-    html = render_html(report, svgs)
+    return report, render_html(report, svgs)
+
+
+def write(report, html: str, out: Path, progress: Callable[[str], None] = lambda _: None) -> Made:
+    """The HTML as it is (.html) or its A4 PDF (.pdf) at `out`."""
+    from .render import write_pdf
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".html":
+    if out.suffix.lower() == ".html":
         out.write_text(html, encoding="utf-8")
         return Made(out, None, report)
     progress("writing the PDF")
@@ -72,4 +85,4 @@ def _span(data) -> tuple[dt.date, dt.date] | None:
     return dt.date.fromisoformat(times.min()[:10]), dt.date.fromisoformat(times.max()[:10])
 
 
-__all__ = ["FORMATS", "Made", "Period", "ReportError", "make_report", "parse_period"]
+__all__ = ["FORMATS", "Made", "Period", "ReportError", "build_html", "make_report", "parse_period", "write"]

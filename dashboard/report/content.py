@@ -80,7 +80,8 @@ def in_period(period: Period, lang: str) -> str:
 def change_sentence(subject: str, n: int, before: int, period: Period, lang: str) -> str:
     """'Trygghet: 84 rapporter i oktober 2026, 12 % färre än i september 2026 (95).'"""
     now, prev = in_period(period, lang), in_period(period.previous(), lang)
-    values = {"subject": subject, "n": number(n, lang), "m": number(before, lang), "now": now, "prev": prev}
+    values = {"subject": subject, "n": number(n, lang), "m": number(before, lang), "now": now, "prev": prev,
+              "reports": t("report_word_one" if n == 1 else "report_word_many", lang)}
     if before == 0:
         key = "report_change_none_before" if n else "report_change_none"
     elif n == before:
