@@ -125,11 +125,8 @@ def text_lines(result, counts, layer: str, role: str, rows: list[dict], lang: st
               help="Language of the text report and of the GeoJSON labels.")
 @click.option("--all-cells", is_flag=True,
               help="List every analysed cell, not only cells with reports or a significant class.")
-@click.option("--permutations", default=999, show_default=True, type=click.IntRange(0, 99_999),
-              help="esda's sampled permutations (a cross-check; the classes use exact permutation p-values).")
-@click.option("--seed", default=12345, show_default=True, type=int, help="Seed of the sampled permutations.")
 @click.option("--today", callback=_date, help="Date the release schedule applies for, YYYY-MM-DD. [default: today]")
-def hotspots(data, layer, start, end, fmt, role, lang, all_cells, permutations, seed, today):
+def hotspots(data, layer, start, end, fmt, role, lang, all_cells, today):
     """Hot spots of one layer: cells whose neighbourhood has significantly many reports.
 
     Getis-Ord Gi* on the data file's grid (cell_m, see `trygghetskarta info`): each cell with
@@ -160,8 +157,8 @@ def hotspots(data, layer, start, end, fmt, role, lang, all_cells, permutations, 
 
     store = open_store(data)
     try:
-        result, counts = role_hotspots(store, role, layer, start, end, today or dt.date.today(),
-                                       permutations=permutations, seed=seed)
+        # The classes use exact permutation p-values; esda's sampled ones are not needed here.
+        result, counts = role_hotspots(store, role, layer, start, end, today or dt.date.today(), permutations=0)
     except AnalysisError as exc:
         raise click.ClickException(str(exc)) from None
     rows = cell_rows(result.cells, all_cells)

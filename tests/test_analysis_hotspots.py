@@ -7,7 +7,16 @@ import pytest
 from libpysal.weights import DistanceBand
 from scipy.stats import norm
 
-from layers.analysis.hotspots import _bh, classify, gi_scores, gi_star, grid_weights, hotspot_cells, permutation_p
+from layers.analysis.hotspots import (
+    _bh,
+    _convolve,
+    classify,
+    gi_scores,
+    gi_star,
+    grid_weights,
+    hotspot_cells,
+    permutation_p,
+)
 
 
 def grid(side):
@@ -131,3 +140,17 @@ def test_municipality_cells_include_the_empty_ones_with_their_locality():
     assert len(cells) == 3499  # every 500 m cell with its centre in Vaggeryds kommun
     assert (cells["count"] == 0).sum() == 3498
     assert cells.loc["500mN12731E890", "locality"] == "Skillingaryd"
+
+
+def test_the_sparse_convolution_for_few_large_counts_equals_the_dense_one():
+    # A town centre of 11 500 reports among empty cells: the pmf is long and has 3 values.
+    y = np.zeros(400, dtype="int64")
+    y[[5, 6, 200]] = [11_500, 300, 7]
+    pmf = np.bincount(y) / len(y)
+    support = np.flatnonzero(pmf)
+    dist = np.array([1.0])
+    for _ in range(3):
+        sparse = _convolve(dist, pmf, support)
+        assert np.allclose(sparse, np.convolve(dist, pmf), rtol=0, atol=1e-15)
+        dist = sparse
+    assert dist.sum() == pytest.approx(1.0)
