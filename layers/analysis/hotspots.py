@@ -18,7 +18,9 @@ Choices, and why:
   twice the smaller tail, at most 1). The sampled alternatives fail here: esda's pseudo p-value
   ``p_sim`` cannot go below 1/(permutations + 1), and with thousands of cells no
   false-discovery-rate correction could then ever find a hot spot (3 500 cells, 999 permutations:
-  a 99 % class would need 350 cells at that floor); its normal approximation ``p_z_sim`` and the
+  a 99 % class would need 350 cells at that floor), and on counts, with their many ties, its
+  folding gives a cell whose neighbours are all 0 the smallest p there is (every shuffle ties or
+  exceeds it: a lone busy cell and an empty corner alike get 0.001); its normal approximation ``p_z_sim`` and the
   analytic z both assume a normal distribution, and on sparse counts (most cells 0) they flag
   some cell of pure noise in half or more of noise-only grids, the exact p in at most 1 of 12
   (tests/test_analysis_hotspots.py).
