@@ -792,13 +792,14 @@ def test_forged_filter_stores_never_give_the_gap_table_or_public_weekday_hours(d
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """A copy of the hand-made file with a bra and an allmanhet user, served with login."""
+    """A copy of the hand-made file with a bra, an allmanhet and a polis user, served with login."""
     path = tmp_path_factory.mktemp("sweep-http") / "users.gpkg"
     D.make_store(path)
     store = open_store(path)
     users = UserStore(store, hasher=FAST)
     users.add("skarm", "bra", PW)
     users.add("publik", "allmanhet", PW)
+    users.add("anna", "polis", PW)
     return create_app(store, today=lambda: TODAY)
 
 
@@ -861,3 +862,33 @@ def test_forged_http_callbacks_after_login_get_no_gap_rows_and_no_public_weekday
                 assert "Narkotikatips" not in json.dumps(heat.get("data") or []), forged
             seen += 1
     assert seen == 2 * len(HTTP_FORGED)
+
+
+def test_presentation_ceiling_over_http_hides_the_gap_table_and_never_widens(served):
+    """A police user sees the gap table's rows (the control: the HTTP harness sees them at all);
+    after `/view-as` bra (the presentation switch on a shared screen) the same session gets the
+    note alone, and after allmanhet no weekday × hour number; a bra user asking `/view-as` polis
+    still gets the note (a ceiling never raises a role)."""
+    state = {"focus_areas": ["trygghet", "trafik", "narkotika"],
+             "layers": ["otrygg_plats", "hastighet", "narkotika", "aktivitet"], "preset": "all", "start": None,
+             "end": None, "weekdays": list(range(7)), "hours": [0, 23], "actors": ["polis", "kommun", "gemensam"],
+             "statuses": ["ny", "pågående", "åtgärdad"], "selection": None, "mode": "auto", "lang": "sv",
+             "present": False, "commitment": None, "view": None}
+    client, headers = _login(served, "anna")
+    assert "gaps-rows" in _post(client, headers, served, "planning-gaps.children", state)
+    for ceiling in ("bra", "allmanhet"):
+        r = client.post("/view-as", data={"role": ceiling, "next": "/"}, headers=headers)
+        assert r.status_code == 303, r.status_code
+        gaps = _post(client, headers, served, "planning-gaps.children", state)
+        assert "gaps-rows" not in gaps and "gaps-note" in gaps, (ceiling, gaps[:300])
+        heat = json.loads(_post(client, headers, served, "chart-when.figure", {**state, "weekdays": [2],
+                                                                                "hours": [22, 22]}))
+        data = heat["response"]["chart-when"]["figure"].get("data") or []
+        assert "Narkotikatips" not in json.dumps(data), ceiling
+        if ceiling == "allmanhet":
+            assert not re.search(r"\d", json.dumps(data)), data
+    client, headers = _login(served, "skarm")
+    r = client.post("/view-as", data={"role": "polis", "next": "/"}, headers=headers)
+    assert r.status_code == 303, r.status_code
+    gaps = _post(client, headers, served, "planning-gaps.children", state)
+    assert "gaps-rows" not in gaps and "gaps-note" in gaps, gaps[:300]
