@@ -390,6 +390,19 @@ def test_allmanhet_two_worlds_day_apart_filters_forged_and_selections(worlds):
     assert n >= 25
 
 
+@pytest.mark.parametrize(("role", "today"), [("bra", dt.date(2026, 12, 1)), ("allmanhet", dt.date(2027, 1, 2))])
+def test_two_worlds_after_the_next_period_closes(tmp_path, role, today):
+    """The adversary comes back after the next release (bra: November closes, with October's
+    held-back tips; allmanhet: the fourth quarter): that release is the same in both worlds, and
+    so is every answer about the newly published period, a day-apart pair in it and the presets."""
+    apps = make_worlds(tmp_path, roles=(role,), today=today)[role]
+    assert _release_units(apps["A"], role) == _release_units(apps["B"], role)
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    requests = [("?t=all", None), ("?t=30d", None), ("?t=quarter", None), (custom(_d(10, 1), last), None),
+                (custom(_d(11, 2), _d(11, 2)), None), (custom(_d(11, 2), _d(11, 3)), None)]
+    assert _compare_worlds(apps, role, requests) == len(requests)
+
+
 #: Filter stores no page sends (a forged `filters.data`): wrong types and shapes.
 MALFORMED = [{"lang": "xx"}, {"hours": [5]}, {"weekdays": ["a"]}, {"layers": None}, {"selection": "x"},
              {"selection": {"type": "polygon", "coords": [[0, 0]]}}, {"preset": "custom", "start": "garbage"}]
