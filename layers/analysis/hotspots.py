@@ -72,14 +72,23 @@ class GiStar:
 
 
 def grid_weights(ix, iy):
-    """Binary queen-contiguity weights of grid cells given by integer column/row (libpysal W)."""
-    from libpysal.weights import DistanceBand
+    """Binary queen-contiguity weights of grid cells given by integer column/row (a libpysal Graph,
+    built once per set of cells: the municipality's cells are the same from one call to the next)."""
+    ix = np.ascontiguousarray(ix, dtype="int64")
+    iy = np.ascontiguousarray(iy, dtype="int64")
+    return _grid_weights(ix.tobytes(), iy.tobytes())
 
-    coords = np.column_stack([np.asarray(ix, dtype="float64"), np.asarray(iy, dtype="float64")])
+
+@lru_cache(maxsize=8)
+def _grid_weights(ix_bytes: bytes, iy_bytes: bytes):
+    from libpysal.graph import Graph
+
+    coords = np.column_stack([np.frombuffer(ix_bytes, dtype="int64"),
+                              np.frombuffer(iy_bytes, dtype="int64")]).astype("float64")
     with warnings.catch_warnings():
         # A lone cell outside the municipality is an island; Gi* then sees only itself.
         warnings.simplefilter("ignore")
-        return DistanceBand(coords, threshold=QUEEN_BAND, binary=True, silence_warnings=True)
+        return Graph.build_distance_band(coords, QUEEN_BAND, binary=True)
 
 
 def _bh(p: np.ndarray) -> np.ndarray:
