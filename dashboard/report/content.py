@@ -172,10 +172,12 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
 
 def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers: tuple[str, ...],
              period: Period, lang: str) -> dict[str, dict]:
-    """The dashboard's own figure builders on the section's frames."""
+    """The dashboard's own figure builders on the section's frames; the map shows the whole
+    municipality (the page is read without zooming, and a fitted view of few reports hides where
+    they are)."""
     color = data.config.focus_areas[fid].color
     out = {"map": figures.map_figure(
-        data, frames.points, frames.activities, lang=lang, view=_view(data, frames),
+        data, frames.points, frames.activities, lang=lang, view=figures.default_view(data),
         show_activities=True, basemap=False, density_color=color,
         cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other)}
     first = period.start if period.kind == "year" else _months_before(period.end, TREND_MONTHS)
@@ -190,15 +192,6 @@ def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers
                                              and frames.release.total else (),
                                              activities=frames.activities)
     return out
-
-
-def _view(data: AppData, frames: RoleFrames) -> dict:
-    """The municipality, or the box of what the map draws when that is smaller."""
-    fitted = figures.data_view(frames.points, frames.activities, frames.cells, frames.policy.cell_m)
-    whole = figures.default_view(data)
-    if fitted is None or fitted["zoom"] <= whole["zoom"]:
-        return whole
-    return fitted
 
 
 __all__ = ["FocusSection", "Place", "Report", "build_content", "change_sentence", "focus_sections", "in_period"]
