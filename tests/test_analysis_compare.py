@@ -4,11 +4,13 @@ focus area, layer and locality on hand-made rows, a release counted only in whol
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from layers.analysis.compare import compare_counts, compare_release, comparison_windows, whole_blocks
 from layers.analysis.labels import pct_text
 from layers.analysis.roles import combine
 from layers.release import Block, period_of
+from tests.test_cli_hotspots import build
 
 D = dt.date
 
@@ -118,3 +120,47 @@ def test_no_percentage_from_a_base_of_zero():
     out = compare_counts(rows([(D(2026, 10, 2), "trafik", "hastighet", "Hok", 3)]), windows)
     row = out[(out["group"] == "all") & (out["comparison"] == "last_year")].iloc[0]
     assert row["base"] == 0 and row["change"] == 3 and row["change_pct"] is None
+
+
+# -- as a role sees it (the hand-made store of tests/test_cli_hotspots.py) ------------------------
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("compare"))
+
+
+def role_rows(store, role):
+    from layers.analysis.roles import role_comparison
+
+    out = role_comparison(store, role, D(2026, 6, 1), D(2026, 6, 30), at=D(2026, 6, 30), today=D(2026, 7, 15))
+    return out.set_index(["group", "key", "comparison"])
+
+
+def test_bra_compares_narcotics_in_whole_published_months_and_never_below_k(store):
+    out = role_rows(store, "bra")
+    # June against May: the station's cell (7) and Skillingaryd's 'spridda rapporter' (6) each month.
+    june = out.loc[("focus_area", "narkotika", "previous")]
+    assert (june["current"], june["base"], june["change"], june["change_pct"]) == (13, 13, 0, 0.0)
+    assert out.loc[("layer", "narkotika", "last_year"), "base"] == 13
+    days = out.loc[("layer", "narkotika", "28d")]
+    assert pd.isna(days["current"]) and days["note"] == "not whole published periods"
+    # Unsafe places (points for bra): all in March, so June against May is 0 against 0, no percentage.
+    quiet = out.loc[("layer", "otrygg_plats", "previous")]
+    assert (quiet["current"], quiet["base"], quiet["change_pct"]) == (0, 0, None)
+    narcotics = out.xs("narkotika", level="key")
+    for value in [*narcotics["current"].dropna(), *narcotics["base"].dropna()]:
+        assert value == 0 or value >= 5
+    assert out.loc[("locality", "Skillingaryd", "previous"), "current"] == 13
+
+
+def test_polis_counts_narcotics_exactly_also_over_28_days(store):
+    out = role_rows(store, "polis")
+    days = out.loc[("layer", "narkotika", "28d")]
+    assert (days["current_from"], days["current"], days["base"]) == (D(2026, 6, 3), 13, 13)
+
+
+def test_allmanhet_gets_no_narcotics_row_and_no_month_of_a_quarterly_release(store):
+    out = role_rows(store, "allmanhet")
+    assert "narkotika" not in set(out.index.get_level_values("key"))
+    # Its release is per quarter: June alone is no whole published period, so no number at all.
+    assert out["current"].isna().all() and set(out["note"]) == {"not whole published periods"}

@@ -29,9 +29,9 @@ def cell_of(point):
     return str(cell_id(ix, iy, CELL_M)[0])
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    store = GeoPackageStore.create(tmp_path_factory.mktemp("hotspots") / "h.gpkg")
+def build(folder):
+    """The hand-made store (also used by tests/test_analysis_compare.py)."""
+    store = GeoPackageStore.create(folder / "h.gpkg")
     store.set_privacy(PrivacySettings(cell_m=CELL_M))
     rows, n = [], 0
 
@@ -59,6 +59,11 @@ def store(tmp_path_factory):
                         (place[0] + 10 * i, place[1]))
     store.add_reports(reports_frame(rows))
     return store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("hotspots"))
 
 
 def run(*args):
