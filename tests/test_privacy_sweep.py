@@ -10,16 +10,23 @@ names, so the sweep follows a callback that moves):
    another folded place, narcotics data added (allmanhet), activities moved within their cell
    (and month). Both files publish the same release (checked first). Every answer of every
    request of the sweep (day-apart ranges, filters, heatmap clicks, selections, both
-   languages) must then be byte-identical: any difference, in any title, hover text,
-   customdata, table cell or aria label, tells the role something finer than the release.
+   languages, presentation and density views, the export button's files, malformed stores,
+   and after the next period closes) must then be byte-identical: any difference, in any
+   title, hover text, customdata, table cell or aria label, tells the role something finer
+   than the release. A police app on the same two files does see the moves (the control).
 2. Day-apart differencing. Ranges [d, d] and [d, d+1] over the months with small counts
    (tests/test_differencing.py's hand-made data: Klevshult 3 tips in July, a lone tip, ...)
    for the cells-mode layers only and no activities, so every count in every answer is one of
-   the cells layers: each number, and each difference of neighbouring answers, is 0 or >= k.
+   the cells layers: each number, and each difference of nested neighbouring answers, is 0 or
+   >= k; combined with status/weekday/hour filters, a heatmap click and cells a box apart; and
+   over the demo data.
 3. Forged requests: filter stores the UI never offers (weekday/hour and status for allmanhet,
    reversed hours, a hidden layer, periods of a day) through the callbacks and through HTTP
-   (`/_dash-update-component` after a real login): the gap table never has rows for bra or
-   allmanhet, and allmanhet never gets a weekday × hour number or a narcotics word.
+   (`/_dash-update-component` after a real login, also under the presentation ceiling
+   `/view-as`): the gap table never has rows for bra or allmanhet, and allmanhet never gets a
+   weekday × hour number or the narcotics layer's name.
+
+SWEEP_FULL=1 sweeps every day of the spans instead of the days where something happens.
 """
 
 from __future__ import annotations
