@@ -25,6 +25,7 @@ WORDS = {
     "all_time": ("alla rapporter", "all reports"),
     "grid": ("Rutor: {cell_m} m, {cells} rutor i kommunen (också tomma), grannar: de 8 runtom",
              "Grid: {cell_m} m, {cells} cells in the municipality (empty ones too), neighbours: the 8 around"),
+    "in_cells": ("{n} rapporter i rutorna", "{n} reports in the cells"),
     "source_release": ("Räknat ur publiceringen: publicerade rutor (minst {k}); övriga rutor räknas som 0 och "
                        "visas som \"färre än {k}\"",
                        "Counted from the release: published cells (at least {k}); other cells count 0 and "
@@ -84,6 +85,7 @@ def text_lines(result, counts, layer: str, role: str, rows: list[dict], lang: st
     lines = [_w("title", lang, layer=layer, role=role), _w("range", lang, span=span)]
     lines += [f"  {note}" for note in counts.notes]
     lines.append(_w("grid", lang, cell_m=result.cell_m, cells=len(result.cells)))
+    lines.append(_w("in_cells", lang, n=int(counts.counts["count"].sum()) if len(counts.counts) else 0))
     if counts.source == "release":
         lines.append(_w("source_release", lang, k=counts.k))
         if counts.outside_cells:

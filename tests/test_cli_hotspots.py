@@ -113,6 +113,7 @@ def test_text_is_swedish_by_default_and_english_on_request(store):
     lines = sv.output.splitlines()
     assert lines[0] == "Hotspots (Getis-Ord Gi*) för narkotika, som rollen bra ser dem"
     assert "Period: 2026-01-01 – 2026-06-30" in lines
+    assert "42 rapporter i rutorna" in lines  # the published cell only; the rest is 'spridda rapporter'
     assert any(line.startswith("Räknat ur publiceringen: publicerade rutor (minst 5)") for line in lines)
     assert "Traceback" not in sv.output
     en = run("hotspots", "--data", store.path, "--layer", "otrygg_plats", "--role", "polis", "--lang", "en",
