@@ -287,3 +287,15 @@ def test_missing_chromium_is_named(store_path, tmp_path, monkeypatch):
     with pytest.raises(ReportError, match="BROWSER_PATH=.*no-chromium is not a browser program; the report's "
                                           r"figures need Chromium \(e.g. apt install chromium\)"):
         make_report(store_path, "2026", "bra", "sv", tmp_path / "r.pdf", today=END)
+
+
+def test_commitments_with_their_progress_as_the_cards_show_them(made):
+    """The promise's commitments per focus area with the promise cards' own progress line."""
+    text = made["bra"]["text"]
+    safety = made["bra"]["content"].sections[0]
+    assert safety.commitments
+    assert "Löften och hur långt de kommit" in text
+    for commitment, line in safety.commitments:
+        assert flat(line) in text
+        assert flat(commitment) in text
+        assert re.fullmatch(r"[\d,]+ av [\d,]+ \S.* \((klart|i fas|efter|ej påbörjat)\)", line)

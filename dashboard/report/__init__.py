@@ -59,7 +59,8 @@ def build_html(data_path: Path, period: str, role: str, lang: str, today: dt.dat
     views = app._trygghetskarta["views"]
     policy = views.policy(role)
     check_period(chosen, policy, views.settings, _span(data))
-    report = build_content(data, views.get, policy, chosen, lang, today, progress=progress)
+    report = build_content(data, views.get, policy, chosen, lang, today, progress=progress,
+                           follow_up=_follow_up(data, views, role, chosen, today))
     named = {f"{s.id}/{kind}": figure for s in report.sections for kind, figure in s.figures.items()}
     progress(f"drawing {len(named)} figures")
     svgs = figures_to_svg(named, progress=lambda step: progress(f"figure {step}"))
@@ -76,6 +77,17 @@ def write(report, html: str, out: Path, progress: Callable[[str], None] = lambda
         return Made(out, None, report)
     progress("writing the PDF")
     return Made(out, write_pdf(html, out), report)
+
+
+def _follow_up(data, views, role: str, period: Period, today: dt.date):
+    """The promise's commitments followed up at the period's end (today when it has not ended),
+    by the dashboard's own function; None when the period lies outside the promise period."""
+    from ..promise import follow_up_for_role
+
+    cfg = data.config
+    if period.end < cfg.period_start or period.start > cfg.period_end or not cfg.commitments:
+        return None
+    return follow_up_for_role(cfg, views.role_data(role), data.activities, min(period.end, today), effects=False)
 
 
 def _span(data) -> tuple[dt.date, dt.date] | None:

@@ -45,6 +45,8 @@ class FocusSection:
     places_note: str
     done: list[tuple[str, int]]  # (kind label, count) of activities done in the period
     planned: list[tuple[str, int]]
+    #: (commitment text, progress line "3 av 4 hastighetskontroller (i fas)") as the promise cards show them.
+    commitments: list[tuple[str, str]] = field(default_factory=list)
     figures: dict[str, dict] = field(default_factory=dict)  # "map", "trend", "when" -> Plotly figure
 
 
@@ -101,6 +103,13 @@ def _kind_counts(activities, status: str, lang: str) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
 
+def _commitments(follow_up, fid: str, lang: str) -> list[tuple[str, str]]:
+    if follow_up is None:
+        return []
+    return [(p.commitment.text(lang), p.summary(lang)) for area in follow_up.areas if area.area.id == fid
+            for p in area.commitments]
+
+
 def _months_before(end: dt.date, months: int) -> dt.date:
     index = end.year * 12 + end.month - months
     return dt.date(index // 12, index % 12 + 1, 1)
@@ -119,8 +128,10 @@ def focus_sections(data: AppData, policy: privacy.Policy) -> list[tuple[str, tup
 
 def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], policy: privacy.Policy,
                   period: Period, lang: str, made_on: dt.date, with_figures: bool = True,
-                  progress: Callable[[str], None] = lambda _: None) -> Report:
-    """The report for `policy.role` over `period`; `get` is the dashboard's `Views.get`."""
+                  progress: Callable[[str], None] = lambda _: None, follow_up=None) -> Report:
+    """The report for `policy.role` over `period`; `get` is the dashboard's `Views.get`;
+    `follow_up`: the promise followed up for the role (`dashboard.promise.PromiseFollowUp`,
+    as its cards show it), or None when the period is not in the promise's."""
     role = policy.role
     cfg = data.config
     areas = focus_sections(data, policy)
@@ -152,6 +163,7 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
             previous=before.total, sentence=sentence, places=places, places_note=note,
             done=_kind_counts(frames.activities, "genomförd", lang),
             planned=_kind_counts(frames.activities, "planerad", lang),
+            commitments=_commitments(follow_up, fid, lang),
         )
         if with_figures:
             section.figures.update(_figures(data, get, role, frames, fid, layers, period, lang))

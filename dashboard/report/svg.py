@@ -39,16 +39,29 @@ def _svg_text(raw: bytes) -> str:
     return text[start:] if start > 0 else text
 
 
+#: Sessions tried before giving up: under load Chromium's page sometimes runs kaleido's call
+#: before its script has loaded ("kaleido_scopes is not defined"); a fresh page then works.
+ATTEMPTS = 3
+
+
 async def _export(jobs: list[tuple[str, dict, dict]], progress: Callable[[str], None]) -> dict[str, str]:
     import kaleido
 
     out: dict[str, str] = {}
-    # mathjax=False: no script from a CDN; plotly.js comes from the installed plotly package.
-    async with kaleido.Kaleido(n=1, mathjax=False) as session:
-        for i, (key, figure, opts) in enumerate(jobs, 1):
-            progress(f"{i}/{len(jobs)}")
-            out[key] = _svg_text(await session.calc_fig(figure, opts=opts))
-    return out
+    error: Exception | None = None
+    for _ in range(ATTEMPTS):
+        try:
+            # mathjax=False: no script from a CDN; plotly.js comes from the installed plotly package.
+            async with kaleido.Kaleido(n=1, mathjax=False) as session:
+                for key, figure, opts in jobs:
+                    if key in out:
+                        continue
+                    progress(f"{len(out) + 1}/{len(jobs)}")
+                    out[key] = _svg_text(await session.calc_fig(figure, opts=opts))
+            return out
+        except Exception as exc:  # noqa: BLE001 - retried in a new session, then reported
+            error = exc
+    raise error
 
 
 def figures_to_svg(named: dict[str, dict], progress: Callable[[str], None] = lambda _: None) -> dict[str, str]:
