@@ -24,7 +24,7 @@ from .basemap import install_routes as install_basemap_routes
 from .callbacks_edit import register_edit
 from .callbacks_present import register_present
 from .callbacks_session import register_session
-from .filters import default_state
+from .filters import FilterState, default_state, from_query
 from .i18n import LANGUAGES, lang_or_default, t
 from .layout import build_layout, kommun_title
 from .uppfoljning import install_uppfoljning
@@ -50,6 +50,14 @@ class Dash(dash.Dash):
         lang = request_language()
         kwargs["title"] = self.titles.get(lang, kwargs.get("title", ""))
         return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{lang}">', 1)
+
+
+def request_state(default: FilterState, data: app_data.AppData) -> FilterState:
+    """The filters this request's address names (`?lang=en&present=1&t=…`), as the page's own
+    callbacks read them from the address; `default` without a query or outside a request."""
+    if not flask.has_request_context() or not flask.request.query_string:
+        return default
+    return from_query(flask.request.query_string.decode("utf-8", "replace"), default, data)
 
 
 def request_language() -> str:
@@ -128,10 +136,12 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
         # page: it holds controls and labels, never data. The page's own forms (logout, the
         # presentation switch) get this request's CSRF token; the logout button appears as
         # soon as login is on, also when users were added while the server runs.
+        # The page's address comes along (assets/layout-query.js): the layout is built in its
+        # language and state, so no first round-trip rewrites every text and control.
         known = flask.has_request_context() and getattr(flask.g, "tk_role", "")
         policy = views.policy() if known else None
-        return build_layout(data, initial, policy=policy, today=today(), session=session.page_settings(),
-                            **auth.page_forms())
+        return build_layout(data, request_state(initial, data), policy=policy, today=today(),
+                            session=session.page_settings(), **auth.page_forms())
 
     app.layout = page
     app._trygghetskarta = {"data": data, "views": views, "auth": auth, "tiles": OSM_TILES, "session": session,

@@ -409,3 +409,43 @@ def test_the_page_is_in_the_language_its_address_asks_for(store):
         assert pages[query].count('<html lang="sv">') == 1, query
         assert "<title>Trygghetskarta – Vaggeryds kommun</title>" in pages[query], query
     assert all("<html>" not in page for page in pages.values())
+
+
+def _component(node, wanted_id):
+    """The first component with this id in a `_dash-layout` answer."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == wanted_id:
+            return node
+        children = list(node.get("props", {}).values()) if "props" in node else list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _component(child, wanted_id)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_layout_is_built_for_the_pages_address(store):
+    """assets/layout-query.js sends the page's query along with `_dash-layout`: the layout comes
+    in the address's language and mode, with its filters in the controls, so the first
+    callback has nothing to rewrite; without a query the default page."""
+    client = make(store).server.test_client()
+    english = client.get("/_dash-layout?lang=en&present=1&t=30d&wd=0,1").get_json()
+    assert _component(english, "lang")["props"]["value"] == "en"
+    assert _component(english, "root")["props"]["className"] == "present"
+    assert _component(english, "f-preset")["props"]["value"] == "30d"
+    assert _component(english, "f-weekdays")["props"]["value"] == [0, 1]
+    assert _component(english, {"type": "txt", "key": "filters"})["props"]["children"] == "Filters"
+    default = client.get("/_dash-layout").get_json()
+    assert _component(default, "lang")["props"]["value"] == "sv"
+    assert _component(default, "root")["props"]["className"] == ""
+    assert _component(default, "f-preset")["props"]["value"] == "period"
+    assert _component(default, {"type": "txt", "key": "filters"})["props"]["children"] == "Filter"
+    # A malformed address is the default for what it gets wrong, never an error.
+    odd = client.get("/_dash-layout?lang=xx&t=nonsense&wd=9,x").get_json()
+    assert _component(odd, "lang")["props"]["value"] == "sv"
+    page = client.get("/").get_data(as_text=True)
+    assert "/assets/layout-query.js" in page
