@@ -15,6 +15,9 @@ from ..data import AppData
 from ..i18n import ACTORS, number, t
 from .base import MAX_POINTS, OSM_TILES, _font, typed
 
+#: The map legend's type size in presentation mode (the charts' type stays larger).
+MAP_LEGEND_BIG_PX = 16
+
 
 def _lines(geometry) -> tuple[list, list]:
     """lon/lat lists of all rings of a (multi)polygon, None between rings."""
@@ -432,7 +435,10 @@ def map_figure(
         "dragmode": "select",
         "clickmode": "event",
         "font": _font(big),
-        "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "font": _font(big)},
+        # The legend sits on the map: in presentation mode at 16 px (a 1366×768 screen's map is
+        # ~670×300 px, and 22 px covered a quarter of it), its entries close together.
+        "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "tracegroupgap": 2,
+                   "font": {**_font(big), "size": MAP_LEGEND_BIG_PX} if big else _font(big)},
         "meta": {"mode": "density" if use_density else "points", "note": note},
     }
     return {"data": traces, "layout": layout}

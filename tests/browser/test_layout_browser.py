@@ -83,6 +83,14 @@ return plots.length > 0 && plots.every((p) => {
 });
 """
 PAGE = "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight];"
+# The map legend: its type size and the share of the map it covers.
+MAP_LEGEND = """
+const map = document.querySelector("#map .js-plotly-plot"), legend = map && map.querySelector(".legend .bg");
+if (!legend) { return null; }
+const m = map.getBoundingClientRect(), l = legend.getBoundingClientRect();
+const sizes = Array.from(map.querySelectorAll(".legend text")).map((t) => parseFloat(getComputedStyle(t).fontSize));
+return {share: (l.width * l.height) / (m.width * m.height), height: l.height / m.height, sizes: [...new Set(sizes)]};
+"""
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +124,15 @@ def resize(dash_duo, width, height):
          f"a {width}×{height} viewport")
 
 
+def log_in(dash_duo, role):
+    driver = dash_duo.driver
+    driver.get(dash_duo.server.url + "/login")
+    driver.find_element(By.ID, "username").send_keys(USERS[role])
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(dash_duo, lambda d: "/login" not in d.current_url, f"{role} logged in")
+
+
 def settled(dash_duo, what):
     wait(dash_duo, lambda d: d.execute_script(CHARTS_SETTLED), f"the charts drawn at their size ({what})")
 
@@ -133,6 +150,10 @@ def check_screen(dash_duo, role, size, mode, artifacts):
     assert page_w <= inner_w, f"{where}: the page scrolls sideways ({page_w} > {inner_w})"
     if mode == "presentation":
         assert page_h <= inner_h, f"{where}: the presentation screen scrolls ({page_h} > {inner_h} px)"
+        # The legend sits on the map: at 22 px it covered a quarter of a 1366×768 screen's map.
+        legend = dash_duo.driver.execute_script(MAP_LEGEND)
+        assert legend is not None and legend["sizes"] == [16], f"{where}: map legend {legend}"
+        assert legend["share"] < 0.15 and legend["height"] < 0.5, f"{where}: the map legend covers {legend}"
     dash_duo.driver.save_screenshot(os.path.join(artifacts, f"layout-{role}-{size[0]}x{size[1]}-{mode}.png"))
     return charts
 
@@ -182,10 +203,7 @@ def test_the_page_fits_both_screens_in_both_modes(dash_duo, store, role, artifac
     dash_duo.start_server(create_app(store, today=lambda: TODAY, data=load(store)), navigate=False)
     driver = dash_duo.driver
     resize(dash_duo, *SIZES[0])
-    driver.get(dash_duo.server.url + "/login")
-    driver.find_element(By.ID, "username").send_keys(USERS[role])
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    log_in(dash_duo, role)
     # The default page opens on the promise period and says so in its address.
     wait(dash_duo, lambda d: d.execute_script("return location.search") == "?" + PERIOD, "the period in the URL")
     button = "#present-btn"
@@ -213,3 +231,21 @@ def test_the_page_fits_both_screens_in_both_modes(dash_duo, store, role, artifac
     wait(dash_duo, lambda d: "present" not in d.find_element(By.ID, "root").get_attribute("class"), "normal mode")
     wait(dash_duo, lambda d: d.find_element(By.CSS_SELECTOR, button).text == "Presentationsläge", "the button")
     check_screen(dash_duo, role, SIZES[1], "normal", artifacts)
+
+
+def test_the_page_speaks_the_language_of_its_address(dash_duo, store):
+    """`?lang=en` gives `<html lang="en">` in the served page, before any callback; the tab
+    group's name (for screen readers) follows the language switch."""
+    dash_duo.start_server(create_app(store, today=lambda: TODAY, data=load(store)), navigate=False)
+    driver = dash_duo.driver
+    log_in(dash_duo, "bra")
+    driver.get(dash_duo.server.url + "/?lang=en&present=1")
+    assert driver.execute_script("return document.documentElement.lang") == "en"
+    assert driver.title == "Trygghetskarta – Vaggeryd Municipality"
+    group = "#charts .tabs[role=group]"
+    name = (f"const g = document.querySelector('{group}'); const l = g && "
+            "document.getElementById(g.getAttribute('aria-labelledby')); return l ? l.textContent : null;")
+    wait(dash_duo, lambda d: d.execute_script(name) == "Show on the screen", "the English tab group name")
+    driver.find_element(By.CSS_SELECTOR, "#lang input[value=sv]").click()
+    wait(dash_duo, lambda d: d.execute_script("return document.documentElement.lang") == "sv", "<html lang=sv>")
+    wait(dash_duo, lambda d: d.execute_script(name) == "Visa på skärmen", "the Swedish tab group name")
