@@ -4,16 +4,24 @@ Starts `trygghetskarta serve` (as bench_load.py does) on demo files of the given
 the dashboard in Debian's headless Chromium (SwiftShader WebGL, offline):
 - cold load: a new browser profile, empty cache; time from navigation start to the first map
   drawn (the map's Plotly div has its traces and MapLibre reports the style loaded and the map
-  rendered), median of --runs;
+  rendered), median of --runs; beside it the CPU seconds the browser's processes (page,
+  GPU/SwiftShader) spent until then, which a busy machine stretches less than the wall time,
+  and the number of dash-renderer store updates (redux dispatches) until then: every update
+  runs the selector of every mounted component, so their number times the components on
+  the page is what the page's JavaScript costs (it does not depend on the machine at all);
 - repeat load: the same browser again: bytes transferred for static files (Dash's package files
   and /assets) and, apart, for data (layout, dependencies, callback answers), from the page's
   Resource Timing (`transferSize`: compressed body + headers; 0 for a file from the cache).
 Side by side: the same with `serve --no-compress` (what the server sent before compression
 and long caching; the naive baseline).
 
-    python bench/bench_first_load.py [--sizes 3000 100000] [--runs 5] [--role polis|bra] [--out bench/out]
+    python bench/bench_first_load.py [--sizes 3000 100000] [--runs 5] [--role polis|bra] [--present]
+                                     [--out bench/out]
 
-Writes bench/out/bench_first_load.md (and .json). Numbers depend on how busy the machine is:
+3000 reports and 400 activities is `trygghetskarta demo`'s default (the demo size); larger
+sizes get one activity per 25 reports.
+
+Writes bench/out/bench_first_load.md (and .json; -present with --present). Numbers depend on how busy the machine is:
 compare rows of one run.
 """
 
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -47,10 +56,19 @@ FIRST_MAP_PROBE = """
       ok = !!(gd._fullData && gd._fullData.length > 0 && map && map.loaded() && map.isStyleLoaded()
               && document.querySelector('#map canvas'));
     } catch (e) { ok = false; }
-    if (ok) { window.__firstMapMs = performance.now(); return; }
+    if (ok) { window.__firstMapMs = performance.now(); window.__firstMapUpdates = window.__storeUpdates; return; }
     requestAnimationFrame(check);
   }
   requestAnimationFrame(check);
+  // dash-renderer exposes its redux store as window.store once it starts.
+  window.__storeUpdates = 0;
+  (function watch() {
+    if (window.store && window.store.subscribe) {
+      window.store.subscribe(function () { window.__storeUpdates += 1; });
+    } else {
+      setTimeout(watch, 1);
+    }
+  })();
 })();
 """
 
@@ -73,8 +91,26 @@ def browser():
     return driver
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants now (Linux /proc)."""
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass  # ended meanwhile
+    return total
+
+
 def load(driver, url: str, timeout: float = 120) -> dict:
     driver.get("about:blank")
+    root = driver.service.process.pid  # chromedriver: the browser's processes are its descendants
+    cpu_before = cpu_seconds(root)
     driver.get(url)
     end = time.monotonic() + timeout
     first = None
@@ -83,8 +119,10 @@ def load(driver, url: str, timeout: float = 120) -> dict:
         if first is not None:
             break
         time.sleep(0.05)
+    cpu = cpu_seconds(root) - cpu_before
     if first is None:
         raise SystemExit(f"no map drawn within {timeout} s at {url}")
+    updates = driver.execute_script("return window.__firstMapUpdates")
     entries = driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => [e.name, e.transferSize, e.encodedBodySize,"
         " e.decodedBodySize]).concat(performance.getEntriesByType('navigation').map(e => [e.name, e.transferSize,"
@@ -92,16 +130,16 @@ def load(driver, url: str, timeout: float = 120) -> dict:
     static = sum(e[1] for e in entries if any(m in e[0] for m in STATIC_MARKERS))
     data = sum(e[1] for e in entries if any(m in e[0] for m in DATA_MARKERS))
     page = sum(e[1] for e in entries if not any(m in e[0] for m in STATIC_MARKERS + DATA_MARKERS))
-    return {"first_map_s": first / 1000, "static_bytes": static, "data_bytes": data, "page_bytes": page,
+    return {"first_map_s": first / 1000, "browser_cpu_s": cpu, "store_updates": updates, "static_bytes": static, "data_bytes": data, "page_bytes": page,
             "decoded_static_bytes": sum(e[3] for e in entries if any(m in e[0] for m in STATIC_MARKERS))}
 
 
-def measure(data_file: Path, settings: str, role: str | None, runs: int, out: Path) -> dict:
+def measure(data_file: Path, settings: str, role: str | None, runs: int, out: Path, present: bool = False) -> dict:
     args = ["--workers", "1"] + (["--no-compress"] if settings == "naive" else []) + (["--role", role] if role else [])
     server = Server(data_file, args, out / f"bench_first_load-{settings}-{data_file.stem}.log")
     try:
         server.wait_ready()
-        url = f"http://{HOST}:{server.port}/"
+        url = f"http://{HOST}:{server.port}/" + ("?present=1" if present else "")
         cold, repeat = [], []
         for _ in range(runs):
             driver = browser()
@@ -116,6 +154,8 @@ def measure(data_file: Path, settings: str, role: str | None, runs: int, out: Pa
     return {
         "settings": settings, "file": data_file.name, "runs": runs,
         "cold_first_map_s": med(cold, "first_map_s"), "cold_first_map_max_s": max(r["first_map_s"] for r in cold),
+        "cold_browser_cpu_s": med(cold, "browser_cpu_s"), "repeat_browser_cpu_s": med(repeat, "browser_cpu_s"),
+        "store_updates": med(cold, "store_updates"),
         "cold_static_kb": med(cold, "static_bytes") / 1024, "cold_data_kb": med(cold, "data_bytes") / 1024,
         "repeat_first_map_s": med(repeat, "first_map_s"),
         "repeat_static_kb": med(repeat, "static_bytes") / 1024, "repeat_data_kb": med(repeat, "data_bytes") / 1024,
@@ -124,11 +164,12 @@ def measure(data_file: Path, settings: str, role: str | None, runs: int, out: Pa
 
 
 def demo_file(size: int, out: Path) -> Path:
-    path = out / f"first-load-demo-{size}.gpkg"
-    if not path.exists():
-        from layers.demo import write_demo
+    from layers.demo import DEFAULT_ACTIVITIES, DEFAULT_REPORTS, write_demo
 
-        write_demo(path, reports=size, activities=max(50, size // 25))
+    activities = DEFAULT_ACTIVITIES if size <= DEFAULT_REPORTS else size // 25
+    path = out / f"first-load-demo-{size}-{activities}.gpkg"
+    if not path.exists():
+        write_demo(path, reports=size, activities=activities)
     return path
 
 
@@ -137,6 +178,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--role", default=None, help="serve --role (default: the server's own, polis without users)")
+    parser.add_argument("--present", action="store_true", help="load the presentation screen (?present=1)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -144,28 +186,36 @@ def main(argv=None) -> None:
     for size in args.sizes:
         data_file = demo_file(size, args.out)
         for settings in ("new", "naive"):
-            row = measure(data_file, settings, args.role, args.runs, args.out)
+            row = measure(data_file, settings, args.role, args.runs, args.out, args.present)
             row["reports"] = size
             rows.append(row)
             print(json.dumps(row), flush=True)
+    load = os.getloadavg()
     lines = [
-        f"# First screen in headless Chromium (median of {args.runs} runs, role {args.role or 'default'})",
+        f"# First screen in headless Chromium (median of {args.runs} runs, role {args.role or 'default'}"
+        f"{', presentation' if args.present else ''})",
         "",
         "`python bench/bench_first_load.py " + " ".join(argv or sys.argv[1:]) + "`",
         "",
-        "| reports | server | first map cold (s) | max (s) | static cold (KB) | data cold (KB) "
-        "| first map repeat (s) | static repeat (KB) | data repeat (KB) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"Machine: {os.cpu_count()} CPUs, load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(1/5/15 min): wall times stretch with the load, browser CPU seconds and store updates much less.",
+        "",
+        "| reports | server | first map cold (s) | max (s) | browser CPU cold (s) | store updates "
+        "| static cold (KB) | data cold (KB) | first map repeat (s) | browser CPU repeat (s) "
+        "| static repeat (KB) | data repeat (KB) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         name = "new (compressed, cached)" if r["settings"] == "new" else "naive (`--no-compress`)"
         lines.append(f"| {r['reports']:,} | {name} | {r['cold_first_map_s']:.2f} | {r['cold_first_map_max_s']:.2f} "
+                     f"| {r['cold_browser_cpu_s']:.1f} | {r['store_updates']:,.0f} "
                      f"| {r['cold_static_kb']:,.0f} | {r['cold_data_kb']:,.0f} | {r['repeat_first_map_s']:.2f} "
-                     f"| {r['repeat_static_kb']:,.1f} | {r['repeat_data_kb']:,.0f} |")
+                     f"| {r['repeat_browser_cpu_s']:.1f} | {r['repeat_static_kb']:,.1f} | {r['repeat_data_kb']:,.0f} |")
     lines += ["", f"Static files uncompressed: {rows[0]['decoded_static_kb']:,.0f} KB. "
               "KB = transferred bytes (headers + compressed body) / 1024; a file from the browser cache is 0."]
-    (args.out / "bench_first_load.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (args.out / "bench_first_load.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    name = "bench_first_load" + ("-present" if args.present else "")
+    (args.out / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (args.out / f"{name}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print("\n".join(lines))
 
 
