@@ -231,6 +231,17 @@ def test_no_free_text_for_reduced_roles(made, role):
         assert "Storgatan" not in made[role][where]
 
 
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_nothing_finer_than_the_role_sees(made, role):
+    text = made[role]["text"]
+    # No clock time anywhere (bra sees hours only as the heatmap's axis; allmanhet not even that).
+    assert not re.search(r"\b\d{1,2}:\d{2}\b", text)
+    if role == "allmanhet":
+        # Months only: no weekday axis, and the trend per published quarter.
+        assert not re.search(r"\b(Mån|Tis|Ons|Tor|Fre|Lör|Sön)\b", text)
+        assert "kv. 3 2026" in text and "Kvartal" in text
+
+
 def test_no_narcotics_for_allmanhet(made):
     for where in ("text", "html"):
         assert "arkotika" not in made["allmanhet"][where]
@@ -249,7 +260,7 @@ def test_html_holds_the_same_numbers_and_inline_svg(made):
             assert f"<td>{place.name}</td><td class=\"n\">{place.reports}</td>" in html
     assert html.count("<svg") >= 2 * len(made["bra"]["content"].sections)
     # No figure or script is fetched from anywhere.
-    assert "<script" not in html and "https://" not in html.split("</style>", 1)[1].split("<svg", 1)[0]
+    assert "<script" not in html and "<link" not in html and 'src="http' not in html and "url(http" not in html
 
 
 # -- refusals ------------------------------------------------------------------------------------
