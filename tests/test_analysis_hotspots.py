@@ -154,3 +154,15 @@ def test_the_sparse_convolution_for_few_large_counts_equals_the_dense_one():
         assert np.allclose(sparse, np.convolve(dist, pmf), rtol=0, atol=1e-15)
         dist = sparse
     assert dist.sum() == pytest.approx(1.0)
+
+
+def test_release_cells_keep_their_counts_and_every_other_cell_shows_none():
+    from layers.analysis.roles import AnalysisError, hotspots_from_cells
+
+    shown = pd.DataFrame({"cell_id": ["500mN12731E890", "500mN12731E891"], "count": [12, 5]})
+    cells = hotspots_from_cells(shown, 500, "0665", k=5, permutations=0).cells.set_index("cell_id")
+    assert (cells.loc["500mN12731E890", "count"], cells.loc["500mN12731E891", "count"]) == (12, 5)
+    others = cells.drop(index=shown["cell_id"])["count"]
+    assert len(others) == 3497 and others.isna().all()
+    with pytest.raises(AnalysisError, match="not 1000 m cells"):
+        hotspots_from_cells(shown, 1000, "0665", k=5)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geodata import cell_index, localities, nearest_locality_xy, parse_cell_id, to_metric
+from geodata import cell_id, cell_index, localities, nearest_locality_xy, parse_cell_id, to_metric
 
 from ..polisen import is_approximate
 from ..privacy import CELLS, HIDDEN, policy, role_view
@@ -130,17 +130,44 @@ def layer_cell_counts(store, role: str, layer: str, start: dt.date | None, end: 
                       outside_cells=chosen.layer_total(layer) - int(counts["count"].sum()), notes=tuple(notes))
 
 
+def hotspots_from_points(x, y, cell_m: int, kommun: str, **options) -> HotspotResult:
+    """Gi* classes from metric points a role sees (e.g. the dashboard's `RoleFrames.points` x/y of
+    one layer); points without a place (NaN) count in no cell."""
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    placed = ~(np.isnan(x) | np.isnan(y))
+    ix, iy = cell_index(x[placed], y[placed], cell_m)
+    counts = pd.DataFrame({"ix": ix, "iy": iy}).value_counts().reset_index(name="count")
+    return hotspot_cells(counts, cell_m, kommun, **options)
+
+
+def hotspots_from_cells(cells: pd.DataFrame, cell_m: int, kommun: str, k: int, **options) -> HotspotResult:
+    """Gi* classes from a release's shown cells of one layer (`cell_id`, `count` ≥ k, e.g. the
+    dashboard's `RoleFrames.cells`); every other cell counts 0 and its count is None ('fewer than
+    k or none'), never a number."""
+    parsed = [parse_cell_id(c) for c in cells["cell_id"]]
+    if any(size != cell_m for size, _, _ in parsed):
+        raise AnalysisError(f"the cells are not {cell_m} m cells")
+    counts = pd.DataFrame({"ix": [p[1] for p in parsed], "iy": [p[2] for p in parsed],
+                           "count": cells["count"].to_numpy(dtype="int64")})
+    result = hotspot_cells(counts, cell_m, kommun, **options)
+    out = result.cells.copy()
+    out["count"] = pd.Series([int(c) if c >= k else None for c in out["count"]], dtype=object)
+    return HotspotResult(cells=out, cell_m=result.cell_m, permutations=result.permutations, seed=result.seed)
+
+
 def role_hotspots(store, role: str, layer: str, start: dt.date | None, end: dt.date | None, today: dt.date,
                   permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED
                   ) -> tuple[HotspotResult, CellCounts]:
     """Gi* classes of one layer for a role (module docstring); unpublished cells' counts are None."""
     counts = layer_cell_counts(store, role, layer, start, end, today)
-    result = hotspot_cells(counts.counts, counts.cell_m, store.meta.kommun, permutations=permutations, seed=seed)
+    options = {"permutations": permutations, "seed": seed}
     if counts.source == "release":
-        cells = result.cells.copy()
-        cells["count"] = pd.Series([int(c) if c >= counts.k else None for c in cells["count"]], dtype=object)
-        result = HotspotResult(cells=cells, cell_m=result.cell_m, permutations=result.permutations, seed=result.seed)
-    return result, counts
+        ids = cell_id(counts.counts["ix"].to_numpy(), counts.counts["iy"].to_numpy(), counts.cell_m) \
+            if len(counts.counts) else np.array([], dtype=str)
+        cells = pd.DataFrame({"cell_id": ids, "count": counts.counts["count"].to_numpy(dtype="int64")})
+        return hotspots_from_cells(cells, counts.cell_m, store.meta.kommun, counts.k, **options), counts
+    return hotspot_cells(counts.counts, counts.cell_m, store.meta.kommun, **options), counts
 
 
 def role_comparison(store, role: str, start: dt.date, end: dt.date, at: dt.date, today: dt.date,
@@ -203,5 +230,5 @@ def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
                               kind="stable").reset_index(drop=True)
 
 
-__all__ = ["AnalysisError", "CellCounts", "check_layer", "combine", "layer_cell_counts", "role_comparison",
-           "role_hotspots"]
+__all__ = ["AnalysisError", "CellCounts", "check_layer", "combine", "hotspots_from_cells", "hotspots_from_points",
+           "layer_cell_counts", "role_comparison", "role_hotspots"]
