@@ -233,8 +233,14 @@ def run_child(code: Path, source: Path, data: Path, again: bool, dry: bool = Fal
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(code), str(source), str(data),
                              "again" if again else "first", "dry" if dry else "store"], stdout=subprocess.PIPE,
                             text=True, cwd=code)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    try:
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        # A stopped benchmark (SIGTERM, Ctrl-C) stops its import too, not only the parent.
+        proc.kill()
+        proc.wait()
+        raise
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"import failed in {code} (exit {proc.returncode})")
