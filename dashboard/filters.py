@@ -55,13 +55,93 @@ class FilterState:
 
     @classmethod
     def from_dict(cls, data: dict) -> FilterState:
-        # Unknown keys (e.g. the data revision an edit adds to force a redraw) are not state.
-        known = {f.name for f in fields(cls)}
-        data = {k: v for k, v in dict(data).items() if k in known}
-        for key in ("focus_areas", "layers", "weekdays", "actors", "statuses", "hours"):
-            if key in data and data[key] is not None:
-                data[key] = tuple(data[key])
-        return cls(**data)
+        """The state a page's filter store holds. The store comes from the browser, so a value
+        of the wrong shape (a forged or damaged request) takes the field's default instead of
+        failing deep inside a callback; unknown keys (e.g. the data revision an edit adds to
+        force a redraw) are not state."""
+        data = data if isinstance(data, dict) else {}
+        known = {f.name: f for f in fields(cls)}
+        out = {}
+        for key, value in data.items():
+            if key in known:
+                checked = _CHECKS[key](value)
+                if checked is not _INVALID:
+                    out[key] = checked
+        out.setdefault("focus_areas", ())
+        out.setdefault("layers", ())
+        return cls(**out)
+
+
+_INVALID = object()
+
+
+def _strings(value):
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return _INVALID
+
+
+def _weekdays(value):
+    if isinstance(value, (list, tuple)) and all(type(v) is int and 0 <= v <= 6 for v in value):
+        return tuple(value)
+    return _INVALID
+
+
+def _hours(value):
+    if (isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value)
+            and 0 <= value[0] <= value[1] <= 23):
+        return tuple(value)
+    return _INVALID
+
+
+def _one_of(options):
+    return lambda value: value if value in options else _INVALID
+
+
+def _date_text(value):
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return _INVALID
+    return value
+
+
+def _number(value) -> bool:
+    return type(value) in (int, float) and np.isfinite(value)
+
+
+def _selection(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return _INVALID
+    kind = value.get("type")
+    if kind == "polygon":
+        coords = value.get("coords")
+        ok = isinstance(coords, list) and all(
+            isinstance(c, (list, tuple)) and len(c) == 2 and all(_number(v) for v in c) for c in coords)
+        return value if ok else _INVALID
+    if kind == "locality":
+        return value if isinstance(value.get("name"), str) else _INVALID
+    if kind == "cell":
+        return value if isinstance(value.get("id"), str) else _INVALID
+    return _INVALID
+
+
+def _optional(kind):
+    return lambda value: value if value is None or isinstance(value, kind) else _INVALID
+
+
+#: How each field of a store from the browser is checked (`_INVALID`: use the default).
+_CHECKS = {
+    "focus_areas": _strings, "layers": _strings, "actors": _strings, "statuses": _strings,
+    "preset": _one_of(PRESETS), "start": _date_text, "end": _date_text,
+    "weekdays": _weekdays, "hours": _hours, "selection": _selection, "mode": _one_of(MODES),
+    "lang": _one_of(("sv", "en")), "present": _one_of((True, False)),
+    "commitment": _optional(str), "view": _optional(dict),
+}
 
 
 def default_state(data: AppData) -> FilterState:

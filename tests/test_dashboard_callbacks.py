@@ -220,3 +220,16 @@ def test_viewers_with_the_same_filters_get_the_answer_built_once(app):
         assert built == ["charts", "charts", "charts"]  # a new data revision: built again
     finally:
         del views.render
+
+
+def test_a_forged_filter_store_gets_charts_not_a_500(app):
+    """A store of the wrong shape (lang 'xx', one hour, a selection that is a string) is read as
+    the defaults of those fields: the page gets its charts, in Swedish, of all hours."""
+    good = sync(app, ".", search="?t=all")[12]
+    forged = {**good, "lang": "xx", "hours": [5], "selection": "x"}
+    acts, time_chart, heat, *_tables = call(callback(app, "render_charts"), "filters.data", forged)
+    assert title_lines(time_chart) == ["Rapporter över tid", "12 i urvalet"]
+    assert title_lines(heat)[1] == "12 rapporter i urvalet"
+    # Without layers (None is no list of layers): no reports, said in words.
+    no_layers = call(callback(app, "render_charts"), "filters.data", {**forged, "layers": None})[1]
+    assert no_layers["layout"]["annotations"][0]["text"] == "Inga rapporter för valda filter och urval"

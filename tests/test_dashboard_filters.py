@@ -1,9 +1,11 @@
 import datetime as dt
+import json
 from dataclasses import replace
 
 import pytest
 
 from dashboard.filters import (
+    FilterState,
     activity_mask,
     default_state,
     from_query,
@@ -149,3 +151,34 @@ def test_a_long_lasso_is_simplified_so_its_url_fits_a_request_line(data):
     assert from_query(query, default, data).selection == selection
     short = [[14.0, 57.4], [14.1, 57.4], [14.1, 57.5]]
     assert selection_from_selected({"lassoPoints": {"map": short}})["coords"] == short
+
+
+FORGED = [
+    ("lang", "xx"), ("hours", [5]), ("hours", [20, 3]), ("hours", ["0", "23"]), ("weekdays", ["a"]),
+    ("weekdays", [7]), ("layers", None), ("focus_areas", "trygghet"), ("selection", "x"),
+    ("selection", {"type": "polygon", "coords": [[14.1, "57"], [1, 2], [3, 4]]}),
+    ("selection", {"type": "cell", "id": 5}), ("preset", "forever"), ("start", "2026-13-01"),
+    ("mode", ["auto"]), ("present", "yes"), ("commitment", 3), ("view", [1]),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), FORGED)
+def test_a_forged_store_value_takes_the_fields_default(data, key, value):
+    """The filter store comes from the browser: a value of the wrong shape gives the field's
+    default (for the focus areas and layers: none), never a 500 deep in a callback."""
+    good = default_state(data)
+    state = FilterState.from_dict({**good.to_dict(), key: value})
+    expected = {"layers": (), "focus_areas": ()}.get(key, getattr(FilterState((), ()), key))
+    assert getattr(state, key) == expected
+    # Every other field is kept as it was.
+    assert {k: v for k, v in state.to_dict().items() if k != key} == {
+        k: v for k, v in good.to_dict().items() if k != key}
+    report_mask(data, state, TODAY)  # selects without raising
+
+
+def test_a_store_from_the_page_reads_back_as_it_was(data):
+    state = replace(default_state(data), preset="custom", start="2026-03-01", end="2026-03-31",
+                    weekdays=(4, 5), hours=(20, 23), lang="en", present=True, mode="points",
+                    selection={"type": "polygon", "coords": [[14.1, 57.4], [14.2, 57.4], [14.2, 57.5]]})
+    assert FilterState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+    assert FilterState.from_dict("not a store") == FilterState((), ())
