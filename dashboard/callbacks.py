@@ -364,6 +364,9 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         Output("f-mode", "options"), Output("where-group", "options"), Output("kommun-name", "children"),
         Output("period", "children"), Output("role-banner", "children"),
         Input("lang", "value"), State({"type": "txt", "key": ALL}, "id"),
+        # The layout comes in the address's language (dashboard.app.request_state): only a
+        # switch rewrites the texts (on load this rewrote all of them, ~170 renderer updates).
+        prevent_initial_call=True,
     )
     def translate(lang, ids):
         from .layout import kommun_title, role_banner
