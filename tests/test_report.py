@@ -13,7 +13,7 @@ from dashboard.app import create_app
 from dashboard.cli import main
 from dashboard.data import load
 from dashboard.report import ReportError, build_html, make_report, write
-from dashboard.report.content import build_content
+from dashboard.report.content import base_window, build_content
 from dashboard.report.period import Period, parse_period
 from layers import open_store
 from tests.conftest import END
@@ -113,12 +113,15 @@ def test_summary_sentences_are_the_counted_numbers(small):
     data, views = small
     content = build_content(data, views.get, views.policy("polis"), parse_period("2026-11"), "sv", TODAY,
                             with_figures=False)
-    # November 2026: 5 unsafe places, 1 narcotics tip, 2 speed complaints; October: 1 narcotics tip.
+    # November 2026 through the 27th (the day the report is made): 5 unsafe places, 1 narcotics
+    # tip, 2 speed complaints; 1–27 October: 1 narcotics tip. A month under way is compared with
+    # the same days of the month before, never with a whole month.
     assert content.summary == [
-        "Alla rapporter: 8 rapporter i november 2026, 700 % fler än i oktober 2026 (1).",
-        "Trygghet: 5 rapporter i november 2026, inga i oktober 2026.",
-        "Trafik: 2 rapporter i november 2026, inga i oktober 2026.",
-        "Narkotika: 1 rapport i november 2026, lika många som i oktober 2026.",
+        "Alla rapporter: 8 rapporter i november 2026 t.o.m. 27 november, 700 % fler än i oktober 2026"
+        " på samma dagar (1).",
+        "Trygghet: 5 rapporter i november 2026 t.o.m. 27 november, inga i oktober 2026 på samma dagar.",
+        "Trafik: 2 rapporter i november 2026 t.o.m. 27 november, inga i oktober 2026 på samma dagar.",
+        "Narkotika: 1 rapport i november 2026 t.o.m. 27 november, lika många som i oktober 2026 på samma dagar.",
         "Aktiviteter i november 2026: 3 genomförda, 0 planerade.",
     ]
     safety = content.sections[0]
@@ -131,13 +134,28 @@ def test_summary_sentences_are_the_counted_numbers(small):
     assert traffic.done == [("hastighetskontroll", 1)]
 
 
+def test_a_period_under_way_is_compared_with_the_same_days_before():
+    assert base_window(parse_period("2026-11"), dt.date(2026, 11, 27)) == (
+        dt.date(2026, 10, 1), dt.date(2026, 10, 27), dt.date(2026, 11, 27))
+    # 1 January – 30 November 2026 against 1 January – 30 November 2025 (not all of 2025).
+    assert base_window(parse_period("2026"), dt.date(2026, 11, 30)) == (
+        dt.date(2025, 1, 1), dt.date(2025, 11, 30), dt.date(2026, 11, 30))
+    # A period that is over is compared whole; March 31 days against February's 28.
+    assert base_window(parse_period("2026-03"), dt.date(2026, 11, 27)) == (
+        dt.date(2026, 2, 1), dt.date(2026, 2, 28), None)
+    assert base_window(parse_period("2026-03"), dt.date(2026, 3, 31)) == (
+        dt.date(2026, 2, 1), dt.date(2026, 2, 28), None)
+    assert base_window(parse_period("2026-03"), dt.date(2026, 3, 30)) == (
+        dt.date(2026, 2, 1), dt.date(2026, 2, 28), dt.date(2026, 3, 30))
+
+
 def test_english_summary(small):
     data, views = small
     content = build_content(data, views.get, views.policy("polis"), parse_period("2026-Q4"), "en", TODAY,
                             with_figures=False)
     # Q4 also holds the narcotics tip of 3 October; Q3 has no report (the resolved one is from May).
-    assert content.summary[0] == "All reports: 9 reports in Q4 2026, none in Q3 2026."
-    assert content.summary[3] == "Narcotics: 2 reports in Q4 2026, none in Q3 2026."
+    assert content.summary[0] == "All reports: 9 reports in Q4 2026 through 27 November, none in Q3 2026 on the same days."
+    assert content.summary[3] == "Narcotics: 2 reports in Q4 2026 through 27 November, none in Q3 2026 on the same days."
     assert content.summary[-1] == "Activities in Q4 2026: 3 done, 1 planned."
 
 

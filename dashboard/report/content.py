@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from babel.dates import format_date
+
 from layers import privacy
 
 from .. import figures
@@ -79,9 +81,25 @@ def in_period(period: Period, lang: str) -> str:
     return t(f"report_in_{period.kind}", lang, period=period.label(lang))
 
 
-def change_sentence(subject: str, n: int, before: int, period: Period, lang: str) -> str:
-    """'Trygghet: 84 rapporter i oktober 2026, 12 % färre än i september 2026 (95).'"""
+def base_window(period: Period, made_on: dt.date) -> tuple[dt.date, dt.date, dt.date | None]:
+    """The previous period's days to compare with, and the last day counted when `period` is
+    not over yet (else None): a period under way is compared with the same number of days of
+    the one before, never a part with a whole."""
+    prev = period.previous()
+    if made_on >= period.end:
+        return prev.start, prev.end, None
+    through = max(made_on, period.start)
+    return prev.start, min(prev.end, prev.start + (through - period.start)), through
+
+
+def change_sentence(subject: str, n: int, before: int, period: Period, lang: str,
+                    through: dt.date | None = None) -> str:
+    """'Trygghet: 84 rapporter i oktober 2026, 12 % färre än i september 2026 (95).' For a
+    period under way (`through`: its last day counted) both sides say which days they hold."""
     now, prev = in_period(period, lang), in_period(period.previous(), lang)
+    if through is not None:
+        now += " " + t("report_through", lang, date=format_date(through, "d MMMM", locale=lang))
+        prev = t("report_same_days", lang, prev=prev)
     values = {"subject": subject, "n": number(n, lang), "m": number(before, lang), "now": now, "prev": prev,
               "reports": t("report_word_one" if n == 1 else "report_word_many", lang)}
     if before == 0:
@@ -137,20 +155,21 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
     areas = focus_sections(data, policy)
     all_focus = tuple(fid for fid, _ in areas)
     all_layers = tuple(lid for _, layers in areas for lid in layers)
-    prev = period.previous()
+    prev_start, prev_end, through = base_window(period, made_on)
     whole = get(_state(all_focus, all_layers, period.start, period.end, lang), role)
-    whole_before = get(_state(all_focus, all_layers, prev.start, prev.end, lang), role)
+    whole_before = get(_state(all_focus, all_layers, prev_start, prev_end, lang), role)
     if whole.total == 0 and whole.activities.empty:
         raise ReportError(f"no reports or activities the role {role} may see in {period.code} "
                           f"({period.start} – {period.end}); choose another --period")
-    summary = [change_sentence(t("report_all_reports", lang), whole.total, whole_before.total, period, lang)]
+    summary = [change_sentence(t("report_all_reports", lang), whole.total, whole_before.total, period, lang,
+                               through)]
     sections = []
     for fid, layers in areas:
         area = cfg.focus_areas[fid]
         progress(area.short(lang))
         frames = get(_state((fid,), layers, period.start, period.end, lang), role)
-        before = get(_state((fid,), layers, prev.start, prev.end, lang), role)
-        sentence = change_sentence(area.short(lang), frames.total, before.total, period, lang)
+        before = get(_state((fid,), layers, prev_start, prev_end, lang), role)
+        sentence = change_sentence(area.short(lang), frames.total, before.total, period, lang, through)
         summary.append(sentence)
         rows = figures.places_rows(frames.points, frames.activities, data, "cell", lang, limit=None,
                                    policy=frames.policy, release=frames.release)
@@ -206,4 +225,4 @@ def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers
     return out
 
 
-__all__ = ["FocusSection", "Place", "Report", "build_content", "change_sentence", "focus_sections", "in_period"]
+__all__ = ["FocusSection", "Place", "Report", "base_window", "build_content", "change_sentence", "focus_sections", "in_period"]
