@@ -52,6 +52,15 @@ validator() {
     apt_install python3-gdal
 }
 
+report_libs() {
+    # The meeting report's PDF (WeasyPrint) draws text with Pango; the tests make PDFs, so
+    # install it when missing (a Chromium install usually brings it already).
+    if ldconfig -p | grep -q "libpangoft2-1.0.so.0"; then
+        return
+    fi
+    apt_install libpango-1.0-0 libpangoft2-1.0-0
+}
+
 command=${1:-}
 shift || true
 case "$command" in
@@ -67,6 +76,7 @@ case "$command" in
         setup
         browser
         validator
+        report_libs
         .venv/bin/ruff check .
         exec .venv/bin/python -m pytest "$@"
         ;;
