@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import median_s  # bench/timing.py (scripts run as python bench/NAME.py)
 
 from geodata import localities as locality_table  # noqa: E402
 from geodata import nearest_locality_xy  # noqa: E402
@@ -50,15 +50,6 @@ from layers.role_followup import store_follow_up  # noqa: E402
 END = dt.date(2026, 11, 27)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OUT = Path(__file__).parent / "out"
-
-
-def timed(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _local_day(text: str) -> dt.date:
@@ -132,20 +123,20 @@ def bench(n: int, runs: int, naive_max: int) -> dict:
     config = load_config(today=END)
     places = find_treated_places(config, activities, END)
     row = {"reports": len(reports), "activities": len(activities)}
-    row["commitments_ms"] = 1000 * timed(lambda: follow_commitments(config, activities, END), runs)[0]
-    row["focus_ms"] = 1000 * timed(lambda: focus_area_changes(config, reports, END), runs)[0]
-    row["effects_ms"] = 1000 * timed(lambda: evaluate_places(config, reports, activities, END), runs)[0]
-    row["total_ms"] = 1000 * timed(lambda: follow_up(config, reports, activities, END), runs)[0]
+    row["commitments_ms"] = 1000 * median_s(lambda: follow_commitments(config, activities, END), runs)[0]
+    row["focus_ms"] = 1000 * median_s(lambda: focus_area_changes(config, reports, END), runs)[0]
+    row["effects_ms"] = 1000 * median_s(lambda: evaluate_places(config, reports, activities, END), runs)[0]
+    row["total_ms"] = 1000 * median_s(lambda: follow_up(config, reports, activities, END), runs)[0]
     for role in ("polis", "bra"):
-        row[f"{role}_ms"] = 1000 * timed(lambda r=role: store_follow_up(store, r, END, config=config), runs)[0]
+        row[f"{role}_ms"] = 1000 * median_s(lambda r=role: store_follow_up(store, r, END, config=config), runs)[0]
     command = [str(Path(sys.executable).with_name("trygghetskarta")), "follow-up", "--data", str(path),
                "--period", str(END.year), "--at", END.isoformat(), "--format", "json"]
-    row["process_ms"] = 1000 * timed(lambda: subprocess.run(command, check=True, capture_output=True), 3)[0]
+    row["process_ms"] = 1000 * median_s(lambda: subprocess.run(command, check=True, capture_output=True), 3)[0]
     if n <= naive_max:
         naive_runs = max(1, min(runs, 3))
-        row["naive_commitments_ms"] = 1000 * timed(lambda: naive_commitments(config, activities), naive_runs)[0]
-        row["naive_focus_ms"] = 1000 * timed(lambda: naive_focus_areas(config, reports), naive_runs)[0]
-        row["naive_effects_ms"] = 1000 * timed(lambda: naive_effects(config, reports, places), naive_runs)[0]
+        row["naive_commitments_ms"] = 1000 * median_s(lambda: naive_commitments(config, activities), naive_runs)[0]
+        row["naive_focus_ms"] = 1000 * median_s(lambda: naive_focus_areas(config, reports), naive_runs)[0]
+        row["naive_effects_ms"] = 1000 * median_s(lambda: naive_effects(config, reports, places), naive_runs)[0]
     return row
 
 

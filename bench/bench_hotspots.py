@@ -17,22 +17,13 @@ Median of several runs; the count per cell (the cell index of every report) is i
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
+from timing import median_s  # bench/timing.py (scripts run as python bench/NAME.py)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def median_s(fn, runs: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def naive_gi_star(ix, iy, count, area_ix, area_iy):

@@ -10,21 +10,12 @@ demo's reports and activities. Median of several runs:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
+from timing import median_s  # bench/timing.py (scripts run as python bench/NAME.py)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def median_s(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -49,10 +40,10 @@ def main() -> None:
         which = rng.integers(0, len(locs), n)
         x = locs["x"].to_numpy()[which] + rng.normal(0, 800, n)
         y = locs["y"].to_numpy()[which] + rng.normal(0, 800, n)
-        fast = median_s(lambda x=x, y=y: place_names(x, y), args.runs)
+        fast = median_s(lambda x=x, y=y: place_names(x, y), args.runs)[0]
         few = min(n, 1000)  # the baseline is slow: timed on 1 000 points and scaled
         slow = median_s(lambda x=x, y=y, few=few: [place_name(a, b) for a, b in zip(x[:few], y[:few], strict=True)],
-                        max(1, args.runs // 2)) * n / few
+                        max(1, args.runs // 2))[0] * n / few
         print(f"{n:>8} {fast * 1000:>14.1f} {slow * 1000:>18.1f}")
 
     reports, activities = generate(seed=1, end=dt.date(2026, 11, 27))
@@ -62,8 +53,8 @@ def main() -> None:
     acts = enrich(activities.assign(x=activities.geometry.x, y=activities.geometry.y), "planned_at", "0665")
     rp = place_names(reps["x"].to_numpy(), reps["y"].to_numpy(), detail=False)
     ap = place_names(acts["x"].to_numpy(), acts["y"].to_numpy(), detail=False)
-    presence = median_s(lambda: presence_hours(acts), args.runs)
-    gaps = median_s(lambda: gap_table(reps, rp, acts, ap), args.runs)
+    presence = median_s(lambda: presence_hours(acts), args.runs)[0]
+    gaps = median_s(lambda: gap_table(reps, rp, acts, ap), args.runs)[0]
     print(f"demo: {len(reps)} reports, {len(acts)} activities: presence_hours {presence * 1000:.1f} ms, "
           f"gap_table {gaps * 1000:.1f} ms")
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import median_s  # bench/timing.py (scripts run as python bench/NAME.py)
 
 from layers import open_store, privacy  # noqa: E402
 from layers.demo import write_demo  # noqa: E402
@@ -35,15 +35,6 @@ from layers.release_view import select  # noqa: E402
 END = dt.date(2026, 11, 27)
 TODAY = dt.date(2026, 12, 1)
 OUT = Path(__file__).parent / "out"
-
-
-def median_s(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def bench(size: int, runs: int, folder: Path) -> list[str]:

@@ -21,11 +21,11 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_s  # bench/timing.py (scripts run as python bench/NAME.py)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,15 +34,6 @@ END = dt.date(2026, 11, 30)
 TODAY = dt.date(2026, 12, 1)
 PERIOD = "2025"
 ROLE = "bra"
-
-
-def median_s(fn, runs: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def naive_svgs(named: dict[str, dict]) -> dict[str, str]:
