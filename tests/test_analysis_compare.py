@@ -164,3 +164,20 @@ def test_allmanhet_gets_no_narcotics_row_and_no_month_of_a_quarterly_release(sto
     assert "narkotika" not in set(out.index.get_level_values("key"))
     # Its release is per quarter: June alone is no whole published period, so no number at all.
     assert out["current"].isna().all() and set(out["note"]) == {"not whole published periods"}
+
+
+def test_same_days_compares_a_period_under_way_with_the_same_days_of_the_period_before():
+    november = comparison_windows(D(2026, 11, 1), D(2026, 11, 30), at=D(2026, 11, 27), same_days=True)
+    assert november["previous"] == ((D(2026, 11, 1), D(2026, 11, 27)), (D(2026, 10, 1), D(2026, 10, 27)))
+    assert november["last_year"] == ((D(2026, 11, 1), D(2026, 11, 27)), (D(2025, 11, 1), D(2025, 11, 27)))
+    year = comparison_windows(D(2026, 1, 1), D(2026, 12, 31), at=D(2026, 11, 30), same_days=True)
+    assert year["previous"] == ((D(2026, 1, 1), D(2026, 11, 30)), (D(2025, 1, 1), D(2025, 11, 30)))
+    # 31 March against February: the base stops at the end of the period before (28 February).
+    march = comparison_windows(D(2026, 3, 1), D(2026, 3, 31), at=D(2026, 3, 30), same_days=True)
+    assert march["previous"] == ((D(2026, 3, 1), D(2026, 3, 30)), (D(2026, 2, 1), D(2026, 2, 28)))
+    q3 = comparison_windows(D(2026, 7, 1), D(2026, 9, 30), at=D(2026, 12, 1), same_days=True)
+    assert q3["previous"] == ((D(2026, 7, 1), D(2026, 9, 30)), (D(2026, 4, 1), D(2026, 6, 30)))
+    assert q3["ytd"] == ((D(2026, 1, 1), D(2026, 12, 1)), (D(2025, 1, 1), D(2025, 12, 1)))
+    # Without it (the dashboard's comparison) the days just before, as before.
+    plain = comparison_windows(D(2026, 11, 1), D(2026, 11, 30), at=D(2026, 11, 27))
+    assert plain["previous"][1] == (D(2026, 10, 5), D(2026, 10, 31))

@@ -3,7 +3,11 @@
 Four comparisons (`comparison_windows`), all as inclusive local dates:
 
 * ``previous``: the period so far, [start, min(end, at)], against the same number of days just
-  before it (of whole months when the window is whole months: October against September);
+  before it (of whole months when the window is whole months: October against September).
+  With ``same_days=True`` and a period [start, end] of whole months (a month, quarter or year,
+  as the meeting report has), a period under way is compared with the same days of the equal
+  period before instead: 1–27 November against 1–27 October, 1 January – 30 November 2026
+  against 1 January – 30 November 2025 — never a part with a whole;
 * ``last_year``: the same window against the same calendar days a year earlier (29 February →
   28 February);
 * ``ytd``: 1 January to `at` against 1 January to the same day last year;
@@ -53,11 +57,21 @@ def _whole_months(first: dt.date, last: dt.date) -> int | None:
     return (after.year - first.year) * 12 + after.month - first.month
 
 
-def comparison_windows(start: dt.date, end: dt.date, at: dt.date) -> dict[str, tuple[Span, Span] | None]:
-    """(current, base) inclusive date windows per comparison; the period ones are None before `start`."""
+def comparison_windows(start: dt.date, end: dt.date, at: dt.date,
+                       same_days: bool = False) -> dict[str, tuple[Span, Span] | None]:
+    """(current, base) inclusive date windows per comparison; the period ones are None before
+    `start`. `same_days`: a period under way against the same days of the equal period before
+    (module docstring)."""
     last = min(end, at)
     out: dict[str, tuple[Span, Span] | None] = {"previous": None, "last_year": None}
-    if last >= start:
+    period_months = _whole_months(start, end) if same_days else None
+    if last >= start and period_months:
+        before = _shift_months(start, -period_months)
+        # The days counted so far, from the same day of the period before; at most all of it.
+        base_last = min(before + (last - start), start - dt.timedelta(days=1))
+        out["previous"] = ((start, last), (before, base_last))
+        out["last_year"] = ((start, last), (a_year_earlier(start), a_year_earlier(last)))
+    elif last >= start:
         months = _whole_months(start, last)
         # October against September, a quarter against the quarter before: whole months.
         before = _shift_months(start, -months) if months else start - dt.timedelta(days=(last - start).days + 1)
