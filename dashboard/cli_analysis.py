@@ -1,4 +1,5 @@
-"""The `trygghetskarta hotspots` command: Getis-Ord Gi* hot spots of one layer, as a role may see them."""
+"""The analysis commands: `hotspots` (Getis-Ord Gi* of one layer, as a role may see it) and `near-repeat`
+(the Knox test of one layer, police only)."""
 
 from __future__ import annotations
 
@@ -9,43 +10,15 @@ from pathlib import Path
 import click
 
 from layers import open_store
-from layers.privacy import BRA, ROLES
+from layers.messages import format_number
+from layers.privacy import BRA, EXACT_ROLES, POLIS, ROLES
 
 from .cli import _date, main
+from .i18n import t
 
 FORMATS = ("text", "json", "geojson")
 #: The JSON contract's keys per cell, in order.
 JSON_KEYS = ("cell_id", "locality", "count", "gi_z", "p", "q", "class")
-
-#: The text report's own words (sv, en); the class names come from layers.analysis.labels.
-WORDS = {
-    "title": ("Hotspots (Getis-Ord Gi*) för {layer}, som rollen {role} ser dem",
-              "Hot spots (Getis-Ord Gi*) of {layer}, as the role {role} sees them"),
-    "range": ("Period: {span}", "Period: {span}"),
-    "all_time": ("alla rapporter", "all reports"),
-    "grid": ("Rutor: {cell_m} m, {cells} rutor i kommunen (också tomma), grannar: de 8 runtom",
-             "Grid: {cell_m} m, {cells} cells in the municipality (empty ones too), neighbours: the 8 around"),
-    "in_cells": ("{n} rapporter i rutorna", "{n} reports in the cells"),
-    "source_release": ("Räknat ur publiceringen: publicerade rutor (minst {k}); övriga rutor räknas som 0 och "
-                       "visas som \"färre än {k}\"",
-                       "Counted from the release: published cells (at least {k}); other cells count 0 and "
-                       "show as \"fewer than {k}\""),
-    "outside": ("{n} rapporter utan ruta (ingen exakt plats, polisens flöde eller under {k} i en ruta) ingår inte",
-                "{n} reports in no cell (no exact place, the police feed, or below {k} in a cell) are not included"),
-    "outside_points": ("{n} rapporter utan exakt plats ingår inte", "{n} reports without an exact place are not included"),
-    "method": ("Signifikans: exakta permutations-p-värden, falsk upptäcktsgrad (Benjamini–Hochberg) över alla rutor",
-               "Significance: exact permutation p-values, false discovery rate (Benjamini–Hochberg) across all cells"),
-    "classes": ("Klasser:", "Classes:"),
-    "none": ("Inga signifikanta rutor.", "No significant cells."),
-    "header": ("ruta", "cell"),
-    "fewer": ("färre än {k}", "fewer than {k}"),
-}
-
-
-def _w(key: str, lang: str, **values) -> str:
-    sv, en = WORDS[key]
-    return (en if lang == "en" else sv).format(**values)
-
 
 def cell_rows(cells, all_cells: bool = False) -> list[dict]:
     """The JSON contract's cells: every cell with reports or a significant class (all with `all_cells`)."""
@@ -81,31 +54,30 @@ def geojson(rows: list[dict], cell_m: int, lang: str) -> dict:
 def text_lines(result, counts, layer: str, role: str, rows: list[dict], lang: str) -> list[str]:
     from layers.analysis.labels import CLASS_LABELS, label
 
-    span = (f"{counts.span[0] or '…'} – {counts.span[1] or '…'}" if counts.span else _w("all_time", lang))
-    lines = [_w("title", lang, layer=layer, role=role), _w("range", lang, span=span)]
+    span = (f"{counts.span[0] or '…'} – {counts.span[1] or '…'}" if counts.span else t("hs_all_time", lang))
+    lines = [t("hs_title", lang, layer=layer, role=role), t("hs_range", lang, span=span)]
     lines += [f"  {note}" for note in counts.notes]
-    lines.append(_w("grid", lang, cell_m=result.cell_m, cells=len(result.cells)))
-    lines.append(_w("in_cells", lang, n=int(counts.counts["count"].sum()) if len(counts.counts) else 0))
+    lines.append(t("hs_grid", lang, cell_m=result.cell_m, cells=len(result.cells)))
+    lines.append(t("hs_in_cells", lang, n=int(counts.counts["count"].sum()) if len(counts.counts) else 0))
     if counts.source == "release":
-        lines.append(_w("source_release", lang, k=counts.k))
+        lines.append(t("hs_source_release", lang, k=counts.k))
         if counts.outside_cells:
-            lines.append(_w("outside", lang, n=counts.outside_cells, k=counts.k))
+            lines.append(t("hs_outside", lang, n=counts.outside_cells, k=counts.k))
     elif counts.outside_cells:
-        lines.append(_w("outside_points", lang, n=counts.outside_cells))
-    lines.append(_w("method", lang))
+        lines.append(t("hs_outside_points", lang, n=counts.outside_cells))
+    lines.append(t("hs_method", lang))
     tally = result.class_counts()
-    lines.append(_w("classes", lang) + " " + ", ".join(f"{label(CLASS_LABELS, c, lang)} {n}" for c, n in tally.items()))
+    lines.append(t("hs_classes", lang) + " " + ", ".join(f"{label(CLASS_LABELS, c, lang)} {n}" for c, n in tally.items()))
     significant = [r for r in rows if r["class"] != "ns"]
     if not significant:
-        lines += ["", _w("none", lang)]
+        lines += ["", t("hs_none", lang)]
         return lines
     order = {name: i for i, name in enumerate(("hot99", "hot95", "hot90", "cold"))}
     significant.sort(key=lambda r: (order[r["class"]], -r["gi_z"], r["cell_id"]))
-    fewer = _w("fewer", lang, k=counts.k) if counts.k else "0"
+    fewer = t("hs_fewer", lang, k=counts.k) if counts.k else "0"
     table = [(r["cell_id"], r["locality"], fewer if r["count"] is None else str(r["count"]), f"{r['gi_z']:.2f}",
               f"{r['p']:.2g}", f"{r['q']:.2g}", label(CLASS_LABELS, r["class"], lang)) for r in significant]
-    head = (_w("header", lang), "locality" if lang == "en" else "ort", "n", "gi_z", "p", "q",
-            "class" if lang == "en" else "klass")
+    head = (t("hs_header_cell", lang), t("hs_header_locality", lang), "n", "gi_z", "p", "q", t("hs_header_class", lang))
     widths = [max(len(str(x)) for x in column) for column in zip(head, *table, strict=True)]
     lines.append("")
     for line in (head, *table):
@@ -171,3 +143,90 @@ def hotspots(data, layer, start, end, fmt, role, lang, all_cells, today):
         click.echo(f"Note: {note}", err=True)
     payload = {"cells": rows} if fmt == "json" else geojson(rows, result.cell_m, lang)
     click.echo(json.dumps(payload, ensure_ascii=False))
+
+
+def near_repeat_lines(result, layer: str, role: str, start, end, left_out: int, lang: str) -> list[str]:
+    """The near-repeat text report: what was tested, what it means, the band table."""
+    from layers.analysis.near_repeat import meaning
+
+    def num(value, decimals=0):
+        return format_number(value, lang, decimals=decimals)
+
+    span = f"{start or '…'} – {end or '…'}" if start or end else t("nr_all_time", lang)
+    lines = [t("nr_title", lang, layer=layer, role=role), t("nr_range", lang, span=span),
+             t("nr_reports", lang, n=num(result.reports))]
+    if left_out:
+        lines.append(t("nr_left_out", lang, n=num(left_out)))
+    lines += [t("nr_method", lang, distance=num(result.distance_m), days=result.days,
+                permutations=result.permutations), "", *meaning(result, lang), "", t("nr_bands", lang)]
+    head = (t("nr_col_distance", lang), t("nr_col_days", lang), t("nr_col_observed", lang),
+            t("nr_col_expected", lang), t("nr_col_ratio", lang), "p")
+    table = [(f"{num(b.distance_from_m)}–{num(b.distance_to_m)}", f"{b.days_from}–{b.days_to}", num(b.observed),
+              num(b.expected, 1), "–" if b.ratio is None else num(b.ratio, 2), num(b.p, 2)) for b in result.bands]
+    widths = [max(len(str(x)) for x in column) for column in zip(head, *table, strict=True)]
+    for line in (head, *table):
+        lines.append("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    return lines
+
+
+@main.command("near-repeat", context_settings={"max_content_width": 100})
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoPackage data file.")
+@click.option("--layer", required=True, help="Report layer, e.g. otrygg_plats, hastighet or narkotika.")
+@click.option("--from", "start", callback=_date, help="First day (YYYY-MM-DD, local). [default: the first report]")
+@click.option("--to", "end", callback=_date, help="Last day (YYYY-MM-DD, local). [default: the last report]")
+@click.option("--distance", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
+              help="Close in space: at most this many metres apart (also the width of a distance band).")
+@click.option("--days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Close in time: at most this many calendar days apart (also the width of a day band).")
+@click.option("--bands", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Distance bands and day bands in the table.")
+@click.option("--permutations", type=click.IntRange(0, 9999), default=99, show_default=True,
+              help="Permutations of the days for the p-values (p cannot go below 1/(permutations+1)).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text for reading or json (the contract below).")
+@click.option("--role", type=click.Choice(ROLES), default=POLIS, show_default=True,
+              help="polis or admin; reduced roles are refused.")
+@click.option("--lang", type=click.Choice(("sv", "en")), default="sv", show_default=True,
+              help="Language of the text report.")
+def near_repeat(data, layer, start, end, distance, days, bands, permutations, fmt, role, lang):
+    """Near repeat of one layer: does a report make another one nearby within days more likely?
+
+    The Knox test (pointpats): the pairs of reports at most --distance metres and --days
+    calendar days apart (local time), against the number expected if time and place had
+    nothing to do with each other (the pairs close in space times the pairs close in time over
+    all pairs); ratio is observed/expected and p the one-sided permutation p-value (the days
+    shuffled among the places). The table splits the pairs by distance band (0–200 m,
+    200–400 m, ...) and day band (0–7, 8–14, ... days), as the Near Repeat Calculator does.
+    Police-feed reports (placed only at a locality's centre) are left out. A ratio above 1
+    with a small p is an input to patrol planning, not proof of cause: the same incident
+    reported twice or a place busy for some weeks make close pairs too.
+
+    Police only (polis, admin): the test works on exact places and times, which the reduced
+    roles (bra, allmanhet) may not see; they are refused.
+
+    \b
+    JSON (--format json):
+      {"distance_m", "days", "pairs_close_in_space_and_time", "expected", "ratio", "p",
+       "bands": [{"distance_from_m", "distance_to_m", "days_from", "days_to",
+                  "observed", "expected", "ratio", "p"}]}
+    \b
+    Examples:
+      trygghetskarta near-repeat --data vaggeryd.gpkg --layer otrygg_plats --from 2026-01-01 --to 2026-06-30
+      trygghetskarta near-repeat --data vaggeryd.gpkg --layer narkotika --distance 300 --days 14 --format json
+    """
+    from layers.analysis.near_repeat import NearRepeatError, knox_test, layer_points
+    from layers.analysis.roles import AnalysisError
+
+    if role not in EXACT_ROLES:
+        raise click.ClickException(t("nr_police_only", lang, role=role))
+    store = open_store(data)
+    try:
+        points, left_out = layer_points(store, role, layer, start, end)
+        result = knox_test(points, distance_m=distance, days=days, bands=bands, permutations=permutations)
+    except (AnalysisError, NearRepeatError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    click.echo("\n".join(near_repeat_lines(result, layer, role, start, end, left_out, lang)))
