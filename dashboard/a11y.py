@@ -16,6 +16,7 @@ import numpy as np
 from dash import Input, Output, html
 
 from .i18n import t
+from .tables import markdown, md_table
 
 #: The charts drawn from `figure` outputs, and the key of their "show as a table" text.
 CHART_TABLES = {"chart-activities": "table_activities", "chart-time": "table_time", "chart-when": "table_when"}
@@ -153,23 +154,25 @@ def cell_text(value, lang: str = "sv") -> str:
     return str(value)
 
 
+def table_markdown(table: Table, lang: str = "sv") -> str:
+    """One table as GFM Markdown: its caption as the paragraph before it, a header row of
+    column headers, the first column (the row labels) left-aligned, the values right-aligned."""
+    rows = ((cell_text(v, lang) for v in row) for row in table.rows)
+    return md_table(table.columns, rows, right=range(1, len(table.columns)), before=(table.caption,))
+
+
 def table_component(table: Table, lang: str = "sv"):
-    """One table in HTML: caption, a header row of column headers, a row header per row."""
-    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in table.columns]))
-    body = html.Tbody([
-        html.Tr([html.Th(cell_text(row[0], lang), scope="row"), *(html.Td(cell_text(v, lang)) for v in row[1:])])
-        for row in table.rows
-    ])
-    return html.Table([html.Caption(table.caption), head, body], className="chart-data")
+    """One table as one Dash component (dashboard.tables: not one component per cell)."""
+    return markdown(table_markdown(table, lang), className="chart-data")
 
 
 def tables_children(figure: dict | None, lang: str = "sv"):
-    """The tables of a chart; for a chart without data the words it shows instead."""
+    """The tables of a chart in one component; for a chart without data the words it shows instead."""
     tables = figure_tables(figure)
     if not tables:
         notes = [plain(a.get("text")) for a in ((figure or {}).get("layout") or {}).get("annotations") or []]
         return html.P(" ".join(n for n in notes if n) or t("table_empty", lang), className="empty")
-    return [table_component(table, lang) for table in tables]
+    return markdown("\n\n".join(table_markdown(table, lang) for table in tables), className="chart-data")
 
 
 def chart_table(graph_id: str, lang: str = "sv"):
@@ -251,4 +254,4 @@ def register(app, date_range_id: str = "f-dates", date_single_id: str = "e-date"
 
 
 __all__ = ["CHART_TABLES", "Table", "cell_text", "chart_table", "chart_tables", "date_placeholders", "label_target", "named", "figure_tables", "plain",
-           "register", "table_component", "tables_children", "values"]
+           "register", "table_component", "table_markdown", "tables_children", "values"]

@@ -13,6 +13,7 @@ from dashboard.layout import build_layout
 from dashboard.roles import role_controls
 from layers import privacy
 from tests.dash_fixtures import TODAY, call, callback, small_store
+from tests.markdown_tables import read_tables
 
 
 def find(component, component_id):
@@ -94,13 +95,27 @@ def test_table_cells_use_the_languages_number_format(value, lang, text):
     assert a11y.cell_text(value, lang) == text
 
 
-def test_a_table_has_a_caption_column_headers_and_row_headers():
-    table = a11y.table_component(a11y.Table("Rapporter", ("Månad", "Otrygga platser"), (("nov 2026", 5),)))
-    caption, head, body = table.children
-    assert caption.children == "Rapporter"
-    assert [(th.children, th.scope) for th in head.children.children] == [("Månad", "col"), ("Otrygga platser", "col")]
-    row = body.children[0].children
-    assert (row[0].children, row[0].scope, row[1].children) == ("nov 2026", "row", "5")
+def test_a_table_is_one_markdown_component_with_its_caption_headers_and_aligned_values():
+    table = a11y.table_component(a11y.Table("Rapporter | november", ("Månad", "Otrygga platser"),
+                                            (("nov 2026", 5), ("dec 2026", 12345))))
+    assert type(table).__name__ == "Markdown" and table.dangerously_allow_html is False
+    assert table.children == (
+        "Rapporter \\| november\n\n"
+        "| Månad | Otrygga platser |\n"
+        "|---|---:|\n"
+        "| nov 2026 | 5 |\n"
+        "| dec 2026 | 12\u00a0345 |"
+    )
+
+
+def test_a_charts_tables_are_one_component():
+    heat = {"type": "heatmap", "z": [[1, 2]], "x": ["00", "01"], "y": ["Mån"], "name": "Rapporter"}
+    bars = {"type": "bar", "name": "Polis", "x": ["Trygghet"], "y": [3]}
+    sent = a11y.tables_children({"data": [bars, heat], "layout": {"title": {"text": "Titel"}}})
+    assert type(sent).__name__ == "Markdown"
+    bar_table, heat_table = read_tables(sent.children)
+    assert (bar_table["before"], bar_table["head"], bar_table["body"]) == (["Titel"], ["", "Polis"], [["Trygghet", "3"]])
+    assert (heat_table["before"], heat_table["body"]) == (["Titel – Rapporter"], [["00", "1"], ["01", "2"]])
 
 
 @pytest.fixture(scope="module")
@@ -118,13 +133,13 @@ def test_the_time_chart_reads_as_its_monthly_counts(store):
     out = call(callback(app, "render_charts"), "filters.data", state.to_dict())
     tables = out[3:]
     assert len(out) == 6
-    [time_table] = tables[1]
-    caption, head, body = time_table.children
-    columns = [th.children for th in head.children.children]
+    [time_table] = read_tables(tables[1].children)
+    assert time_table["before"] == [a11y.plain(out[1]["layout"]["title"])]  # the chart's title as caption
+    columns = time_table["head"]
     # The first header is the chart's own x-axis title ("Månad", maybe with the years).
     assert columns[0].startswith("Månad")
     assert columns[1:] == ["Otrygga platser", "Hastighetsklagomål", "Narkotikatips"]
-    rows = {tr.children[0].children: [td.children for td in tr.children[1:]] for tr in body.children}
+    rows = {row[0]: row[1:] for row in time_table["body"]}
     assert rows["nov 2025"] == ["1", "0", "0"]
     assert rows["dec 2025"] == ["1", "0", "0"]
     assert rows["maj 2026"] == ["0", "1", "0"]

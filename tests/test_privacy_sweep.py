@@ -49,6 +49,7 @@ from layers.store import GeoPackageStore, open_store
 from layers.users import UserStore
 from tests.dash_fixtures import call
 from tests.helpers import reports_frame
+from tests.markdown_tables import read_tables
 from tests.test_auth import FAST, PW
 
 K = D.K
@@ -489,13 +490,16 @@ def _template(text: str) -> str:
 
 
 def _html_tables(value) -> list[dict]:
-    """Every html.Table in an answer as plain dicts (the JSON the browser gets)."""
+    """Every table in an answer as plain dicts (the JSON the browser gets): html.Table, and each
+    table of a Markdown component (dashboard.tables) read as the user reads it."""
     found = []
 
     def walk(node):
         if isinstance(node, dict):
             if node.get("type") == "Table":
                 found.append(node)
+            if node.get("type") == "Markdown":
+                found.extend({"markdown": m} for m in read_tables(node.get("props", {}).get("children")))
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
@@ -516,6 +520,9 @@ def _text(node) -> str:
 
 def _rows(table: dict) -> tuple[list[str], list[list[str]], list[str]]:
     """(header texts, body rows as cell texts, footer texts) of an html table."""
+    if "markdown" in table:  # its caption and footer paragraphs count as the footer does
+        md = table["markdown"]
+        return md["head"], md["body"], md["before"] + md["after"]
     head, body, foot = [], [], []
     parts = table["props"]["children"]
     for part in parts if isinstance(parts, list) else [parts]:
