@@ -333,7 +333,7 @@ def export_files(store, views, state: FilterState, fmt: str, role: str, today: d
     with tempfile.TemporaryDirectory(prefix="trygghetskarta-export-") as folder:
         out = Path(folder) / EXPORT_NAMES.get(fmt, "trygghetskarta." + str(fmt))
         result = export(store, out, fmt, role=role, rows=(reports, activities), filter_text=text,
-                        release=frames.release)
+                        release=frames.release, lang=state.lang)
         files = [(p.name, p.read_bytes()) for p in result.files]
     return (files, result) if with_result else files
 
@@ -346,15 +346,10 @@ def _frame(table, ids: set) -> gpd.GeoDataFrame:
 
 
 def _describe(state: FilterState, data, start, end, role: str) -> str:
-    parts = ["Fokusområden: " + ", ".join(data.config.focus_areas[a].short_sv for a in state.focus_areas
-                                          if a in data.config.focus_areas)]
-    parts.append(f"Period: {start or '…'} – {end or '…'}" if (start or end) else "Hela perioden")
-    if state.selection:
-        kind = state.selection.get("type")
-        parts.append({"polygon": "Urval: markerat område", "locality": f"Urval: {state.selection.get('name')}",
-                      "cell": f"Urval: ruta {state.selection.get('id')}"}.get(kind, "Urval"))
-    parts.append(f"Roll: {ROLE_NAMES.get(role, (role,))[0]}")
-    return "; ".join(parts)
+    from .export import describe_selection
+
+    names = [data.config.focus_areas[a].short(state.lang) for a in state.focus_areas if a in data.config.focus_areas]
+    return describe_selection(names, start, end, state.selection, role, state.lang)
 
 
 __all__ = ["FIELDS", "export_files", "register_edit"]

@@ -145,7 +145,10 @@ def _layers(ctx, param, values):
               help="Whose view to export: bra (the default) gets narcotics as counts per 500 m cell "
                    "and no free text; allmanhet gets counts per cell only, never narcotics. Exact "
                    "points and free text only with an explicit --role polis (or admin).")
-def export_command(data, out, fmt, focus, layers, start, end, role):
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
+              help="Language of the HTML map's title, filter, legend, notes and popups; column names "
+                   "and codes in the files are the same in both languages.")
+def export_command(data, out, fmt, focus, layers, start, end, role, lang):
     """Export the filtered data that ROLE may see (without --role: the bra view, never exact tips).
 
     \b
@@ -188,7 +191,8 @@ def export_command(data, out, fmt, focus, layers, start, end, role):
     query = Query(layers=layers, focus_areas=focus, start=start,
                   end=(end + dt.timedelta(days=1)) if end else None)
     try:
-        result = export(store, out, fmt, query, role)
+        result = export(store, out, fmt, query, role, lang=lang)
     except (ExportError, StoreError, OSError) as exc:
         raise _fail(exc) from None
+    # The console speaks English as every other command's messages do; --lang is the files' language.
     click.echo(result.summary())

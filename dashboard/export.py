@@ -50,10 +50,13 @@ from .export_view import (
     RoleView,
     check_role,
     describe_filter,
+    describe_selection,
     release_for,
     release_text,
+    role_name,
     role_view,
 )
+from .i18n import t
 
 # -- files ------------------------------------------------------------------------------------
 
@@ -67,13 +70,15 @@ class ExportResult:
     approximate: int
     remote_assets: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        parts = [f"{self.points} reports as points", f"{self.cells} grid cells", f"{self.activities} activities"]
+    def summary(self, lang: str = "en") -> str:
+        """What was written, for the console (English unless the export's language is asked for)."""
+        parts = [t("exportsum_points", lang, n=self.points), t("exportsum_cells", lang, n=self.cells),
+                 t("exportsum_activities", lang, n=self.activities)]
         if self.approximate:
-            parts.append(f"{self.approximate} police-feed reports with approximate positions left out")
-        text = "Wrote " + ", ".join(str(f) for f in self.files) + ": " + ", ".join(parts)
+            parts.append(t("exportsum_approximate", lang, n=self.approximate))
+        text = t("exportsum_wrote", lang, files=", ".join(str(f) for f in self.files), parts=", ".join(parts))
         if self.remote_assets:
-            text += f" (not inlined, loaded from the web: {', '.join(self.remote_assets)})"
+            text += t("exportsum_remote", lang, names=", ".join(self.remote_assets))
         return text
 
 
@@ -111,7 +116,8 @@ def cells_frame(cells: pd.DataFrame, crs: str = WGS84) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-#: Words for a release unit in export files: a cell, a locality's 'spridda rapporter', the rest.
+#: Codes for a release unit in export files' `enhet` column: a cell, a locality's 'spridda
+#: rapporter', the rest. Codes of a data column, read back by tools: the same in every language.
 UNIT_WORDS = {"cell": "ruta", "locality": "spridda", "kommun": "övriga"}
 
 
@@ -221,7 +227,8 @@ def sibling(out: Path, tag: str) -> Path:
 
 def export(store, out, fmt: str, query: Query | None = None, role: str = "admin",
            heatmap: bool = True, rows: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
-           filter_text: str | None = None, release=None, today: dt.date | None = None) -> ExportResult:
+           filter_text: str | None = None, release=None, today: dt.date | None = None,
+           lang: str = "sv") -> ExportResult:
     """Write the filtered data that `role` may see to `out` in `fmt` (see the module docstring).
 
     csv/geojson: the reports the role sees as points, in the store's columns (CSV with lat/lon
@@ -230,7 +237,8 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
     `report_cells` in SWEREF 99 TM. For a reduced role the cells come from its release
     (`release`: the dashboard's; else the role's current release for `query`), with the
     published 'spridda rapporter' and remainders as rows without a cell, so the file's total
-    is the screen's.
+    is the screen's. `lang` is the language of the HTML map's texts (title, legend, notes,
+    popups); column names and codes of the data files are the same in every language.
     """
     check_role(role)
     if fmt not in FORMATS:
@@ -257,7 +265,7 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
     files: list[Path] = []
     remote: list[str] = []
     if fmt == "html":
-        text = render_html(store, view, query, role, heatmap=heatmap, filter_text=filter_text)
+        text = render_html(store, view, query, role, heatmap=heatmap, filter_text=filter_text, lang=lang)
         _atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
         files.append(out)
         remote = [n for n, p in _asset_paths().items() if p is None]
@@ -299,7 +307,7 @@ def export(store, out, fmt: str, query: Query | None = None, role: str = "admin"
 __all__ = [
     "CELL_M", "CLUSTER_FROM", "FORMATS", "ROLES", "ROLE_SV", "ExportError", "ExportResult", "RoleView",
     "_asset_paths", "activities_gdf", "asset_elements", "cell_indices", "cells_frame", "check_role",
-    "describe_filter", "esc", "export", "guard_formula", "point_geometry", "points_frame", "points_gdf",
-    "release_for", "release_text", "render_html", "role_view", "safe_json", "sibling", "units_frame",
+    "describe_filter", "describe_selection", "esc", "export", "guard_formula", "point_geometry", "points_frame", "points_gdf",
+    "release_for", "release_text", "render_html", "role_name", "role_view", "safe_json", "sibling", "units_frame",
     "units_lonlat",
 ]

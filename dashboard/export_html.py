@@ -15,9 +15,11 @@ import pandas as pd
 from geodata import cell_rings_wgs84, get_municipality, parse_cell_id
 from geodata.places import cell_place_names
 from layers import aktiviteter, privacy
+from layers.messages import label as vocab
 from layers.store import Query
 
 from .export_view import CELL_M, CLUSTER_FROM, RoleView, describe_filter, release_text
+from .i18n import t
 
 # -- safe embedding -------------------------------------------------------------------------
 
@@ -183,13 +185,15 @@ def _local_label(iso) -> str:
     return str(iso)[:16].replace("T", " ") if isinstance(iso, str) and iso else ""
 
 
-def _report_items(points: pd.DataFrame, config, spec, text: bool) -> list[dict]:
+def _report_items(points: pd.DataFrame, config, spec, text: bool, lang: str = "sv") -> list[dict]:
     color = config.color(spec.focus_area)
     has_text = text and "description" in points.columns
     items = []
     for row in points.to_dict("records"):
-        lines = [f"{row['category']} – {spec.name_sv}", _local_label(row.get("occurred_at")),
-                 f"Status: {row['status']}", f"Källa: {row['source']}"]
+        # Stored codes are shown by their labels in the export's language (the catalogue's vocab).
+        lines = [f"{vocab('category', row['category'], lang)} – {spec.name(lang)}", _local_label(row.get("occurred_at")),
+                 t("exportmap_popup_status", lang, status=vocab("report_status", row["status"], lang)),
+                 t("exportmap_popup_source", lang, source=vocab("source", row["source"], lang))]
         if has_text and row.get("description"):
             lines.append(str(row["description"]))
         items.append({"lat": round(float(row["lat"]), 6), "lon": round(float(row["lon"]), 6), "r": 6,
@@ -197,7 +201,7 @@ def _report_items(points: pd.DataFrame, config, spec, text: bool) -> list[dict]:
     return items
 
 
-def _activity_items(acts: pd.DataFrame, config, text: bool) -> list[dict]:
+def _activity_items(acts: pd.DataFrame, config, text: bool, lang: str = "sv") -> list[dict]:
     if not len(acts):
         return []
     acts = acts[~(acts["lon"].isna() | acts["lat"].isna())]
@@ -205,7 +209,8 @@ def _activity_items(acts: pd.DataFrame, config, text: bool) -> list[dict]:
     items = []
     for row in acts.to_dict("records"):
         when = _local_label(row.get("done_at") or row.get("planned_at"))
-        lines = [f"{row['kind']} ({row['actor']})", f"{row['status']}: {when}", f"{row['duration_min']} min"]
+        lines = [f"{vocab('kind', row['kind'], lang)} ({vocab('actor', row['actor'], lang)})",
+                 f"{vocab('activity_status', row['status'], lang)}: {when}", f"{row['duration_min']} min"]
         if has_text and row.get("description"):
             lines.append(str(row["description"]))
         items.append({"lat": round(float(row["lat"]), 6), "lon": round(float(row["lon"]), 6), "r": 8,
@@ -221,13 +226,13 @@ def cell_indices(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     return ix, iy, size
 
 
-def _cell_items(cells: pd.DataFrame, spec, color: str, kommun: str) -> list[dict]:
+def _cell_items(cells: pd.DataFrame, spec, color: str, kommun: str, lang: str = "sv") -> list[dict]:
     if not len(cells):
         return []
     ix, iy, size = cell_indices(cells)
     rings = cell_rings_wgs84(ix, iy, size)
     # Named by the cell's centre, as the dashboard names it: nothing finer than the cell.
-    names = cell_place_names(ix, iy, size, kommun)
+    names = cell_place_names(ix, iy, size, kommun, lang)
     top = max(int(cells["count"].max()), 1)
     items = []
     for ring, row, name in zip(rings, cells.to_dict("records"), names, strict=True):
@@ -235,14 +240,15 @@ def _cell_items(cells: pd.DataFrame, spec, color: str, kommun: str) -> list[dict
         items.append({
             "ring": [[round(float(lat), 6), round(float(lon), 6)] for lon, lat in ring],
             "c": color, "o": round(0.25 + 0.5 * count / top, 3),
-            "t": [f"{count} rapporter", spec.name_sv, f"Plats: {name}", f"Ruta {size} m: {row['cell_id']}"],
+            "t": [t("exportmap_popup_count", lang, n=count), spec.name(lang), t("exportmap_popup_place", lang, place=name),
+                  t("exportmap_popup_cell", lang, cell_m=size, cell_id=row["cell_id"])],
         })
     return items
 
 
 def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: bool = True,
-                filter_text: str | None = None) -> str:
-    """The standalone folium map as HTML text (`filter_text` replaces the query's description)."""
+                filter_text: str | None = None, lang: str = "sv") -> str:
+    """The standalone folium map as HTML text in `lang` (`filter_text` replaces the query's description)."""
     folium, SafeItems = _folium_classes()
     from folium.plugins import HeatMap
 
@@ -250,17 +256,17 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
     pol = view.view.policy
     muni = get_municipality(store.meta.kommun)
     lon0, lat0, lon1, lat1 = muni.bounds_wgs84
-    title = f"Trygghetskarta – {muni.name} kommun"
-    filter_text = filter_text or describe_filter(query, config, role)
+    title = t("exportmap_title", lang, muni=muni.name)
+    filter_text = filter_text or describe_filter(query, config, role, lang)
     fmap = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], zoom_start=10, tiles=None,
                       control_scale=True)
     fmap.default_js = []
     fmap.default_css = []
-    folium.TileLayer("OpenStreetMap", name=esc("Bakgrundskarta (OpenStreetMap, kräver nät)")).add_to(fmap)
+    folium.TileLayer("OpenStreetMap", name=esc(t("exportmap_basemap", lang))).add_to(fmap)
     fmap.fit_bounds([[lat0, lon0], [lat1, lon1]])
     fmap.get_root().title = esc(f"{title}: {filter_text}")
     folium.GeoJson(
-        muni.geometry.__geo_interface__, name=esc(f"Kommungräns {muni.name}"),
+        muni.geometry.__geo_interface__, name=esc(t("exportmap_boundary", lang, muni=muni.name)),
         style_function=lambda _f: {"color": "#333333", "weight": 2, "fill": False},
         control=False,
     ).add_to(fmap)
@@ -273,61 +279,60 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
         pts = points[points["layer"] == lid]
         lcells = cells[cells["layer"] == lid]
         if len(pts):
-            name = f"{spec.name_sv} ({len(pts)})"
+            name = f"{spec.name(lang)} ({len(pts)})"
             group = folium.FeatureGroup(name=esc(name)).add_to(fmap)
             cluster = len(pts) > CLUSTER_FROM
             clustered |= cluster
-            group.add_child(SafeItems(_report_items(pts, config, spec, pol.free_text), cluster=cluster,
+            group.add_child(SafeItems(_report_items(pts, config, spec, pol.free_text, lang), cluster=cluster,
                                       colour=color))
             legend_rows.append((color, name))
         if len(lcells):
             total = int(lcells["count"].sum())
-            name = f"{spec.name_sv}: antal per {pol.cell_m} m-ruta ({total})"
+            name = t("exportmap_cells_layer", lang, layer=spec.name(lang), cell_m=pol.cell_m, total=total)
             group = folium.FeatureGroup(name=esc(name)).add_to(fmap)
-            group.add_child(SafeItems(_cell_items(lcells, spec, color, store.meta.kommun)))
+            group.add_child(SafeItems(_cell_items(lcells, spec, color, store.meta.kommun, lang)))
             legend_rows.append((color, name))
-    acts = _activity_items(view.activities, config, pol.free_text)
+    acts = _activity_items(view.activities, config, pol.free_text, lang)
     if acts:
-        name = f"{aktiviteter.NAME_SV} ({len(acts)})"
+        name = f"{aktiviteter.NAME_EN if lang == 'en' else aktiviteter.NAME_SV} ({len(acts)})"
         group = folium.FeatureGroup(name=esc(name)).add_to(fmap)
         group.add_child(SafeItems(acts, cluster=len(acts) > CLUSTER_FROM))
         clustered |= len(acts) > CLUSTER_FROM
-        legend_rows.append(("#FFFFFF", name + ", svart kant"))
+        legend_rows.append(("#FFFFFF", t("exportmap_activities_edge", lang, name=name)))
     heat_added = False
     if heatmap and len(points):
         data = np.column_stack([points["lat"].to_numpy(), points["lon"].to_numpy()]).round(6).tolist()
-        heat = HeatMap(data, name=esc("Värmekarta (rapporterna som punkter)"), show=False, radius=18, blur=15)
+        heat = HeatMap(data, name=esc(t("exportmap_heatmap", lang)), show=False, radius=18, blur=15)
         heat.default_js = []
         heat.add_to(fmap)
         heat_added = True
     folium.LayerControl(collapsed=False).add_to(fmap)
     notes = []
     if len(cells) or any(m == privacy.CELLS for m in pol.layers.values()):
-        notes.append(f"Antal per ruta om {pol.cell_m} m; rutor med färre än {pol.k} rapporter visas inte.")
+        notes.append(t("exportmap_note_cells", lang, cell_m=pol.cell_m, k=pol.k))
     scattered = view.view.scattered
     for row in scattered.to_dict("records"):
         spec = config.layers.get(row["layer"])
-        label = spec.name_sv if spec else row["layer"]
-        notes.append(f"{label}: {int(row['count'])} spridda rapporter kring {row['locality']}.")
+        label = spec.name(lang) if spec else row["layer"]
+        notes.append(t("exportmap_note_scattered", lang, layer=label, n=int(row["count"]), locality=row["locality"]))
     if view.release is not None:
         for row in view.release.other.to_dict("records"):
             spec = config.layers.get(row["layer"])
-            label = spec.name_sv if spec else row["layer"]
-            notes.append(f"{label}: {int(row['count'])} på övriga platser i kommunen eller utan plats.")
-        notes.append(release_text(view.release))
+            label = spec.name(lang) if spec else row["layer"]
+            notes.append(t("exportmap_note_other", lang, layer=label, n=int(row["count"])))
+        notes.append(release_text(view.release, lang))
     if view.hidden_layers:
-        names = ", ".join(config.layers[lid].name_sv for lid in view.hidden_layers if lid in config.layers)
-        notes.append(f"Visas inte för rollen: {names}.")
+        names = ", ".join(config.layers[lid].name(lang) for lid in view.hidden_layers if lid in config.layers)
+        notes.append(t("exportmap_note_hidden", lang, names=names))
     if view.approximate:
-        notes.append(f"{view.approximate} händelser från polisens öppna data har bara ungefärlig plats "
-                     "och visas inte på kartan.")
+        notes.append(t("exportmap_note_approximate", lang, n=view.approximate))
     if store.meta.demo:
-        notes.append("DEMODATA – påhittade händelser.")
+        notes.append(t("exportmap_note_demo", lang))
     legend = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;background:{esc(c)};'
         f'border:1px solid #333;margin-right:6px"></span>{esc(label)}</div>'
         for c, label in legend_rows
-    ) or "<div>Inga rapporter i urvalet.</div>"
+    ) or f"<div>{esc(t('exportmap_no_reports', lang))}</div>"
     legend += "".join(f'<div style="margin-top:4px;font-size:11px">{esc(n)}</div>' for n in notes)
     generated = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     overlay = (
@@ -336,8 +341,9 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
         f"<strong>{esc(title)}</strong><br><span style=\"font-size:12px\">{esc(filter_text)}</span></div>"
         '<div style="position:fixed;bottom:70px;left:10px;z-index:1000;background:rgba(255,255,255,.92);'
         'padding:6px 10px;border-radius:4px;font:12px sans-serif;max-width:320px">'
-        f"<strong>Teckenförklaring</strong>{legend}"
-        f'<div style="margin-top:4px;font-size:10px;color:#555">Skapad {esc(generated)}</div></div>'
+        f"<strong>{esc(t('exportmap_legend', lang))}</strong>{legend}"
+        f'<div style="margin-top:4px;font-size:10px;color:#555">{esc(t("exportmap_created", lang, when=generated))}'
+        "</div></div>"
     )
     root = fmap.get_root()
     root.html.add_child(folium.Element(overlay))
@@ -349,4 +355,8 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
     snippets, _remote = asset_elements(names)
     for i, snippet in enumerate(snippets):
         root.header.add_child(folium.Element(snippet), name=f"trygghetskarta_asset_{i}")
-    return root.render()
+    page = root.render()
+    # branca's page template has a bare <html>: name the language for screen readers (WCAG 3.1.1).
+    head = "<!DOCTYPE html>\n<html>"
+    lang_code = "en" if lang == "en" else "sv"
+    return f'<!DOCTYPE html>\n<html lang="{lang_code}">' + page[len(head):] if page.startswith(head) else page

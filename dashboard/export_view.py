@@ -15,6 +15,8 @@ from layers import privacy
 from layers.polisen import is_approximate
 from layers.store import Query
 
+from .i18n import t
+
 ROLES = privacy.ROLES
 FORMATS = ("html", "csv", "geojson", "gpkg")
 CELL_M = privacy.DEFAULT_CELL_M
@@ -116,29 +118,58 @@ def release_for(store, role: str, query: Query, today: dt.date | None = None):
 # -- filter text ------------------------------------------------------------------------------
 
 
-def describe_filter(query: Query | None, config, role: str) -> str:
-    """'Lager: …; Fokusområden: …; 2026-01-01 – 2026-06-30; Roll: …' for titles."""
+def role_name(role: str, lang: str = "sv") -> str:
+    """The role as a reader names it ('BRÅ-möte (delad skärm)' / its English)."""
+    names = privacy.ROLE_NAMES.get(role)
+    return (names[1] if lang == "en" else names[0]) if names else role
+
+
+def _period(start: str | None, end: str | None, lang: str) -> str:
+    if start is None and end is None:
+        return t("exportfilter_all", lang)
+    return t("exportfilter_period", lang, start=start or "…", end=end or "…")
+
+
+def describe_filter(query: Query | None, config, role: str, lang: str = "sv") -> str:
+    """'Lager: …; Fokusområden: …; Period: 2026-01-01 – 2026-06-30; Roll: …' for titles, in `lang`."""
     query = query or Query()
     parts = []
     if query.layers:
-        parts.append("Lager: " + ", ".join(config.layers[lid].name_sv if lid in config.layers else lid
-                                           for lid in query.layers))
+        parts.append(t("exportfilter_layers", lang, names=", ".join(
+            config.layers[lid].name(lang) if lid in config.layers else lid for lid in query.layers)))
     if query.focus_areas:
-        parts.append("Fokusområden: " + ", ".join(
-            config.focus_areas[a].short_sv if a in config.focus_areas else a for a in query.focus_areas))
-    if query.start is not None or query.end is not None:
-        start = _day(query.start) if query.start is not None else "…"
-        end = "…"
-        if query.end is not None:
-            end_day = pd.Timestamp(query.end)
-            # Query ends are exclusive: a whole day 'to' is shown as that day.
-            if end_day == end_day.normalize():
-                end_day -= pd.Timedelta(days=1)
-            end = end_day.strftime("%Y-%m-%d")
-        parts.append(f"Period: {start} – {end}")
-    else:
-        parts.append("Hela perioden")
-    parts.append(f"Roll: {ROLE_SV.get(role, role)}")
+        parts.append(t("exportfilter_focus", lang, names=", ".join(
+            config.focus_areas[a].short(lang) if a in config.focus_areas else a for a in query.focus_areas)))
+    start = _day(query.start) if query.start is not None else None
+    end = None
+    if query.end is not None:
+        end_day = pd.Timestamp(query.end)
+        # Query ends are exclusive: a whole day 'to' is shown as that day.
+        if end_day == end_day.normalize():
+            end_day -= pd.Timedelta(days=1)
+        end = end_day.strftime("%Y-%m-%d")
+    parts.append(_period(start, end, lang))
+    parts.append(t("exportfilter_role", lang, role=role_name(role, lang)))
+    return "; ".join(parts)
+
+
+def describe_selection(focus_names: list[str], start, end, selection: dict | None, role: str,
+                       lang: str = "sv") -> str:
+    """The dashboard's filter in words for an export's title: focus areas, period, the map
+    selection (an area, a locality, a cell) and the role."""
+    parts = [t("exportfilter_focus", lang, names=", ".join(focus_names))]
+    parts.append(_period(str(start) if start else None, str(end) if end else None, lang))
+    if selection:
+        kind = selection.get("type")
+        if kind == "polygon":
+            parts.append(t("exportfilter_selection_area", lang))
+        elif kind == "locality":
+            parts.append(t("exportfilter_selection_locality", lang, name=selection.get("name")))
+        elif kind == "cell":
+            parts.append(t("exportfilter_selection_cell", lang, id=selection.get("id")))
+        else:
+            parts.append(t("exportfilter_selection", lang))
+    parts.append(t("exportfilter_role", lang, role=role_name(role, lang)))
     return "; ".join(parts)
 
 
@@ -146,14 +177,15 @@ def _day(value) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def release_text(release) -> str:
-    """'Rutlagren visar publicerade hela månader: 2025-01-01 – 2026-11-30 (publicerat 2026-12-01).'"""
-    unit = {"month": "månader", "quarter": "kvartal", "year": "år"}[release.release.kind]
+def release_text(release, lang: str = "sv") -> str:
+    """'Rutlagren visar publicerade hela månader: 2025-01-01 t.o.m. 2026-11-30 (publicerat 2026-12-01).'"""
+    unit = t(f"exportrelease_unit_{release.release.kind}", lang)
     built = str(release.release.built_at)[:10] or "–"
     if release.span is None or release.units.empty:
-        return f"Rutlagren: inga publicerade {unit} i perioden (bara avslutade {unit} publiceras)."
+        return t("exportrelease_none", lang, unit=unit)
     first, after = release.span
-    merged = f"; {unit} med färre än {release.release.k} rapporter är sammanslagna" if release.merged else ""
-    since = "" if release.release.open_start(release.chosen_blocks[0]) else first.isoformat() + " "
-    return (f"Rutlagren visar publicerade hela {unit}: {since}t.o.m. "
-            f"{(after - dt.timedelta(days=1)).isoformat()}{merged} (publicerat {built}).")
+    merged = t("exportrelease_merged", lang, unit=unit, k=release.release.k) if release.merged else ""
+    since = "" if release.release.open_start(release.chosen_blocks[0]) else t("exportrelease_from", lang,
+                                                                               day=first.isoformat())
+    return t("exportrelease_shown", lang, unit=unit, since=since, last=(after - dt.timedelta(days=1)).isoformat(),
+             merged=merged, built=built)

@@ -207,7 +207,7 @@ def test_cli_export(tmp_path, store):
     res = runner.invoke(main, ["export", "--data", str(store.path), "--out", str(out), "--format", "html",
                                "--focus", "trafik", "--from", "2026-03-01", "--to", "2026-03-31", "--role", "bra"])
     assert res.exit_code == 0, res.output
-    assert "5 reports as points" in res.output
+    assert res.output == f"Wrote {out}: 5 reports as points, 0 grid cells, 1 activities\n"
     assert "Fokusområden: Trafik; Period: 2026-03-01 – 2026-03-31" in out.read_text(encoding="utf-8")
     res = runner.invoke(main, ["export", "--data", str(store.path), "--out", str(out), "--format", "csv",
                                "--layer", "gatlyktor"])
