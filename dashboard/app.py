@@ -125,6 +125,9 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     register_present(app, auth.home_url)
     session = register_session(app, auth, views, poll_s=session_poll_s)
     install_uppfoljning(app, auth, views)
+    from .callbacks_analysis import register_analysis
+
+    register_analysis(app, views)  # indicator cards, hot spots, playback (dashboard.analysis_view)
     a11y.register(app)  # <html lang> and date texts follow the language; the charts' tables
     if compress:
         install_compression(app.server, app.config.routes_pathname_prefix or "/")

@@ -537,35 +537,26 @@ class Auth:
         return True
 
     def banner(self, host: str, port: int, lang: str = "sv") -> str:
-        """One line for the console when the server starts."""
-        if self.login_required:
-            cap = f", högst rollen {self.default_role}" if self.default_role else ""
-            if lang == "en":
-                cap = f", at most role {self.default_role}" if self.default_role else ""
-                return f"Login required ({len(self.users.list())} users{cap})."
-            return f"Inloggning krävs ({len(self.users.list())} användare{cap})."
-        role = self.fixed_role
-        if lang == "en":
-            return (f"No users configured: no login, everyone on http://{host}:{port}/ is role "
-                    f"'{role}' (single-user mode, local address only).")
-        return (f"Inga användare: ingen inloggning, alla på http://{host}:{port}/ har rollen "
-                f"'{role}' (enanvändarläge, endast lokal adress).")
+        """One line for the console when the server starts (texts: the catalogue's console_*)."""
+        from .i18n import t
 
-    def host_hint(self, host: str, trusted_proxies: int = 0) -> str:
+        if self.login_required:
+            cap = t("console_login_cap", lang, role=self.default_role) if self.default_role else ""
+            return t("console_login_required", lang, n=len(self.users.list()), cap=cap)
+        return t("console_no_users", lang, host=host, port=port, role=self.fixed_role)
+
+    def host_hint(self, host: str, trusted_proxies: int = 0, lang: str = "sv") -> str:
         """A console hint when the server answers to any host name: with users, listening
         publicly or behind a proxy, and no --allowed-host. '' when there is nothing to say."""
+        from .i18n import t
+
         if not self.login_required:
-            if not self.allowed_hosts:
-                return ""
-            return ("Obs: utan användare finns ingen inloggning. Namnen i --allowed-host ska "
-                    "leda till den här datorn, inte till en proxy som andra når.")
+            return t("console_hint_no_users", lang) if self.allowed_hosts else ""
         if self.allowed_hosts:
             return ""
         if is_loopback(host) and not trusted_proxies:
             return ""
-        return ("Tips: servern svarar på alla värdnamn (inloggningen skyddar data). Ange "
-                "--allowed-host NAMN (t.ex. --allowed-host karta.kommun.se) så svarar den bara "
-                "på det namnet (421 för andra); se docs/sakerhet.md.")
+        return t("console_hint_any_host", lang)
 
 
 def install_auth(app: dash.Dash, store, *, default_role: str | None = None,

@@ -8,7 +8,7 @@ from dash import dcc, html
 from layers import ACTORS, REPORT_STATUSES
 from layers.import_messages import genitive
 
-from . import a11y
+from . import a11y, analysis_layout
 from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
 from .i18n import ACTORS as ACTOR_NAMES
@@ -378,6 +378,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
     charts = html.Section([
         present_tabs(lang),
         html.Div([
+            analysis_layout.indicator_section(lang),
             dcc.Graph(id="chart-activities", className="chart", config=chart_config),
             dcc.Graph(id="chart-time", className="chart", config=chart_config),
         ], className="panel panel-overview"),
