@@ -24,13 +24,16 @@ No count below k for a cells-mode layer ever leaves this module.
 The view object never holds exact coordinates, times finer than the role's precision or
 free text that the role may not see: it is built from copies holding only allowed
 columns, so nothing can be "un-hidden" later by a figure or an export.
+
+The policy (roles, settings, `policy`) is in `layers.privacy_policy`, the reductions (times,
+counts below k, cells and their fold) in `layers.privacy_reduce`; this module builds the views
+from them and re-exports every name of both, so `from layers.privacy import ...` keeps working.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,387 +41,63 @@ import shapely
 
 from geodata import (
     DEFAULT_CELL_M,
-    METRIC,
-    cell_centres_wgs84,
     cell_id,
     cell_index,
     localities,
     nearest_locality_xy,
-    to_metric,
     to_wgs84,
 )
-from geodata.grid import check_cell_size
 
 from .config import REPORT_LAYERS
-from .messages import label
+
+# The policy and the reductions live in their own modules; every name stays importable from here.
+from .privacy_policy import (
+    _STRICTNESS,
+    ACTIVITY_COLUMNS_OUT,
+    ACTIVITY_TIME_COLUMNS,
+    ADMIN,
+    ALLMANHET,
+    BRA,
+    CELLS,
+    DEFAULT_K,
+    DEFAULT_PERIODS,
+    DEFAULT_RULES,
+    EXACT,
+    EXACT_ROLES,
+    FREE_TEXT_COLUMNS,
+    HIDDEN,
+    HOUR,
+    MIN_K,
+    MODES,
+    MONTH,
+    PERIODS,
+    POINT_COLUMNS,
+    POINTS,
+    POLIS,
+    PRECISIONS,
+    REPORT_TIME_COLUMNS,
+    ROLE_NAMES,
+    ROLES,
+    TIMEZONE,
+    UNKEYED,
+    Policy,
+    PrivacyError,
+    PrivacySettings,
+    RoleRule,
+    policy,
+    role_table,
+)
+from .privacy_reduce import (
+    CELL_COLUMNS,
+    SCATTERED_COLUMNS,
+    _empty,
+    _metric_xy,
+    aggregate_cells,
+    safe_count,
+    safe_counts,
+    truncate_times,
+)
 from .spec import LayerSpec
-
-# -- vocabularies ------------------------------------------------------------------------
-
-POLIS, BRA, ALLMANHET, ADMIN = "polis", "bra", "allmanhet", "admin"
-ROLES = (POLIS, BRA, ALLMANHET, ADMIN)
-
-POINTS, CELLS, HIDDEN = "points", "cells", "hidden"
-MODES = (POINTS, CELLS, HIDDEN)
-#: Strictness order: a larger number shows less.
-_STRICTNESS = {POINTS: 0, CELLS: 1, HIDDEN: 2}
-
-EXACT, HOUR, MONTH = "exact", "hour", "month"
-PRECISIONS = (EXACT, HOUR, MONTH)
-
-DEFAULT_K = 5
-#: The order key for frames not tied to a data file (tests); a store has its own (`order_secret`).
-UNKEYED = "trygghetskarta.."
-#: Fixed calendar bins of a release (layers.release), per role; finer than a month never.
-PERIODS = ("month", "quarter", "year")
-DEFAULT_PERIODS: Mapping[str, str] = MappingProxyType({"bra": "month", "allmanhet": "quarter"})
-#: A smaller k would make the threshold meaningless (a cell of 1 or 2 points at a home).
-MIN_K = 3
-TIMEZONE = "Europe/Stockholm"
-
-#: (Swedish, English) per role, from the message catalogue (layers/messages, context "vocab").
-ROLE_NAMES = {role: (label("role", role, "sv"), label("role", role, "en")) for role in (POLIS, BRA, ALLMANHET, ADMIN)}
-
-#: Report columns that may leave the server for a points-mode layer, besides coordinates.
-POINT_COLUMNS = (
-    "id", "layer", "focus_area", "occurred_at", "reported_at", "category", "source", "status",
-)
-FREE_TEXT_COLUMNS = ("description",)
-REPORT_TIME_COLUMNS = ("occurred_at", "reported_at")
-ACTIVITY_TIME_COLUMNS = ("planned_at", "done_at")
-ACTIVITY_COLUMNS_OUT = (
-    "id", "focus_area", "actor", "kind", "planned_at", "done_at", "status", "duration_min",
-)
-
-
-class PrivacyError(ValueError):
-    """An unknown role, a bad setting or a policy that would show too much."""
-
-
-# -- settings and policy -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RoleRule:
-    """One row of the role table, stated per sensitivity class."""
-
-    sensitive: str  # mode for layers with LayerSpec.sensitive
-    other: str  # mode for every other layer
-    free_text: bool
-    time_precision: str
-    manage_users: bool = False
-    manage_data: bool = False
-
-
-DEFAULT_RULES: Mapping[str, RoleRule] = MappingProxyType({
-    POLIS: RoleRule(sensitive=POINTS, other=POINTS, free_text=True, time_precision=EXACT),
-    BRA: RoleRule(sensitive=CELLS, other=POINTS, free_text=False, time_precision=HOUR),
-    ALLMANHET: RoleRule(sensitive=HIDDEN, other=CELLS, free_text=False, time_precision=MONTH),
-    ADMIN: RoleRule(sensitive=POINTS, other=POINTS, free_text=True, time_precision=EXACT,
-                    manage_users=True, manage_data=True),
-})
-
-#: Roles that may see exact sensitive points and free text at all.
-EXACT_ROLES = frozenset({POLIS, ADMIN})
-
-
-@dataclass(frozen=True)
-class PrivacySettings:
-    """The configurable numbers: k (minimum count) and the cell size in metres.
-
-    `layer_modes` optionally overrides the mode of single layers per role, e.g.
-    ``{"bra": {"hastighet": "cells"}}``; for roles other than polis/admin a sensitive
-    layer can never be set to points.
-    """
-
-    k: int = DEFAULT_K
-    cell_m: int = DEFAULT_CELL_M
-    layer_modes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    #: The release's calendar bin per role ([privacy.period]); roles not named get a month.
-    periods: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PERIODS))
-
-    def __post_init__(self):
-        if isinstance(self.k, bool) or int(self.k) != self.k or self.k < MIN_K:
-            raise PrivacyError(
-                f"k (minimum count) must be a whole number ≥ {MIN_K}, got {self.k!r}"
-            )
-        try:
-            check_cell_size(self.cell_m)
-        except (TypeError, ValueError) as exc:
-            raise PrivacyError(str(exc)) from None
-        for role, modes in self.layer_modes.items():
-            _check_role(role)
-            for layer, mode in modes.items():
-                if mode not in MODES:
-                    raise PrivacyError(
-                        f"privacy.layer_modes.{role}.{layer}: {mode!r} "
-                        f"is not one of {', '.join(MODES)}"
-                    )
-        for role, period in self.periods.items():
-            _check_role(role)
-            if period not in PERIODS:
-                raise PrivacyError(f"privacy.period.{role}: {period!r} is not one of {', '.join(PERIODS)}")
-        _one_release_per_layer(self)
-
-    def period(self, role: str) -> str:
-        """The release's calendar bin for a role: 'month' | 'quarter' | 'year'."""
-        return self.periods.get(role, "month")
-
-    @classmethod
-    def from_mapping(cls, data: Mapping | None) -> PrivacySettings:
-        """From a `[privacy]` TOML table: k, cell_m, [privacy.layer_modes.ROLE], [privacy.period]."""
-        data = dict(data or {})
-        unknown = set(data) - {"k", "cell_m", "layer_modes", "period"}
-        if unknown:
-            raise PrivacyError(f"privacy: unknown setting(s) {', '.join(sorted(unknown))}")
-        return cls(
-            k=data.get("k", DEFAULT_K),
-            cell_m=data.get("cell_m", DEFAULT_CELL_M),
-            layer_modes={r: dict(m) for r, m in dict(data.get("layer_modes", {})).items()},
-            periods={**DEFAULT_PERIODS, **dict(data.get("period", {}))},
-        )
-
-    def to_mapping(self) -> dict:
-        """The settings as plain data (stored as JSON in the data file; from_mapping reads it)."""
-        return {"k": int(self.k), "cell_m": int(self.cell_m),
-                "layer_modes": {r: dict(m) for r, m in sorted(self.layer_modes.items())},
-                "period": dict(sorted(self.periods.items()))}
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What one role sees: a mode per layer, free text, time precision, management rights."""
-
-    role: str
-    layers: Mapping[str, str]
-    free_text: bool
-    time_precision: str
-    manage_users: bool
-    manage_data: bool
-    k: int
-    cell_m: int
-
-    def mode(self, layer_id: str) -> str:
-        """'points' | 'cells' | 'hidden'; an unknown layer is treated as sensitive."""
-        found = self.layers.get(layer_id)
-        return found if found is not None else DEFAULT_RULES[self.role].sensitive
-
-    @property
-    def exact(self) -> bool:
-        """True when nothing is reduced for this role (polis, admin)."""
-        return self.free_text and self.time_precision == EXACT and all(
-            m == POINTS for m in self.layers.values()
-        )
-
-    def visible_layers(self) -> tuple[str, ...]:
-        return tuple(lid for lid, m in self.layers.items() if m != HIDDEN)
-
-    def name(self, lang: str = "sv") -> str:
-        sv, en = ROLE_NAMES[self.role]
-        return en if lang == "en" else sv
-
-
-def _check_role(role: str) -> str:
-    if role not in ROLES:
-        raise PrivacyError(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
-    return role
-
-
-def _one_release_per_layer(settings: PrivacySettings) -> None:
-    """A layer may be cells-mode for one role only: two roles' releases of one layer (other
-    periods, other merges, built on other days) could be subtracted from each other, and a
-    BRÅ member also sees the public view."""
-    seen: dict[str, str] = {}
-    for role in ROLES:
-        rule = DEFAULT_RULES[role]
-        for lid, spec in REPORT_LAYERS.items():
-            mode = settings.layer_modes.get(role, {}).get(lid, rule.sensitive if spec.sensitive else rule.other)
-            if mode != CELLS:
-                continue
-            if lid in seen:
-                raise PrivacyError(
-                    f"privacy.layer_modes: the layer {lid} is shown as cells to both {seen[lid]} and {role}; two "
-                    f"releases of one layer could be compared to learn counts below k. Show it as cells to one "
-                    f"role and as points or hidden to the other (e.g. layer_modes.{role}.{lid} = \"hidden\")")
-            seen[lid] = role
-
-
-def policy(
-    role: str,
-    settings: PrivacySettings | None = None,
-    layers: Mapping[str, LayerSpec] | None = None,
-) -> Policy:
-    """The policy for a role: per layer 'points' | 'cells' | 'hidden', free text, time precision."""
-    _check_role(role)
-    settings = settings or PrivacySettings()
-    layers = REPORT_LAYERS if layers is None else layers
-    rule = DEFAULT_RULES[role]
-    overrides = settings.layer_modes.get(role, {})
-    modes: dict[str, str] = {}
-    for lid, spec in layers.items():
-        mode = rule.sensitive if spec.sensitive else rule.other
-        if lid in overrides:
-            mode = overrides[lid]
-            if spec.sensitive and mode == POINTS and role not in EXACT_ROLES:
-                raise PrivacyError(
-                    f"privacy.layer_modes.{role}.{lid}: the sensitive layer {lid} cannot be shown "
-                    f"as points to the role {role}"
-                )
-        modes[lid] = mode
-    return Policy(
-        role=role,
-        layers=MappingProxyType(modes),
-        free_text=rule.free_text,
-        time_precision=rule.time_precision,
-        manage_users=rule.manage_users,
-        manage_data=rule.manage_data,
-        k=int(settings.k),
-        cell_m=int(settings.cell_m),
-    )
-
-
-def role_table(settings: PrivacySettings | None = None, lang: str = "sv") -> pd.DataFrame:
-    """The role table as a frame (rows: roles; columns: layers, free text, time), for docs/UI."""
-    rows = []
-    for role in ROLES:
-        pol = policy(role, settings)
-        row = {"role": role}
-        row.update({REPORT_LAYERS[lid].name(lang): m for lid, m in pol.layers.items()})
-        row["free_text"] = pol.free_text
-        row["time_precision"] = pol.time_precision
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-# -- times -------------------------------------------------------------------------------
-
-def truncate_times(values: pd.Series, precision: str) -> pd.Series:
-    """ISO 8601 times with offset, truncated to a precision in Stockholm local time.
-
-    'exact' returns the text unchanged; 'hour' zeroes minutes and seconds; 'month' gives
-    the first day of the month at 00:00. Results are ISO text with the offset that is
-    right for the truncated local time (+01:00 in winter, +02:00 in summer), so that a
-    summer time stamp truncated to 1 March carries +01:00. Empty or missing values stay ''.
-    """
-    if precision not in PRECISIONS:
-        raise PrivacyError(
-            f"unknown time precision {precision!r}; use one of {', '.join(PRECISIONS)}"
-        )
-    series = pd.Series(values, copy=True)
-    if precision == EXACT:
-        return series.astype(object).where(series.notna(), "")
-    text = series.astype("string").fillna("").str.strip()
-    present = (text != "").to_numpy()
-    out = pd.Series([""] * len(text), index=series.index, dtype=object)
-    if not present.any():
-        return out
-    utc = pd.to_datetime(text[present], format="ISO8601", utc=True)
-    if precision == HOUR:
-        # Swedish offsets are whole hours, so the UTC hour floor is the local hour floor,
-        # and it is unambiguous in the repeated hour of the autumn DST change.
-        local = utc.dt.floor("h").dt.tz_convert(TIMEZONE)
-    else:
-        local_wall = utc.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
-        first = local_wall.dt.to_period("M").dt.start_time
-        # Midnight on the 1st never falls in a DST gap or overlap in Sweden.
-        local = first.dt.tz_localize(TIMEZONE)
-    formatted = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    formatted = formatted.str[:-2] + ":" + formatted.str[-2:]
-    out[present] = formatted.to_numpy(dtype=object)
-    return out
-
-
-# -- counts ------------------------------------------------------------------------------
-
-def safe_count(n: int, k: int = DEFAULT_K, lang: str = "sv") -> str:
-    """A count fit to show for sensitive data: 'färre än k' / 'fewer than k' below k."""
-    n = int(n)
-    if n < k:
-        return f"fewer than {k}" if lang == "en" else f"färre än {k}"
-    return str(n)
-
-
-def safe_counts(counts: pd.Series, k: int = DEFAULT_K) -> pd.Series:
-    """Counts with every value below k replaced by NA (for charts of sensitive layers)."""
-    counts = pd.Series(counts).astype("Int64")
-    return counts.where(counts >= k)
-
-
-# -- cells -------------------------------------------------------------------------------
-
-CELL_COLUMNS = ("layer", "cell_id", "lon", "lat", "count", "locality")
-SCATTERED_COLUMNS = ("layer", "locality", "count")
-
-
-def _empty(columns) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "count" else object) for c in columns})
-
-
-def aggregate_cells(
-    frame: pd.DataFrame,
-    cell_m: int = DEFAULT_CELL_M,
-    k: int = DEFAULT_K,
-    kommun: str = "0665",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Grid counts safe to show: (cells with count ≥ k, per-locality 'spridda rapporter').
-
-    `frame` holds metric x, y (SWEREF 99 TM) of one or more layers (column `layer`,
-    optional). Cells: layer, cell_id, lon/lat of the cell centre, count, nearest locality
-    of the centre. Reports in cells below k are summed per locality (by the nearest
-    locality of their cell's centre); a locality whose sum is below k is dropped too.
-    Rows without a place (NaN) are ignored.
-    """
-    check_cell_size(cell_m)
-    if int(k) < MIN_K:
-        raise PrivacyError(f"k must be ≥ {MIN_K}, got {k!r}")
-    x, y = _metric_xy(frame)
-    has_place = ~(np.isnan(x) | np.isnan(y))
-    layer = (
-        np.asarray(frame["layer"], dtype=object) if "layer" in frame.columns
-        else np.full(len(frame), "", dtype=object)
-    )
-    x, y, layer = x[has_place], y[has_place], layer[has_place]
-    if len(x) == 0:
-        return _empty(CELL_COLUMNS), _empty(SCATTERED_COLUMNS)
-    ix, iy = cell_index(x, y, cell_m)
-    counts = (
-        pd.DataFrame({"layer": layer, "ix": ix, "iy": iy})
-        .value_counts().reset_index(name="count")
-        .sort_values(["layer", "iy", "ix"], kind="stable").reset_index(drop=True)
-    )
-    cx = (counts["ix"].to_numpy(dtype="float64") + 0.5) * cell_m
-    cy = (counts["iy"].to_numpy(dtype="float64") + 0.5) * cell_m
-    index, _ = nearest_locality_xy(cx, cy, kommun)
-    counts["locality"] = localities(kommun)["name"].to_numpy()[index]
-    counts["cell_id"] = cell_id(counts["ix"], counts["iy"], cell_m)
-    lon, lat = cell_centres_wgs84(counts["ix"], counts["iy"], cell_m)
-    counts["lon"], counts["lat"] = lon, lat
-    counts["count"] = counts["count"].astype("int64")
-    shown = counts["count"] >= k
-    cells = counts.loc[shown, list(CELL_COLUMNS)].reset_index(drop=True)
-    folded = (
-        counts.loc[~shown].groupby(["layer", "locality"], sort=True)["count"].sum().reset_index()
-    )
-    scattered = folded.loc[folded["count"] >= k, list(SCATTERED_COLUMNS)].reset_index(drop=True)
-    scattered["count"] = scattered["count"].astype("int64")
-    return cells, scattered
-
-
-def _metric_xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    if "x" in frame.columns and "y" in frame.columns:
-        return frame["x"].to_numpy(dtype="float64"), frame["y"].to_numpy(dtype="float64")
-    if "geometry" in frame.columns:
-        geoms = frame["geometry"]
-        crs = getattr(frame, "crs", None)
-        if crs is not None and crs != METRIC:
-            geoms = frame.geometry.to_crs(METRIC)
-        arr = np.asarray(geoms.to_numpy(), dtype=object)
-        # get_x/get_y give NaN for missing or empty points (no place).
-        return shapely.get_x(arr).astype("float64"), shapely.get_y(arr).astype("float64")
-    if "lon" in frame.columns and "lat" in frame.columns:
-        lon = frame["lon"].to_numpy(dtype="float64")
-        return to_metric(lon, frame["lat"].to_numpy(dtype="float64"))
-    raise PrivacyError("the frame has no coordinates (x/y, geometry or lon/lat)")
-
 
 # -- the view ----------------------------------------------------------------------------
 
@@ -670,10 +349,16 @@ def activities_view(frame: pd.DataFrame, role: str | Policy,
     return out
 
 
+
+
 __all__ = [
     "ADMIN", "ALLMANHET", "BRA", "CELLS", "DEFAULT_K", "DEFAULT_RULES", "EXACT", "HIDDEN",
     "HOUR", "MIN_K", "MONTH", "POINTS", "POLIS", "Policy", "PrivacyError", "PrivacySettings",
     "ROLES", "ReportView", "RoleRule", "activities_outside_shown_cells", "activities_view", "activity_place_modes",
     "activity_places", "at_nearest_locality", "order_key", "aggregate_cells", "policy",
     "role_table", "role_view", "safe_count", "safe_counts", "truncate_times",
+    # Re-exported from privacy_policy, privacy_reduce and geodata: importers take them from here.
+    "ACTIVITY_COLUMNS_OUT", "ACTIVITY_TIME_COLUMNS", "CELL_COLUMNS", "DEFAULT_CELL_M", "DEFAULT_PERIODS",
+    "EXACT_ROLES", "FREE_TEXT_COLUMNS", "MODES", "PERIODS", "POINT_COLUMNS", "PRECISIONS",
+    "REPORT_TIME_COLUMNS", "ROLE_NAMES", "SCATTERED_COLUMNS", "TIMEZONE", "UNKEYED",
 ]
