@@ -150,32 +150,41 @@ def promise_list(data, today):
 
 
 def describe(p: StoredPromise, lang: str = "sv") -> list[str]:
-    """A stored promise as readable text: its focus areas in full and every commitment."""
+    """A stored promise as readable text in `lang`: its focus areas in full and every commitment
+    (ids and codes in brackets are the TOML's own, the same in both languages)."""
     from geodata import get_municipality
-    from layers.aktiviteter import KIND_PLURAL
-    from layers.commitment import WEEKDAY_SHORT
+    from layers.messages import label as vocab
 
+    from .i18n import WEEKDAYS, t
+
+    lang = "en" if lang == "en" else "sv"
     cfg = p.config()
-    en = lang == "en"
     muni = get_municipality(cfg.kommun)
-    lines = [f"Promise {p.label} ({p.start.isoformat()} – {p.end.isoformat()}), kommun {muni.code} {muni.name}"
-             + (f", police area {cfg.police_area}" if cfg.police_area else ""),
-             f"Imported {p.imported_at} by {p.imported_by} from {p.name}", "", "Focus areas:"]
+    head = t("cli_promise_head", lang, label=p.label, start=p.start.isoformat(), end=p.end.isoformat(),
+             code=muni.code, name=muni.name)
+    if cfg.police_area:
+        head += t("cli_promise_police_area", lang, area=cfg.police_area)
+    lines = [head, t("cli_promise_imported", lang, at=p.imported_at, by=p.imported_by, file=p.name), "",
+             t("cli_promise_focus_areas", lang)]
     for area in cfg.focus_areas.values():
-        kind = "public promise" if area.promise else "followed up in BRÅ only"
-        lines.append(f"  {area.id}: {area.name(lang)} ({kind}; layers {', '.join(area.layers) or '-'})")
-    lines += ["", f"Commitments ({len(cfg.commitments)}):"]
+        kind = t("cli_promise_public" if area.promise else "cli_promise_bra_only", lang)
+        lines.append("  " + t("cli_promise_area", lang, id=area.id, name=area.name(lang), kind=kind,
+                              layers=", ".join(area.layers) or "-"))
+    lines += ["", t("cli_promise_commitments", lang, n=len(cfg.commitments))]
     for c in cfg.commitments:
         if c.unit == "hours":
-            amount = f"{c.target:g} hours"
+            amount = t("cli_promise_hours", lang, n=f"{c.target:g}")
         else:
-            amount = f"{c.target:g} {KIND_PLURAL['en' if en else 'sv'][c.kind]}"
-        per = {"quarter": " per quarter", "month": " per month"}.get(c.per or "", "")
+            noun = vocab("kind" if c.target == 1 else "kind_plural", c.kind, lang)
+            amount = f"{c.target:g} {noun}"
+        per = t(f"cli_promise_per_{c.per}", lang) if c.per in ("quarter", "month") else ""
         when = "" if (c.period_start, c.period_end) == (p.start, p.end) else \
             f", {c.period_start.isoformat()} – {c.period_end.isoformat()}"
-        where = ", in " + " / ".join(c.places) if c.places else (", in its area (GeoJSON polygon)" if c.area is not None
-                                                                 else "")
-        days = ", " + " ".join(WEEKDAY_SHORT["en" if en else "sv"][d] for d in c.weekdays) if c.weekdays else ""
+        if c.places:
+            where = t("cli_promise_places", lang, places=" / ".join(c.places))
+        else:
+            where = t("cli_promise_polygon", lang) if c.area is not None else ""
+        days = ", " + " ".join(WEEKDAYS[lang][d] for d in c.weekdays) if c.weekdays else ""
         hours = f", {c.hours[0]:02d}-{c.hours[1]:02d}" if c.hours else ""
         lines.append(f"  {c.id} [{c.focus_area}, {c.actor}, {c.kind}]: {amount}{per}{when}{where}{days}{hours}")
         lines.append(f"    {c.text(lang)}")
@@ -186,7 +195,8 @@ def describe(p: StoredPromise, lang: str = "sv") -> list[str]:
 @_data_option
 @_period_option("Which promise: a year (2026) or a day in its period. [default: the one shown today]")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
-              help="Language of the focus-area names and commitment texts.")
+              help="Language of the text: its words, the focus-area names and the commitment texts "
+                   "(ids and codes in brackets are the file's own).")
 def promise_show(data, period, lang):
     """Print a stored promise as readable text: focus areas and commitments."""
     open_store(data)  # an older file is upgraded first (it then holds the promise in use)

@@ -58,9 +58,9 @@ def test_import_list_show_export_round_trip_is_byte_identical(store, tmp_path):
     assert lines[2].startswith("  2027 ") and "2 (1 promises)" in lines[2] and "lofte-2027.toml" in lines[2]
     shown = run("promise", "show", "--data", store.path, "--period", "2027")
     assert shown.exit_code == 0, shown.output
-    assert "Promise 2027 (2027-01-01 – 2027-12-31), kommun 0665 Vaggeryd" in shown.output
-    assert "  trafik: Trafiksäkerhet (followed up in BRÅ only; layers hastighet)" in shown.output
-    assert ("  vandring-hok [trygghet, gemensam, trygghetsvandring]: 2 trygghetsvandringar, in Hok\n"
+    assert "Löfte 2027 (2027-01-01 – 2027-12-31), kommun 0665 Vaggeryd" in shown.output
+    assert "  trafik: Trafiksäkerhet (följs upp bara i BRÅ; lager hastighet)" in shown.output
+    assert ("  vandring-hok [trygghet, gemensam, trygghetsvandring]: 2 trygghetsvandringar, i Hok\n"
             "    Två trygghetsvandringar i Hok.") in shown.output
     out = tmp_path / "back.toml"
     assert run("promise", "export", "--data", store.path, "--period", "2027-05-01", "-o", out).exit_code == 0
