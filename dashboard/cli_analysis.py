@@ -162,7 +162,7 @@ def near_repeat_lines(result, layer: str, role: str, start, end, left_out: int, 
     head = (t("nr_col_distance", lang), t("nr_col_days", lang), t("nr_col_observed", lang),
             t("nr_col_expected", lang), t("nr_col_ratio", lang), "p")
     table = [(f"{num(b.distance_from_m)}–{num(b.distance_to_m)}", f"{b.days_from}–{b.days_to}", num(b.observed),
-              num(b.expected, 1), "–" if b.ratio is None else num(b.ratio, 2), num(b.p, 2)) for b in result.bands]
+              num(b.expected, 1), "–" if b.ratio is None else num(b.ratio, 2), "–" if b.p is None else num(b.p, 2)) for b in result.bands]
     widths = [max(len(str(x)) for x in column) for column in zip(head, *table, strict=True)]
     for line in (head, *table):
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
@@ -181,7 +181,7 @@ def near_repeat_lines(result, layer: str, role: str, start, end, left_out: int, 
               help="Close in time: at most this many calendar days apart (also the width of a day band).")
 @click.option("--bands", type=click.IntRange(1, 10), default=3, show_default=True,
               help="Distance bands and day bands in the table.")
-@click.option("--permutations", type=click.IntRange(0, 9999), default=99, show_default=True,
+@click.option("--permutations", type=click.IntRange(1, 9999), default=99, show_default=True,
               help="Permutations of the days for the p-values (p cannot go below 1/(permutations+1)).")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="text for reading or json (the contract below).")

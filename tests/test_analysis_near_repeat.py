@@ -119,6 +119,8 @@ def test_reports_without_a_place_or_a_time_are_left_out():
     points.loc[6] = [10.0, 10.0, None]
     result = knox_test(points, permutations=0)
     assert (result.reports, result.left_out, result.close_in_both) == (5, 2, 1)
+    # Without permutations there is no p, and no claim either way.
+    assert result.p is None and result.as_json()["p"] is None and not result.near_repeat
 
 
 def test_the_json_contract():

@@ -70,12 +70,12 @@ class Band:
     observed: int
     expected: float
     ratio: float | None  # observed / expected; None when nothing is expected
-    p: float
+    p: float | None  # permutation p-value; None without permutations
 
     def as_json(self) -> dict:
         return {"distance_from_m": _num(self.distance_from_m), "distance_to_m": _num(self.distance_to_m),
                 "days_from": self.days_from, "days_to": self.days_to, "observed": self.observed,
-                "expected": round(self.expected, 4), "ratio": _round(self.ratio), "p": float(f"{self.p:.4g}")}
+                "expected": round(self.expected, 4), "ratio": _round(self.ratio), "p": _p(self.p)}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class NearRepeat:
     close_in_both: int  # the Knox statistic
     expected: float  # close_in_both expected when time and place are independent
     ratio: float | None
-    p: float  # permutation p-value (one-sided)
+    p: float | None  # permutation p-value (one-sided); None without permutations
     p_poisson: float  # pointpats' analytic Poisson p-value
     permutations: int
     bands: tuple[Band, ...]
@@ -100,13 +100,13 @@ class NearRepeat:
     @property
     def near_repeat(self) -> bool:
         """More close pairs than expected, significantly (p < LEVEL)."""
-        return self.p < LEVEL and (self.ratio or 0) > 1
+        return self.p is not None and self.p < LEVEL and (self.ratio or 0) > 1
 
     def as_json(self) -> dict:
         """The CLI's JSON contract."""
         return {"distance_m": _num(self.distance_m), "days": self.days,
                 "pairs_close_in_space_and_time": self.close_in_both, "expected": round(self.expected, 4),
-                "ratio": _round(self.ratio), "p": float(f"{self.p:.4g}"), "bands": [b.as_json() for b in self.bands]}
+                "ratio": _round(self.ratio), "p": _p(self.p), "bands": [b.as_json() for b in self.bands]}
 
 
 def _num(value: float):
@@ -115,6 +115,10 @@ def _num(value: float):
 
 def _round(value: float | None):
     return None if value is None else round(value, 4)
+
+
+def _p(value: float | None):
+    return None if value is None else float(f"{value:.4g}")
 
 
 def local_days(times) -> np.ndarray:
@@ -195,19 +199,19 @@ def knox_test(points: pd.DataFrame, distance_m: float = DEFAULT_DISTANCE_M, days
                                        "cannot be combined")
                 p = (int((sim >= o).sum()) + 1) / (permutations + 1)
             else:
-                p = float("nan")
+                p = None
             d_low = 0.0 if i == 1 else distance_m * (i - 1)
             day_low, day_high = _day_band(days, j)
             table.append(Band(distance_from_m=d_low, distance_to_m=distance_m * i, days_from=day_low,
                               days_to=day_high, observed=int(round(o)), expected=float(e),
-                              ratio=float(o / e) if e > 0 else None, p=float(p)))
+                              ratio=float(o / e) if e > 0 else None, p=p))
     expected = float(first.expected[0, 0])
     close = int(first.nst)
     return NearRepeat(
         distance_m=float(distance_m), days=days, reports=n, left_out=int(len(keep) - n), pairs=pairs,
         close_in_space=int(ns_edge[1]), close_in_time=int(nt_edge[1]), close_in_both=close, expected=expected,
         ratio=close / expected if expected > 0 else None,
-        p=float(first.p_sim) if permutations else float("nan"), p_poisson=float(first.p_poisson),
+        p=float(first.p_sim) if permutations else None, p_poisson=float(first.p_poisson),
         permutations=permutations, bands=tuple(table))
 
 
@@ -233,12 +237,12 @@ def meaning(result: NearRepeat, lang: str = "sv") -> list[str]:
     dist, days = num(result.distance_m), result.days
     lines = [t("nr_pairs", lang, close=num(result.close_in_both), pairs=num(result.pairs), distance=dist,
                days=days, expected=num(result.expected, 1))]
-    if result.ratio is not None:
+    if result.ratio is not None and result.p is not None:
         lines.append(t("nr_ratio", lang, ratio=num(result.ratio, 2), p=_p_text(result.p, lang),
                        permutations=result.permutations))
     if result.near_repeat:
         lines.append(t("nr_yes", lang, distance=dist, days=days))
-    else:
+    elif result.p is not None:  # without permutations there is nothing to judge by
         lines.append(t("nr_no", lang, distance=dist, days=days))
     lines.append(t("nr_not_cause", lang))
     return lines
