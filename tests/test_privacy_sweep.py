@@ -41,7 +41,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-import tests.test_differencing as D
+import tests.privacy_harness as D
 from dashboard import a11y
 from dashboard.app import create_app
 from geodata import cell_id, cell_index
