@@ -146,3 +146,9 @@ def test_bad_thresholds_get_one_clear_message(options, message):
 def test_too_few_reports():
     with pytest.raises(NearRepeatError, match="needs at least 3 reports with a place and a time, not 2"):
         knox_test(frame(FIVE[:2]))
+
+
+def test_more_reports_than_it_handles_is_one_clear_message():
+    with pytest.raises(NearRepeatError, match=r"5 reports are more than the Knox test here handles \(4\); choose a "
+                                              r"shorter period \(--from, --to\)"):
+        knox_test(frame(FIVE), max_reports=4)

@@ -50,6 +50,10 @@ DEFAULT_PERMUTATIONS = 99
 DEFAULT_SEED = 12345
 #: A pair pattern is called near repeat at this permutation p and a ratio above 1.
 LEVEL = 0.05
+#: pointpats keeps every pair close in time as Python sets and permutes in a Python loop: at
+#: 10 000 reports over a year that is about 4 million pairs and minutes; beyond it, a clear
+#: message (a shorter period) rather than gigabytes.
+MAX_REPORTS = 10_000
 TZ = "Europe/Stockholm"
 
 _RANDOM_LOCK = threading.Lock()
@@ -146,7 +150,7 @@ def _knox(xy: np.ndarray, t: np.ndarray, delta: float, tau: float, permutations:
 
 def knox_test(points: pd.DataFrame, distance_m: float = DEFAULT_DISTANCE_M, days: int = DEFAULT_DAYS,
               bands: int = DEFAULT_BANDS, permutations: int = DEFAULT_PERMUTATIONS,
-              seed: int = DEFAULT_SEED) -> NearRepeat:
+              seed: int = DEFAULT_SEED, max_reports: int = MAX_REPORTS) -> NearRepeat:
     """The Knox test of `points` (columns x, y in SWEREF 99 TM metres and occurred_at) at
     `distance_m` and `days`, with a `bands` × `bands` table of distance and day bands."""
     if not distance_m > 0:
@@ -165,6 +169,9 @@ def knox_test(points: pd.DataFrame, distance_m: float = DEFAULT_DISTANCE_M, days
     n = int(keep.sum())
     if n < 3:
         raise NearRepeatError(f"the Knox test needs at least 3 reports with a place and a time, not {n}")
+    if n > max_reports:
+        raise NearRepeatError(f"{n} reports are more than the Knox test here handles ({max_reports}); "
+                              f"choose a shorter period (--from, --to)")
     xy = np.column_stack([x[keep], y[keep]])
     tt = t[keep].reshape(-1, 1)
     pairs = n * (n - 1) // 2
@@ -276,4 +283,4 @@ def layer_points(store, role: str, layer: str, start=None, end=None) -> tuple[pd
 
 
 __all__ = ["DEFAULT_BANDS", "DEFAULT_DAYS", "DEFAULT_DISTANCE_M", "DEFAULT_PERMUTATIONS", "DEFAULT_SEED", "LEVEL",
-           "Band", "NearRepeat", "NearRepeatError", "knox_test", "layer_points", "local_days", "meaning"]
+           "MAX_REPORTS", "Band", "NearRepeat", "NearRepeatError", "knox_test", "layer_points", "local_days", "meaning"]
