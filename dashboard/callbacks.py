@@ -242,6 +242,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
                 show_activities=ACTIVITY_LAYER in state.layers, basemap=basemap, big=state.present,
                 density_color=_focus_color(state, data), bounds=bounds,
                 cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other,
+                names=lambda rows: views.point_names(rows, state.lang),
             )
             figure["data"] += commitment_area_trace(commitment_of(state, data), state.lang)
             note = figure["layout"]["meta"]["note"]
@@ -319,8 +320,8 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         if not filters_data:
             return no_update
         state = FilterState.from_dict(filters_data)
-        return views.render("gaps", _every_slot(state), (),
-                            lambda frames: gaps_section(frames, data, state.lang))
+        return views.render("gaps", _every_slot(state), (), lambda frames: gaps_section(
+            frames, data, state.lang, names=lambda rows: views.point_names(rows, state.lang, detail=False)))
 
     @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
     def render_where(filters_data, group_by):

@@ -11,6 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+
+from geodata import place_names
 from layers import StoreError, privacy
 from layers.release_store import current_release
 from layers.release_view import select
@@ -60,6 +64,9 @@ class Views:
         # The promise followed up per role and public view (dashboard.promise): a second or two
         # at 100 000 reports, so kept apart from the many filter answers that would evict it.
         self._follow_ups = SingleFlight(8)
+        # Place names of all of a role's points, per language and detail: a view's rows take
+        # theirs by position instead of naming every point again on each filter change.
+        self._names = SingleFlight(16)
         #: Bumped by every reload; an edit puts it into the filters store to redraw everything.
         self.version = 0
 
@@ -78,6 +85,7 @@ class Views:
             self._views.clear()
             self._renders.clear()
             self._follow_ups.clear()
+            self._names.clear()
             return self.version
 
     def policy(self, role: str | None = None) -> privacy.Policy:
@@ -186,6 +194,30 @@ class Views:
         key = self._key(state)
         today, role = self.today(), role or self.role()
         return self._views.get((key, today, role, self.version), lambda: self._compute(key, today, role))
+
+    def point_names(self, frame: pd.DataFrame, lang: str, detail: bool = True, role: str | None = None) -> np.ndarray:
+        """`geodata.place_names` of the rows of `frame`, a part of the role's points frame (its
+        index: positions in it, as `_compute` selects them). The names of all the role's points
+        are made once per role, language, detail and data revision; rows that are not the
+        role's own (another frame) are named from their coordinates as before."""
+        share = self.role_data(role or self.role())
+        base = share.points
+        kommun = self.data.municipality.code
+
+        def direct():
+            return place_names(frame["x"].to_numpy(), frame["y"].to_numpy(), kommun, lang, detail=detail)
+
+        rows = frame.index.to_numpy()
+        if not len(frame) or rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= len(base):
+            return direct() if len(frame) else np.array([], dtype=object)
+        bx, by = base["x"].to_numpy(), base["y"].to_numpy()
+        # The same coordinates at those positions (a frame of another origin falls back).
+        if not (np.array_equal(bx[rows], frame["x"].to_numpy(), equal_nan=True)
+                and np.array_equal(by[rows], frame["y"].to_numpy(), equal_nan=True)):
+            return direct()
+        key = ("names", id(base), lang, detail, self.version)
+        owner, names = self._names.get(key, lambda: (base, place_names(bx, by, kommun, lang, detail=detail)))
+        return names[rows] if owner is base else direct()
 
     @staticmethod
     def _key(state: FilterState) -> str:

@@ -86,29 +86,44 @@ def gap_table(reports: pd.DataFrame, report_places, activities: pd.DataFrame, ac
     if not timed.any():
         return pd.DataFrame({c: [] for c in columns})
     blocks = 24 // block_h
-    rep = pd.DataFrame({
-        "place": report_places[timed],
-        "slot": reports["weekday"].to_numpy()[timed].astype("int64") * blocks
-        + reports["hour"].to_numpy()[timed].astype("int64") // block_h,
-    }).value_counts().rename("reports")
-    presence = {}
+    slots = 7 * blocks
+    # Counted with integer codes (one bincount), not by grouping strings: the dashboard ranks
+    # tens of thousands of reports on every filter change.
+    codes, names = pd.factorize(report_places[timed], sort=False)
+    names = np.asarray(names, dtype=object)
+    slot = (reports["weekday"].to_numpy()[timed].astype("int64") * blocks
+            + reports["hour"].to_numpy()[timed].astype("int64") // block_h)
+    counts = np.bincount(codes.astype("int64") * slots + slot, minlength=len(names) * slots)
+    found = np.flatnonzero(counts)
+    place_code, slot = found // slots, found % slots
+    counted = counts[found].astype("int64")
     keep, start, end = _spans(activities) if len(activities) else (np.zeros(0, bool), [], [])
     where = activity_places[keep] if len(activities) else activity_places[:0]
+    presence_h = np.zeros(len(found), dtype="float64")
+    total_presence = 0.0
+    row_of_name = {name: i for i, name in enumerate(names)}
     for place in pd.unique(where[where != ""]):
         mine = where == place
-        presence[place] = _hours(start[mine], end[mine]).reshape(7, blocks, block_h).sum(axis=2).ravel()
-    table = rep.reset_index()
-    table["presence_h"] = [float(presence[p][s]) if p in presence else 0.0
-                           for p, s in zip(table["place"], table["slot"], strict=True)]
-    total_presence = float(sum(grid.sum() for grid in presence.values()))
-    table["report_share"] = table["reports"] / table["reports"].sum()
-    table["presence_share"] = table["presence_h"] / total_presence if total_presence > 0 else 0.0
-    table["gap"] = table["report_share"] - table["presence_share"]
-    table["missing_h"] = table["gap"] * total_presence if total_presence > 0 else np.nan
-    table["weekday"] = table["slot"] // blocks
-    table["start_hour"] = (table["slot"] % blocks) * block_h
-    table["end_hour"] = table["start_hour"] + block_h
-    table = table[table["gap"] > 1e-9]
-    table = table.sort_values(["gap", "reports", "place", "weekday", "start_hour"],
-                              ascending=[False, False, True, True, True], kind="stable")
-    return table[columns].head(top).reset_index(drop=True)
+        grid = _hours(start[mine], end[mine]).reshape(7, blocks, block_h).sum(axis=2).ravel()
+        total_presence += float(grid.sum())
+        code = row_of_name.get(place)
+        if code is not None:
+            rows = place_code == code
+            presence_h[rows] = grid[slot[rows]]
+    report_share = counted / counted.sum()
+    presence_share = presence_h / total_presence if total_presence > 0 else np.zeros(len(found))
+    gap = report_share - presence_share
+    chosen = gap > 1e-9
+    place_code, slot, counted, presence_h = place_code[chosen], slot[chosen], counted[chosen], presence_h[chosen]
+    report_share, presence_share, gap = report_share[chosen], presence_share[chosen], gap[chosen]
+    # Worst first: gap, then reports (both descending), then place, weekday, hour (ascending).
+    place_rank = np.empty(len(names), dtype="int64")
+    place_rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    order = np.lexsort((slot, place_rank[place_code], -counted, -gap))[:top]
+    weekday, start_hour = slot[order] // blocks, (slot[order] % blocks) * block_h
+    return pd.DataFrame({
+        "place": names[place_code[order]], "weekday": weekday, "start_hour": start_hour,
+        "end_hour": start_hour + block_h, "reports": counted[order], "presence_h": presence_h[order],
+        "report_share": report_share[order], "presence_share": presence_share[order], "gap": gap[order],
+        "missing_h": gap[order] * total_presence if total_presence > 0 else np.full(len(order), np.nan),
+    }, columns=columns)

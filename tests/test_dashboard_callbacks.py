@@ -233,3 +233,29 @@ def test_a_forged_filter_store_gets_charts_not_a_500(app):
     # Without layers (None is no list of layers): no reports, said in words.
     no_layers = call(callback(app, "render_charts"), "filters.data", {**forged, "layers": None})[1]
     assert no_layers["layout"]["annotations"][0]["text"] == "Inga rapporter för valda filter och urval"
+
+
+def test_place_names_of_a_views_rows_are_those_of_their_points_made_once(app):
+    """The map's hover names and the gap table's areas come from one naming of all the role's
+    points per language and revision, taken by row: the same names as naming the rows anew."""
+    from dashboard.filters import FilterState
+    from geodata import place_names
+
+    views = app._trygghetskarta["views"]
+    state = FilterState.from_dict({**sync(app, ".", search="?t=all")[12], "focus_areas": ("trygghet",)})
+    points = views.get(state).points
+    assert len(points) == 7  # Skillingaryd's 5 and Hok's 2 unsafe places
+    for lang in ("sv", "en"):
+        for detail in (True, False):
+            expected = place_names(points["x"].to_numpy(), points["y"].to_numpy(), "0665", lang, detail=detail)
+            assert views.point_names(points, lang, detail).tolist() == expected.tolist()
+    assert points.index.tolist() == [0, 1, 2, 3, 4, 10, 11]  # positions in the role's points
+    assert views.point_names(points, "en").tolist() == ["Skillingaryd – the station"] * 5 + ["Hok – the station"] * 2
+    made = len(views._names)
+    views.point_names(points.iloc[:3], "sv", True)
+    assert len(views._names) == made  # a smaller view of the same points: no new naming
+    # A frame that is not the role's (other coordinates at those positions) is named anew.
+    moved = points.assign(x=points["x"] + 20_000)
+    assert views.point_names(moved, "sv").tolist() == place_names(
+        moved["x"].to_numpy(), moved["y"].to_numpy(), "0665", "sv").tolist()
+    assert views.point_names(points.iloc[:0], "sv").tolist() == []

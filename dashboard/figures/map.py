@@ -210,8 +210,9 @@ def _labelled(values: pd.Series, label) -> np.ndarray:
     return labels[codes]  # code -1 (a missing value) takes the last entry, ""
 
 
-def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
-    """One trace per report layer, coloured by its focus area."""
+def point_traces(reports: pd.DataFrame, data: AppData, lang: str, names=None) -> list[dict]:
+    """One trace per report layer, coloured by its focus area. `names(rows)`: the place names
+    of those rows when known already (`dashboard.views.Views.point_names`)."""
     traces = []
     for layer_id, spec in data.config.layers.items():
         rows = reports[(reports["layer"].to_numpy() == layer_id) & ~np.isnan(reports["lon"].to_numpy())]
@@ -219,7 +220,8 @@ def point_traces(reports: pd.DataFrame, data: AppData, lang: str) -> list[dict]:
             continue
         category = _labelled(rows["category"], lambda c, s=spec: s.category_label(c, lang))
         # Named from the point as the role's frame holds it: no finer than the map shows.
-        near = place_names(rows["x"].to_numpy(), rows["y"].to_numpy(), data.municipality.code, lang)
+        near = names(rows) if names is not None else \
+            place_names(rows["x"].to_numpy(), rows["y"].to_numpy(), data.municipality.code, lang)
         columns = [category, rows["local_time"].to_numpy(), near]
         text = "description" in rows.columns
         if text:
@@ -387,13 +389,14 @@ def map_figure(
     show_activities: bool = True, basemap: bool | dict | None = False, big: bool = False,
     density_color: str = "#333333", max_points: int = MAX_POINTS, bounds=None,
     cells: pd.DataFrame | None = None, scattered: pd.DataFrame | None = None, cell_m: int = 500,
-    other: pd.DataFrame | None = None,
+    other: pd.DataFrame | None = None, names=None,
 ) -> dict:
     """The municipality map: base, then reports as points or cells, activities, selection.
 
     `reports` are points the role may see exactly; `cells` are the role's aggregated cells
     (layers.privacy) of the cells-mode layers, drawn as squares; `scattered` is named in the note.
     `basemap`: True for OpenStreetMap, or dashboard.basemap.Basemap.source() of the one in use.
+    `names(rows)`: place names of report rows known already (see `point_traces`).
     """
     view = view or default_view(data)
     shown = view
@@ -418,7 +421,7 @@ def map_figure(
             traces.append(trace)
         note = t("density_note", lang, n=number(len(reports), lang), size=size)
     else:
-        traces += point_traces(reports, data, lang)
+        traces += point_traces(reports, data, lang, names)
         note = t("points_note", lang, n=number(len(reports), lang))
     traces += cells_traces(cells, data, lang, cell_m)
     if cells is not None and (len(cells) or (scattered is not None and len(scattered))
