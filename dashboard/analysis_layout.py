@@ -1,12 +1,19 @@
-"""The page's analysis parts: the indicator cards' slot in the overview, and how the cards are
-drawn as HTML (the numbers come from dashboard.analysis_view)."""
+"""The page's analysis parts: the indicator cards' slot in the overview and how the cards are
+drawn (numbers from dashboard.analysis_view), the hot-spot panel and its legend in words."""
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from .analysis_view import Card
-from .i18n import t
+from .figures.hotspots import CLASS_COLORS, LEGEND_ORDER, class_label
+from .hotspot_view import HotspotView, hotspot_layers
+from .i18n import number, t
+
+
+def _text(key: str, lang: str, tag=html.Span, **kwargs):
+    """A text the language switch rewrites (as dashboard.layout.T: the same id type)."""
+    return tag(t(key, lang), id={"type": "txt", "key": key}, **kwargs)
 
 
 def indicator_section(lang: str):
@@ -37,4 +44,48 @@ def cards_children(cards: list[Card], lang: str, note: str | None = None) -> lis
     return [*head, html.Div(out, className="ind-cards")]
 
 
-__all__ = ["cards_children", "indicator_section"]
+def layer_choices(data, lang: str, policy) -> list[dict]:
+    layers = hotspot_layers(data, policy) if policy is not None else list(data.config.layers)
+    return [{"label": data.config.layers[lid].name(lang), "value": lid} for lid in layers]
+
+
+def hotspot_section(data, lang: str, policy):
+    """The hot-spot panel: a layer to analyse, the map by Gi* class, its legend and what is tested."""
+    choices = layer_choices(data, lang, policy)
+    return html.Div([
+        _text("hsmap_title", lang, tag=html.H3),
+        html.Div([
+            html.Label(_text("hsmap_layer", lang), htmlFor="hs-layer", id="hs-layer-label"),
+            dcc.Dropdown(id="hs-layer", options=choices, value=choices[0]["value"] if choices else None,
+                         clearable=False, className="dropdown"),
+        ], className="field"),
+        dcc.Graph(id="hotspot-map", className="map hotspot-map",
+                  config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}),
+        html.Ul(id="hotspot-legend", className="hotspot-legend"),
+        html.P(id="hotspot-note", className="hint"),
+    ], className="chart hotspots wide")
+
+
+def legend_children(view: HotspotView, lang: str) -> list:
+    """Every class in words with its colour and how many cells have it."""
+    counts = view.cells["class"].value_counts()
+    items = []
+    for name in LEGEND_ORDER:
+        swatch = html.Span(className="swatch" + ("" if name in CLASS_COLORS else " ring"),
+                           style={"backgroundColor": CLASS_COLORS[name]} if name in CLASS_COLORS else None)
+        n = int(counts.get(name, 0))
+        items.append(html.Li([swatch, t("hsmap_legend_item", lang, label=class_label(name, lang),
+                                        n=number(n, lang))], **{"data-class": name}))
+    return items
+
+
+def hotspot_note(view: HotspotView, lang: str) -> str:
+    """What is tested, and from what, in words."""
+    text = t("hsmap_note", lang, size=view.cell_m, n=number(len(view.cells), lang), reports=number(view.reports, lang))
+    if view.source == "release":
+        text += " " + t("hsmap_note_release", lang, k=view.k)
+    return text
+
+
+__all__ = ["cards_children", "hotspot_note", "hotspot_section", "indicator_section", "layer_choices",
+           "legend_children"]

@@ -191,7 +191,7 @@ def export_controls(lang: str):
 
 #: The presentation screen's tabs: (value, text key); the first is shown when the page opens.
 TABS = (("overview", "tab_overview"), ("when", "tab_when"), ("where", "tab_where"), ("list", "tab_list"),
-        ("effects", "tab_effects"))
+        ("effects", "tab_effects"), ("hotspots", "tab_hotspots"))
 
 
 def present_tabs(lang: str):
@@ -398,6 +398,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             html.Div(id="report-list"),
         ], className="chart where wide"), className="panel panel-list"),
         html.Div(effects, className="panel panel-effects"),
+        html.Div(analysis_layout.hotspot_section(data, lang, policy), className="panel panel-hotspots"),
         a11y.chart_tables(lang),
     ], id="charts", className="charts tab-overview")
 
