@@ -23,6 +23,7 @@ from .basemap import Basemap, UpstreamDown, parse_basemap
 from .basemap import install_routes as install_basemap_routes
 from .callbacks_edit import register_edit
 from .callbacks_present import register_present
+from .callbacks_report import register_report
 from .callbacks_session import register_session
 from .filters import FilterState, default_state, from_query
 from .i18n import LANGUAGES, lang_or_default, t
@@ -128,6 +129,7 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     from .callbacks_analysis import register_analysis
 
     register_analysis(app, views)  # indicator cards, hot spots, playback (dashboard.analysis_view)
+    register_report(app, store, views, today)  # "Skriv ut lägesbild": the report as a background job
     a11y.register(app)  # <html lang> and date texts follow the language; the charts' tables
     if compress:
         install_compression(app.server, app.config.routes_pathname_prefix or "/")

@@ -116,15 +116,26 @@ def test_summary_sentences_are_the_counted_numbers(small):
     # November 2026 through the 27th (the day the report is made): 5 unsafe places, 1 narcotics
     # tip, 2 speed complaints; 1–27 October: 1 narcotics tip. A month under way is compared with
     # the same days of the month before, never with a whole month.
+    # Against November 2025 (its 20th: 1 unsafe place); year to date: 10 reports in 2026, 1 in 2025.
     assert content.summary == [
         "Alla rapporter: 8 rapporter i november 2026 t.o.m. 27 november, 700 % fler än i oktober 2026"
         " på samma dagar (1).",
+        "Alla rapporter: 8 rapporter i november 2026 t.o.m. 27 november, 700 % fler än i november 2025"
+        " på samma dagar (1).",
+        "Alla rapporter: 10 rapporter från 1 januari t.o.m. 27 november 2026, 900 % fler än under samma"
+        " dagar 2025 (1).",
         "Trygghet: 5 rapporter i november 2026 t.o.m. 27 november, inga i oktober 2026 på samma dagar.",
         "Trafik: 2 rapporter i november 2026 t.o.m. 27 november, inga i oktober 2026 på samma dagar.",
         "Narkotika: 1 rapport i november 2026 t.o.m. 27 november, lika många som i oktober 2026 på samma dagar.",
         "Aktiviteter i november 2026: 3 genomförda, 0 planerade.",
     ]
     safety = content.sections[0]
+    assert safety.comparisons == [
+        "Trygghet: 5 rapporter i november 2026 t.o.m. 27 november, 400 % fler än i november 2025 på samma dagar (1).",
+        "Trygghet: 5 rapporter från 1 januari t.o.m. 27 november 2026, 400 % fler än under samma dagar 2025 (1).",
+    ]
+    assert content.sections[2].comparisons[1] == (
+        "Narkotika: 2 rapporter från 1 januari t.o.m. 27 november 2026, inga under samma dagar 2025.")
     assert [(p.reports, p.activities_done) for p in safety.places] == [(5, 0)]
     assert safety.places[0].name.startswith("Skillingaryd")
     assert safety.places_note == "I rutorna ovan och övriga rutor: 5 av 5 rapporter"
@@ -149,13 +160,45 @@ def test_a_period_under_way_is_compared_with_the_same_days_before():
         dt.date(2026, 2, 1), dt.date(2026, 2, 28), dt.date(2026, 3, 30))
 
 
+def test_a_window_the_release_cannot_answer_says_so(small):
+    """bra sees narcotics only as published months: 1–27 November is no whole month, so neither
+    the narcotics count nor the total is compared; its points layers are."""
+    data, views = small
+    content = build_content(data, views.get, views.policy("bra"), parse_period("2026-11"), "sv", TODAY,
+                            with_figures=False)
+    assert content.summary[0] == (
+        "Alla rapporter: antalet i november 2026 t.o.m. 27 november kan inte jämföras med antalet i oktober 2026"
+        " på samma dagar: de publicerade rutorna finns bara för hela perioder.")
+    assert content.summary[3:6] == [
+        "Trygghet: 5 rapporter i november 2026 t.o.m. 27 november, inga i oktober 2026 på samma dagar.",
+        "Trafik: 2 rapporter i november 2026 t.o.m. 27 november, inga i oktober 2026 på samma dagar.",
+        "Narkotika: antalet i november 2026 t.o.m. 27 november kan inte jämföras med antalet i oktober 2026 på"
+        " samma dagar: de publicerade rutorna finns bara för hela perioder.",
+    ]
+    assert content.sections[2].comparisons[1].startswith(
+        "Narkotika: antalet från 1 januari t.o.m. 27 november 2026 kan inte jämföras med antalet under samma dagar 2025")
+
+
+def test_a_year_is_compared_once_with_last_year(small):
+    data, views = small
+    content = build_content(data, views.get, views.policy("polis"), parse_period("2026"), "sv", TODAY,
+                            with_figures=False)
+    # The year before is last year and its year to date: one sentence, not three.
+    assert content.summary[0] == "Alla rapporter: 10 rapporter under 2026 t.o.m. 27 november, 900 % fler än under 2025 på samma dagar (1)."
+    assert content.summary[1].startswith("Trygghet: 5 rapporter") and content.sections[0].comparisons == []
+
+
 def test_english_summary(small):
     data, views = small
     content = build_content(data, views.get, views.policy("polis"), parse_period("2026-Q4"), "en", TODAY,
                             with_figures=False)
     # Q4 also holds the narcotics tip of 3 October; Q3 has no report (the resolved one is from May).
     assert content.summary[0] == "All reports: 9 reports in Q4 2026 through 27 November, none in Q3 2026 on the same days."
-    assert content.summary[3] == "Narcotics: 2 reports in Q4 2026 through 27 November, none in Q3 2026 on the same days."
+    assert content.summary[1] == ("All reports: 9 reports in Q4 2026 through 27 November, 800 % more than in Q4 2025"
+                                  " on the same days (1).")
+    assert content.summary[2] == ("All reports: 10 reports from 1 January through 27 November 2026, 900 % more than"
+                                  " in the same days of 2025 (1).")
+    assert content.summary[5] == "Narcotics: 2 reports in Q4 2026 through 27 November, none in Q3 2026 on the same days."
     assert content.summary[-1] == "Activities in Q4 2026: 3 done, 1 planned."
 
 
@@ -211,6 +254,21 @@ def test_points_numbers_are_the_files_counts(made, store_path):
     everything = expected_sentence("Alla rapporter", sum(now.values()), sum(before.values()), "i oktober 2026",
                                    "i september 2026")
     assert everything in made["polis"]["text"]
+    # The same period last year and the year to date, from the file's counts too.
+    last_year = raw_counts(store_path, dt.date(2025, 10, 1), dt.date(2025, 10, 31))
+    ytd = raw_counts(store_path, dt.date(2026, 1, 1), dt.date(2026, 10, 31))
+    ytd_before = raw_counts(store_path, dt.date(2025, 1, 1), dt.date(2025, 10, 31))
+    for name, fid in (("Trygghet", "trygghet"), ("Trafik", "trafik")):
+        for role in ("polis", "bra"):
+            assert expected_sentence(name, now.get(fid, 0), last_year.get(fid, 0), "i oktober 2026",
+                                     "i oktober 2025") in made[role]["text"]
+            assert expected_sentence(name, ytd.get(fid, 0), ytd_before.get(fid, 0),
+                                     "från 1 januari t.o.m. 31 oktober 2026", "under samma dagar 2025") in made[role]["text"]
+    # bra's narcotics release merged September and October 2026 into one block (too few for k
+    # each): October alone is no whole published period, so it is not compared, and says so.
+    assert flat("Narkotika: antalet i oktober 2026 kan inte jämföras med antalet i september 2026: de publicerade"
+                " rutorna finns bara för hela perioder.") in made["bra"]["text"]
+    assert "kan inte jämföras" not in made["polis"]["text"]
 
 
 @pytest.mark.parametrize("role", ["bra", "allmanhet"])
@@ -229,7 +287,8 @@ def test_numbers_agree_with_the_dashboards_where_table(made, role, store_path):
         match = re.search(r"Alla platser: (\d+) rapporter", shown)
         assert (int(match.group(1)) if match else 0) == section.reports
         assert match or section.reports == 0
-        assert f"{section.reports} rapport" in made[role]["text"]
+        if "kan inte jämföras" not in section.sentence:
+            assert f"{section.reports} rapport" in made[role]["text"]
 
 
 def _strings(component) -> list[str]:

@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from babel.dates import format_date
-
 from layers import privacy
 
 from .. import figures
@@ -17,6 +15,7 @@ from ..filters import ACTIVITY_LAYER, FilterState
 from ..i18n import number, t, vocab
 from ..layout import kommun_title
 from ..roles import RoleFrames
+from .comparisons import base_window, compared, in_period, report_windows
 from .period import Period, ReportError
 
 #: Places listed per focus area (the "where" table shows ten on screen).
@@ -42,7 +41,7 @@ class FocusSection:
     cells: bool  # some layer of it is shown to the role only as published cells
     reports: int
     previous: int
-    sentence: str  # the summary's sentence for this focus area
+    sentence: str  # the summary's sentence for this focus area (against the period before)
     places: list[Place]
     places_note: str
     done: list[tuple[str, int]]  # (kind label, count) of activities done in the period
@@ -50,6 +49,8 @@ class FocusSection:
     #: (commitment text, progress line "3 av 4 hastighetskontroller (i fas)") as the promise cards show them.
     commitments: list[tuple[str, str]] = field(default_factory=list)
     figures: dict[str, dict] = field(default_factory=dict)  # "map", "trend", "when" -> Plotly figure
+    #: The sentences against the same period last year and year to date against last year's.
+    comparisons: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -74,42 +75,6 @@ class Report:
 def _state(focus: tuple[str, ...], layers: tuple[str, ...], start: dt.date, end: dt.date, lang: str) -> FilterState:
     return FilterState(focus_areas=focus, layers=(*layers, ACTIVITY_LAYER), preset="custom",
                        start=start.isoformat(), end=end.isoformat(), lang=lang)
-
-
-def in_period(period: Period, lang: str) -> str:
-    """'i oktober 2026', 'under kvartal 3 2026', 'under 2026' (en: 'in October 2026', …)."""
-    return t(f"report_in_{period.kind}", lang, period=period.label(lang))
-
-
-def base_window(period: Period, made_on: dt.date) -> tuple[dt.date, dt.date, dt.date | None]:
-    """The previous period's days to compare with, and the last day counted when `period` is
-    not over yet (else None): a period under way is compared with the same number of days of
-    the one before, never a part with a whole."""
-    prev = period.previous()
-    if made_on >= period.end:
-        return prev.start, prev.end, None
-    through = max(made_on, period.start)
-    return prev.start, min(prev.end, prev.start + (through - period.start)), through
-
-
-def change_sentence(subject: str, n: int, before: int, period: Period, lang: str,
-                    through: dt.date | None = None) -> str:
-    """'Trygghet: 84 rapporter i oktober 2026, 12 % färre än i september 2026 (95).' For a
-    period under way (`through`: its last day counted) both sides say which days they hold."""
-    now, prev = in_period(period, lang), in_period(period.previous(), lang)
-    if through is not None:
-        now += " " + t("report_through", lang, date=format_date(through, "d MMMM", locale=lang))
-        prev = t("report_same_days", lang, prev=prev)
-    values = {"subject": subject, "n": number(n, lang), "m": number(before, lang), "now": now, "prev": prev,
-              "reports": t("report_word_one" if n == 1 else "report_word_many", lang)}
-    if before == 0:
-        key = "report_change_none_before" if n else "report_change_none"
-    elif n == before:
-        key = "report_change_same"
-    else:
-        key = "report_change_fewer" if n < before else "report_change_more"
-        values["pct"] = number(round(abs(n - before) * 100 / before), lang)
-    return t(key, lang, **values)
 
 
 def _kind_counts(activities, status: str, lang: str) -> list[tuple[str, int]]:
@@ -155,21 +120,25 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
     areas = focus_sections(data, policy)
     all_focus = tuple(fid for fid, _ in areas)
     all_layers = tuple(lid for _, layers in areas for lid in layers)
-    prev_start, prev_end, through = base_window(period, made_on)
+    windows = report_windows(period, made_on, lang)
+
+    def counter(focus: tuple[str, ...], layers: tuple[str, ...]):
+        return lambda span: get(_state(focus, layers, span[0], span[1], lang), role)
+
     whole = get(_state(all_focus, all_layers, period.start, period.end, lang), role)
-    whole_before = get(_state(all_focus, all_layers, prev_start, prev_end, lang), role)
     if whole.total == 0 and whole.activities.empty:
         raise ReportError(f"no reports or activities the role {role} may see in {period.code} "
                           f"({period.start} – {period.end}); choose another --period")
-    summary = [change_sentence(t("report_all_reports", lang), whole.total, whole_before.total, period, lang,
-                               through)]
+    everything = counter(all_focus, all_layers)
+    summary = [compared(t("report_all_reports", lang), w, everything, lang) for w in windows]
     sections = []
     for fid, layers in areas:
         area = cfg.focus_areas[fid]
         progress(area.short(lang))
         frames = get(_state((fid,), layers, period.start, period.end, lang), role)
-        before = get(_state((fid,), layers, prev_start, prev_end, lang), role)
-        sentence = change_sentence(area.short(lang), frames.total, before.total, period, lang, through)
+        count = counter((fid,), layers)
+        before = count(windows[0].base)
+        sentence, *others = [compared(area.short(lang), w, count, lang) for w in windows]
         summary.append(sentence)
         rows = figures.places_rows(frames.points, frames.activities, data, "cell", lang, limit=None,
                                    policy=frames.policy, release=frames.release)
@@ -182,7 +151,7 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
             previous=before.total, sentence=sentence, places=places, places_note=note,
             done=_kind_counts(frames.activities, "genomförd", lang),
             planned=_kind_counts(frames.activities, "planerad", lang),
-            commitments=_commitments(follow_up, fid, lang),
+            commitments=_commitments(follow_up, fid, lang), comparisons=others,
         )
         if with_figures:
             section.figures.update(_figures(data, get, role, frames, fid, layers, period, lang))
@@ -225,4 +194,4 @@ def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers
     return out
 
 
-__all__ = ["FocusSection", "Place", "Report", "base_window", "build_content", "change_sentence", "focus_sections", "in_period"]
+__all__ = ["FocusSection", "Place", "Report", "base_window", "build_content", "focus_sections", "in_period"]
