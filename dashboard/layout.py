@@ -13,6 +13,7 @@ from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
 from .i18n import ACTORS as ACTOR_NAMES
 from .i18n import REPORT_STATUS, WEEKDAYS, t
+from .report_controls import report_controls
 from .roles import role_controls
 
 PRESET_KEYS = {
@@ -349,6 +350,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.Button(T("reset_filters", lang), id="reset-btn", n_clicks=0, className="btn"),
         html.P(T("share", lang), className="hint"),
         export_controls(lang),
+        report_controls(data, lang, policy, today),
         edit_panel(data, lang, policy is None or policy.role in ("polis", "admin"), today),
     ], id="controls", className="controls")
 
