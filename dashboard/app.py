@@ -129,6 +129,9 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     from .callbacks_analysis import register_analysis
 
     register_analysis(app, views)  # indicator cards, hot spots, playback (dashboard.analysis_view)
+    from .near_repeat_view import register_near_repeat
+
+    register_near_repeat(app, views)  # near repeat in the planning panel, police only
     register_report(app, store, views, today)  # "Skriv ut lägesbild": the report as a background job
     a11y.register(app)  # <html lang> and date texts follow the language; the charts' tables
     if compress:

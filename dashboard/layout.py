@@ -8,7 +8,7 @@ from dash import dcc, html
 from layers import ACTORS, REPORT_STATUSES
 from layers.import_messages import genitive
 
-from . import a11y, analysis_layout
+from . import a11y, analysis_layout, near_repeat_view
 from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
 from .i18n import ACTORS as ACTOR_NAMES
@@ -387,6 +387,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.Div([
             dcc.Graph(id="chart-when", className="chart", config=chart_config),
             html.Div(id="planning-gaps", className="planning-gaps"),
+            *near_repeat_view.section(lang, policy),  # police only: absent for reduced roles
         ], className="panel panel-when"),
         html.Div(html.Div([
             html.Div([

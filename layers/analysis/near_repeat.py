@@ -151,8 +151,9 @@ def _knox(xy: np.ndarray, t: np.ndarray, delta: float, tau: float, permutations:
 def knox_test(points: pd.DataFrame, distance_m: float = DEFAULT_DISTANCE_M, days: int = DEFAULT_DAYS,
               bands: int = DEFAULT_BANDS, permutations: int = DEFAULT_PERMUTATIONS,
               seed: int = DEFAULT_SEED, max_reports: int = MAX_REPORTS) -> NearRepeat:
-    """The Knox test of `points` (columns x, y in SWEREF 99 TM metres and occurred_at) at
-    `distance_m` and `days`, with a `bands` × `bands` table of distance and day bands."""
+    """The Knox test of `points` (columns x, y in SWEREF 99 TM metres, and occurred_at or `day`:
+    the local calendar day as a number, e.g. the dashboard's day_key) at `distance_m` and `days`,
+    with a `bands` × `bands` table of distance and day bands."""
     if not distance_m > 0:
         raise NearRepeatError(f"the distance must be more than 0 m, not {distance_m}")
     if int(days) != days or days < 0:
@@ -164,7 +165,8 @@ def knox_test(points: pd.DataFrame, distance_m: float = DEFAULT_DISTANCE_M, days
     days, bands, permutations = int(days), int(bands), int(permutations)
     x = pd.to_numeric(points["x"], errors="coerce").to_numpy(dtype="float64")
     y = pd.to_numeric(points["y"], errors="coerce").to_numpy(dtype="float64")
-    t = local_days(points["occurred_at"])
+    t = pd.to_numeric(points["day"], errors="coerce").to_numpy(dtype="float64") if "day" in points.columns \
+        else local_days(points["occurred_at"])
     keep = ~(np.isnan(x) | np.isnan(y) | np.isnan(t))
     n = int(keep.sum())
     if n < 3:
