@@ -556,7 +556,7 @@ class Auth:
             return ""
         if is_loopback(host) and not trusted_proxies:
             return ""
-        return t("console_hint_any_host", lang)
+        return t("console_hint_any_host", lang, example="karta.kommun.se")
 
 
 def install_auth(app: dash.Dash, store, *, default_role: str | None = None,

@@ -124,14 +124,14 @@ def demo(data, seed, reports, activities, end, kommun, overwrite):
     seconds = (dt.datetime.now() - started).total_seconds()
     counts = store.counts()
     click.echo(f"Wrote {counts['reports']} reports and {counts['activities']} activities "
-               f"(fictional demo data, kommun {kommun}) to {data} in {seconds:.1f} s")
+               f"(fictional demo data, municipality {kommun}) to {data} in {seconds:.1f} s")
 
 
 @main.command()
 @click.option("--data", "data", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="GeoPackage data file.")
 def info(data):
-    """Counts per layer, focus area and status; the time span; kommun; demo or not."""
+    """Counts per layer, focus area and status; the time span; the municipality; demo or not."""
     from geodata import get_municipality
 
     store = open_store(data)
@@ -140,7 +140,7 @@ def info(data):
     muni = get_municipality(store.meta.kommun)
     lines = [
         f"File:        {data}",
-        f"Kommun:      {muni.code} {muni.name}",
+        f"Municipality: {muni.code} {muni.name}",
         f"Content:     {'DEMO DATA - fictional events' if store.meta.demo else 'real data'}",
         f"Schema:      version {store.meta.schema_version}, {store.meta.crs}",
         f"Reports:     {len(reports)}",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from geodata import cell_rings_wgs84, get_municipality, parse_cell_id
 from geodata.places import cell_place_names
-from layers import aktiviteter, privacy
+from layers import privacy
 from layers.messages import label as vocab
 from layers.store import Query
 
@@ -294,7 +294,7 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
             legend_rows.append((color, name))
     acts = _activity_items(view.activities, config, pol.free_text, lang)
     if acts:
-        name = f"{aktiviteter.NAME_EN if lang == 'en' else aktiviteter.NAME_SV} ({len(acts)})"
+        name = f"{t('layer_activities', lang)} ({len(acts)})"
         group = folium.FeatureGroup(name=esc(name)).add_to(fmap)
         group.add_child(SafeItems(acts, cluster=len(acts) > CLUSTER_FROM))
         clustered |= len(acts) > CLUSTER_FROM

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from layers import privacy
+from layers.messages import label as vocab
 from layers.polisen import is_approximate
 from layers.store import Query
 
@@ -120,8 +121,7 @@ def release_for(store, role: str, query: Query, today: dt.date | None = None):
 
 def role_name(role: str, lang: str = "sv") -> str:
     """The role as a reader names it ('BRÅ-möte (delad skärm)' / its English)."""
-    names = privacy.ROLE_NAMES.get(role)
-    return (names[1] if lang == "en" else names[0]) if names else role
+    return vocab("role", role, lang)
 
 
 def _period(start: str | None, end: str | None, lang: str) -> str:

@@ -16,10 +16,10 @@ def test_demo_then_info(tmp_path):
     result = run("demo", "--data", str(path), "--reports", "200", "--activities", "30",
                  "--end", "2026-11-27", "--seed", "5")
     assert result.exit_code == 0, result.output
-    assert "Wrote 200 reports and 30 activities (fictional demo data, kommun 0665)" in result.output
+    assert "Wrote 200 reports and 30 activities (fictional demo data, municipality 0665)" in result.output
     info = run("info", "--data", str(path))
     assert info.exit_code == 0
-    assert "Kommun:      0665 Vaggeryd" in info.output
+    assert "Municipality: 0665 Vaggeryd" in info.output
     assert "DEMO DATA - fictional events" in info.output
     assert "Reports:     200" in info.output and "Activities:  30" in info.output
     assert "per layer: hastighet" in info.output and "narkotika" in info.output

@@ -57,9 +57,9 @@ def _reports() -> gpd.GeoDataFrame:
                             crs=METRIC)[list(REPORT_COLUMNS)]
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = GeoPackageStore.create(tmp_path / "t.gpkg", kommun="0665")
+def make_store(path) -> GeoPackageStore:
+    """The module's hand-made data file: 21 reports (with hostile texts) and 2 activities."""
+    store = GeoPackageStore.create(path, kommun="0665")
     store.add_reports(_reports())
     acts = gpd.GeoDataFrame({
         "id": ["a1", "a2"], "focus_area": ["trafik", "narkotika"], "actor": ["polis", "polis"],
@@ -69,6 +69,11 @@ def store(tmp_path):
     }, geometry=gpd.points_from_xy([VAGGERYD[0], HOK[0]], [VAGGERYD[1], HOK[1]]), crs=METRIC)
     store.add_activities(acts)
     return store
+
+
+@pytest.fixture
+def store(tmp_path):
+    return make_store(tmp_path / "t.gpkg")
 
 
 @pytest.mark.parametrize(("role", "points", "cells", "activities"), [

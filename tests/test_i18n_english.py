@@ -37,7 +37,7 @@ WORD = re.compile(r"[^\W\d_]+")
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 #: Words that are the same in both languages, names, or the language switch's own word.
 ALLOWED = {"svenska", "språk", "brå", "trygghetskarta", "est", "epa", "värnamo", "id", "demo", "import", "status",
-           "period", "moped", "lat", "lon", "km", "max"}
+           "period", "moped", "lat", "lon", "km", "max", "min"}
 #: Keys of component props that hold no text a reader sees.
 SKIP_PROPS = {"id", "className", "style", "value", "href", "src", "type", "rel", "name", "method", "action",
               "role", "storage_type", "display_format", "date", "min_date_allowed", "max_date_allowed",
@@ -191,3 +191,271 @@ def test_login_and_logout_pages_in_english(data_words):
     assert "Log in to see the map." in visible[0] and "Do you want to log out?" in visible[1]
     assert swedish_in([("login", v) for v in visible], data_words) == []
     assert '<html lang="en">' in pages[0]
+
+
+# -- exports and console texts in English ------------------------------------------------------------
+
+EXPORT_DAY = dt.date(2026, 7, 1)  # the releases of the export tests' data (March 2026) have closed
+
+
+def _code_words(config) -> set[str]:
+    """Ids and codes a file or command shows as they are stored (focus areas, layers, commitments,
+    kinds, actors, the TOML file's own names): data, the same in both languages."""
+    from layers import aktiviteter
+
+    codes = [*config.focus_areas, *config.layers, *(c.id for c in config.commitments), *aktiviteter.KINDS,
+             *aktiviteter.ACTORS]
+    return {w.lower() for code in codes for w in WORD.findall(code)}
+
+
+def html_texts(page: str) -> list[tuple[str, str]]:
+    """What a reader of an exported map sees: the page title, the title box and legend, the layer
+    control's names and every popup line (the popups' JSON payload)."""
+    found = [("title", m) for m in re.findall(r"<title>(.*?)</title>", page, flags=re.S)]
+    overlay = page[page.index('<div style="position:fixed'):page.index("</body>")]
+    found += [("overlay", t.strip()) for t in re.sub(r"<[^>]+>", "\n", overlay).splitlines() if t.strip()]
+    found += [("control", m) for m in re.findall(r'^\s*"([^"\n]+)" : (?:tile_layer|feature_group|heat_map)_', page,
+                                                  flags=re.M)]
+    for payload in re.findall(r"var items = (\[.*?\]);\n", page):
+        found += [("popup", line) for item in json.loads(payload) for line in item["t"]]
+    return found
+
+
+@pytest.fixture(scope="module")
+def export_store(tmp_path_factory):
+    from tests.test_export import make_store
+
+    return make_store(tmp_path_factory.mktemp("export-en") / "t.gpkg")
+
+
+@pytest.fixture(scope="module")
+def export_words(export_store):
+    """The export data's own words: descriptions, place names, the municipality."""
+    reports, acts = export_store.read_table("reports"), export_store.read_table("activities")
+    names = [*reports["description"], *acts["description"], "Vaggeryd", "Skillingaryd", "Hok", "Klevshult",
+             "Trygghetskarta"]
+    return {w.lower() for name in names for w in WORD.findall(str(name))} | _code_words(export_store.config)
+
+
+def _html(store, tmp_path, role, lang, **kw) -> str:
+    from dashboard.export import export
+
+    out = tmp_path / f"{role}-{lang}.html"
+    export(store, out, "html", role=role, lang=lang, today=EXPORT_DAY, **kw)
+    # The time the file was made and its release was built: the only parts a clock decides.
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d</div>|\(published \d{4}-\d\d-\d\d\)|\(publicerat \d{4}-\d\d-\d\d\)",
+                  "", out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("role", ["admin", "bra", "allmanhet"])
+def test_english_html_export_has_no_swedish(export_store, export_words, tmp_path, role):
+    page = _html(export_store, tmp_path, role, "en")
+    found = html_texts(page)
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert len([f for f in found if f[0] == "popup"]) >= 4
+    bad = swedish_in(found, export_words)
+    assert bad == [], "\n".join(map(str, bad))
+    # The Swedish map of the same data does show Swedish (the check above can fail).
+    assert swedish_in(html_texts(_html(export_store, tmp_path, role, "sv")), export_words) != []
+
+
+def test_english_html_export_says_exactly_this(export_store, tmp_path):
+    bra = html_texts(_html(export_store, tmp_path, "bra", "en"))
+    shown = [text for _, text in bra]
+    assert shown[0] == "Trygghetskarta – Vaggeryd municipality: The whole period; Role: Crime prevention meeting (shared screen)"
+    assert [text for where, text in bra if where == "control"] == [
+        "Background map (OpenStreetMap, needs a network)", "Unsafe places (5)", "Speed complaints (5)",
+        "Narcotics tips: count per 500 m cell (6)", "Activities (2)", "Heat map (the reports as points)"]
+    assert [text for where, text in bra if where == "overlay"] == [
+        "Trygghetskarta – Vaggeryd municipality", "The whole period; Role: Crime prevention meeting (shared screen)",
+        "Legend", "Unsafe places (5)", "Speed complaints (5)", "Narcotics tips: count per 500 m cell (6)",
+        "Activities (2), black outline",
+        "Counts per cell of 500 m; cells with fewer than 5 reports are not shown.",
+        "Narcotics tips: 5 elsewhere in the municipality or without a place.",
+        "The cell layers show whole published months: from 2026-01-01 through 2026-03-31; months with fewer than 5 "
+        "reports are merged .",
+        "Created"]
+    # Popups name stored codes by their English labels; the cell by its centre's English place name.
+    assert {"poor lighting – Unsafe places", "Status: new", "Source: citizen", "6 reports",
+            "Place: Hok – southeast of the station", "Cell 500 m: 500mN12749E913", "speed check (police)",
+            "done: 2026-03-05 09:00", "60 min"} <= set(shown)
+    public = [text for _, text in html_texts(_html(export_store, tmp_path, "allmanhet", "en"))]
+    assert "Not shown to the role: Narcotics tips." in public
+    assert "Place: Vaggeryd – the station" in public
+
+
+def test_the_swedish_html_export_is_unchanged(export_store, tmp_path):
+    bra = [text for where, text in html_texts(_html(export_store, tmp_path, "bra", "sv")) if where == "overlay"]
+    assert bra == [
+        "Trygghetskarta – Vaggeryd kommun", "Hela perioden; Roll: BRÅ-möte (delad skärm)", "Teckenförklaring",
+        "Otrygga platser (5)", "Hastighetsklagomål (5)", "Narkotikatips: antal per 500 m-ruta (6)",
+        "Aktiviteter (2), svart kant",
+        "Antal per ruta om 500 m; rutor med färre än 5 rapporter visas inte.",
+        "Narkotikatips: 5 på övriga platser i kommunen eller utan plats.",
+        "Rutlagren visar publicerade hela månader: 2026-01-01 t.o.m. 2026-03-31; månader med färre än 5 rapporter "
+        "är sammanslagna .",
+        "Skapad"]
+
+
+def test_data_files_are_the_same_in_both_languages(export_store, tmp_path):
+    """Column names and codes are a contract: an English CSV or GeoJSON is byte for byte the Swedish one."""
+    from dashboard.export import export
+
+    for fmt in ("csv", "geojson"):
+        files = {}
+        for lang in ("sv", "en"):
+            result = export(export_store, tmp_path / lang / f"x.{fmt}", fmt, role="bra", lang=lang, today=EXPORT_DAY)
+            files[lang] = [re.sub(rb'"name": "[^"]*"', b"", p.read_bytes()) for p in result.files]
+        assert files["sv"] == files["en"] and len(files["en"]) == 2
+    cells = (tmp_path / "en" / "x-rutor.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert cells[0] == "enhet;layer;cell_id;count;locality;cell_m;period_from;period_to;lat;lon"
+    assert [line.split(";")[:4] for line in cells[1:]] == [["ruta", "narkotika", "500mN12749E913", "6"],
+                                                          ["övriga", "narkotika", "", "5"]]
+
+
+def test_the_filter_in_words_in_both_languages():
+    from dashboard.export import describe_filter, describe_selection
+    from layers.config import load_config
+    from layers.store import Query
+
+    config = load_config(today=dt.date(2026, 3, 1))
+    query = Query(layers=("hastighet",), focus_areas=("trafik",), start=dt.date(2026, 1, 1), end=dt.date(2026, 7, 1))
+    assert describe_filter(query, config, "allmanhet", "en") == (
+        "Layers: Speed complaints; Focus areas: Traffic; Period: 2026-01-01 – 2026-06-30; Role: Public")
+    assert describe_filter(query, config, "allmanhet") == (
+        "Lager: Hastighetsklagomål; Fokusområden: Trafik; Period: 2026-01-01 – 2026-06-30; Roll: Allmänhet")
+    cell = {"type": "cell", "id": "500mN1E2"}
+    assert describe_selection(["Traffic"], "2026-01-01", None, cell, "polis", "en") == (
+        "Focus areas: Traffic; Period: 2026-01-01 – …; Selection: cell 500mN1E2; Role: Police")
+    assert describe_selection(["Trafik"], None, None, {"type": "polygon"}, "bra") == (
+        "Fokusområden: Trafik; Hela perioden; Urval: markerat område; Roll: BRÅ-möte (delad skärm)")
+
+
+def test_the_dashboard_exports_in_its_language(app, data_words):
+    """The export button in English: the HTML map's title is the dashboard's filter in English."""
+    import base64
+
+    filters = english_filters(app)
+    data, message = call(callback(app, "export_selection"), "x-go.n_clicks", 1, "html", filters)
+    assert message.startswith("Exported: ")
+    page = base64.b64decode(data["content"]).decode("utf-8")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
+    title = re.search(r"<title>(.*?)</title>", page)[1]
+    assert title.startswith("Trygghetskarta – Vaggeryd municipality: Focus areas: ") and "Role: Police" in title
+    assert swedish_in(html_texts(page), data_words | {"trygghetskarta"}) == []
+
+
+def _run(*args):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_english_cli_export_and_promise_show(export_store, export_words, tmp_path):
+    out = tmp_path / "karta.html"
+    done = _run("export", "--data", export_store.path, "--out", out, "--format", "html", "--focus", "trafik",
+                "--from", "2026-03-01", "--to", "2026-03-31", "--role", "bra", "--lang", "en")
+    assert done.exit_code == 0, done.output
+    assert done.output == f"Wrote {out}: 5 reports as points, 0 grid cells, 1 activities\n"
+    page = out.read_text(encoding="utf-8")
+    assert "<title>Trygghetskarta – Vaggeryd municipality: Focus areas: Traffic; Period: 2026-03-01 – 2026-03-31; " \
+           "Role: Crime prevention meeting (shared screen)</title>" in page
+    assert swedish_in(html_texts(page), export_words) == []
+
+    from layers import GeoPackageStore
+    from layers.config import load_config
+
+    store = GeoPackageStore.create(tmp_path / "p.gpkg", config=load_config(today=dt.date(2026, 3, 1)))
+    shown = _run("promise", "show", "--data", store.path, "--lang", "en")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "Promise 2026 (2026-01-01 – 2026-12-31), municipality 0665 Vaggeryd, police area Värnamo"
+    assert "  narkotika: Narcotics crime (followed up in BRÅ only; layers narkotika)" in lines
+    assert ("  hastighet-gamla-e4 [trafik, polis, hastighetskontroll]: 1 speed check per quarter, in its area "
+            "(GeoJSON polygon)") in lines
+    assert "  narvaro-helgkvallar [trygghet, polis, närvaro/patrull]: 260 hours, in Vaggeryd / Skillingaryd, Fri Sat, " \
+           "18-24" in lines
+    # Codes in brackets are the promise file's own; the rest is English.
+    words = _code_words(store.config) | {"vaggeryd", "skillingaryd", "klevshult", "hok", "riksväg", "focus_areas",
+                                         "toml", "built"}
+    visible = [("promise", re.sub(r"\[[^\]]*\]", "", line)) for line in lines[2:]]
+    assert swedish_in(visible, words) == []
+    swedish = _run("promise", "show", "--data", store.path).output.splitlines()
+    assert swedish[0] == "Löfte 2026 (2026-01-01 – 2026-12-31), kommun 0665 Vaggeryd, polisområde Värnamo"
+    assert "  narkotika: Narkotikabrottslighet (följs upp bara i BRÅ; lager narkotika)" in swedish
+
+
+def test_english_follow_up_text(tmp_path, monkeypatch):
+    """follow-up --lang en with a promise that has its English texts: English throughout."""
+    from tests import test_cli_followup
+
+    english = (test_cli_followup.PROMISE
+               .replace('name_sv = "Ökad trygghet"', 'name_sv = "Ökad trygghet"\nname_en = "Increased safety"')
+               .replace('name_sv = "Trafiksäkerhet"', 'name_sv = "Trafiksäkerhet"\nname_en = "Road safety"')
+               .replace('name_sv = "Narkotika"', 'name_sv = "Narkotika"\nname_en = "Narcotics"')
+               .replace('text_sv = "Fyra trygghetsvandringar i Skillingaryd under året."',
+                        'text_sv = "Fyra trygghetsvandringar i Skillingaryd under året."\n'
+                        'text_en = "Four safety walks in Skillingaryd in the year."')
+               .replace('text_sv = "En hastighetskontroll per kvartal."',
+                        'text_sv = "En hastighetskontroll per kvartal."\ntext_en = "One speed check a quarter."'))
+    monkeypatch.setattr(test_cli_followup, "PROMISE", english)
+    store = test_cli_followup.build(tmp_path)
+    done = _run("follow-up", "--data", store.path, "--at", test_cli_followup.AT, "--lang", "en")
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert "    Four safety walks in Skillingaryd in the year." in lines
+    assert "    Q1 2025: 1 of 1 (done); Q2 2025: 0 of 1 (not started); Q3 2025: 0 of 1 (not started); " \
+           "Q4 2025: 0 of 1 (not started)" in lines
+    words = _code_words(store.config) | {"skillingaryd", "vaggeryd", "lofte", "toml", "wdd", "wdq"}
+    # Codes in brackets and the import's timestamp (2026-12-01T22:01:45+00:00) are data.
+    visible = [("follow-up", re.sub(r"\[[^\]]*\]|\d{4}-\d\d-\d\dT[\d:+]+", "", line)) for line in lines]
+    assert swedish_in(visible, words) == []
+
+
+def test_console_banner_and_hints_in_both_languages(tmp_path):
+    import dash
+    from dash import html
+
+    from dashboard.auth import install_auth
+    from layers import GeoPackageStore
+    from layers.users import UserStore
+    from tests.test_auth import FAST
+
+    store = GeoPackageStore.create(tmp_path / "a.gpkg")
+    app = dash.Dash(__name__)
+    app.layout = html.Div()
+    single = install_auth(app, store, default_role="bra", allowed_hosts=("karta.kommun.se",))
+    assert single.banner("127.0.0.1", 8050, "en") == (
+        "No users configured: no login, everyone on http://127.0.0.1:8050/ is role 'bra' (single-user mode, local "
+        "address only).")
+    assert single.banner("127.0.0.1", 8050) == (
+        "Inga användare: ingen inloggning, alla på http://127.0.0.1:8050/ har rollen 'bra' (enanvändarläge, endast "
+        "lokal adress).")
+    assert single.host_hint("127.0.0.1", lang="en").startswith("Note: without users there is no login.")
+    UserStore(store, hasher=FAST).add("anna", "polis", "a-long-password-1")
+    app = dash.Dash(__name__)
+    app.layout = html.Div()
+    login = install_auth(app, store, default_role="bra", users=UserStore(store, hasher=FAST))
+    assert login.banner("0.0.0.0", 8050, "en") == "Login required (1 users, at most role bra)."
+    assert login.banner("0.0.0.0", 8050) == "Inloggning krävs (1 användare, högst rollen bra)."
+    hint = login.host_hint("0.0.0.0", lang="en")
+    assert hint.startswith("Tip: the server answers to every host name (the login protects the data).")
+    texts_en = [("banner", single.banner("127.0.0.1", 8050, "en")), ("hint", single.host_hint("127.0.0.1", lang="en")),
+                ("banner", login.banner("0.0.0.0", 8050, "en")), ("hint", hint)]
+    assert swedish_in(texts_en, {"karta", "kommun", "se", "docs", "sakerhet", "md", "allowed", "bra"}) == []
+
+
+def test_analysis_labels_in_both_languages():
+    from layers.analysis.labels import CLASS_LABELS, COMPARISON_LABELS, label, pct_text
+
+    assert [label(CLASS_LABELS, c, "en") for c in CLASS_LABELS] == [
+        "Hot spot 99 %", "Hot spot 95 %", "Hot spot 90 %", "Not significant", "Cold spot"]
+    assert label(CLASS_LABELS, "ns") == "Inte signifikant"
+    assert label(COMPARISON_LABELS, "ytd", "en") == "year to date vs last year to date"
+    assert label(COMPARISON_LABELS, "ytd") == "hittills i år mot samma tid i fjol"
+    assert (pct_text(-12.5, "sv"), pct_text(-12.5, "en"), pct_text(3.0, "sv"), pct_text(None, "en")) == (
+        "−12,5 %", "-12.5 %", "+3,0 %", "undefined (base is 0)")
+    english = [("label", label(table, key, "en")) for table in (CLASS_LABELS, COMPARISON_LABELS) for key in table]
+    assert swedish_in(english, set()) == []
