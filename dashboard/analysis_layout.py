@@ -1,5 +1,6 @@
 """The page's analysis parts: the indicator cards' slot in the overview and how the cards are
-drawn (numbers from dashboard.analysis_view), the hot-spot panel and its legend in words."""
+drawn (numbers from dashboard.analysis_view), the hot-spot panel and its legend in words, and
+the time playback's controls under the map."""
 
 from __future__ import annotations
 
@@ -87,5 +88,31 @@ def hotspot_note(view: HotspotView, lang: str) -> str:
     return text
 
 
-__all__ = ["cards_children", "hotspot_note", "hotspot_section", "indicator_section", "layer_choices",
+#: Milliseconds between playback steps: time to look at each map (a step waits for the filters).
+PLAY_MS = 2500
+
+
+def playback_controls(lang: str):
+    """Play/pause, step (week or month), cumulative, and where the playback is; the interval is
+    off unless playing (dashboard.callbacks_analysis)."""
+    return html.Div([
+        html.Button([_text("play_play", lang, className="when-paused"),
+                     _text("play_pause", lang, className="when-playing")],
+                    id="play-btn", n_clicks=0, className="btn play-btn", type="button"),
+        html.Span(_text("play_step", lang), id="play-step-label", className="play-label"),
+        dcc.RadioItems(id="play-step", options=step_options(lang), value="month", inline=True,
+                       className="radios inline"),
+        dcc.Checklist(id="play-cumulative", options=[{"label": t("play_cumulative", lang), "value": "on"}],
+                      value=[], inline=True),
+        html.Span(id="play-status", className="play-status", role="status"),
+        dcc.Interval(id="play-tick", interval=PLAY_MS, disabled=True),
+        dcc.Store(id="play-state", storage_type="memory"),
+    ], id="playback", className="playback", role="group", **{"aria-labelledby": "play-step-label"})
+
+
+def step_options(lang: str) -> list[dict]:
+    return [{"label": t("play_week", lang), "value": "week"}, {"label": t("play_month", lang), "value": "month"}]
+
+
+__all__ = ["PLAY_MS", "cards_children", "playback_controls", "step_options", "hotspot_note", "hotspot_section", "indicator_section", "layer_choices",
            "legend_children"]

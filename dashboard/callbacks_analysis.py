@@ -1,20 +1,25 @@
-"""Callbacks of the analysis parts: the indicator cards and the hot-spot map (thin: read the
-filters, compute through the role's views, return what dashboard.analysis_layout draws)."""
+"""Callbacks of the analysis parts: the indicator cards, the hot-spot map and the time playback
+(thin: read the filters, compute through the role's views, return what dashboard.analysis_layout
+draws; the playback steps the date picker, so the filters change by the user's own path)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from dash import Input, Output, no_update
+from dash import Input, Output, State, ctx, no_update
 
-from .analysis_layout import cards_children, hotspot_note, layer_choices, legend_children
-from .analysis_view import indicator_cards
+from layers import privacy
+
+from .analysis_layout import cards_children, hotspot_note, layer_choices, legend_children, step_options
+from .analysis_view import indicator_cards, span_words
 from .figures.base import empty_figure
 from .figures.hotspots import hotspot_figure
 from .filters import FilterState
 from .hotspot_view import hotspot_state, hotspot_view
 from .i18n import t
 from .memo import SingleFlight
+from .playback import Play, playback_steps, press, tick
 from .views import Views
 
 #: Filter fields that change no count (language, screen mode, map view): not part of the hot spots' key.
@@ -64,6 +69,61 @@ def register_analysis(app, views: Views) -> None:
             return empty_figure(t("hsmap_none", lang), state.present), [], "", choices
         figure = hotspot_figure(view.cells, view.cell_m, data, lang, big=state.present, k=view.k)
         return figure, legend_children(view, lang), hotspot_note(view, lang), choices
+
+    def steps_for(state: FilterState, unit: str, cumulative: bool) -> tuple[list, bool]:
+        """The playback's steps for the role, and whether they are its published periods."""
+        data, role = views.data, views.role()
+        share = views.role_data(role)
+        pol = share.policy
+        cells = any(pol.mode(lid) == privacy.CELLS for lid in state.layers if lid in data.config.layers)
+        blocks = share.release.blocks if cells and share.release is not None else None
+        if pol.time_precision == privacy.MONTH:
+            unit = "month"  # a role that sees times to the month only never steps by week
+        period = (data.config.period_start, data.config.period_end)
+        unit = unit if unit in ("week", "month") else "month"
+        steps = playback_steps(period, views.today(), unit, blocks, cumulative)
+        by_blocks = blocks is not None and steps != playback_steps(period, views.today(), unit, None, cumulative)
+        return steps, by_blocks
+
+    @app.callback(
+        Output("play-state", "data"), Output("play-tick", "disabled"), Output("play-btn", "className"),
+        Output("play-status", "children"),
+        Output("f-dates", "start_date", allow_duplicate=True), Output("f-dates", "end_date", allow_duplicate=True),
+        Input("play-btn", "n_clicks"), Input("play-tick", "n_intervals"),
+        State("play-state", "data"), State("play-step", "value"), State("play-cumulative", "value"),
+        State("filters", "data"),
+        prevent_initial_call=True,
+    )
+    def playback(_clicks, _ticks, play_data, unit, cumulative, filters):
+        play = Play.from_dict(play_data if isinstance(play_data, dict) else {})
+        state = FilterState.from_dict(filters) if filters else FilterState(focus_areas=(), layers=())
+        lang = state.lang
+        published = bool(play_data and isinstance(play_data, dict) and play_data.get("published"))
+        if ctx.triggered_id == "play-btn":
+            if not play.playing and state.commitment:
+                # A chosen commitment's period wins over the time filter: nothing would move.
+                return play.to_dict(), True, "btn play-btn", t("play_commitment", lang), no_update, no_update
+            steps, published = steps_for(state, unit, bool(cumulative))
+            if not play.playing and not steps:
+                return Play().to_dict(), True, "btn play-btn", t("play_nothing", lang), no_update, no_update
+            play, send = press(play, steps, filters)
+        else:
+            play, send = tick(play, filters)
+        status = ""
+        if play.steps and play.index >= 0:
+            first, last = play.steps[play.index]
+            status = t("play_at", lang, when=span_words(dt.date.fromisoformat(first), dt.date.fromisoformat(last), lang),
+                       i=play.index + 1, n=len(play.steps))
+            if published:
+                status += " · " + t("play_published", lang)
+        out = {**play.to_dict(), "published": published}
+        start, end = send if send is not None else (no_update, no_update)
+        return out, not play.playing, "btn play-btn playing" if play.playing else "btn play-btn", status, start, end
+
+    @app.callback(Output("play-step", "options"), Output("play-cumulative", "options"), Input("lang", "value"),
+                  prevent_initial_call=True)
+    def translate_playback(lang):
+        return step_options(lang), [{"label": t("play_cumulative", lang), "value": "on"}]
 
 
 __all__ = ["register_analysis"]

@@ -361,6 +361,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
             html.Button(T("fit_map", lang), id="fit-map", n_clicks=0, className="btn"),
             html.Span(id="map-note", className="map-note"),
         ], className="map-bar"),
+        analysis_layout.playback_controls(lang),
         dcc.Graph(id="map", className="map", config={"scrollZoom": True, "displaylogo": False,
                                                       "modeBarButtonsToRemove": ["toImage"]}),
     ], className="map-panel")
