@@ -16,6 +16,7 @@ from ..i18n import number, t, vocab
 from ..layout import kommun_title
 from ..roles import RoleFrames
 from .comparisons import base_window, compared, in_period, report_windows
+from .paper_map import paper_map
 from .period import Period, ReportError
 
 #: Places listed per focus area (the "where" table shows ten on screen).
@@ -172,14 +173,11 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
 
 def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers: tuple[str, ...],
              period: Period, lang: str) -> dict[str, dict]:
-    """The dashboard's own figure builders on the section's frames; the map shows the whole
-    municipality (the page is read without zooming, and a fitted view of few reports hides where
-    they are)."""
+    """The dashboard's own chart builders on the section's frames; the map is drawn for paper
+    (`paper_map`: plain SVG on SWEREF 99 TM, the whole municipality — the page is read without
+    zooming, and a fitted view of few reports hides where they are)."""
     color = data.config.focus_areas[fid].color
-    out = {"map": figures.map_figure(
-        data, frames.points, frames.activities, lang=lang, view=figures.default_view(data),
-        show_activities=True, basemap=False, density_color=color,
-        cells=frames.cells, scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other)}
+    out = {"map": paper_map(data, frames, color, lang)}
     first = period.start if period.kind == "year" else _months_before(period.end, TREND_MONTHS)
     trend = get(_state((fid,), layers, first, period.end, lang), role)
     out["trend"] = figures.time_figure(trend.points, data, lang, False, policy=trend.policy, weekly=False,
