@@ -15,6 +15,7 @@ import pandas as pd
 from geodata import cell_rings_wgs84, get_municipality, parse_cell_id
 from geodata.places import cell_place_names
 from layers import privacy
+from layers.import_messages import genitive
 from layers.messages import label as vocab
 from layers.store import Query
 
@@ -256,7 +257,8 @@ def render_html(store, view: RoleView, query: Query | None, role: str, heatmap: 
     pol = view.view.policy
     muni = get_municipality(store.meta.kommun)
     lon0, lat0, lon1, lat1 = muni.bounds_wgs84
-    title = t("exportmap_title", lang, muni=muni.name)
+    # The dashboard's own title: 'Vaggeryds kommun' (Swedish genitive), 'Vaggeryd Municipality'.
+    title = t("exportmap_title", lang, muni=muni.name, muni_genitive=genitive(muni.name))
     filter_text = filter_text or describe_filter(query, config, role, lang)
     fmap = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], zoom_start=10, tiles=None,
                       control_scale=True)

@@ -262,12 +262,12 @@ def test_english_html_export_has_no_swedish(export_store, export_words, tmp_path
 def test_english_html_export_says_exactly_this(export_store, tmp_path):
     bra = html_texts(_html(export_store, tmp_path, "bra", "en"))
     shown = [text for _, text in bra]
-    assert shown[0] == "Trygghetskarta – Vaggeryd municipality: The whole period; Role: Crime prevention meeting (shared screen)"
+    assert shown[0] == "Trygghetskarta – Vaggeryd Municipality: The whole period; Role: Crime prevention meeting (shared screen)"
     assert [text for where, text in bra if where == "control"] == [
         "Background map (OpenStreetMap, needs a network)", "Unsafe places (5)", "Speed complaints (5)",
         "Narcotics tips: count per 500 m cell (6)", "Activities (2)", "Heat map (the reports as points)"]
     assert [text for where, text in bra if where == "overlay"] == [
-        "Trygghetskarta – Vaggeryd municipality", "The whole period; Role: Crime prevention meeting (shared screen)",
+        "Trygghetskarta – Vaggeryd Municipality", "The whole period; Role: Crime prevention meeting (shared screen)",
         "Legend", "Unsafe places (5)", "Speed complaints (5)", "Narcotics tips: count per 500 m cell (6)",
         "Activities (2), black outline",
         "Counts per cell of 500 m; cells with fewer than 5 reports are not shown.",
@@ -287,7 +287,7 @@ def test_english_html_export_says_exactly_this(export_store, tmp_path):
 def test_the_swedish_html_export_is_unchanged(export_store, tmp_path):
     bra = [text for where, text in html_texts(_html(export_store, tmp_path, "bra", "sv")) if where == "overlay"]
     assert bra == [
-        "Trygghetskarta – Vaggeryd kommun", "Hela perioden; Roll: BRÅ-möte (delad skärm)", "Teckenförklaring",
+        "Trygghetskarta – Vaggeryds kommun", "Hela perioden; Roll: BRÅ-möte (delad skärm)", "Teckenförklaring",
         "Otrygga platser (5)", "Hastighetsklagomål (5)", "Narkotikatips: antal per 500 m-ruta (6)",
         "Aktiviteter (2), svart kant",
         "Antal per ruta om 500 m; rutor med färre än 5 rapporter visas inte.",
@@ -341,7 +341,7 @@ def test_the_dashboard_exports_in_its_language(app, data_words):
     page = base64.b64decode(data["content"]).decode("utf-8")
     assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
     title = re.search(r"<title>(.*?)</title>", page)[1]
-    assert title.startswith("Trygghetskarta – Vaggeryd municipality: Focus areas: ") and "Role: Police" in title
+    assert title.startswith("Trygghetskarta – Vaggeryd Municipality: Focus areas: ") and "Role: Police" in title
     assert swedish_in(html_texts(page), data_words | {"trygghetskarta"}) == []
 
 
@@ -360,7 +360,7 @@ def test_english_cli_export_and_promise_show(export_store, export_words, tmp_pat
     assert done.exit_code == 0, done.output
     assert done.output == f"Wrote {out}: 5 reports as points, 0 grid cells, 1 activities\n"
     page = out.read_text(encoding="utf-8")
-    assert "<title>Trygghetskarta – Vaggeryd municipality: Focus areas: Traffic; Period: 2026-03-01 – 2026-03-31; " \
+    assert "<title>Trygghetskarta – Vaggeryd Municipality: Focus areas: Traffic; Period: 2026-03-01 – 2026-03-31; " \
            "Role: Crime prevention meeting (shared screen)</title>" in page
     assert swedish_in(html_texts(page), export_words) == []
 
