@@ -189,12 +189,15 @@ def _local_label(iso) -> str:
 def _report_items(points: pd.DataFrame, config, spec, text: bool, lang: str = "sv") -> list[dict]:
     color = config.color(spec.focus_area)
     has_text = text and "description" in points.columns
+    # Stored codes are shown by their labels in the export's language (the catalogue's vocab),
+    # each line made once per code rather than once per point.
+    head = {c: f"{vocab('category', c, lang)} – {spec.name(lang)}" for c in set(points["category"])}
+    status = {c: t("exportmap_popup_status", lang, status=vocab("report_status", c, lang)) for c in set(points["status"])}
+    source = {c: t("exportmap_popup_source", lang, source=vocab("source", c, lang)) for c in set(points["source"])}
     items = []
     for row in points.to_dict("records"):
-        # Stored codes are shown by their labels in the export's language (the catalogue's vocab).
-        lines = [f"{vocab('category', row['category'], lang)} – {spec.name(lang)}", _local_label(row.get("occurred_at")),
-                 t("exportmap_popup_status", lang, status=vocab("report_status", row["status"], lang)),
-                 t("exportmap_popup_source", lang, source=vocab("source", row["source"], lang))]
+        lines = [head[row["category"]], _local_label(row.get("occurred_at")), status[row["status"]],
+                 source[row["source"]]]
         if has_text and row.get("description"):
             lines.append(str(row["description"]))
         items.append({"lat": round(float(row["lat"]), 6), "lon": round(float(row["lon"]), 6), "r": 6,
