@@ -5,6 +5,9 @@ role `bra`, as PDF. Per size, the median of several runs of each step:
 
 * ``content``: the app's data and the role's frames (dashboard.report.content), figures built;
 * ``svg``: the figures drawn to SVG in ONE kaleido/Chromium session (dashboard.report.svg);
+* ``svg, MapLibre maps``: the same, with each map drawn as the dashboard's MapLibre map
+  (`figures.map_figure`, WebGL in Chromium) as the report did before its maps for paper
+  (dashboard.report.paper_map) — the baseline of the paper maps, on the same machine and load;
 * ``naive svg``: the same figures with a new kaleido session per figure (plotly's
   ``fig.write_image`` way: each call starts Chromium);
 * ``html + pdf``: the template rendered and WeasyPrint's PDF written;
@@ -53,6 +56,27 @@ def naive_svgs(named: dict[str, dict]) -> dict[str, str]:
     return out
 
 
+def maplibre_maps(store) -> dict[str, dict]:
+    """Each section's map as the dashboard draws it (MapLibre), as the report did before."""
+    from dashboard import figures
+    from dashboard.app import create_app
+    from dashboard.data import load
+    from dashboard.report.content import _state, focus_sections
+    from dashboard.report.period import parse_period
+
+    data = load(store)
+    views = create_app(store, today=lambda: TODAY, data=data, role=ROLE)._trygghetskarta["views"]
+    period = parse_period(PERIOD)
+    out = {}
+    for fid, layers in focus_sections(data, views.policy(ROLE)):
+        frames = views.get(_state((fid,), layers, period.start, period.end, "sv"), ROLE)
+        out[f"{fid}/map"] = figures.map_figure(
+            data, frames.points, frames.activities, lang="sv", view=figures.default_view(data), show_activities=True,
+            basemap=False, density_color=data.config.focus_areas[fid].color, cells=frames.cells,
+            scattered=frames.scattered, cell_m=frames.policy.cell_m, other=frames.other)
+    return out
+
+
 def bench(reports: int, runs: int, naive_runs: int, folder: Path) -> dict:
     from dashboard.app import create_app
     from dashboard.data import load
@@ -79,13 +103,14 @@ def bench(reports: int, runs: int, naive_runs: int, folder: Path) -> dict:
     t_content, report = median_s(content, runs)
     named = {f"{s.id}/{kind}": fig for s in report.sections for kind, fig in s.figures.items()}
     t_svg, svgs = median_s(lambda: figures_to_svg(named), runs)
+    t_maplibre, _ = median_s(lambda: figures_to_svg({**named, **maplibre_maps(store)}), runs)
     t_naive, _ = median_s(lambda: naive_svgs(named), naive_runs)
     out = folder / f"report-{reports}.pdf"
     t_pdf, pages = median_s(lambda: write_pdf(render_html(report, svgs), out), runs)
     t_total, made = median_s(lambda: make_report(path, PERIOD, ROLE, "sv", out, today=TODAY), runs)
     in_year = int(store.read_table("reports")["occurred_at"].str.startswith(PERIOD).sum())
     return {"reports": reports, "in_period": in_year, "figures": len(named), "content": t_content, "svg": t_svg,
-            "naive_svg": t_naive, "pdf": t_pdf, "total": t_total, "pages": made.pages,
+            "naive_svg": t_naive, "maplibre_svg": t_maplibre, "pdf": t_pdf, "total": t_total, "pages": made.pages,
             "size_kb": out.stat().st_size // 1024}
 
 
@@ -104,13 +129,13 @@ def main() -> None:
     lines = [
         f"# bench_report: `trygghetskarta report --period {PERIOD} --role {ROLE}` (PDF), median of "
         f"{args.runs} runs (naive svg: {args.naive_runs})", "",
-        "| reports in file | in 2025 | figures | content s | svg s (one session) | naive svg s (session per figure)"
-        " | html+pdf s | total s | pages | PDF KiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| reports in file | in 2025 | figures | content s | svg s (one session, paper maps) | svg s, MapLibre maps"
+        " | naive svg s (session per figure) | html+pdf s | total s | pages | PDF KiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(f"| {r['reports']} | {r['in_period']} | {r['figures']} | {r['content']:.1f} | {r['svg']:.1f} | "
-                     f"{r['naive_svg']:.1f} | {r['pdf']:.1f} | {r['total']:.1f} | {r['pages']} | {r['size_kb']} |")
+                     f"{r['maplibre_svg']:.1f} | {r['naive_svg']:.1f} | {r['pdf']:.1f} | {r['total']:.1f} | {r['pages']} | {r['size_kb']} |")
     text = "\n".join(lines) + "\n"
     out = Path(__file__).parent / "out" / "bench_report.md"
     out.parent.mkdir(exist_ok=True)
