@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 from geodata import cell_id_place_names
 from layers import privacy
 
-from . import a11y, figures
+from . import a11y, figures, tables
 from .data import AppData
 from .figures_followup import commitment_area_trace
 from .filters import (
@@ -423,18 +423,16 @@ def _audit_sensitive(frames: RoleFrames, state: FilterState, data: AppData, log)
 
 
 def report_table(rows: list[dict], lang: str):
-    """Single reports as an HTML table; free text is a plain string child, so React shows it
-    as text whatever it contains (<script>, <img onerror=…>)."""
+    """Single reports as one Markdown table (dashboard.tables): free text is escaped there, so
+    it shows as text whatever it contains (<script>, <img onerror=…>)."""
     if not rows:
         return html.P(t("empty_reports", lang), className="empty")
     text = "description" in rows[0]
     keys = ["time", "layer", "category", "place", "status"] + (["description"] if text else [])
     heads = {"time": t("hover_time", lang), "layer": t("layer", lang), "category": t("category", lang),
              "place": t("place", lang), "status": t("status", lang), "description": t("description", lang)}
-    return html.Table([
-        html.Thead(html.Tr([html.Th(heads[k]) for k in keys])),
-        html.Tbody([html.Tr([html.Td(row[k]) for k in keys]) for row in rows]),
-    ], className="where-table", id="report-rows")
+    return tables.table([heads[k] for k in keys], ([row[k] for k in keys] for row in rows),
+                        className="where-table", id="report-rows")
 
 
 def release_note(release, data: AppData, lang: str) -> str:
@@ -460,28 +458,17 @@ def release_note(release, data: AppData, lang: str) -> str:
 
 def places_table(rows: list[dict], data: AppData, lang: str, policy: privacy.Policy | None = None,
                  footer: str | None = None):
-    """The ranked places as an HTML table (text is escaped by React: safe for any place name)."""
+    """The ranked places as one Markdown table (every text escaped: safe for any place name)."""
     if not rows:
         return html.P(t("empty_reports", lang), className="empty")
     layers = [s for s in data.config.layers.values() if policy is None or policy.mode(s.id) != privacy.HIDDEN]
-    head = html.Tr([
-        html.Th("#"), html.Th(t("place", lang)),
-        *[html.Th(spec.name(lang)) for spec in layers],
-        html.Th(t("reports", lang)), html.Th(t("activities_done", lang)),
-    ])
-    body = [
-        html.Tr([
-            html.Td(str(i)), html.Td(row["place"]),
-            *[html.Td(number(row[spec.id], lang), className="num") for spec in layers],
-            html.Td(number(row["total"], lang), className="num total"),
-            html.Td(number(row["activities_done"], lang), className="num"),
-        ])
-        for i, row in enumerate(rows, start=1)
-    ]
-    parts = [html.Thead(head), html.Tbody(body)]
-    if footer:
-        parts.append(html.Tfoot(html.Tr([html.Td(footer, colSpan=len(layers) + 4)])))
-    return html.Table(parts, className="where-table", id="where-rows")
+    columns = ["#", t("place", lang), *(spec.name(lang) for spec in layers), t("reports", lang),
+               t("activities_done", lang)]
+    body = ([str(i), row["place"], *(number(row[spec.id], lang) for spec in layers), number(row["total"], lang),
+             number(row["activities_done"], lang)] for i, row in enumerate(rows, start=1))
+    # One Markdown component (dashboard.tables), not one per cell; the total column in bold.
+    return tables.table(columns, body, right=range(2, len(columns)), bold=(len(columns) - 2,),
+                        after=(footer,) if footer else (), className="where-table", id="where-rows")
 
 
 __all__ = ["REPORT_STATUS", "Views", "control_values", "next_state", "np", "places_table", "register"]

@@ -11,6 +11,7 @@ from dash import html
 from geodata import place_names
 from layers.planning import gap_table
 
+from . import tables
 from .data import AppData
 from .figures.when import hours_text
 from .i18n import WEEKDAYS, number, t
@@ -60,10 +61,10 @@ def gaps_section(frames: RoleFrames, data: AppData, lang: str = "sv",
         return [title, html.P(t("gaps_not_for_role", lang), className="hint", id="gaps-note")]
     if not rows:
         return [title, html.P(t("gaps_none", lang), className="empty", id="gaps-note")]
-    head = html.Tr([html.Th("#"), html.Th(t("place", lang)), html.Th(t("gaps_when", lang)),
-                    html.Th(t("reports", lang)), html.Th(t("gaps_presence", lang)), html.Th(t("gaps_shortfall", lang))])
-    body = [html.Tr([html.Td(str(i)), html.Td(r["place"]), html.Td(r["when"]), html.Td(r["reports"], className="num"),
-                     html.Td(r["presence"], className="num"), html.Td(r["missing"], className="num total")])
-            for i, r in enumerate(rows, start=1)]
-    return [title, html.Table([html.Thead(head), html.Tbody(body)], className="where-table", id="gaps-rows"),
+    columns = ["#", t("place", lang), t("gaps_when", lang), t("reports", lang), t("gaps_presence", lang),
+               t("gaps_shortfall", lang)]
+    body = ([str(i), r["place"], r["when"], r["reports"], r["presence"], r["missing"]]
+            for i, r in enumerate(rows, start=1))
+    # One Markdown component (dashboard.tables), not one per cell.
+    return [title, tables.table(columns, body, right=(3, 4, 5), bold=(5,), className="where-table", id="gaps-rows"),
             html.P(t("gaps_note", lang), className="hint", id="gaps-note")]

@@ -26,6 +26,7 @@ from layers.privacy import ROLES
 from layers.store import StoreError, open_store
 from tests.conftest import END
 from tests.helpers import report, reports_frame, title_count, title_lines
+from tests.markdown_tables import read_tables
 
 SECRET = "HEMLIGT TIPS Storgatan 7 <script>alert(1)</script>"
 XSS = "<img src=x onerror=alert(2)> otryggt"
@@ -331,8 +332,8 @@ def test_totals_and_tables_add_up_to_what_the_map_shows(store_path, role, layer)
     _acts, time_chart, _heat, *_tables = _call(_callbacks(app)["render_charts"], "filters.data", filters)
     assert _title_number(time_chart) == shown == sum(_bars(time_chart).values())
     table = _call(_callbacks(app)["render_where"], "filters.data", filters, "locality")
-    per_place = {row.children[1].children: int(row.children[-2].children.replace("\u00a0", ""))
-                 for row in table.children[1].children}
+    [where] = read_tables(table.children)
+    per_place = {row[1]: int(row[-2].replace("\u00a0", "")) for row in where["body"]}
     expected = frames.cells.groupby("locality")["count"].sum().add(
         frames.scattered.set_index("locality")["count"], fill_value=0)
     expected = {k: int(v) for k, v in expected.items() if v > 0}
@@ -340,11 +341,10 @@ def test_totals_and_tables_add_up_to_what_the_map_shows(store_path, role, layer)
         expected["Övriga platser i kommunen (och utan plats)"] = int(frames.other["count"].sum())
     top = dict(sorted(expected.items(), key=lambda kv: -kv[1])[:10])
     assert per_place == top
-    assert table.children[2].children.children[0].children == f"Alla platser: {shown} rapporter"
+    assert where["after"] == [f"Alla platser: {shown} rapporter"]
     # Per cell: exactly the shown cells, and never a "fewer than k" that would say some exist.
     by_cell = _call(_callbacks(app)["render_where"], "filters.data", filters, "cell")
-    named = {row.children[1].children: int(row.children[-2].children.replace("\u00a0", ""))
-             for row in by_cell.children[1].children}
+    named = {row[1]: int(row[-2].replace("\u00a0", "")) for row in read_tables(by_cell.children)[0]["body"]}
     # Rows name a cell by its centre's place (the cell id added only where two names repeat).
     shown = dict(zip(frames.cells["cell_id"], frames.cells["count"], strict=True))
     ranked = sorted(shown, key=lambda c: -shown[c])[:len(named)]

@@ -15,6 +15,7 @@ from dashboard.figures.when import heatmap_figure, hours_text
 from dashboard.filters import FilterState, default_state
 from layers import privacy
 from tests.dash_fixtures import TODAY, small_store
+from tests.markdown_tables import read_tables
 
 
 def reports(*slots):
@@ -162,10 +163,11 @@ def texts(component) -> list[str]:
 
 def test_the_gap_table_ranks_places_and_times_without_presence(app):
     section = run(app, "render_gaps", filters(app))
-    rows = [texts(tr) for tr in section[1].children[1].children]
+    [table] = read_tables(section[1].children)
+    rows = table["body"]
     # 10 reports, none in a slot with presence; 8 h of placed presence (the EST meeting has no
     # place): a slot with 3 of the 10 reports misses 0.3 × 8 = 2.4 h.
-    assert texts(section[1].children[0]) == ["#", "Plats", "När", "Rapporter", "Närvaro (h)", "Saknad närvaro (h)"]
+    assert table["head"] == ["#", "Plats", "När", "Rapporter", "Närvaro (h)", "Saknad närvaro (h)"]
     assert rows == [
         ["1", "Skillingaryd – stationen", "Fre 21–24", "3", "0,0", "2,4"],
         ["2", "Vaggeryd – stationen", "Mån 06–09", "3", "0,0", "2,4"],
