@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -79,13 +80,17 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
     """A bar per focus area: the activities done, stacked by actor, then the planned ones (a
     lighter, hatched part). Horizontal, so long names read across; in presentation mode
     (`big`) the focus areas carry their full wording from the promise."""
-    rows = activities[activities["status"].isin(["genomförd", "planerad"]).to_numpy()]
-    done = int((rows["status"] == "genomförd").sum())
-    planned = int((rows["status"] == "planerad").sum())
-    if rows.empty:
+    # Counted in Python from the three columns: a few hundred rows, where selecting the frame's
+    # rows and a pandas groupby of three categoricals cost ~10x more on every filter change.
+    status = activities["status"].to_numpy(dtype=object)
+    chosen = (status == "genomförd") | (status == "planerad")
+    done = int((status == "genomförd").sum())
+    planned = int((status == "planerad").sum())
+    if not chosen.any():
         return empty_figure(t("empty_activities", lang), big)
     areas = list(data.config.focus_areas.values())
-    counts = rows.groupby(["focus_area", "status", "actor"]).size()
+    focus = activities["focus_area"].to_numpy(dtype=object)[chosen]
+    counts = Counter(zip(focus, status[chosen], activities["actor"].to_numpy(dtype=object)[chosen], strict=True))
     # One line each: a wrapped name needs more height than a low screen's chart has.
     names = [a.name(lang) if big else a.short(lang) for a in areas]
     colors = [a.color for a in areas]
@@ -109,7 +114,7 @@ def activities_figure(activities: pd.DataFrame, data: AppData, lang: str = "sv",
                    "pattern": {"shape": ".", "fgcolor": "#111111", "solidity": 0.2}},
         "hovertemplate": f"%{{y}}<br>{t('status_planned', lang)}: %{{x}} (%{{customdata[2]}})<extra></extra>",
     })
-    top = int(rows.groupby("focus_area").size().max())
+    top = max(Counter(focus).values())
     return {
         "data": traces,
         "layout": {
