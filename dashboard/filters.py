@@ -201,8 +201,19 @@ def _time_mask(t: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.
     return keep
 
 
+def _isin(column: pd.Series, values) -> np.ndarray:
+    """`column.isin(values)` as an array; a categorical column by a lookup per category on its
+    codes (no hashing of every row: the masks run several times per interaction)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        wanted = set(values)
+        # Code -1 (a missing value) takes the last entry: never chosen.
+        chosen = np.array([c in wanted for c in column.cat.categories.tolist()] + [False], dtype=bool)
+        return chosen[column.cat.codes.to_numpy()]
+    return column.isin(list(values)).to_numpy()
+
+
 def _common_mask(frame: pd.DataFrame, state: FilterState, data: AppData, today: dt.date) -> np.ndarray:
-    keep = frame["focus_area"].isin(focus_of(state, data)).to_numpy()
+    keep = _isin(frame["focus_area"], focus_of(state, data))
     keep = keep & (_time_mask(frame["t"].to_numpy(), *time_range(state, data, today)))
     if len(state.weekdays) < 7:
         keep = keep & (np.isin(frame["weekday"].to_numpy(), state.weekdays))
@@ -248,8 +259,8 @@ def report_mask(data: AppData, state: FilterState, today: dt.date, with_selectio
     """Rows of `frame` (default: all reports) that pass the filters (and the selection)."""
     frame = data.reports if frame is None else frame
     keep = _common_mask(frame, state, data, today)
-    keep = keep & (frame["layer"].isin(state.layers).to_numpy())
-    keep = keep & (frame["status"].isin(state.statuses).to_numpy())
+    keep = keep & _isin(frame["layer"], state.layers)
+    keep = keep & _isin(frame["status"], state.statuses)
     c = commitment_of(state, data)
     if c is not None:
         keep = keep & commitment_place_mask(frame, c, data)
@@ -270,7 +281,7 @@ def activity_mask(data: AppData, state: FilterState, today: dt.date, with_select
         keep = frame["id"].isin(list(commitment_activity_ids(data, c.id, any_time_of_day))).to_numpy()
     else:
         keep = _common_mask(frame, state, data, today)
-        keep = keep & (frame["actor"].isin(state.actors).to_numpy())
+        keep = keep & _isin(frame["actor"], state.actors)
     if with_selection:
         keep = keep & (selection_mask(frame, state.selection, data))
     return keep
