@@ -182,3 +182,18 @@ def test_a_store_from_the_page_reads_back_as_it_was(data):
                     selection={"type": "polygon", "coords": [[14.1, 57.4], [14.2, 57.4], [14.2, 57.5]]})
     assert FilterState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
     assert FilterState.from_dict("not a store") == FilterState((), ())
+
+
+def test_a_categorical_column_is_matched_as_pandas_isin_matches_it():
+    """The masks read categorical columns by their codes: the same rows as Series.isin, a missing
+    value never chosen, an unused category or an unknown value choosing nothing."""
+    import pandas as pd
+
+    from dashboard.filters import _isin
+
+    for categories in (["a", "b", "c", "d"], pd.array(["a", "b", "c", "d"], dtype="string")):
+        column = pd.Series(pd.Categorical(["a", "b", None, "c", "a"], categories=categories))
+        assert _isin(column, ("a", "c")).tolist() == [True, False, False, True, True]
+        assert _isin(column, ["d", "x"]).tolist() == [False] * 5
+        assert _isin(column, []).tolist() == [False] * 5
+    assert _isin(pd.Series(["a", None, "b"], dtype=object), ["a"]).tolist() == [True, False, False]
