@@ -13,18 +13,11 @@ from dash import Input, Output, State, html, no_update
 
 from .i18n import lang_or_default, number, t
 from .jobs import request_owner
-from .report import jobs
+from .report import data_span, jobs
 from .report.period import ReportError, check_period, parse_period
 
 #: The download route below the app's prefix: lagesbild/<job id>/<pdf|html>.
 ROUTE = "lagesbild"
-
-
-def data_span(data) -> tuple[dt.date, dt.date] | None:
-    times = data.reports["local_time"]
-    if times.empty:
-        return None
-    return dt.date.fromisoformat(times.min()[:10]), dt.date.fromisoformat(times.max()[:10])
 
 
 def progress_text(status: dict, lang: str) -> str:
@@ -109,4 +102,4 @@ def register_report(app, store, views, today) -> None:
     app.server.add_url_rule(f"{prefix}{ROUTE}/<job_id>/<fmt>", "tk_report_file", download, methods=["GET"])
 
 
-__all__ = ["ROUTE", "data_span", "failure_text", "progress_text", "register_report"]
+__all__ = ["ROUTE", "failure_text", "progress_text", "register_report"]

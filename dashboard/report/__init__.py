@@ -58,7 +58,7 @@ def build_html(data_path: Path, period: str, role: str, lang: str, today: dt.dat
     app = create_app(store, today=lambda: today, data=data, role=role)
     views = app._trygghetskarta["views"]
     policy = views.policy(role)
-    check_period(chosen, policy, views.settings, _span(data))
+    check_period(chosen, policy, views.settings, data_span(data))
     report = build_content(data, views.get, policy, chosen, lang, today, progress=progress,
                            follow_up=_follow_up(data, views, role, chosen, today))
     named = {f"{s.id}/{kind}": figure for s in report.sections for kind, figure in s.figures.items()}
@@ -90,11 +90,12 @@ def _follow_up(data, views, role: str, period: Period, today: dt.date):
     return follow_up_for_role(cfg, views.role_data(role), data.activities, min(period.end, today), effects=False)
 
 
-def _span(data) -> tuple[dt.date, dt.date] | None:
+def data_span(data) -> tuple[dt.date, dt.date] | None:
+    """The first and last local day of the data's reports (None without reports)."""
     times = data.reports["local_time"]
     if times.empty:
         return None
     return dt.date.fromisoformat(times.min()[:10]), dt.date.fromisoformat(times.max()[:10])
 
 
-__all__ = ["FORMATS", "Made", "Period", "ReportError", "build_html", "make_report", "parse_period", "write"]
+__all__ = ["FORMATS", "Made", "data_span", "Period", "ReportError", "build_html", "make_report", "parse_period", "write"]
