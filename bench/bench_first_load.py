@@ -8,14 +8,15 @@ the dashboard in Debian's headless Chromium (SwiftShader WebGL, offline):
   GPU/SwiftShader) spent until then, which a busy machine stretches less than the wall time,
   and the number of dash-renderer store updates (redux dispatches) until then: every update
   runs the selector of every mounted component, so their number times the components on
-  the page is what the page's JavaScript costs (it does not depend on the machine at all);
+  the page is what the page's JavaScript costs (it does not depend on the machine at all),
+  and the callbacks the page asked the server for until then (their outputs in the .json);
 - repeat load: the same browser again: bytes transferred for static files (Dash's package files
   and /assets) and, apart, for data (layout, dependencies, callback answers), from the page's
   Resource Timing (`transferSize`: compressed body + headers; 0 for a file from the cache).
 Side by side: the same with `serve --no-compress` (what the server sent before compression
 and long caching; the naive baseline).
 
-    python bench/bench_first_load.py [--sizes 3000 100000] [--runs 5] [--role polis|bra] [--present]
+    python bench/bench_first_load.py [--sizes 3000 100000] [--runs 5] [--role polis|bra] [--present] [--settings new naive]
                                      [--out bench/out]
 
 3000 reports and 400 activities is `trygghetskarta demo`'s default (the demo size); larger
@@ -56,10 +57,25 @@ FIRST_MAP_PROBE = """
       ok = !!(gd._fullData && gd._fullData.length > 0 && map && map.loaded() && map.isStyleLoaded()
               && document.querySelector('#map canvas'));
     } catch (e) { ok = false; }
-    if (ok) { window.__firstMapMs = performance.now(); window.__firstMapUpdates = window.__storeUpdates; return; }
+    if (ok) {
+      window.__firstMapMs = performance.now(); window.__firstMapUpdates = window.__storeUpdates;
+      window.__firstMapCallbacks = window.__callbacks.slice();
+      return;
+    }
     requestAnimationFrame(check);
   }
   requestAnimationFrame(check);
+  // Which callbacks the page asks the server for (their outputs), to see what a load costs.
+  window.__callbacks = [];
+  var fetch0 = window.fetch;
+  window.fetch = function (url, init) {
+    try {
+      if (String(url).indexOf('_dash-update-component') >= 0 && init && init.body) {
+        window.__callbacks.push(JSON.parse(init.body).output);
+      }
+    } catch (e) { /* not a callback */ }
+    return fetch0.apply(this, arguments);
+  };
   // dash-renderer exposes its redux store as window.store once it starts.
   window.__storeUpdates = 0;
   (function watch() {
@@ -129,6 +145,7 @@ def load(driver, url: str, timeout: float = 180) -> dict:
     if first is None:
         raise SystemExit(f"no map drawn within {timeout} s at {url}")
     updates = driver.execute_script("return window.__firstMapUpdates")
+    asked = driver.execute_script("return window.__firstMapCallbacks") or []
     entries = driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => [e.name, e.transferSize, e.encodedBodySize,"
         " e.decodedBodySize]).concat(performance.getEntriesByType('navigation').map(e => [e.name, e.transferSize,"
@@ -136,7 +153,8 @@ def load(driver, url: str, timeout: float = 180) -> dict:
     static = sum(e[1] for e in entries if any(m in e[0] for m in STATIC_MARKERS))
     data = sum(e[1] for e in entries if any(m in e[0] for m in DATA_MARKERS))
     page = sum(e[1] for e in entries if not any(m in e[0] for m in STATIC_MARKERS + DATA_MARKERS))
-    return {"first_map_s": first / 1000, "browser_cpu_s": cpu, "store_updates": updates, "static_bytes": static, "data_bytes": data, "page_bytes": page,
+    return {"first_map_s": first / 1000, "browser_cpu_s": cpu, "store_updates": updates, "callbacks": asked,
+            "static_bytes": static, "data_bytes": data, "page_bytes": page,
             "decoded_static_bytes": sum(e[3] for e in entries if any(m in e[0] for m in STATIC_MARKERS))}
 
 
@@ -162,6 +180,7 @@ def measure(data_file: Path, settings: str, role: str | None, runs: int, out: Pa
         "cold_first_map_s": med(cold, "first_map_s"), "cold_first_map_max_s": max(r["first_map_s"] for r in cold),
         "cold_browser_cpu_s": med(cold, "browser_cpu_s"), "repeat_browser_cpu_s": med(repeat, "browser_cpu_s"),
         "store_updates": med(cold, "store_updates"),
+        "callbacks_before_map": len(cold[-1]["callbacks"]), "callback_outputs": cold[-1]["callbacks"],
         "cold_static_kb": med(cold, "static_bytes") / 1024, "cold_data_kb": med(cold, "data_bytes") / 1024,
         "repeat_first_map_s": med(repeat, "first_map_s"),
         "repeat_static_kb": med(repeat, "static_bytes") / 1024, "repeat_data_kb": med(repeat, "data_bytes") / 1024,
@@ -186,12 +205,14 @@ def main(argv=None) -> None:
     parser.add_argument("--role", default=None, help="serve --role (default: the server's own, polis without users)")
     parser.add_argument("--present", action="store_true", help="load the presentation screen (?present=1)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--settings", nargs="+", choices=("new", "naive"), default=["new", "naive"],
+                        help="which servers to measure (default both: the naive one is the baseline)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for size in args.sizes:
         data_file = demo_file(size, args.out)
-        for settings in ("new", "naive"):
+        for settings in args.settings:
             row = measure(data_file, settings, args.role, args.runs, args.out, args.present)
             row["reports"] = size
             rows.append(row)
@@ -206,15 +227,15 @@ def main(argv=None) -> None:
         f"Machine: {os.cpu_count()} CPUs, load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
         "(1/5/15 min): wall times stretch with the load, browser CPU seconds and store updates much less.",
         "",
-        "| reports | server | first map cold (s) | max (s) | browser CPU cold (s) | store updates "
+        "| reports | server | first map cold (s) | max (s) | browser CPU cold (s) | store updates | callbacks "
         "| static cold (KB) | data cold (KB) | first map repeat (s) | browser CPU repeat (s) "
         "| static repeat (KB) | data repeat (KB) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         name = "new (compressed, cached)" if r["settings"] == "new" else "naive (`--no-compress`)"
         lines.append(f"| {r['reports']:,} | {name} | {r['cold_first_map_s']:.2f} | {r['cold_first_map_max_s']:.2f} "
-                     f"| {r['cold_browser_cpu_s']:.1f} | {r['store_updates']:,.0f} "
+                     f"| {r['cold_browser_cpu_s']:.1f} | {r['store_updates']:,.0f} | {r['callbacks_before_map']} "
                      f"| {r['cold_static_kb']:,.0f} | {r['cold_data_kb']:,.0f} | {r['repeat_first_map_s']:.2f} "
                      f"| {r['repeat_browser_cpu_s']:.1f} | {r['repeat_static_kb']:,.1f} | {r['repeat_data_kb']:,.0f} |")
     lines += ["", f"Static files uncompressed: {rows[0]['decoded_static_kb']:,.0f} KB. "

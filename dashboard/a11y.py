@@ -236,19 +236,19 @@ function (lang) {
         window.trygghetskartaA11y.repair();  // assets/a11y.js: the date pickers' month names
     }
     var own = texts[lang];
-    return [own.start, own.end, own.single];
+    return [own.start, own.end];
 }
 """
 
 
-def register(app, date_range_id: str = "f-dates", date_single_id: str = "e-date", lang_id: str = "lang") -> None:
+def register(app, date_range_id: str = "f-dates", lang_id: str = "lang") -> None:
     """The language's clientside callback (the chart tables come with the charts, from
-    `render_charts`)."""
+    `render_charts`; the edit form's date picker is relabelled with its form,
+    dashboard.callbacks_edit.form_labels: it is not on every page)."""
     texts = json.dumps({lang: date_texts(lang) for lang in ("sv", "en")}, ensure_ascii=False)
     app.clientside_callback(
         _LANG_JS % texts,
         Output(date_range_id, "start_date_placeholder_text"), Output(date_range_id, "end_date_placeholder_text"),
-        Output(date_single_id, "placeholder"),
         Input(lang_id, "value"),
     )
 

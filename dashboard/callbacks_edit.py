@@ -61,13 +61,26 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
     log = audit or (lambda event, detail: None)
     jobs.register_resume(app, store, views)  # a reloaded page follows its running upload again
 
-    @app.callback(Output("e-report-fields", "style"), Output("e-activity-fields", "style"), Input("e-kind", "value"))
+    # The form comes when the panel is first opened (layout.edit_form), drawn in the page's
+    # language with the right fields shown: its callbacks run on a change only, never on its arrival.
+    @app.callback(Output("edit-body", "children"), Output("edit-body", "className"),
+                  Input("edit-summary", "n_clicks"), State("edit-body", "className"), State("lang", "value"),
+                  prevent_initial_call=True)
+    def open_form(_clicks, built, lang):
+        if "built" in (built or "").split() or not entry.can_edit(views.role()):
+            return no_update, no_update
+        from .layout import edit_form
+
+        return edit_form(views.data, "en" if lang == "en" else "sv", today()), "edit-body built"
+
+    @app.callback(Output("e-report-fields", "style"), Output("e-activity-fields", "style"), Input("e-kind", "value"),
+                  prevent_initial_call=True)
     def toggle_kind(kind):
         hide = {"display": "none"}
         return (None, hide) if kind != "activity" else (hide, None)
 
     @app.callback(Output("e-category", "options"), Output("e-category", "value"), Input("e-layer", "value"),
-                  Input("lang", "value"), State("e-category", "value"))
+                  Input("lang", "value"), State("e-category", "value"), prevent_initial_call=True)
     def categories(layer, lang, current):
         spec = views.data.config.layers.get(layer)
         if spec is None:
@@ -76,11 +89,16 @@ def register_edit(app, store, views, today: Callable[[], dt.date],
         keep = ctx.triggered_id == "lang" and current in spec.categories
         return entry.category_options(spec, lang), current if keep else spec.categories[0]
 
-    @app.callback(*[Output(name, "options") for name in entry.FORM_OPTIONS], Input("lang", "value"))
+    @app.callback(*[Output(name, "options") for name in entry.FORM_OPTIONS], Input("lang", "value"),
+                  prevent_initial_call=True)
     def form_labels(lang):
-        # The page is drawn in one language; the switch relabels the form's lists in place.
+        # The form is drawn in the page's language; a switch relabels its lists in place.
         options = entry.form_options(views.data, lang)
         return tuple(options[name] for name in entry.FORM_OPTIONS)
+
+    @app.callback(Output("e-date", "placeholder"), Input("lang", "value"), prevent_initial_call=True)
+    def date_label(lang):
+        return t("date_pick", "en" if lang == "en" else "sv")
 
     @app.callback(Output("e-lat", "value"), Output("e-lon", "value"), Output("s-id", "value"),
                   Input("map", "clickData"), Input("e-centre", "n_clicks"), State("view", "data"),

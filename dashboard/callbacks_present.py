@@ -3,12 +3,14 @@ from) and the tabs that pick the panel shown beside the map."""
 
 from __future__ import annotations
 
+import json
+
 from dash import ALL, Input, Output, State, ctx
 
 
 def return_target(home_url: str, search: str | None) -> str:
     """Where the view switch sends the browser afterwards: this page with its filters (the
-    server checks it is a local path)."""
+    server checks it is a local path). The page computes the same in its clientside callback."""
     search = search or ""
     if search and not search.startswith("?"):
         search = "?" + search
@@ -33,11 +35,16 @@ def register_present(app, home_url: str) -> None:
     def present_tab(_clicks, ids):
         return tab_state(ctx.triggered_id, ids)
 
-    @app.callback(Output("view-as-next", "value"), Output("view-as-back-next", "value"),
-                  Input("url", "search"))
-    def remember_page(search):
-        target = return_target(home_url, search)
-        return target, target
+    # In the browser (return_target's rule): a server callback here cost every page load a
+    # round-trip that waited in line before the map's.
+    app.clientside_callback(
+        """function (search) {
+            search = search || "";
+            if (search && search.charAt(0) !== "?") { search = "?" + search; }
+            var target = HOME + search;
+            return [target, target];
+        }""".replace("HOME", json.dumps(home_url)),
+        Output("view-as-next", "value"), Output("view-as-back-next", "value"), Input("url", "search"))
 
 
 __all__ = ["register_present", "return_target", "tab_state"]

@@ -95,46 +95,37 @@ def _field(key: str, control, lang: str, error_id: str):
                      html.Div(id=error_id, className="field-error", role="alert")], className="field")
 
 
-def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
-    """Entry, status change and upload for roles that may edit (polis, admin). Present for
-    every role so the callbacks stay valid, hidden for the others; the server checks the
-    role again on every write."""
-    from layers import SOURCES
-    from layers.aktiviteter import KINDS
+def edit_form(data: AppData, lang: str, today=None):
+    """Entry, status change and upload: the edit panel's form, in `lang` (labels, not codes,
+    from dashboard.entry). Built when the panel is first opened (callbacks_edit.open_form):
+    ~100 components a page that never edits would mount for nothing."""
+    from . import entry
 
+    options = entry.form_options(data, lang)
     first = next(iter(data.config.layers.values()))
     dd = {"clearable": False, "className": "dropdown"}
     report_fields = html.Div([
-        _field("layer", dcc.Dropdown(id="e-layer", options=[
-            {"label": s.name(lang), "value": lid} for lid, s in data.config.layers.items()], value=first.id, **dd),
-            lang, "e-err-layer"),
-        _field("category", dcc.Dropdown(id="e-category", options=[
-            {"label": c, "value": c} for c in first.categories], value=first.categories[0], **dd), lang,
-            "e-err-category"),
-        _field("edit_source", dcc.Dropdown(id="e-source", options=[
-            {"label": s, "value": s} for s in SOURCES if s not in ("demo", "import")], value="medborgare", **dd),
-            lang, "e-err-source"),
+        _field("layer", dcc.Dropdown(id="e-layer", options=options["e-layer"], value=first.id, **dd),
+               lang, "e-err-layer"),
+        _field("category", dcc.Dropdown(id="e-category", options=entry.category_options(first, lang),
+                                        value=first.categories[0], **dd), lang, "e-err-category"),
+        _field("edit_source", dcc.Dropdown(id="e-source", options=options["e-source"], value="medborgare", **dd),
+               lang, "e-err-source"),
     ], id="e-report-fields")
     activity_fields = html.Div([
-        _field("edit_focus", dcc.Dropdown(id="e-focus", options=[
-            {"label": a.name(lang), "value": a.id} for a in data.config.focus_areas.values()],
-            value=next(iter(data.config.focus_areas)), **dd), lang, "e-err-focus_area"),
-        _field("edit_actor", dcc.Dropdown(id="e-actor", options=actor_options(lang), value="polis", **dd), lang,
+        _field("edit_focus", dcc.Dropdown(id="e-focus", options=options["e-focus"],
+                                          value=next(iter(data.config.focus_areas)), **dd), lang, "e-err-focus_area"),
+        _field("edit_actor", dcc.Dropdown(id="e-actor", options=options["e-actor"], value="polis", **dd), lang,
                "e-err-actor"),
-        _field("edit_kind", dcc.Dropdown(id="e-akind", options=[{"label": k, "value": k} for k in KINDS],
-                                         value=KINDS[0], **dd), lang, "e-err-kind"),
-        _field("status", dcc.RadioItems(id="e-astatus", options=[
-            {"label": t("status_planned", lang), "value": "planerad"},
-            {"label": t("status_done", lang), "value": "genomförd"}], value="planerad", inline=True), lang,
-            "e-err-status"),
+        _field("edit_kind", dcc.Dropdown(id="e-akind", options=options["e-akind"],
+                                         value=options["e-akind"][0]["value"], **dd), lang, "e-err-kind"),
+        _field("status", dcc.RadioItems(id="e-astatus", options=options["e-astatus"], value="planerad", inline=True),
+               lang, "e-err-status"),
         _field("edit_duration", dcc.Input(id="e-duration", type="text", value="60", inputMode="numeric"), lang,
                "e-err-duration"),
     ], id="e-activity-fields", style={"display": "none"})
-    return html.Details([
-        html.Summary(T("edit", lang)),
-        dcc.RadioItems(id="e-kind", options=[{"label": t("edit_report", lang), "value": "report"},
-                                             {"label": t("edit_activity", lang), "value": "activity"}],
-                       value="report", inline=True),
+    return [
+        dcc.RadioItems(id="e-kind", options=options["e-kind"], value="report", inline=True),
         html.Div([
             html.Label(T("edit_place", lang)),
             html.Div([
@@ -157,26 +148,38 @@ def edit_panel(data: AppData, lang: str, can_edit: bool, today=None):
         html.Div(id="e-message", className="edit-message", role="status"),
         html.H3(T("status_change", lang)),
         _field("status_id", dcc.Input(id="s-id", type="text"), lang, "s-err-id"),
-        _field("status_new", dcc.Dropdown(id="s-new", options=[
-            {"label": s, "value": s} for s in ("bekräftad", "åtgärdad", "avvisad", "genomförd", "inställd")],
-            placeholder=t("status_new", lang), **dd), lang, "s-err-status"),
+        _field("status_new", dcc.Dropdown(id="s-new", options=options["s-new"], placeholder=t("status_new", lang),
+                                          **dd), lang, "s-err-status"),
         html.Button(T("status_save", lang), id="s-save", n_clicks=0, className="btn"),
         html.Div(id="s-message", className="edit-message", role="status"),
         html.H3(T("upload", lang)),
-        dcc.RadioItems(id="u-kind", options=[{"label": t("reports", lang), "value": "reports"},
-                                             {"label": t("layer_activities", lang), "value": "activities"}],
-                       value="reports", inline=True),
-        dcc.Dropdown(id="u-layer", options=[{"label": s.name(lang), "value": lid}
-                                            for lid, s in data.config.layers.items()],
-                     placeholder=t("layer", lang), className="dropdown"),
+        dcc.RadioItems(id="u-kind", options=options["u-kind"], value="reports", inline=True),
+        dcc.Dropdown(id="u-layer", options=options["u-layer"], placeholder=t("layer", lang), className="dropdown"),
         dcc.Upload(id="u-file", children=html.Div(T("upload_drop", lang)), className="upload", multiple=False),
+    ]
+
+
+def edit_panel(data: AppData, lang: str, can_edit: bool, today=None, form: bool = False):
+    """The edit panel for roles that may edit (polis, admin); None for the others, whose page
+    has no trace of it (the server checks the role again on every write anyway).
+
+    Its form (`edit_form`) comes when the panel is first opened, or at once with `form`
+    (the full page Dash validates the callbacks against). The upload's message, its running
+    job and the poll that follows it are always there: a reload during an upload shows its
+    progress without opening the panel (dashboard.jobs.register_resume)."""
+    if not can_edit:
+        return None
+    return html.Details([
+        html.Summary(T("edit", lang), id="edit-summary", n_clicks=0),
+        html.Div(edit_form(data, lang, today) if form else None, id="edit-body",
+                 className="edit-body built" if form else "edit-body"),
         html.Div(id="u-message", className="edit-message", role="status"),
         dcc.Download(id="u-rejected"),
         # The running import job of this page (its id) and the poll that follows it: off until
         # an upload starts a job, off again when it is done (no requests for anyone else).
         dcc.Store(id="u-job", storage_type="memory"),
         dcc.Interval(id="u-poll", interval=1000, disabled=True),
-    ], id="edit-panel", className="edit", style=None if can_edit else {"display": "none"})
+    ], id="edit-panel", className="edit")
 
 
 def export_controls(lang: str):
@@ -351,7 +354,8 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         html.P(T("share", lang), className="hint"),
         export_controls(lang),
         report_controls(data, lang, policy, today),
-        edit_panel(data, lang, policy is None or policy.role in ("polis", "admin"), today),
+        # The full page (no policy: Dash's callback validation, tests) has the form built in.
+        edit_panel(data, lang, policy is None or policy.role in ("polis", "admin"), today, form=policy is None),
     ], id="controls", className="controls")
 
     map_panel = html.Section([

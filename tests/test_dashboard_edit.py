@@ -219,3 +219,97 @@ def test_a_cli_import_while_the_dashboard_runs_shows_on_the_next_interaction(pat
     fresh = {**filters, "lang": "sv"}
     assert title_lines(_call(charts, "filters.data", fresh)[2])[1] == "13 rapporter i urvalet"
     assert views.refresh_if_changed() is False  # nothing new since
+
+
+# -- the edit panel: only for editors, its form built when first opened, in the page's language --
+
+def _ids(component) -> set:
+    found = set()
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+        elif node is not None and not isinstance(node, (str, int, float)):
+            if isinstance(getattr(node, "id", None), str):
+                found.add(node.id)
+            walk(getattr(node, "children", None))
+
+    walk(component)
+    return found
+
+
+def _page(app, role, lang="sv"):
+    from dashboard.filters import default_state
+    from dashboard.layout import build_layout
+    from layers import privacy
+
+    data = app._trygghetskarta["data"]
+    state = default_state(data)
+    state = type(state).from_dict({**state.to_dict(), "lang": lang})
+    return build_layout(data, state, policy=privacy.policy(role), today=TODAY)
+
+
+@pytest.mark.parametrize("role", ["bra", "allmanhet"])
+def test_roles_that_cannot_edit_get_no_edit_panel_at_all(path, role):
+    ids = _ids(_page(app_for(path, role), role))
+    assert not {i for i in ids if i.startswith(("e-", "s-", "u-", "edit-"))}
+    assert "map" in ids and "x-go" in ids  # the rest of the page is there
+
+
+def test_the_edit_form_comes_when_the_panel_is_first_opened(path):
+    app = app_for(path, "polis")
+    ids = _ids(_page(app, "polis"))
+    # Closed: the summary and the upload's status (a reload during an upload follows it), no form.
+    assert {"edit-panel", "edit-summary", "edit-body", "u-message", "u-job", "u-poll"} <= ids
+    assert not {"e-kind", "e-layer", "e-save", "s-new", "u-file"} & ids
+    form, css = _call(_callbacks(app)["open_form"], "edit-summary.n_clicks", 1, "edit-body", "sv")
+    assert css == "edit-body built"
+    assert {"e-kind", "e-layer", "e-category", "e-date", "e-save", "s-id", "s-new", "u-kind", "u-file"} <= _ids(form)
+    # Opened again (closing and opening is a click each): the form the user filled in stays.
+    assert _call(_callbacks(app)["open_form"], "edit-summary.n_clicks", 2, "edit-body built", "sv") == (
+        no_update, no_update)
+
+
+def test_the_edit_form_is_not_sent_to_a_role_that_cannot_edit(path):
+    app = app_for(path, "bra")
+    assert _call(_callbacks(app)["open_form"], "edit-summary.n_clicks", 1, "edit-body", "sv") == (no_update, no_update)
+
+
+def _component(tree, component_id):
+    if getattr(tree, "id", None) == component_id:
+        return tree
+    children = getattr(tree, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            found = _component(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+@pytest.mark.parametrize(("lang", "kind", "source", "category", "status", "date"), [
+    ("sv", "närvaro/patrull", "medborgare", "belysning", "bekräftad", "Välj datum"),
+    ("en", "presence/patrol", "citizen", "poor lighting", "confirmed", "Select date"),
+])
+def test_the_edit_forms_lists_show_labels_in_the_page_language_from_the_first_draw(path, lang, kind, source,
+                                                                                   category, status, date):
+    from dashboard.layout import edit_form
+
+    app = app_for(path, "polis")
+    form = html_div(edit_form(app._trygghetskarta["data"], lang, TODAY))
+    labels = {name: [o["label"] for o in _component(form, name).options] for name in ("e-akind", "e-source",
+                                                                                       "e-category", "s-new")}
+    assert labels["e-akind"][0] == kind
+    assert source in labels["e-source"]
+    assert labels["e-category"][0] == category
+    assert labels["s-new"][0] == status
+    assert _component(form, "e-date").placeholder == date
+    # The values stay the stored codes.
+    assert [o["value"] for o in _component(form, "e-akind").options][0] == "närvaro/patrull"
+
+
+def html_div(children):
+    from dash import html
+
+    return html.Div(children)

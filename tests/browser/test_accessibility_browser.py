@@ -111,8 +111,8 @@ def test_axe_on_the_open_edit_panel_and_date_picker(dash_duo, store, axe_source,
     start(dash_duo, store, "polis")
     open_page(dash_duo, "/")
     driver = dash_duo.driver
-    driver.execute_script("document.querySelector('#edit-panel').open = true;")
-    driver.find_element(By.CSS_SELECTOR, "#e-kind input[value=activity]").click()
+    driver.find_element(By.CSS_SELECTOR, "#edit-panel summary").click()  # the form comes on first opening
+    dash_duo.wait_for_element("#e-kind input[value=activity]", timeout=60).click()
     wait_truthy(dash_duo, "return document.getElementById('e-akind').offsetParent !== null;", timeout=60)
     check(dash_duo, axe_source, "polis-edit", artifacts)
     # A dropdown is one tab stop, its button, and opens from the keyboard.

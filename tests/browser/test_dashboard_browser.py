@@ -187,7 +187,8 @@ def test_a_report_entered_on_the_map_is_drawn_at_once(dash_duo, tmp_path, artifa
     wait_map(dash_duo)
     wait_js(dash_duo, COUNT_LINE, "10 rapporter i urvalet", "#chart-when .js-plotly-plot")
     dash_duo.find_element("#edit-panel summary").click()
-    dash_duo.find_element("#e-centre").click()
+    # The form arrives when the panel is first opened (layout.edit_form).
+    dash_duo.wait_for_element("#e-centre", timeout=60).click()
     wait_js(dash_duo, "return document.querySelector('#e-lat').value !== ''", True)
     dash_duo.find_element("#e-time").send_keys("00:30")
     dash_duo.find_element("#e-description").send_keys("<b>Mörk</b> gångtunnel")

@@ -38,7 +38,7 @@ def test_an_upload_shows_its_progress_then_the_outcome(dash_duo, tmp_path):
     dash_duo.driver.execute_script(WATCH)
     source = tmp_path / "ot.csv"
     source.write_bytes(CSV)
-    dash_duo.find_element("#u-file input[type=file]").send_keys(str(source))
+    dash_duo.wait_for_element("#u-file input[type=file]", timeout=60).send_keys(str(source))
     # The worker process starts, reads and stores (seconds on a busy machine): wait for the outcome.
     end = time.time() + 120
     texts = []
@@ -83,7 +83,7 @@ def test_a_page_reloaded_during_an_upload_shows_its_progress_again_then_the_outc
         dash_duo.find_element("#edit-panel summary").click()
         source = tmp_path / "ot.csv"
         source.write_bytes(CSV)
-        dash_duo.find_element("#u-file input[type=file]").send_keys(str(source))
+        dash_duo.wait_for_element("#u-file input[type=file]", timeout=60).send_keys(str(source))
         wait_js(dash_duo, MESSAGE, "Importen av ot.csv startar…")
         (folder,) = [f for f in import_jobs.jobs_folder(store.path).iterdir() if f.is_dir()]
         import_jobs._update(folder, state="running", stage="read", done=40_000, total=120_000)
