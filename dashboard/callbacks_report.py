@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import flask
 from dash import Input, Output, State, html, no_update
 
+from .auth import narrower_role
 from .i18n import lang_or_default, number, t
 from .jobs import request_owner
 from .report import data_span, jobs
@@ -76,8 +77,7 @@ def register_report(app, store, views, today) -> None:
     )
     def report_poll(_n, job, lang):
         lang = lang_or_default(lang)
-        owner = request_owner()
-        status = jobs.report_status(store.path, job, owner) if owner else None
+        status = session_job(job)
         if status is None:
             return t("report_job_gone", lang), True
         if status["state"] in jobs.ACTIVE:
@@ -90,10 +90,19 @@ def register_report(app, store, views, today) -> None:
         return [t("report_job_done", lang, period=label, pages=number(status.get("pages") or 0, lang)), " ",
                 links[0], " · ", links[1]], True
 
+    def session_job(job) -> dict | None:
+        """This session's job while its role shows no more than the session's role now: a police
+        report started before `/view-as bra` is not offered on the shared screen's session."""
+        owner = request_owner()
+        status = jobs.report_status(store.path, job, owner) if owner else None
+        if status is None or narrower_role(str(status.get("role")), views.role()) != status.get("role"):
+            return None
+        return status
+
     def download(job_id: str, fmt: str):
         # Behind the login like every page (auth.before_request); the owner is this session.
         owner = request_owner()
-        path = jobs.report_file(store.path, job_id, owner, fmt) if owner else None
+        path = jobs.report_file(store.path, job_id, owner, fmt) if session_job(job_id) is not None else None
         if path is None:
             flask.abort(404)
         mimetype = "application/pdf" if fmt == "pdf" else "text/html"
