@@ -118,6 +118,10 @@ def register_analysis(app, views: Views) -> None:
                 status += " · " + t("play_published", lang)
         out = {**play.to_dict(), "published": published}
         start, end = send if send is not None else (no_update, no_update)
+        if ctx.triggered_id != "play-btn" and play.playing:
+            # The interval and the button as they are: an Interval given its props again restarts
+            # its clock, which made the steps follow each other faster than PLAY_MS.
+            return out, no_update, no_update, status, start, end
         return out, not play.playing, "btn play-btn playing" if play.playing else "btn play-btn", status, start, end
 
     @app.callback(Output("play-step", "options"), Output("play-cumulative", "options"), Input("lang", "value"),

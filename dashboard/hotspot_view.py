@@ -4,6 +4,7 @@ release's published cells (each ≥ k) at the release's cell size."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -14,6 +15,16 @@ from layers.analysis.roles import hotspots_from_cells, hotspots_from_points
 from .data import AppData
 from .filters import FilterState
 from .roles import RoleFrames
+
+_IMPORTING = threading.Lock()
+
+
+def _libraries() -> None:
+    """Import esda and libpysal once, one thread at a time: two server threads importing them
+    at once fail inside libpysal ("partially initialized module", its circular imports)."""
+    with _IMPORTING:
+        import esda.getisord  # noqa: F401
+        import libpysal.graph  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ def hotspot_view(frames: RoleFrames, layer: str, data: AppData) -> HotspotView |
     """Gi* classes of `layer` from `frames` (made for `hotspot_state`); None when the layer is hidden."""
     pol = frames.policy
     kommun = data.municipality.code
+    _libraries()
     # The exact p-value needs no sampled permutations (layers.analysis.hotspots): 0 skips esda's cross-check.
     if pol.mode(layer) == privacy.HIDDEN:
         return None
