@@ -67,8 +67,13 @@ def register_analysis(app, views: Views) -> None:
         view = hotspots.get(key, lambda: hotspot_view(views.get(chosen, role), layer, data))
         if view is None:
             return empty_figure(t("hsmap_none", lang), state.present), [], "", choices
-        figure = hotspot_figure(view.cells, view.cell_m, data, lang, big=state.present, k=view.k)
-        return figure, legend_children(view, lang), hotspot_note(view, lang), choices
+
+        def build(_frames):
+            # The figure per language and screen mode, built once (its cell names cost ~0.2 s).
+            figure = hotspot_figure(view.cells, view.cell_m, data, lang, big=state.present, k=view.k)
+            return figure, legend_children(view, lang), hotspot_note(view, lang)
+
+        return (*views.render("hotspots", chosen, (layer,), build, role=role), choices)
 
     def steps_for(state: FilterState, unit: str, cumulative: bool) -> tuple[list, bool]:
         """The playback's steps for the role, and whether they are its published periods."""
