@@ -96,7 +96,7 @@ def bench_size(n, runs):
         render = callback(app, "render_hotspots")
         call(render, "filters.data", state.to_dict(), "narkotika")
         memo_s, _ = median_s(lambda render=render: call(render, "filters.data", state.to_dict(), "narkotika"), runs)
-        print(f"  hot-spot callback {role}, memo hit (figure rebuilt): {memo_s * 1000:6.1f} ms")
+        print(f"  hot-spot callback {role}, memo hit: {memo_s * 1000:6.1f} ms")
 
 
 def main() -> None:
