@@ -10,6 +10,7 @@ The hand-made data is tests/privacy_harness.py's; the two-world attacks are in t
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -36,6 +37,8 @@ FORGED = [{}, {"preset": "custom", "start": "2026-07-15", "end": "2026-07-15"},
           {"preset": "custom", "start": "2026-07-01", "end": "2026-07-31"}, {"weekdays": [2], "hours": [22, 22]},
           {"statuses": ["åtgärdad"]}, {"layers": ["narkotika"], "focus_areas": ["narkotika"]}, {"lang": "en"},
           {"preset": "30d"}]
+#: The cache attacks ask a few of them (SWEEP_FULL=1: all).
+CACHE_FORGED = FORGED if os.environ.get("SWEEP_FULL") == "1" else [FORGED[0], FORGED[1], FORGED[3], FORGED[6]]
 
 
 def _app(path):
@@ -222,19 +225,19 @@ def test_caches_never_serve_one_roles_answer_to_another(served, data_path, tmp_p
     shutil.copy(data_path, copy)
     fresh = _app(copy)
     anna, anna_h = login(served, "anna")
-    police = _answers(anna, anna_h, served, FORGED)
+    police = _answers(anna, anna_h, served, CACHE_FORGED)
     for user, role in (("skarm", "bra"), ("publik", "allmanhet")):
         client, headers = login(served, user)
-        mine = _answers(client, headers, served, FORGED)
+        mine = _answers(client, headers, served, CACHE_FORGED)
         view_as(anna, anna_h, role)
-        ceiling = _answers(anna, anna_h, served, FORGED)
+        ceiling = _answers(anna, anna_h, served, CACHE_FORGED)
         view_as(anna, anna_h, "")
         other, other_h = login(fresh, user)
-        expected = _answers(other, other_h, fresh, FORGED)
+        expected = _answers(other, other_h, fresh, CACHE_FORGED)
         for key, body in expected.items():
             assert mine[key] == body, (user, key, body[:200], mine[key][:200])
             assert ceiling[key] == body, ("anna as", role, key)
-        assert sum(police[k] != mine[k] for k in mine) >= len(FORGED), user
+        assert sum(police[k] != mine[k] for k in mine) >= len(CACHE_FORGED), user
 
 
 def test_caches_after_an_import_answer_from_the_new_data(data_path, tmp_path):
@@ -245,7 +248,7 @@ def test_caches_after_an_import_answer_from_the_new_data(data_path, tmp_path):
     app = _app(path)
     bra, bra_h = login(app, "skarm")
     anna, anna_h = login(app, "anna")
-    forged = FORGED[:3]
+    forged = CACHE_FORGED[:3]
     _answers(anna, anna_h, app, forged)
     before = _answers(bra, bra_h, app, forged)
     store = open_store(path)
