@@ -19,13 +19,16 @@ def _text(key: str, lang: str, tag=html.Span, **kwargs):
 
 def indicator_section(lang: str):
     """The slot the indicator cards are drawn into (dashboard.callbacks_analysis)."""
-    return html.Div(id="indicator-cards", className="indicators", **{"aria-live": "polite"})
+    # Focusable region: in presentation the cards scroll inside their box, and a scrolling box a
+    # keyboard cannot reach fails WCAG 2.1.1 (axe: scrollable-region-focusable).
+    return html.Div(id="indicator-cards", className="indicators", tabIndex="0", role="region",
+                    **{"aria-live": "polite", "aria-labelledby": "ind-title"})
 
 
 def cards_children(cards: list[Card], lang: str, note: str | None = None) -> list:
     """The cards as HTML: a heading per focus area, its sentence, then one per layer. Every
     text is a plain string child (React escapes it)."""
-    head = [html.H3(t("ind_title", lang)), html.P(t("ind_lead", lang), className="hint")]
+    head = [html.H3(t("ind_title", lang), id="ind-title"), html.P(t("ind_lead", lang), className="hint")]
     if note:
         head.append(html.P(note, className="hint"))
     if not cards:
