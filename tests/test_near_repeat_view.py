@@ -34,7 +34,7 @@ def path(tmp_path_factory):
 def answer(app, lang="sv"):
     data = app._trygghetskarta["data"]
     state = replace(default_state(data), preset="all", lang=lang)
-    return json.dumps(callback(app, "render_near_repeat")(state.to_dict()),
+    return json.dumps(callback(app, "render_near_repeat")(state.to_dict(), True),
                       default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
                       ensure_ascii=False)
 
@@ -63,3 +63,13 @@ def test_reduced_roles_get_no_section_and_no_answer(path, role):
     assert "planning-gaps" in layout  # the control: the page is there
     assert "near-repeat" not in layout and "Near repeat" not in layout
     assert answer(app) == "[]"  # a forged request: nothing, not even the lead
+
+
+def test_the_closed_section_computes_nothing(path):
+    """The section is closed on load; its callback answers only once it is opened."""
+    from dash import no_update
+
+    app = create_app(open_store(path), role="polis", today=lambda: TODAY)
+    assert '"open": false' in page_layout(app).replace('"open":false', '"open": false')
+    state = replace(default_state(app._trygghetskarta["data"]), preset="all")
+    assert callback(app, "render_near_repeat")(state.to_dict(), False) is no_update

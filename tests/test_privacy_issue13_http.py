@@ -121,14 +121,15 @@ def test_near_repeat_absent_for_reduced_roles_in_layout_and_forged_callbacks(ser
         layout = client.get("/_dash-layout").get_data(as_text=True)
         assert "near-repeat" not in layout and "Knox" not in layout, who
         for forged in FORGED:
-            status, body = post(client, headers, served, "near-repeat-body.children", {"filters.data": {**STATE, **forged}})
+            status, body = post(client, headers, served, "near-repeat-body.children",
+                                {"filters.data": {**STATE, **forged}, "near-repeat.open": True})
             asked += 1
             assert status == 200, (who, forged, status)
             answer = json.loads(body)["response"]["near-repeat-body"]["children"]
             assert answer == [], (who, forged, body[:300])
     client, headers = login(served, "anna")
     assert "near-repeat" in client.get("/_dash-layout").get_data(as_text=True)
-    status, body = post(client, headers, served, "near-repeat-body.children", {"filters.data": STATE})
+    status, body = post(client, headers, served, "near-repeat-body.children", {"filters.data": STATE, "near-repeat.open": True})
     assert status == 200 and "near-repeat-rows" in body, body[:300]
     assert asked == 4 * len(FORGED)
 
@@ -202,7 +203,7 @@ def test_report_files_only_for_their_session_and_never_under_a_narrower_ceiling(
 CACHED = [("map.figure", {}), ("chart-when.figure", {}), ("planning-gaps.children", {}),
           ("where-table.children", {"where-group.value": "locality"}), ("indicator-cards.children", {}),
           ("hotspot-map.figure", {"hs-layer.value": "narkotika"}), ("hotspot-map.figure", {"hs-layer.value": None}),
-          ("hotspot-map.figure", {"hs-layer.value": "otrygg_plats"}), ("near-repeat-body.children", {})]
+          ("hotspot-map.figure", {"hs-layer.value": "otrygg_plats"}), ("near-repeat-body.children", {"near-repeat.open": True})]
 
 
 def _answers(client, headers, app, forged_list) -> dict:
