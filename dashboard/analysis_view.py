@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
 from babel.dates import format_date
 
 from layers import privacy
@@ -96,13 +97,28 @@ Count = int | Below | None
 _EPOCH = dt.date(1970, 1, 1)
 
 
+def _day_and_layer(frames: RoleFrames) -> tuple[np.ndarray, np.ndarray]:
+    """The points' day numbers and layer ids as arrays, made once per frames: the eight windows
+    of one set of cards count on the same frames (a text copy of the layer column per window
+    was most of the cards' time)."""
+    found = _ARRAYS.get(id(frames))
+    if found is None or found[0] is not frames:
+        points = frames.points
+        found = (frames, points["day_key"].to_numpy(), points["layer"].astype(str).to_numpy())
+        _ARRAYS.clear()  # one entry: the frames of the cards being built now
+        _ARRAYS[id(frames)] = found
+    return found[1], found[2]
+
+
+_ARRAYS: dict[int, tuple] = {}
+
+
 def layer_counts(frames: RoleFrames, layers: tuple[str, ...], span: Span) -> dict[str, Count]:
     """Reports per layer over `span` from frames fetched for a range holding it (points by their
     local day as the role sees it; release layers as the sum of the whole published blocks that
     tile `span`); None where the frames cannot say exactly, `Below(k)` where the release
     publishes nothing (a release never says 0: fewer than k or none)."""
-    day = frames.points["day_key"].to_numpy()
-    kind = frames.points["layer"].astype(str).to_numpy()
+    day, kind = _day_and_layer(frames)
     in_span = (day >= (span[0] - _EPOCH).days) & (day <= (span[1] - _EPOCH).days)
     out: dict[str, Count] = {}
     for lid in layers:
