@@ -194,7 +194,7 @@ def export_controls(lang: str):
 
 
 #: The presentation screen's tabs: (value, text key); the first is shown when the page opens.
-TABS = (("overview", "tab_overview"), ("when", "tab_when"), ("where", "tab_where"), ("list", "tab_list"),
+TABS = (("overview", "tab_overview"), ("compare", "tab_compare"), ("when", "tab_when"), ("where", "tab_where"), ("list", "tab_list"),
         ("effects", "tab_effects"), ("hotspots", "tab_hotspots"))
 
 
@@ -384,8 +384,10 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
     # presentation mode the chosen tab's panel beside the map (CSS on the section's class).
     charts = html.Section([
         present_tabs(lang),
+        # The comparison cards first in normal mode; their own tab in presentation, where the
+        # overview's two charts need the whole height (at 1366×768 the cards squeezed them).
+        html.Div(analysis_layout.indicator_section(lang), className="panel panel-compare"),
         html.Div([
-            analysis_layout.indicator_section(lang),
             dcc.Graph(id="chart-activities", className="chart", config=chart_config),
             dcc.Graph(id="chart-time", className="chart", config=chart_config),
         ], className="panel panel-overview"),

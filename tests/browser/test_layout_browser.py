@@ -74,7 +74,10 @@ return wide;
 """
 # Every chart on the screen drawn at its container's size (after a resize Plotly redraws on its own).
 CHARTS_SETTLED = """
-const plots = Array.from(document.querySelectorAll(".chart .js-plotly-plot")).filter((p) => p.offsetParent);
+// The three charts checked below (the hot-spot map is a map with its heading above it, as #map).
+const plots = Array.from(document.querySelectorAll(
+  "#chart-activities .js-plotly-plot, #chart-time .js-plotly-plot, #chart-when .js-plotly-plot"))
+  .filter((p) => p.offsetParent);
 return plots.length > 0 && plots.every((p) => {
   const svg = p.querySelector(".main-svg");
   return svg && (p.querySelector(".gtitle") || p.querySelector(".annotation-text"))
