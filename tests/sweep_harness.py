@@ -31,7 +31,9 @@ WEEKDAYS_SV = ("Mån", "Tis", "Ons", "Tor", "Fre", "Lör", "Sön")
 #: Values of the inputs and states a render callback may read besides the filter store.
 #: hs-layer.value None: the hotspot panel's first layer the role sees (what the page starts with).
 _FIXED = {"view.data": None, "map.relayoutData": None, "fit-map.n_clicks": None, "promise-key.data": None,
-          "effects-key.data": None, "hs-layer.value": None}
+          "effects-key.data": None, "hs-layer.value": None,
+          # Open: the near-repeat section computes only then (a reduced role must still get nothing).
+          "near-repeat.open": True}
 
 
 def _outputs(key: str) -> list[str]:
