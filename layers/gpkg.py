@@ -54,14 +54,15 @@ def init_core(conn: sqlite3.Connection, srs_id: int) -> None:
     conn.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", rows)
 
 
-def register_features(conn: sqlite3.Connection, table: str, column: str, srs_id: int, bounds) -> None:
+def register_features(conn: sqlite3.Connection, table: str, column: str, srs_id: int, bounds,
+                      geometry_type: str = "POINT") -> None:
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id)"
         " VALUES (?, 'features', ?, ?, ?, ?, ?, ?)",
         (table, table, *bounds, srs_id),
     )
     conn.execute(
-        "INSERT INTO gpkg_geometry_columns VALUES (?, ?, 'POINT', ?, 0, 0)", (table, column, srs_id)
+        "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)", (table, column, geometry_type, srs_id)
     )
 
 

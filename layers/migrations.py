@@ -100,6 +100,18 @@ def _add_v5(conn: sqlite3.Connection, config: PromiseConfig | None, by: str = "(
     conn.execute(META_UPSERT, ("schema_version", "5"))
 
 
+def _add_v6(conn: sqlite3.Connection) -> None:
+    """Version 6: reports from residents, EST reporters and safety walks (layers.intake_schema):
+    moderation columns on reports (NULL for existing rows: they count as before), contacts kept
+    apart, photos and walks."""
+    from .intake_schema import add_tables
+
+    row = conn.execute("SELECT srs_id, min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'reports'"
+                       ).fetchone()
+    add_tables(conn, row[0], row[1:])
+    conn.execute(META_UPSERT, ("schema_version", "6"))
+
+
 def _creates(schema: str) -> dict[str, str]:
     """The CREATE TABLE statements of a schema text, by table name."""
     statements = [s.strip() for s in schema.split(";") if s.strip()]
@@ -115,6 +127,8 @@ UPGRADES = {
     4: ("sessions, login backoff and the cookie key shared by every server process", lambda conn, config: _add_v4(conn)),
     5: ("the promise stored in the data file, one per period, and activities' optional commitment",
         lambda conn, config: _add_v5(conn, config)),
+    6: ("moderation of residents' and EST reports, contacts kept apart, photos and safety walks",
+        lambda conn, config: _add_v6(conn)),
 }
 
 

@@ -24,8 +24,9 @@ from .import_messages import shorten
 #: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret;
 #: 3: every GeoPackage attribute table with an INTEGER PRIMARY KEY;
 #: 4: sessions, failed-login counters and the cookie key shared by every server process
-#: (layers.server_state). layers.store migrates 1 → 2 → 3 → 4.
-SCHEMA_VERSION = 5
+#: (layers.server_state); 5: promises in the file; 6: moderation, contacts, photos and walks
+#: (layers.intake_schema). layers.migrations upgrades step by step.
+SCHEMA_VERSION = 6
 
 REPORT_COLUMNS = (
     "id", "layer", "focus_area", "occurred_at", "reported_at", "category",
@@ -36,7 +37,8 @@ ACTIVITY_COLUMNS = (
     "duration_min", "description", "geometry",
 )
 
-SOURCES = ("medborgare", "polis", "kommun", "sociala_medier", "medborgardialog", "import", "demo")
+SOURCES = ("medborgare", "polis", "kommun", "sociala_medier", "medborgardialog", "import", "demo", "est",
+           "trygghetsvandring")
 REPORT_STATUSES = ("ny", "bekräftad", "åtgärdad", "avvisad")
 ACTIVITY_STATUSES = ("planerad", "genomförd", "inställd")
 ACTORS = ("polis", "kommun", "gemensam")

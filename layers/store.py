@@ -42,6 +42,7 @@ from .migrations import (  # UPGRADES and has_integer_key: the migrations' names
     _add_v3,
     _add_v4,
     _add_v5,
+    _add_v6,
     migrate,
 )
 from .migrations import UPGRADES as UPGRADES
@@ -245,6 +246,7 @@ class GeoPackageStore(Store):
                 _add_v3(conn)
                 _add_v4(conn)
                 _add_v5(conn, config, by="(new file)")
+                _add_v6(conn)
         finally:
             conn.close()
         os.replace(tmp, path)

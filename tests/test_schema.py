@@ -35,7 +35,7 @@ def test_each_bad_field_is_named_with_its_value(store):
     assert "row 5: occurred_at='2026-02-30T18:30:00+01:00': is not a real date and time" in got
     assert any(m.startswith("row 6: geometry=") and m.endswith("lies outside the municipality") for m in got)
     assert "row 7: source='facebook': must be one of medborgare, polis, kommun, sociala_medier, " \
-           "medborgardialog, import, demo" in got
+           "medborgardialog, import, demo, est, trygghetsvandring" in got
     assert "row 8: id='t-1': appears more than once" in got
     # Nothing stored: a bad batch is never partly written.
     assert store.counts() == {"reports": 0, "activities": 0}
@@ -205,7 +205,7 @@ def test_reports_checked_in_blocks_give_the_same_errors_with_their_row_labels(st
         "row 16: category='mopeder': must be one of belysning, skymd sikt, folksamling, skadegörelse, "
         "nedskräpning, hot/trakasserier, övrigt for otrygg_plats",
         "row 16: source='facebook': must be one of medborgare, polis, kommun, sociala_medier, medborgardialog, "
-        "import, demo",
+        "import, demo, est, trygghetsvandring",
         "row 17: id='': must not be empty",
     ]
     assert sum(m.startswith("row 14: geometry=") and m.endswith("lies outside the municipality")
