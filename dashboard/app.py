@@ -126,6 +126,9 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     register_present(app, auth.home_url)
     session = register_session(app, auth, views, poll_s=session_poll_s)
     install_uppfoljning(app, auth, views)
+    from .rapportera import install_rapportera
+
+    install_rapportera(app, auth, store)  # the residents' report form and status page, open without login
     from .callbacks_analysis import register_analysis
 
     register_analysis(app, views)  # indicator cards, hot spots, playback (dashboard.analysis_view)

@@ -144,6 +144,11 @@ class Auth:
         #: GET paths answered without identifying the request (`quiet_path`): a page asking
         #: in the background must not keep its session alive.
         self._quiet_paths: set[str] = set()
+        #: Path prefixes served without a session nor the session's CSRF token, for GET and POST
+        #: (`public_path`: the residents' form, which checks its own signed token).
+        self._public_prefixes: tuple[str, ...] = ()
+        #: Of those, the prefixes whose pages may ask for the position (Permissions-Policy).
+        self._geolocation_prefixes: tuple[str, ...] = ()
         self._csp_cache: tuple[int, str] | None = None
         #: (session, view) pairs this process already audited: the data file is asked once.
         self._seen: set[tuple[str, str]] = set()
@@ -246,6 +251,19 @@ class Auth:
         view must check `session_state()` itself and show nothing a login protects."""
         self._quiet_paths.add(self.prefix + path.lstrip("/"))
 
+    def public_path(self, prefix: str, geolocation: bool = False) -> None:
+        """Serve `prefix` and everything under it (below the app's prefix) to anyone, GET and
+        POST, without reading or making a session and without the session's CSRF check: its
+        views must protect their own forms and show nothing a login protects. `geolocation`:
+        its pages may ask for the position (the rest of the app forbids it)."""
+        full = self.prefix + prefix.strip("/")
+        self._public_prefixes += (full,)
+        if geolocation:
+            self._geolocation_prefixes += (full,)
+
+    def _under(self, path: str, prefixes: tuple[str, ...]) -> bool:
+        return any(path == p or path.startswith(p + "/") for p in prefixes)
+
     def _log(self, event: str, user: str, role: str, detail: dict | None = None) -> None:
         address = flask.request.remote_addr if flask.has_request_context() else ""
         self.audit.append(event, user=user, role=role, address=address or "", detail=detail)
@@ -262,6 +280,9 @@ class Auth:
             return flask.Response(HOST_REFUSED, status=421, mimetype="text/plain")
         path = req.path
         if path == self.login_path or (path in self._quiet_paths and req.method == "GET"):
+            return None
+        if req.method in ("GET", "HEAD", "POST") and self._under(path, self._public_prefixes):
+            flask.g.tk_public_file = True  # no session read, no CSRF cookie set
             return None
         if req.method in ("GET", "HEAD") and self._is_public_file(path):
             # Library code and our CSS/JS, the same for everyone: served without reading the
@@ -299,6 +320,8 @@ class Auth:
         headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
         if flask.has_request_context():
             path = flask.request.path
+            if self._under(path, self._geolocation_prefixes):
+                headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
             if flask.request.is_secure:
                 headers["Strict-Transport-Security"] = "max-age=31536000"
             if (self._is_api(path) and not self._is_static(path)) or \
