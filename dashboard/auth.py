@@ -51,7 +51,7 @@ import flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers.audit import AuditLog
-from layers.privacy import ADMIN, ALLMANHET, BRA, POLIS, ROLES, Policy, PrivacySettings, policy
+from layers.privacy import POLIS, RAPPORTOR, ROLES, Policy, PrivacySettings, policy, role_meet
 from layers.server_state import ServerState
 from layers.users import LOGIN_FAILED, UserStore, has_users
 
@@ -76,15 +76,14 @@ LOCAL_USER = "(lokal)"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The session key of the view ceiling a user chose for this browser (presentation mode).
 VIEW_AS = "view_as"
-#: Fewer rights first: a cap never raises a role.
-_RANK = {ADMIN: 0, POLIS: 1, BRA: 2, ALLMANHET: 3}
 #: Per-process memory of what was already looked up (user checks, audited views): bounded.
 _MEMO_MAX = 50_000
 
 
 def narrower_role(a: str, b: str) -> str:
-    """The role that shows less of the two."""
-    return a if _RANK[a] >= _RANK[b] else b
+    """The role a cap gives: the widest role showing nothing that `a` or `b` does not
+    (`layers.privacy.role_meet`; moderator and bra are not in a line, so a cap never raises)."""
+    return role_meet(a, b)
 
 
 # -- the installed auth -------------------------------------------------------------------------
@@ -138,6 +137,9 @@ class Auth:
         self.login_url = request_prefix + "login"
         self.logout_url = request_prefix + "logout"
         self.view_as_url = request_prefix + "view-as"
+        #: Where a logged-in rapportör is sent (the EST page), and the path prefixes they may ask for.
+        self.est_url = request_prefix + "est"
+        self.rapportor_paths: set[str] = {prefix + "est"}
         self.home_url = request_prefix
         #: Plain HTML forms (not dash-renderer) post here with the token as a form field.
         self._form_paths = frozenset({self.logout_path, self.view_as_path})
@@ -308,7 +310,18 @@ class Auth:
             return flask.redirect(f"{self.login_url}?{urlencode(query)}", code=302)
         if req.method in UNSAFE_METHODS and not self._csrf_ok():
             return flask.jsonify(error="CSRF check failed"), 403
+        if flask.g.tk_role == RAPPORTOR and not self.rapportor_may(path):
+            # An EST reporter has no dashboard: no layout, no callback, no download answers them.
+            if self._is_api(path) or req.method not in ("GET", "HEAD"):
+                return flask.jsonify(error="the role rapportor has no dashboard", next=self.est_url), 403
+            return flask.redirect(self.est_url, code=302)
         return None
+
+    def rapportor_may(self, path: str) -> bool:
+        """The paths an EST reporter may ask for: their own page (`/est…`, dashboard.est_page)
+        and logging out; `rapportor_paths` takes more prefixes."""
+        return path == self.logout_path or any(path == p or path.startswith(p.rstrip("/") + "/")
+                                               for p in self.rapportor_paths)
 
     def after_request(self, response: flask.Response) -> flask.Response:
         headers = response.headers
@@ -487,7 +500,7 @@ class Auth:
             return flask.Response("405 Method Not Allowed: POST only.\n", status=405,
                                   mimetype="text/plain", headers={"Allow": "POST"})
         role = req.form.get("role", "")
-        if role and role not in ROLES:
+        if role and (role not in ROLES or role == RAPPORTOR):  # a view of no dashboard is no view
             return flask.Response(f"unknown role {role!r}", status=400, mimetype="text/plain")
         if role:
             flask.session[VIEW_AS] = role

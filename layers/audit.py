@@ -30,6 +30,8 @@ EVENTS = (
     "promise_import",
     # A browser narrowed its own view (the presentation mode's switch to the BRÅ view) or undid it.
     "view_as",
+    # A moderator's decision on a resident's, EST or walk report (layers.moderation): who, which, what.
+    "moderate",
 )
 COLUMNS = ("seq", "ts", "user", "role", "address", "event", "detail")
 MAX_DETAIL = 8000

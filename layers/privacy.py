@@ -12,6 +12,8 @@ Roles (defaults; the issue's table):
     bra        points           points     cells      no         hour
     allmanhet  cells            cells      hidden     no         month
     admin      as polis, plus user and data management
+    moderator  points           points     hidden     yes        exact
+    rapportor  hidden           hidden     hidden     no         month  (only their own, on /est)
 
 Rules are stated per *sensitivity class* (LayerSpec.sensitive), so a new layer gets a
 safe default; a layer the policy does not know is treated as sensitive.
@@ -48,8 +50,6 @@ from geodata import (
     to_wgs84,
 )
 
-from .config import REPORT_LAYERS
-
 # The policy and the reductions live in their own modules; every name stays importable from here.
 from .privacy_policy import (
     _STRICTNESS,
@@ -68,6 +68,7 @@ from .privacy_policy import (
     HIDDEN,
     HOUR,
     MIN_K,
+    MODERATOR,
     MODES,
     MONTH,
     PERIODS,
@@ -75,6 +76,7 @@ from .privacy_policy import (
     POINTS,
     POLIS,
     PRECISIONS,
+    RAPPORTOR,
     REPORT_TIME_COLUMNS,
     ROLE_NAMES,
     ROLES,
@@ -84,7 +86,10 @@ from .privacy_policy import (
     PrivacyError,
     PrivacySettings,
     RoleRule,
+    covers,
     policy,
+    policy_meet,
+    role_meet,
     role_table,
 )
 from .privacy_reduce import (
@@ -97,6 +102,7 @@ from .privacy_reduce import (
     safe_counts,
     truncate_times,
 )
+from .report_layers import REPORT_LAYERS
 from .spec import LayerSpec
 
 # -- the view ----------------------------------------------------------------------------
@@ -361,4 +367,5 @@ __all__ = [
     "ACTIVITY_COLUMNS_OUT", "ACTIVITY_TIME_COLUMNS", "CELL_COLUMNS", "DEFAULT_CELL_M", "DEFAULT_PERIODS",
     "EXACT_ROLES", "FREE_TEXT_COLUMNS", "MODES", "PERIODS", "POINT_COLUMNS", "PRECISIONS",
     "REPORT_TIME_COLUMNS", "ROLE_NAMES", "SCATTERED_COLUMNS", "TIMEZONE", "UNKEYED",
+    "MODERATOR", "RAPPORTOR", "covers", "policy_meet", "role_meet",
 ]

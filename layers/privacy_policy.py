@@ -14,14 +14,16 @@ import pandas as pd
 from geodata import DEFAULT_CELL_M
 from geodata.grid import check_cell_size
 
-from .config import REPORT_LAYERS
 from .messages import label
+from .report_layers import REPORT_LAYERS
 from .spec import LayerSpec
 
 # -- vocabularies ------------------------------------------------------------------------
 
 POLIS, BRA, ALLMANHET, ADMIN = "polis", "bra", "allmanhet", "admin"
-ROLES = (POLIS, BRA, ALLMANHET, ADMIN)
+#: Issue 14: municipal staff who moderate residents' and EST reports, and EST reporters.
+MODERATOR, RAPPORTOR = "moderator", "rapportor"
+ROLES = (POLIS, BRA, ALLMANHET, ADMIN, MODERATOR, RAPPORTOR)
 
 POINTS, CELLS, HIDDEN = "points", "cells", "hidden"
 MODES = (POINTS, CELLS, HIDDEN)
@@ -30,6 +32,8 @@ _STRICTNESS = {POINTS: 0, CELLS: 1, HIDDEN: 2}
 
 EXACT, HOUR, MONTH = "exact", "hour", "month"
 PRECISIONS = (EXACT, HOUR, MONTH)
+#: A larger number is a coarser time.
+_COARSENESS = {EXACT: 0, HOUR: 1, MONTH: 2}
 
 DEFAULT_K = 5
 #: The order key for frames not tied to a data file (tests); a store has its own (`order_secret`).
@@ -42,7 +46,7 @@ MIN_K = 3
 TIMEZONE = "Europe/Stockholm"
 
 #: (Swedish, English) per role, from the message catalogue (layers/messages, context "vocab").
-ROLE_NAMES = {role: (label("role", role, "sv"), label("role", role, "en")) for role in (POLIS, BRA, ALLMANHET, ADMIN)}
+ROLE_NAMES = {role: (label("role", role, "sv"), label("role", role, "en")) for role in ROLES}
 
 #: Report columns that may leave the server for a points-mode layer, besides coordinates.
 POINT_COLUMNS = (
@@ -80,6 +84,10 @@ DEFAULT_RULES: Mapping[str, RoleRule] = MappingProxyType({
     ALLMANHET: RoleRule(sensitive=HIDDEN, other=CELLS, free_text=False, time_precision=MONTH),
     ADMIN: RoleRule(sensitive=POINTS, other=POINTS, free_text=True, time_precision=EXACT,
                     manage_users=True, manage_data=True),
+    # Moderates residents' text and places, so sees them exactly; narcotics tips are police matters.
+    MODERATOR: RoleRule(sensitive=HIDDEN, other=POINTS, free_text=True, time_precision=EXACT),
+    # An EST reporter gets no dashboard numbers at all: only their own reports, on /est.
+    RAPPORTOR: RoleRule(sensitive=HIDDEN, other=HIDDEN, free_text=False, time_precision=MONTH),
 })
 
 #: Roles that may see exact sensitive points and free text at all.
@@ -239,6 +247,53 @@ def policy(
         k=int(settings.k),
         cell_m=int(settings.cell_m),
     )
+
+
+def covers(wide: Policy, narrow: Policy) -> bool:
+    """True when `wide` shows at least everything `narrow` shows, field by field (every layer's
+    mode, free text, time precision, management rights)."""
+    return (
+        all(_STRICTNESS[wide.mode(lid)] <= _STRICTNESS[narrow.mode(lid)] for lid in {*wide.layers, *narrow.layers})
+        and (wide.free_text or not narrow.free_text)
+        and _COARSENESS[wide.time_precision] <= _COARSENESS[narrow.time_precision]
+        and (wide.manage_users or not narrow.manage_users)
+        and (wide.manage_data or not narrow.manage_data)
+    )
+
+
+def policy_meet(a: Policy, b: Policy) -> Policy:
+    """The strictest of two policies per field: per layer the stricter mode, free text only if
+    both have it, the coarser time, management only if both may. Its `role` is `role_meet`'s."""
+    modes = {lid: max(a.mode(lid), b.mode(lid), key=_STRICTNESS.__getitem__) for lid in {*a.layers, *b.layers}}
+    return Policy(
+        role=role_meet(a.role, b.role),
+        layers=MappingProxyType({lid: modes[lid] for lid in sorted(modes)}),
+        free_text=a.free_text and b.free_text,
+        time_precision=max(a.time_precision, b.time_precision, key=_COARSENESS.__getitem__),
+        manage_users=a.manage_users and b.manage_users,
+        manage_data=a.manage_data and b.manage_data,
+        k=max(a.k, b.k),
+        cell_m=max(a.cell_m, b.cell_m),
+    )
+
+
+def role_meet(a: str, b: str) -> str:
+    """The role a session of role `a` gets under a ceiling `b` (or the other way round): the
+    widest named role that shows nothing either of them does not (`covers`), by the default role
+    table. The roles are not a line — a moderator sees residents' text exactly but no narcotics,
+    bra sees narcotics as cells but no text — so moderator under bra is allmanhet, the widest
+    role below both."""
+    pa, pb = policy(a), policy(b)
+    if covers(pb, pa):
+        return a
+    if covers(pa, pb):
+        return b
+    below = [r for r in ROLES if covers(pa, policy(r)) and covers(pb, policy(r))]
+    # The widest of those: the one covering all others (the role table has one; rapportor is below all).
+    for role in below:
+        if all(covers(policy(role), policy(other)) for other in below):
+            return role
+    return RAPPORTOR
 
 
 def role_table(settings: PrivacySettings | None = None, lang: str = "sv") -> pd.DataFrame:

@@ -33,6 +33,7 @@ from .gpkg import (
     register_attributes,
     register_features,
 )
+from .intake_schema import COUNTED
 from .migrations import (  # UPGRADES and has_integer_key: the migrations' names stay importable from here
     COMMITMENT_COLUMN,
     META_SCHEMA,
@@ -420,11 +421,21 @@ class GeoPackageStore(Store):
             _touch(conn, table)
 
     # -- reading ----------------------------------------------------------------
-    def read_table(self, table: str, where: str = "", params: tuple = ()) -> pd.DataFrame:
-        """All attribute columns plus metric x, y (NaN for no place): the dashboard's fast path."""
+    def read_table(self, table: str, where: str = "", params: tuple = (), *,
+                   uncounted: bool = False) -> pd.DataFrame:
+        """All attribute columns plus metric x, y (NaN for no place): the dashboard's fast path.
+
+        Reports are the counted ones only (`layers.intake_schema.COUNTED`: staff entries, imports,
+        approved reports): a pending or rejected report reaches no view. `uncounted=True` reads
+        every row — for the moderation queue, the admin's export of it and id checks only."""
         columns = REPORT_COLUMNS if table == "reports" else (*ACTIVITY_COLUMNS, COMMITMENT_COLUMN)
         attrs = [c for c in columns if c != "geometry"]
-        with FULL_READS if not where else _UNBOUNDED:
+        full = not where
+        if table == "reports" and not uncounted:
+            clause = where.strip()
+            clause = clause[len("WHERE"):].strip() if clause[:5].upper() == "WHERE" else clause
+            where = f"WHERE ({clause}) AND {COUNTED}" if clause else f"WHERE {COUNTED}"
+        with FULL_READS if full else _UNBOUNDED:
             # One statement, fetched whole: the read lock is held only while sqlite hands over
             # the rows, and all per-row Python work below runs after the connection is closed.
             with reading(self.path) as conn:
@@ -443,13 +454,14 @@ class GeoPackageStore(Store):
             frame["duration_min"] = frame["duration_min"].astype("int64")
         return frame
 
-    def reports(self, query: Query | None = None) -> gpd.GeoDataFrame:
-        return self._query("reports", query or Query(), "occurred_at")
+    def reports(self, query: Query | None = None, *, uncounted: bool = False) -> gpd.GeoDataFrame:
+        """The counted reports matching `query` (`uncounted=True`: every row, see `read_table`)."""
+        return self._query("reports", query or Query(), "occurred_at", uncounted)
 
     def activities(self, query: Query | None = None) -> gpd.GeoDataFrame:
         return self._query("activities", query or Query(), "planned_at")
 
-    def _query(self, table: str, query: Query, time_column: str) -> gpd.GeoDataFrame:
+    def _query(self, table: str, query: Query, time_column: str, uncounted: bool = False) -> gpd.GeoDataFrame:
         clauses, params = [], []
         for column, values in (
             ("layer", query.layers if table == "reports" else None),
@@ -468,7 +480,7 @@ class GeoPackageStore(Store):
             clauses.append(f"substr({time_column}, 1, 10) <= ?")
             params.append((_as_utc(query.end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        frame = self.read_table(table, where, tuple(params))
+        frame = self.read_table(table, where, tuple(params), uncounted=uncounted)
         keep = np.ones(len(frame), dtype=bool)
         if query.start is not None or query.end is not None:
             times = parse_times(frame[time_column])

@@ -148,7 +148,7 @@ def test_cli_user_mistakes_are_one_line(store, args, stdin, message):
 def test_cli_unknown_role_and_missing_file(store, tmp_path):
     result = _cli(["user", "add", "anna", "--role", "chef", "--data", str(store.path)])
     assert result.exit_code == 1
-    assert result.output == "Error: unknown role 'chef'; known roles: polis, bra, allmanhet, admin\n"
+    assert result.output == "Error: unknown role 'chef'; known roles: polis, bra, allmanhet, admin, moderator, rapportor\n"
     result = _cli(["user", "role", "anna", "kung", "--data", str(store.path)])
     assert result.exit_code == 1 and result.output.startswith("Error: unknown role 'kung'")
     result = _cli(["user", "list", "--data", str(tmp_path / "nope.gpkg")])
