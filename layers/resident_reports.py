@@ -302,7 +302,7 @@ def status_of(store, ref: str, lang: str = "sv") -> dict | None:
         state = "ny"
     else:
         state = status if status in PUBLIC_STATES else "ny"
-    if merged is not None and moderation != "avvisad":
+    if merged is not None:  # a merged duplicate (moderation avvisad, layers.moderation.merge) follows the kept one
         m_status, m_moderation = merged
         state = "avvisad" if m_moderation == "avvisad" else ("ny" if m_moderation == "väntar" else m_status)
     spec = store.config.layers.get(layer)
