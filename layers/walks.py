@@ -252,10 +252,10 @@ def _points_frame(store, walk: Walk, walk_id: str, first: int, now: str) -> gpd.
             "description": " ".join(str(point.description or "").split()), "source": SOURCE, "status": "ny",
             "geometry": shapely.Point(point.x, point.y),
         })
+    if not rows:
+        return gpd.GeoDataFrame({"id": []}, geometry=gpd.GeoSeries([], crs=METRIC))
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC,
                              index=[f"p{n}" for n in range(first, first + len(rows))])
-    if not rows:
-        return frame
     errors = store.validate_reports(frame)
     if errors:
         raise ValidationError(errors, "walk points")
