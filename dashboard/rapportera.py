@@ -189,6 +189,7 @@ def install_rapportera(app, auth, store, *, limits: SubmitLimits | None = None, 
     server.add_url_rule(base + "/status/<ref>", "tk_rapportera_status", status_view, methods=["GET"])
     server.add_url_rule(base + "/rapportera.js", "tk_rapportera_js", script, methods=["GET"])
     auth.public_path(PATH, geolocation=True)
+    server.extensions["trygghetskarta_rapportera"] = limits
     return limits
 
 
