@@ -183,7 +183,7 @@ CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from layers import GeoPackageStore, importer
-from layers.importer import run_import
+from layers.imports import run_import
 
 
 def status():

@@ -20,7 +20,8 @@ import numpy as np
 from dash import Input, Output, State, ctx, dcc, no_update
 
 from geodata import METRIC
-from layers import StoreError, ValidationError, import_jobs
+from layers import StoreError, ValidationError
+from layers.imports import jobs as import_jobs
 from layers.privacy import ROLE_NAMES
 
 from . import entry, jobs

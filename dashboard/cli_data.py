@@ -67,8 +67,10 @@ def import_command(file, data, kind, layer, crs, mapping, dry_run, fmt):
       trygghetskarta import handelser.json --data vaggeryd.gpkg --format polisen
     """
     from geodata import CRSError
-    from layers import StoreError, ValidationError, import_jobs, open_store
-    from layers.importer import ImportFailed, run_import
+    from layers import StoreError, ValidationError, open_store
+    from layers.imports import ImportFailed
+    from layers.imports import jobs as import_jobs
+    from layers.imports.run import run_import
 
     if not file.exists():
         raise click.ClickException(f"no such file: {file}")
@@ -107,7 +109,7 @@ def _import_slot(data: Path, file: Path, kind: str, layer: str | None, dry_run: 
     import contextlib
     import getpass
 
-    from layers import import_jobs
+    from layers.imports import jobs as import_jobs
 
     if dry_run or not data.is_file():
         return contextlib.nullcontext()

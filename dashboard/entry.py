@@ -19,10 +19,10 @@ from shapely import Point
 from geodata import METRIC, to_metric
 from layers import ACTIVITY_STATUSES, ACTORS, REPORT_STATUSES, SOURCES, stable_id
 from layers.aktiviteter import KINDS
-from layers.import_messages import genitive, shorten
 from layers.messages import format_number
 from layers.privacy import ADMIN, POLIS
 from layers.schema import EARLIEST_DAY, plan_span
+from layers.text import genitive, shorten
 
 from .data import AppData
 from .i18n import lang_or_default, t, vocab

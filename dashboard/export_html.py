@@ -15,9 +15,9 @@ import pandas as pd
 from geodata import cell_rings_wgs84, get_municipality, parse_cell_id
 from geodata.places import cell_place_names
 from layers import privacy
-from layers.import_messages import genitive
 from layers.messages import label as vocab
 from layers.store import Query
+from layers.text import genitive
 
 from .export_view import CELL_M, CLUSTER_FROM, RoleView, describe_filter, release_text
 from .i18n import t

@@ -12,8 +12,8 @@ import pandas as pd
 import shapely
 
 from layers import privacy
+from layers.imports.sources.polisen import is_approximate
 from layers.messages import label as vocab
-from layers.polisen import is_approximate
 from layers.store import Query
 
 from .i18n import t

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import flask
 
-from layers import import_jobs
+from layers.imports import jobs as import_jobs
 
 from .i18n import number, t
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from layers import ACTORS, REPORT_STATUSES
-from layers.import_messages import genitive
+from layers.text import genitive
 
 from . import a11y, analysis_layout, near_repeat_view
 from .data import AppData

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from layers import REPORT_STATUSES, privacy
-from layers.polisen import is_approximate
+from layers.imports.sources.polisen import is_approximate
 from layers.privacy import CELLS, EXACT, HIDDEN, HOUR, MONTH, POINTS, Policy
 from layers.release import Release
 from layers.release_view import CELL_COLUMNS, OTHER_COLUMNS, SCATTERED_COLUMNS, ReleaseSelection, empty_frame

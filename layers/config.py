@@ -10,14 +10,9 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from . import hastighet, narkotika, otrygga_platser
 from .commitment import Commitment, CommitmentError, parse_commitments
+from .report_layers import REPORT_LAYERS
 from .spec import LayerSpec
-
-#: Every report layer the app knows, in drawing order.
-REPORT_LAYERS: dict[str, LayerSpec] = {
-    spec.id: spec for spec in (otrygga_platser.LAYER, hastighet.LAYER, narkotika.LAYER)
-}
 
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 

@@ -40,7 +40,7 @@ import pandas as pd
 
 from geodata import cell_id, cell_index, get_municipality, localities, nearest_locality_xy
 
-from .polisen import is_approximate
+from .imports.sources.polisen import is_approximate
 from .privacy import CELLS, Policy
 from .schema import parse_times
 

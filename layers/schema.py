@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .import_messages import shorten
+from .text import shorten
 
 #: 2: privacy settings and releases in the data file (layers.release_store), a per-file order secret;
 #: 3: every GeoPackage attribute table with an INTEGER PRIMARY KEY;

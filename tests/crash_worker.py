@@ -59,7 +59,7 @@ def save_loop(path: str, journal: str, progress: str, first: int, folder: str) -
     """Store batch after batch until killed (the child's whole life)."""
     os.environ["TRYGGHETSKARTA_JOURNAL"] = journal
     from layers import open_store
-    from layers.importer import run_import
+    from layers.imports import run_import
 
     store = open_store(path)
     fd = os.open(progress, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -91,7 +91,7 @@ def _first_id(store, batch: int) -> str:
 def context():
     """A forkserver that has imported the store and the importer once."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["tests.crash_worker", "layers.store", "layers.importer"])
+    ctx.set_forkserver_preload(["tests.crash_worker", "layers.store", "layers.imports"])
     return ctx
 
 

@@ -111,7 +111,7 @@ def inline_jobs(monkeypatch):
     """Upload jobs run in the test's process, before `upload` returns (tests/test_import_jobs.py
     runs them in real worker processes)."""
     from dashboard import callbacks_edit
-    from layers import import_jobs
+    from layers.imports import jobs as import_jobs
 
     monkeypatch.setattr(callbacks_edit, "job_launcher", import_jobs.inline_launcher)
 

@@ -15,7 +15,7 @@ from dashboard.cli import main
 from dashboard.export import _asset_paths, describe_filter, esc, export, safe_json
 from geodata import METRIC
 from layers.config import load_config
-from layers.importer import run_import
+from layers.imports import run_import
 from layers.schema import REPORT_COLUMNS
 from layers.store import GeoPackageStore, Query
 

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from geodata import CRSError
 from layers import StoreError, ValidationError
-from layers.importer import ImportFailed, run_import
+from layers.imports import ImportFailed, run_import
 from layers.store import GeoPackageStore
 
 #: What run_import may raise: the CLI turns each into one line ("Error: ...") and exit 1.

@@ -11,8 +11,8 @@ from babel.messages.pofile import read_po
 
 from dashboard import i18n
 from dashboard.i18n import ACTORS, MONTHS, REPORT_STATUS, WEEKDAYS, number, t
-from layers import import_messages
-from layers.import_messages import msg
+from layers.imports import messages as import_messages
+from layers.imports.messages import msg
 from layers.messages import CATALOGUES, IMPORT, LANGUAGES, STORE, po_path
 
 ROOT = Path(__file__).resolve().parent.parent

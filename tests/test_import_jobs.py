@@ -20,7 +20,8 @@ import pytest
 
 from dashboard import jobs
 from dashboard.app import create_app
-from layers import import_jobs, import_readers
+from layers.imports import jobs as import_jobs
+from layers.imports import read as import_readers
 from layers.store import open_store
 from tests.dash_fixtures import TODAY, small_store
 from tests.test_dashboard_roles import _call, _callbacks
@@ -261,7 +262,7 @@ def test_an_upload_is_refused_while_the_cli_imports(path, tmp_path, monkeypatch)
 
     from click.testing import CliRunner
 
-    import layers.importer as importer_module
+    import layers.imports.run as importer_module
     from dashboard import callbacks_edit
     from dashboard.cli import main
 
@@ -327,7 +328,7 @@ def dash_no_update():
 
 def test_a_killed_cli_import_frees_the_slot(path):
     # A process holding the CLI's slot (as `trygghetskarta import` does), killed with SIGKILL.
-    code = ("import sys, time; from layers import import_jobs\n"
+    code = ("import sys, time; from layers.imports import jobs as import_jobs\n"
             "with import_jobs.import_slot(sys.argv[1], 'big.xlsx', kind='reports', layer=None, by='ola'):\n"
             "    print('in', flush=True); time.sleep(600)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True,

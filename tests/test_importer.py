@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.cli import main
-from layers.importer import (
+from layers.imports import (
     ImportFailed,
     choose_crs,
     decode_text,
@@ -144,7 +144,7 @@ def _prepared_view(prepared):
 
 @pytest.mark.parametrize("block", [1, 5])
 def test_rows_prepared_in_blocks_give_the_same_import(tmp_path, store, monkeypatch, block):
-    import layers.import_prepare as prepare_module
+    import layers.imports.prepare as prepare_module
     import layers.schema as schema
 
     path = tmp_path / "problem.csv"
@@ -162,7 +162,7 @@ def test_rows_prepared_in_blocks_give_the_same_import(tmp_path, store, monkeypat
 
 
 def test_the_coordinate_system_is_decided_once_for_every_block(tmp_path, store, monkeypatch):
-    import layers.import_prepare as prepare_module
+    import layers.imports.prepare as prepare_module
 
     # SWEREF 99 TM, and rows 3-4 (a block of their own) without coordinates: each block alone
     # could not decide (or would refuse the file), the file as a whole does.
@@ -411,7 +411,7 @@ def test_swedish_file_level_errors(tmp_path, store):
 def test_message_catalogue_variants_use_the_same_values():
     import string
 
-    from layers.import_messages import MESSAGES, STORE_REASONS, store_reason
+    from layers.imports.messages import MESSAGES, STORE_REASONS, store_reason
 
     def fields(template):
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name}

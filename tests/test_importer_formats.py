@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from geodata import transform
-from layers.importer import (
+from layers.imports import (
     ImportFailed,
     choose_crs,
     run_import,

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from dashboard.cli import main
-from layers.importer import (
+from layers.imports import (
     local_iso,
     parse_numbers,
     parse_times,

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from dashboard.cli import main
 from geodata import localities
-from layers.importer import ImportFailed, run_import
-from layers.polisen import classify, is_approximate
+from layers.imports import ImportFailed, run_import
+from layers.imports.sources.polisen import classify, is_approximate
 from layers.store import GeoPackageStore
 
 COUNTY_GPS = "57.370843,14.343917"  # the county centre the feed gives: not a place

@@ -101,7 +101,7 @@ def test_times_outside_the_plausible_range_or_with_impossible_offsets_are_refuse
 
 
 def test_store_reasons_in_swedish_and_values_cut_to_80_characters():
-    from layers.import_messages import store_reason
+    from layers.imports.messages import store_reason
     from layers.schema import RecordError
 
     assert store_reason("is in the future", "sv") == "ligger i framtiden"

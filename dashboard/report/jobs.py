@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from layers.import_jobs import (
+from layers.imports.jobs import (
     ACTIVE,
     DONE,
     FAILED,
@@ -82,10 +82,8 @@ def _jobs(root: Path):
 
 def spawn_worker(folder: Path, lock_fd: int) -> None:
     """`python -m dashboard.report.jobs FOLDER` as a child of the server (its process group)."""
-    import dashboard
-
     env = dict(os.environ)
-    root = str(Path(dashboard.__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the dashboard package
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     with open(folder / "worker.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "dashboard.report.jobs", str(folder), "--lock-fd", str(lock_fd)],

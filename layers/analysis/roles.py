@@ -26,7 +26,7 @@ import pandas as pd
 
 from geodata import cell_id, cell_index, localities, nearest_locality_xy, parse_cell_id, to_metric
 
-from ..polisen import is_approximate
+from ..imports.sources.polisen import is_approximate
 from ..privacy import CELLS, HIDDEN, policy, role_view
 from ..schema import parse_times
 from .compare import COLUMNS, GROUPS, as_frame, compare_counts, compare_release, comparison_windows

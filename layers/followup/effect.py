@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 Pair = tuple[float, float]
+#: Windows shorter than this many days are too short to test (the evaluation and its words both use it).
+MIN_WINDOW_DAYS = 56
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from geodata import nearest_locality_xy
 
 from ..config import PromiseConfig
 from .compare import a_year_earlier
-from .effect import WDDResult, wdd, wdq
+from .effect import MIN_WINDOW_DAYS, WDDResult, wdd, wdq
 from .frames import as_date, day, report_frame
 from .places import TreatedPlace, find_treated_places
 
@@ -46,7 +46,6 @@ ROW_KEYS = ("place", "start", "before", "after", "control_before", "control_afte
             "buffer_after", "estimate", "se", "ci_low", "ci_high", "wdq")
 BUFFER_M = 300.0
 WINDOW_DAYS = 365
-MIN_WINDOW_DAYS = 56
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ..messages import IMPORT, format_number, template
+from .effect import MIN_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from .evaluate import PlaceEffect
@@ -34,8 +35,6 @@ def _t(key: str, lang: str, context: str | None = None, **values) -> str:
 
 def effect_words(e: PlaceEffect, lang: str = "sv") -> str:
     """One paragraph: the counts, the estimate and its interval, displacement (WDQ), and the caveat."""
-    from .evaluate import MIN_WINDOW_DAYS
-
     lang = "en" if lang == "en" else "sv"
     name, start = e.place.label(lang), e.place.start.isoformat()
     if e.result is None and e.before is not None:

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .import_messages import msg
-from .import_readers import ImportFailed, SourceTable, decode_text
-from .schema import ACTIVITY_COLUMNS, REPORT_COLUMNS
+from ..schema import ACTIVITY_COLUMNS, REPORT_COLUMNS
+from .messages import msg
+from .read import ImportFailed, SourceTable, decode_text
 
 # -- column mapping -------------------------------------------------------------------------
 

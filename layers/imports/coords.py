@@ -22,9 +22,10 @@ from geodata import (
     transform,
 )
 
-from .import_mapping import COORD_FIELDS, Mapping
-from .import_messages import genitive, msg
-from .import_readers import ImportFailed, SourceTable
+from ..text import genitive
+from .columns import COORD_FIELDS, Mapping
+from .messages import msg
+from .read import ImportFailed, SourceTable
 
 #: Sweden's extent in WGS 84 (lon/lat), generous: used to tell coordinate systems apart.
 SWEDEN_BBOX = (10.0, 55.0, 24.5, 69.2)

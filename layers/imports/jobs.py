@@ -2,8 +2,8 @@
 
 A job is a folder `DATAFILE.jobs/ID/` with the uploaded file, `status.json` (replaced
 atomically on every change, so any process of the server reads a whole one, never a half)
-and, when rows were rejected, the rejected-rows CSV. The worker (`python -m layers.import_jobs
-FOLDER`) runs `layers.importer.run_import` at a lower priority and holds an exclusive lock on
+and, when rows were rejected, the rejected-rows CSV. The worker (`python -m layers.imports.jobs
+FOLDER`) runs `layers.imports.run_import` at a lower priority and holds an exclusive lock on
 the job's `lock` file for as long as it lives; the parent takes the lock before the worker
 exists and hands it over, so there is no moment without it. The kernel drops the lock when
 the process ends, however it ends (kill -9, a server restart that takes its children along):
@@ -184,7 +184,7 @@ def spawn_worker(folder: Path, lock_fd: int) -> None:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
     with open(folder / "worker.log", "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "layers.import_jobs", str(folder), "--lock-fd", str(lock_fd)],
+            [sys.executable, "-m", "layers.imports.jobs", str(folder), "--lock-fd", str(lock_fd)],
             pass_fds=(lock_fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=folder,
         )
     # Reap it when it ends (no zombie); its status and lock tell the rest.
@@ -421,8 +421,9 @@ def _niceness() -> int | None:
 def run_job(folder: str | os.PathLike) -> dict:
     """Run the job in `folder` here and now; returns its final status. Every failure becomes
     the status's `error` (a user's mistake as the importer words it, else 'internal')."""
-    from . import StoreError, ValidationError, open_store
-    from .importer import ImportFailed, run_import
+    from .. import StoreError, ValidationError, open_store
+    from .read import ImportFailed
+    from .run import run_import
 
     folder = Path(folder)
     status = _update(folder, state=RUNNING, stage="read", pid=os.getpid(), niceness=_niceness(), started=time.time(),

@@ -23,11 +23,10 @@ import string
 import numpy as np
 from babel.numbers import get_decimal_symbol
 
-from .messages import IMPORT, STORE, ids, template
+from ..messages import IMPORT, STORE, ids, template
+from ..text import QUOTE_LIMIT, shorten
 
 LANGS = ("en", "sv")
-#: Longest value quoted in a message ("…" marks the cut).
-QUOTE_LIMIT = 80
 #: Longest other text in a message: lists of the file's columns or layers, error texts.
 TEXT_LIMIT = 300
 #: Template fields that hold one value from the file or the user: cut to QUOTE_LIMIT.
@@ -83,19 +82,6 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """`text` cut to at most `limit` characters, also as repr (escapes count), ending in "…"."""
-    text = str(text)
-    if len(text) <= limit and len(repr(text)) <= limit + 2:
-        return text
-    width = 0
-    for end, char in enumerate(text):
-        width += len(repr(char)) - 2
-        if width >= limit:
-            return text[:end] + "…"
-    return text
-
-
 def _bounded(name: str, value):
     """A template value cut to a sane length (numbers and the app's own texts stay as they are)."""
     if name in CONFIG_FIELDS:
@@ -126,9 +112,10 @@ def msg(message_id: str, lang: str = "en", **values) -> str:
     return _render(MESSAGES[message_id], lang, values)
 
 
-def genitive(name: str) -> str:
-    """Swedish genitive of a place name: 'Vaggeryd' -> 'Vaggeryds', 'Borås' -> 'Borås'."""
-    return name if name[-1:].lower() in ("s", "x", "z") else name + "s"
+def row_numbers(numbers: list[int], lang: str = "en") -> str:
+    """The first ten row numbers of `numbers`, then how many more ("1, 2, …, 10 and 5 more")."""
+    shown = ", ".join(map(str, numbers[:10]))
+    return shown + (msg("more", lang, n=len(numbers) - 10) if len(numbers) > 10 else "")
 
 
 def _pattern(template: str) -> re.Pattern:

@@ -13,22 +13,8 @@ import shapely
 
 from geodata import METRIC
 
-from . import aktiviteter
-from .import_coords import locate, parse_numbers
-from .import_mapping import (
-    ACTOR_SYNONYMS,
-    COORD_FIELDS,
-    SOURCE_SYNONYMS,
-    STATUS_SYNONYMS,
-    Mapping,
-    build_mapping,
-    load_mapping_file,
-    map_vocabulary,
-)
-from .import_messages import check_lang, msg, shorten, store_reason
-from .import_readers import ImportFailed, SourceTable, read_source
-from .import_times import import_spans, local_iso, parse_times
-from .schema import (
+from .. import aktiviteter
+from ..schema import (
     ACTIVITY_COLUMNS,
     ACTIVITY_STATUSES,
     ACTORS,
@@ -39,6 +25,21 @@ from .schema import (
     TimeSpan,
     stable_id,
 )
+from ..text import shorten
+from .columns import (
+    ACTOR_SYNONYMS,
+    COORD_FIELDS,
+    SOURCE_SYNONYMS,
+    STATUS_SYNONYMS,
+    Mapping,
+    build_mapping,
+    load_mapping_file,
+    map_vocabulary,
+)
+from .coords import locate, parse_numbers
+from .messages import check_lang, msg, row_numbers, store_reason
+from .read import ImportFailed, SourceTable, read_source
+from .times import import_spans, local_iso, parse_times
 
 KINDS = ("reports", "activities")
 #: Rows turned into store rows at a time (`prepare_import`): the fields, ids, points and the
@@ -214,7 +215,7 @@ def prepare_import(path, store, kind: str = "reports", layer: str | None = None,
         reasons.add(pos, msg("too_many_fields", lang, width=width, header=table.frame.attrs.get("width")))
     notes = [msg("note_file", lang, description=table.description, n=n + len(table.empty_rows))]
     if table.empty_rows:
-        notes.append(msg("note_empty_rows", lang, n=len(table.empty_rows), rows=_ranges(table.empty_rows, lang)))
+        notes.append(msg("note_empty_rows", lang, n=len(table.empty_rows), rows=row_numbers(table.empty_rows, lang)))
     coords = locate(table, mapping, store.meta.kommun, crs, lang) if n else None
     if coords is not None:
         notes.extend(coords.notes)
@@ -303,11 +304,6 @@ def _prepare_block(table: SourceTable, mapping: Mapping, config, kind: str, laye
 def _short(value) -> str:
     """A value as the store's checks quote it: repr, cut to a sane length."""
     return repr(shorten(value)) if isinstance(value, str) else shorten(repr(value))
-
-
-def _ranges(numbers: list[int], lang: str = "en") -> str:
-    shown = ", ".join(map(str, numbers[:10]))
-    return shown + (msg("more", lang, n=len(numbers) - 10) if len(numbers) > 10 else "")
 
 
 def _step(progress, name: str) -> None:

@@ -6,7 +6,7 @@ original headers, 1-based row numbers, values as the file holds them, and the ro
 values counted apart. CSV and Excel rows are taken as the reader yields them and kept column
 by column, so a file of millions of rows costs its values and not a list per row; readers
 report how far they got (`on_rows`). Mapping, parsing and checking the values is
-`layers.importer`'s.
+the later steps' (`layers.imports`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .import_messages import msg
+from .messages import msg
 
 #: Rows gathered before they are split into the columns.
 BLOCK_ROWS = 10_000

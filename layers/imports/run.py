@@ -1,17 +1,9 @@
-"""File import: CSV, Excel, GeoJSON, GeoPackage and zipped Shapefile into the store.
+"""The import's last step and its orchestration: prepare a source (file or police feed), store it, write rejections.
 
-Pure functions that the CLI (`trygghetskarta import`) and the app's upload share:
-
-- `read_source` (from `layers.import_readers`) reads a file into a table of text/values with
-  1-based row numbers.
-- `auto_mapping` (`layers.import_mapping`) finds which column feeds which store field (Swedish and English headers);
-  a TOML/JSON mapping file overrides it.
-- `choose_crs` (`layers.import_coords`) tells WGS 84, SWEREF 99 TM, SWEREF 99 13 30 and RT90 apart from the values.
-- `parse_times` (from `layers.import_times`) reads ISO, `YYYY-MM-DD HH:MM`, `DD/MM/YYYY`, Excel serial dates and Swedish
-  local time (with the DST changes), each checked against the field's plausible range
-  (`import_spans`) before anything converts it, and offsets against what clocks use.
-- `prepare_import` (`layers.import_prepare`) turns a file into store rows plus one rejection per bad row;
-  `run_import` (here) stores the accepted rows in one transaction and writes `FILE.rejected.csv`.
+`run_import` is what the CLI (`trygghetskarta import`) and the app's upload jobs call: the
+steps (`layers.imports`: read → columns → coords → times → prepare) turn the source into store
+rows plus one rejection per bad row; here the accepted rows are stored in one transaction and
+the rejected ones written to `FILE.rejected.csv`.
 
 Every input row ends up as exactly one of: stored, duplicate (already in the store or repeated
 in the file), rejected (with its row number and reason) or empty (a row with no values).
@@ -28,61 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .import_coords import (
-    AUTO_CRS,
-    DETECT_TOLERANCE_M,
-    SWEDEN_BBOX,
-    Coordinates,
-    CRSChoice,
-    choose_crs,
-    locate,
-    parse_numbers,
-)
-from .import_mapping import (
-    ACTIVITY_FIELDS,
-    ACTOR_SYNONYMS,
-    COORD_FIELDS,
-    COORD_WORDS,
-    REPORT_FIELDS,
-    SOURCE_SYNONYMS,
-    STATUS_SYNONYMS,
-    Mapping,
-    auto_mapping,
-    build_mapping,
-    load_mapping_file,
-    map_vocabulary,
-    norm_header,
-)
-from .import_messages import check_lang, msg
-from .import_prepare import (
-    KINDS,
-    PREPARE_BLOCK,
-    PreparedImport,
-    Rejection,
-    guard_formula,
-    prepare_import,
-    unguard_formula,
-)
-from .import_prepare import _ranges as _ranges  # layers.polisen's row ranges
-from .import_readers import (
-    ImportFailed,
-    RowProgress,
-    SourceTable,
-    decode_text,
-    read_csv_file,
-    read_csv_text,
-    read_source,
-    read_xlsx,
-    sniff_delimiter,
-)
-from .import_times import (
-    import_spans,
-    local_iso,
-    parse_times,
-    parse_wall_times,
-    span_reason,
-    span_words,
-)
+from .messages import check_lang, msg
+from .prepare import PreparedImport, Rejection, guard_formula, prepare_import
+from .read import ImportFailed
+from .sources.polisen import prepare_events, read_events_table
 
 #: Show a progress bar from this many rows.
 PROGRESS_FROM = 5000
@@ -202,8 +143,6 @@ def run_import(path, store, kind: str = "reports", layer: str | None = None, crs
     path = Path(path)
     table = None
     if fmt == "polisen":
-        from .polisen import read_events_table
-
         if kind != "reports":
             raise ImportFailed(msg("polisen_reports_only", lang))
         table = read_events_table(path, store, lang=lang)
@@ -215,8 +154,6 @@ def run_import(path, store, kind: str = "reports", layer: str | None = None, crs
     bar = progress if callable(progress) else _Progress(bool(progress))
     try:
         if fmt == "polisen":
-            from .polisen import prepare_events
-
             prepared = prepare_events(table, store, progress=bar, lang=lang)
         else:
             prepared = prepare_import(path, store, kind, layer, crs, mapping_file, progress=bar, lang=lang)
@@ -254,15 +191,4 @@ def run_import(path, store, kind: str = "reports", layer: str | None = None, crs
     return result, prepared
 
 
-#: The names of the import's steps stay importable from here (`layers.import_readers`,
-#: `import_mapping`, `import_coords`, `import_prepare` and `import_times` have them).
-__all__ = [
-    "ACTIVITY_FIELDS", "ACTOR_SYNONYMS", "AUTO_CRS", "COORD_FIELDS", "COORD_WORDS", "CRSChoice", "Coordinates",
-    "DETECT_TOLERANCE_M", "ImportFailed", "ImportResult", "KINDS", "Mapping", "PREPARE_BLOCK", "PreparedImport",
-    "REPORT_FIELDS", "Rejection", "RowProgress", "SOURCE_SYNONYMS", "STATUS_SYNONYMS", "SWEDEN_BBOX", "SourceTable",
-    "auto_mapping", "build_mapping", "choose_crs", "decode_text", "existing_ids", "guard_formula", "import_spans",
-    "load_mapping_file", "local_iso", "locate", "map_vocabulary", "norm_header", "parse_numbers", "parse_times",
-    "parse_wall_times", "prepare_import", "read_csv_file", "read_csv_text", "read_source", "read_xlsx",
-    "rejected_path_for", "run_import", "sniff_delimiter", "span_reason", "span_words", "unguard_formula",
-    "write_rejected",
-]
+__all__ = ["ImportResult", "existing_ids", "rejected_path_for", "run_import", "write_rejected"]

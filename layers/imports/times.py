@@ -5,8 +5,8 @@ an offset.
 Every value is checked against its field's plausible range (`import_spans`) before anything
 converts it (a year typo is a rejected row with the value quoted, never another date), and
 offsets against what clocks use. `parse_times` returns UTC instants and a reason per position
-for the rest; `local_iso` writes instants as the store keeps them. Used by `layers.importer`
-and `layers.polisen`.
+for the rest; `local_iso` writes instants as the store keeps them. Used by `layers.imports.prepare`
+and `layers.imports.sources.polisen`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .import_messages import msg
-from .schema import (
+from ..schema import (
     ANY_TIME,
     SAFE_YEARS,
     TimeSpan,
@@ -30,6 +29,7 @@ from .schema import (
     plan_span,
     wall_times,
 )
+from .messages import msg
 
 TZ = "Europe/Stockholm"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")

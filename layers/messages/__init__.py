@@ -1,7 +1,7 @@
 """The project's one message catalogue: gettext .po files per language, read with Babel at import.
 
 Every user-visible text of the web app (`dashboard.i18n.t`) and the importer
-(`layers.import_messages.msg`) is one entry in `locale/<lang>/LC_MESSAGES/trygghetskarta.po`.
+(`layers.imports.messages.msg`) is one entry in `locale/<lang>/LC_MESSAGES/trygghetskarta.po`.
 The msgids are symbolic ids ("chart_time", "coords_missing"), not English sentences: the
 callers name a message by its id, and both languages are translations of it, so a change of
 wording in either language never changes an id. A msgstr is a `str.format` template with
@@ -11,7 +11,7 @@ How to add a message:
 1. add the same msgid (a new symbolic id) with its text as msgstr to BOTH .po files (sv and
    en), with the same {placeholders} (importer messages under `msgctxt "import"`);
 2. call it as `t(id, lang, name=...)` (dashboard.i18n) or `msg(id, lang, ...)`
-   (layers.import_messages);
+   (layers.imports.messages);
 3. run `python -m pytest tests/test_i18n_catalogue.py`: it fails on a missing or empty
    translation, differing placeholders, or a key the code uses that the catalogue lacks.
 Babel's own tools read these files too: `pybabel compile --statistics -d layers/messages/locale

@@ -66,7 +66,7 @@ def test_a_page_reloaded_during_an_upload_shows_its_progress_again_then_the_outc
     import sys
 
     from dashboard import callbacks_edit
-    from layers import import_jobs
+    from layers.imports import jobs as import_jobs
 
     # The job's worker holds the job (its lock) without importing, until the test runs the job.
     workers = []

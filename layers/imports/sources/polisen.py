@@ -37,19 +37,13 @@ import shapely
 
 from geodata import METRIC, get_municipality, localities, to_metric
 
-from .import_messages import genitive, msg, store_reason
-from .importer import (
-    ImportFailed,
-    Mapping,
-    PreparedImport,
-    Rejection,
-    SourceTable,
-    _ranges,
-    import_spans,
-    local_iso,
-    span_words,
-)
-from .schema import REPORT_COLUMNS, TimeSpan, as_numbers, extract, offset_minutes, wall_times
+from ...schema import REPORT_COLUMNS, TimeSpan, as_numbers, extract, offset_minutes, wall_times
+from ...text import genitive
+from ..columns import Mapping
+from ..messages import msg, row_numbers, store_reason
+from ..prepare import PreparedImport, Rejection
+from ..read import ImportFailed, SourceTable
+from ..times import import_spans, local_iso, span_words
 
 #: Ids of reports from the feed start with this: their positions are approximate.
 ID_PREFIX = "polisen-"
@@ -280,7 +274,7 @@ def prepare_events(table: SourceTable, store, progress=None, lang: str = "en") -
     notes = [msg("note_polisen_file", lang, description=table.description),
              msg("note_polisen_mapped", lang, muni=muni.name, muni_genitive=genitive(muni.name), n=len(gdf))]
     if table.empty_rows:
-        notes.append(msg("note_polisen_empty", lang, rows=_ranges(table.empty_rows, lang)))
+        notes.append(msg("note_polisen_empty", lang, rows=row_numbers(table.empty_rows, lang)))
     notes.append(msg("note_polisen_approximate", lang, prefix=ID_PREFIX, description=DESCRIPTION_PREFIX))
     lines = [
         "layer         <- type: Narkotikabrott -> narkotika; Trafikkontroll/Trafikbrott/Rattfylleri "
