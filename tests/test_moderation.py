@@ -1,0 +1,203 @@
+"""The moderation queue and decisions (layers.moderation) on hand-made data: who sees which
+pending reports, oldest first; approve, reject, merge, edit the text, reply and status; the
+contact deleted when a case closes; every decision in the audit log without the reporter's
+address, email or text."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from shapely import Point
+
+from layers import GeoPackageStore
+from layers.audit import read_audit
+from layers.moderation import (
+    ModerationError,
+    Moderator,
+    approve,
+    edit_text,
+    merge,
+    pending_count,
+    queue,
+    reject,
+    reply,
+)
+from layers.resident_reports import insert_intake_report, status_of
+from tests.helpers import VAGGERYD, report, reports_frame
+
+EMAIL = "boende@example.se"
+SECRET_TEXT = "Grannen Nils Nilsson 070-1234567 står här varje kväll"
+
+
+def intake(i, layer="otrygg_plats", when="2026-11-02T18:30:00+01:00", moderation="väntar", **extra):
+    row = report(i, layer=layer, focus="narkotika" if layer == "narkotika" else
+                 ("trafik" if layer == "hastighet" else "trygghet"), when=when, **extra)
+    row["id"], row["moderation"] = f"m-{i}", moderation
+    return row
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = GeoPackageStore.create(tmp_path / "m.gpkg", kommun="0665")
+    store.add_reports(reports_frame([report(1, when="2026-10-01T10:00:00+02:00"),
+                                     report(2, when="2026-10-02T10:00:00+02:00")]))
+    # Inserted out of time order: the queue sorts by the day they came in.
+    insert_intake_report(store, {**intake(3, when="2026-11-03T09:00:00+01:00"), "ref": "VGR-2026-CCCCCCCC",
+                                 "email": EMAIL, "description": SECRET_TEXT})
+    insert_intake_report(store, {**intake(1, when="2026-11-01T09:00:00+01:00"), "ref": "VGR-2026-AAAAAAAA"})
+    insert_intake_report(store, {**intake(2, layer="hastighet", when="2026-11-02T09:00:00+01:00",
+                                          at=VAGGERYD), "ref": "VGR-2026-BBBBBBBB", "email": "b@example.se"})
+    # An EST reporter's "droghantering observerad": the narcotics layer, police only.
+    insert_intake_report(store, {**intake(4, layer="narkotika", when="2026-11-02T12:00:00+01:00"),
+                                 "source": "est", "reporter": "erik"})
+    return store
+
+
+def who(role, user=None):
+    return Moderator.of(user or f"{role}-user", role)
+
+
+def contacts(store):
+    with sqlite3.connect(store.path) as conn:
+        return dict(conn.execute("SELECT report_id, email FROM report_contacts").fetchall())
+
+
+def test_the_queue_is_the_pending_reports_of_the_layers_a_role_moderates_oldest_first(store):
+    assert queue(store, who("moderator"))["id"].tolist() == ["m-1", "m-2", "m-3"]
+    for role in ("polis", "admin"):
+        assert queue(store, who(role))["id"].tolist() == ["m-1", "m-2", "m-4", "m-3"]
+    assert pending_count(store, who("moderator")) == 3 and pending_count(store, who("polis")) == 4
+    assert pending_count(store, who("bra")) == 0
+    for role in ("bra", "allmanhet", "rapportor"):
+        with pytest.raises(ModerationError, match=f"The role {role} moderates no reports"):
+            queue(store, who(role))
+
+
+def test_only_the_admin_queue_carries_the_contact(store):
+    admin = queue(store, who("admin")).set_index("id")
+    assert admin.loc["m-3", "email"] == EMAIL and admin.loc["m-1", "email"] == ""
+    for role in ("moderator", "polis"):
+        frame = queue(store, who(role))
+        assert "email" not in frame.columns and EMAIL not in frame.to_json()
+    # The moderator reads the text exactly: it moderates it.
+    assert queue(store, who("moderator")).set_index("id").loc["m-3", "description"] == SECRET_TEXT
+
+
+def test_approval_makes_a_report_count_and_is_logged_with_the_moderator(store):
+    assert sorted(store.read_table("reports")["id"]) == ["t-1", "t-2"]
+    assert len(store.read_table("reports", uncounted=True)) == 6
+    approve(store, who("moderator", "mona"), "m-1")
+    assert sorted(store.read_table("reports")["id"]) == ["m-1", "t-1", "t-2"]
+    assert len(store.reports()) == 3
+    assert queue(store, who("moderator"))["id"].tolist() == ["m-2", "m-3"]
+    log = read_audit(store, event="moderate")
+    assert log[["user", "role", "address"]].values.tolist() == [["mona", "moderator", ""]]
+    assert log["detail"].iloc[0] == {"action": "approve", "id": "m-1", "layer": "otrygg_plats"}
+    with pytest.raises(ModerationError, match=r"Report m-1 is not waiting for moderation \(it is godkänd\)"):
+        approve(store, who("moderator"), "m-1")
+
+
+def test_a_moderator_cannot_touch_a_narcotics_report_nor_a_staff_entry(store):
+    with pytest.raises(ModerationError, match="No report with id m-4 to moderate"):
+        approve(store, who("moderator"), "m-4")
+    with pytest.raises(ModerationError, match="No report with id nope to moderate"):
+        approve(store, who("moderator"), "nope")
+    with pytest.raises(ModerationError, match="Report t-1 was entered by staff or imported"):
+        approve(store, who("polis"), "t-1")
+    with pytest.raises(ModerationError, match="The role bra moderates no reports"):
+        approve(store, who("bra"), "m-1")
+    approve(store, who("polis"), "m-4")
+    assert "m-4" in set(store.read_table("reports")["id"])
+
+
+def test_rejection_needs_a_reason_keeps_it_uncounted_and_deletes_the_contact(store):
+    with pytest.raises(ModerationError, match="Give a reason for rejecting report m-3"):
+        reject(store, who("moderator"), "m-3", "  ")
+    assert contacts(store) == {"m-3": EMAIL, "m-2": "b@example.se"}
+    reject(store, who("moderator", "mona"), "m-3", "Pekar ut en person")
+    assert contacts(store) == {"m-2": "b@example.se"}
+    assert "m-3" not in set(store.read_table("reports")["id"])
+    decided = queue(store, who("moderator"), include_decided=True).set_index("id")
+    assert decided.loc["m-3", ["moderation", "moderation_note"]].tolist() == ["avvisad", "Pekar ut en person"]
+    assert status_of(store, "VGR-2026-CCCCCCCC")["state"] == "avvisad"
+    entry = read_audit(store, event="moderate").iloc[-1]
+    assert entry["detail"] == {"action": "reject", "id": "m-3", "layer": "otrygg_plats", "contact_deleted": True}
+    text = read_audit(store).to_json(force_ascii=False)
+    assert EMAIL not in text and "Nils" not in text
+
+
+def test_a_merged_duplicate_is_not_counted_and_its_status_page_follows_the_kept_report(store):
+    approve(store, who("moderator"), "m-1")
+    kept = merge(store, who("moderator"), "m-3", into="m-1")
+    assert kept == "m-1"
+    assert sorted(store.read_table("reports")["id"]) == ["m-1", "t-1", "t-2"]
+    assert status_of(store, "VGR-2026-CCCCCCCC")["state"] == "ny"
+    assert status_of(store, "VGR-2026-CCCCCCCC")["merged"] is True
+    # The duplicate's contact stays while the kept case is open, and goes when it closes.
+    assert "m-3" in contacts(store)
+    reply(store, who("moderator"), "m-1", "Belysningen är lagad.", "åtgärdad")
+    assert status_of(store, "VGR-2026-AAAAAAAA") == {
+        "ref": "VGR-2026-AAAAAAAA", "state": "åtgärdad", "layer": "Otrygga platser", "category": "belysning",
+        "sent_on": "2026-11-01", "public_reply": "Belysningen är lagad.", "merged": False}
+    assert status_of(store, "VGR-2026-CCCCCCCC")["state"] == "åtgärdad"
+    assert "m-3" not in contacts(store)
+    # A merge into a merged duplicate goes to the report it was merged into.
+    approve(store, who("moderator"), "m-2")
+    with pytest.raises(ModerationError, match="Report m-2 is not waiting"):
+        merge(store, who("moderator"), "m-2", into="m-3")
+
+
+def test_merge_refuses_itself_a_rejected_report_and_what_the_role_does_not_moderate(store):
+    with pytest.raises(ModerationError, match="Report m-1 cannot be merged with itself"):
+        merge(store, who("moderator"), "m-1", into="m-1")
+    reject(store, who("moderator"), "m-2", "Fel kommun")
+    with pytest.raises(ModerationError, match="Report m-2 is rejected: merge m-1 into a report that stands"):
+        merge(store, who("moderator"), "m-1", into="m-2")
+    with pytest.raises(ModerationError, match="No report with id m-4 to moderate"):
+        merge(store, who("moderator"), "m-1", into="m-4")
+    # The chain is followed: m-3 merged into m-1, then a merge into m-3 keeps m-1.
+    merge(store, who("polis"), "m-3", into="m-1")
+    assert merge(store, who("polis"), "m-4", into="m-3") == "m-1"
+
+
+def test_the_edited_text_replaces_the_description_and_is_not_logged(store):
+    edit_text(store, who("moderator", "mona"), "m-3", "Här står folk varje kväll")
+    assert queue(store, who("moderator")).set_index("id").loc["m-3", "description"] == "Här står folk varje kväll"
+    entry = read_audit(store, event="moderate").iloc[-1]
+    assert entry["detail"] == {"action": "edit_text", "id": "m-3", "layer": "otrygg_plats",
+                               "chars_before": len(SECRET_TEXT), "chars_after": 25}
+    assert "Nils" not in read_audit(store).to_json(force_ascii=False)
+    with pytest.raises(ModerationError, match=r"too long \(at most 4000 characters\)"):
+        edit_text(store, who("moderator"), "m-3", "x" * 4001)
+
+
+def test_reply_and_status_need_an_approved_report_and_a_known_status(store):
+    with pytest.raises(ModerationError, match="Report m-1 is väntar: approve it before changing its status"):
+        reply(store, who("moderator"), "m-1", "Tack", "bekräftad")
+    reply(store, who("moderator"), "m-1", "Tack, vi tittar på det.")  # a reply alone is fine while pending
+    assert status_of(store, "VGR-2026-AAAAAAAA")["public_reply"] == "Tack, vi tittar på det."
+    assert status_of(store, "VGR-2026-AAAAAAAA")["state"] == "ny"
+    approve(store, who("moderator"), "m-1")
+    with pytest.raises(ModerationError, match="Unknown status klar for report m-1; choose one of ny, bekräftad"):
+        reply(store, who("moderator"), "m-1", None, "klar")
+    reply(store, who("moderator"), "m-1", None, "bekräftad")
+    assert status_of(store, "VGR-2026-AAAAAAAA")["state"] == "bekräftad"
+    assert store.read_table("reports").set_index("id").loc["m-1", "status"] == "bekräftad"
+    # Not closed yet: the contact of m-2 is untouched by m-1's case.
+    assert contacts(store) == {"m-3": EMAIL, "m-2": "b@example.se"}
+
+
+def test_the_error_reads_in_swedish_for_the_app(store):
+    with pytest.raises(ModerationError) as caught:
+        reject(store, who("moderator"), "m-1", "")
+    assert caught.value.text("sv") == "Skriv ett skäl för att avvisa rapporten m-1."
+
+
+def test_a_pending_report_out_of_the_municipality_is_not_in_the_store_at_all(store):
+    # insert_intake_report validates as the store does: the queue only ever holds valid rows.
+    from layers import ValidationError
+
+    with pytest.raises(ValidationError):
+        insert_intake_report(store, {**intake(9), "geometry": Point(441733, 6338545)})
+    assert len(queue(store, who("polis"))) == 4
