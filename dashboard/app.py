@@ -129,6 +129,9 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     from .rapportera import install_rapportera
 
     install_rapportera(app, auth, store)  # the residents' report form and status page, open without login
+    from .est_page import install_est
+
+    install_est(app, auth, store)  # the EST reporter's form /est and the week view /est/vecka
     from .callbacks_analysis import register_analysis
 
     register_analysis(app, views)  # indicator cards, hot spots, playback (dashboard.analysis_view)

@@ -23,6 +23,7 @@ from babel.dates import format_date
 from geodata import place_names
 
 from .est import TZ, EstCategory, EstError
+from .messages import template
 from .privacy import ADMIN, POINTS, POLIS, PrivacyError, PrivacySettings, policy
 from .schema import parse_times
 
@@ -173,7 +174,7 @@ def week_view(observations: pd.DataFrame, week: Week, categories: tuple[EstCateg
         return Counter(str(n) for n in names)
 
     now_p, before_p = place_keys(now_rows), place_keys(before_rows)
-    no_place = "utan plats" if lang != "en" else "no place"
+    no_place = template("est_no_place", "en" if lang == "en" else "sv")
     place_rows = [Row(p, p or no_place, now_p.get(p, 0), before_p.get(p, 0)) for p in set(now_p) | set(before_p)]
     place_rows.sort(key=lambda r: (-r.count, r.label))
     rose = sorted((r for r in place_rows if r.change > 0 and r.key != NO_PLACE), key=lambda r: (-r.change, r.label))

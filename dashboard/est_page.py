@@ -1,0 +1,187 @@
+"""The EST pages on the Flask server: `/est`, the mobile observation form of a logged-in EST
+reporter (role `rapportor`) with their own observations, and `/est/vecka/2026-W48`, the week
+view for polis, admin and moderator (a moderator never sees the narcotics category).
+
+The form is a plain HTML form posted to the server (it works without JavaScript); a small
+script from `/est/est.js` only adds "use my position". A saved observation waits for
+moderation (`layers.est.save_observation`). The reporter's list is read by their user name,
+so it never holds anyone else's. The category file is the packaged one unless the
+environment names another (`TRYGGHETSKARTA_EST_CATEGORIES=FILE`, read by every worker).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import os
+from urllib.parse import urlencode
+
+import flask
+
+from geodata import get_municipality, place_name
+from layers.est import (
+    TZ,
+    EstError,
+    EstInputError,
+    load_categories,
+    own_observations,
+    parse_observation,
+    read_observations,
+    save_observation,
+)
+from layers.est_week import WEEK_ROLES, parse_week, week_layers, week_of, week_view
+from layers.privacy import ADMIN, POLIS, ROLE_NAMES
+from layers.resident_reports import places
+
+from .est_page_html import error_text, form_html, own_list_html, page, week_html, week_title
+from .i18n import lang_or_default, t
+
+PATH = "est"
+WEEK_PATH = "est/vecka"
+RAPPORTOR = "rapportor"
+esc = html.escape
+CATEGORIES_ENV = "TRYGGHETSKARTA_EST_CATEGORIES"
+
+#: "Use my position": fills the two fields; without it (no script, no HTTPS, refused) the place list stays.
+SCRIPT = """(function () {
+  var box = document.getElementById('est-geo');
+  if (!box || !navigator.geolocation) { return; }
+  box.hidden = false;
+  var note = document.getElementById('est-geo-note');
+  document.getElementById('est-geo-button').addEventListener('click', function () {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      document.getElementById('est-lat').value = pos.coords.latitude.toFixed(6);
+      document.getElementById('est-lon').value = pos.coords.longitude.toFixed(6);
+    }, function () { note.textContent = note.getAttribute('data-failed'); },
+    {enableHighAccuracy: true, timeout: 15000});
+  });
+})();
+"""
+
+
+def _role_name(role: str, lang: str) -> str:
+    names = ROLE_NAMES.get(role)
+    return (names[1] if lang == "en" else names[0]) if names else role
+
+
+def install_est(app, auth, store, categories=None, now=None) -> str:
+    """Serve the EST pages under the app's prefix; returns the form's path. `now`: a clock for tests."""
+    server = app.server
+    prefix = app.config.routes_pathname_prefix or "/"
+    public = app.config.requests_pathname_prefix or prefix
+    path = prefix + PATH
+    cats = categories if categories is not None else load_categories(os.environ.get(CATEGORIES_ENV) or None)
+    clock = now or (lambda: dt.datetime.now(TZ))
+    kommun = store.meta.kommun
+    kommun_name = get_municipality(kommun).name
+    # A plain form posts its CSRF token as a field, and only this page may ask for the position:
+    # the auth's own lists (it has no public setter for a page behind login).
+    auth._form_paths = frozenset({*auth._form_paths, path})
+    if hasattr(auth, "_geolocation_prefixes"):
+        auth._geolocation_prefixes += (path,)
+
+    def lang_now() -> str:
+        return lang_or_default(flask.request.values.get("lang"))
+
+    def other_href(base: str, lang: str, **query) -> str:
+        return f"{base}?{urlencode({**query, 'lang': 'en' if lang != 'en' else 'sv'})}"
+
+    def form_page(lang: str, values: dict, error: EstInputError | None = None, saved_id: str = "",
+                  status: int = 200):
+        role = auth.current_role()
+        if role != RAPPORTOR:
+            body = f"<h1>{t('est_title', lang)}</h1><p>{esc(t('est_only_rapportor', lang, role=_role_name(role, lang)))}</p>"
+            if role in WEEK_ROLES:
+                code = week_of(clock().date()).code
+                body += f'<p><a href="{public}{WEEK_PATH}/{code}">{esc(t("est_week_link", lang))}</a></p>'
+            return flask.Response(page(t("est_title", lang), lang, body, other_href(public + PATH, lang)),
+                                  status=403, mimetype="text/html")
+        user = auth.current_user()
+        mine = own_observations(store, user)
+        saved_line = ""
+        if saved_id:
+            found = mine[mine["id"] == saved_id]
+            if len(found):
+                row = found.iloc[0]
+                names = {c.id: c.name(lang) for c in cats}
+                where = "" if math.isnan(row["x"]) else place_name(float(row["x"]), float(row["y"]), kommun, lang)
+                saved_line = t("est_saved", lang, category=names.get(row["est_category"], row["category"]),
+                               place=where or t("est_no_place", lang),
+                               when=str(row["occurred_at"])[:16].replace("T", " "))
+        forms = auth.page_forms()
+        body = "\n".join([
+            f"<h1>{esc(t('est_title', lang))}</h1>",
+            f"<p>{esc(t('est_lead', lang))}</p>",
+            form_html(lang=lang, action=public + PATH, csrf=forms.get("csrf_token") or "", categories=cats,
+                      places=places(kommun, lang), values=values, now=clock(), error=error,
+                      error_line=error_text(error, lang, kommun_name) if error else "", saved_line=saved_line,
+                      script_src=f"{public}{PATH}/est.js"),
+            own_list_html(mine, cats, kommun, lang),
+            _logout(forms, lang),
+        ])
+        return flask.Response(page(t("est_title", lang), lang, body, other_href(public + PATH, lang)),
+                              status=status, mimetype="text/html")
+
+    def est():
+        lang = lang_now()
+        if flask.request.method == "POST":
+            if auth.current_role() != RAPPORTOR:
+                return form_page(lang, {})
+            values = {k: flask.request.form.get(k, "") for k in
+                      ("category", "place", "lat", "lon", "date", "time", "description")}
+            try:
+                obs = parse_observation(values, cats, kommun, now=clock())
+                rid = save_observation(store, obs, auth.current_user(), now=clock())
+            except EstInputError as exc:
+                return form_page(lang, values, error=exc, status=400)
+            auth.audit_event("add_report", {"id": rid, "source": "est", "est_category": obs.category.id})
+            # Post/redirect/get: a reload does not send the observation twice.
+            return flask.redirect(f"{public}{PATH}?{urlencode({'saved': rid, 'lang': lang})}", code=303)
+        return form_page(lang, {}, saved_id=flask.request.args.get("saved", ""))
+
+    def script():
+        return flask.Response(SCRIPT, mimetype="text/javascript")
+
+    def week_now():
+        return flask.redirect(f"{public}{WEEK_PATH}/{week_of(clock().date()).code}?lang={lang_now()}", code=302)
+
+    def week(code: str):
+        lang = lang_now()
+        role = auth.current_role()
+        try:
+            week_layers(role, (), auth.settings)
+        except EstError:
+            body = f"<h1>{esc(t('est_week_link', lang))}</h1><p>{esc(t('est_week_forbidden', lang))}</p>"
+            return flask.Response(page(t("est_week_link", lang), lang, body, None), status=403, mimetype="text/html")
+        try:
+            chosen = parse_week(code)
+        except EstError:
+            body = f"<h1>{esc(t('est_week_link', lang))}</h1><p>{esc(t('est_week_bad', lang, week=code))}</p>"
+            return flask.Response(page(t("est_week_link", lang), lang, body, None), status=404, mimetype="text/html")
+        view = week_view(read_observations(store), chosen, cats, role, kommun, lang, auth.settings)
+        following = week_of(chosen.sunday + dt.timedelta(days=1))
+        links = {"prev": f"{public}{WEEK_PATH}/{chosen.previous().code}?lang={lang}",
+                 "next": f"{public}{WEEK_PATH}/{following.code}?lang={lang}"}
+        command = (f"trygghetskarta report --data {os.path.basename(str(store.path))} --period {chosen.code} "
+                   f"--role {role} --out vecka-{chosen.week:02d}.pdf") if role in (POLIS, ADMIN) else None
+        body = week_html(view, lang, _role_name(role, lang), links, command) + _logout(auth.page_forms(), lang)
+        return flask.Response(page(week_title(chosen, lang), lang, body,
+                                   other_href(f"{public}{WEEK_PATH}/{chosen.code}", lang)), mimetype="text/html")
+
+    server.add_url_rule(path, "tk_est", est, methods=["GET", "POST"])
+    server.add_url_rule(f"{path}/est.js", "tk_est_script", script, methods=["GET"])
+    server.add_url_rule(prefix + WEEK_PATH, "tk_est_week_now", week_now, methods=["GET"])
+    server.add_url_rule(f"{prefix}{WEEK_PATH}/<code>", "tk_est_week", week, methods=["GET"])
+    return path
+
+
+def _logout(forms: dict, lang: str) -> str:
+    if not forms.get("logout_url"):
+        return ""
+    return (f'<form method="post" action="{esc(forms["logout_url"])}"><input type="hidden" name="csrf_token" '
+            f'value="{esc(forms.get("csrf_token") or "")}"><p><button type="submit">'
+            f'{esc(t("login_logout", lang))}</button></p></form>')
+
+
+__all__ = ["CATEGORIES_ENV", "PATH", "WEEK_PATH", "install_est"]
