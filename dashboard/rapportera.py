@@ -51,7 +51,7 @@ SCRIPT = r"""(function () {
     mark(la, lo); status.textContent = text;
   }
   if (map && map.createSVGPoint) {
-    map.hidden = false;
+    document.getElementById('rapp-map-box').hidden = false;
     document.getElementById('rapp-map-hint').hidden = false;
     map.addEventListener('click', function (ev) {
       var p = map.createSVGPoint(); p.x = ev.clientX; p.y = ev.clientY;

@@ -101,10 +101,10 @@ def map_svg(area_rings, towns, lang: str) -> str:
         paths.append(f'<circle class="town" cx="{lon * k:.5f}" cy="{-lat:.5f}" r="{size:.5f}"/>'
                      f'<text x="{lon * k + size * 1.5:.5f}" y="{-lat + size:.5f}" style="font-size:{font:.5f}px">'
                      f"{esc(name)}</text>")
-    return (f'<svg id="rapp-map" class="map" viewBox="{view}" data-k="{k:.8f}" role="img" '
+    return (f'<div id="rapp-map-box" hidden><svg id="rapp-map" class="map" viewBox="{view}" data-k="{k:.8f}" role="img" '
             f'data-picked="{esc(t("rapp_map_picked", lang))}" '
-            f'aria-label="{esc(t("rapp_map_label", lang))}" hidden>' + "".join(paths)
-            + f'<circle id="rapp-pick" class="pick" r="{size * 1.6:.5f}" cx="0" cy="0" visibility="hidden"/></svg>')
+            f'aria-label="{esc(t("rapp_map_label", lang))}">' + "".join(paths)
+            + f'<circle id="rapp-pick" class="pick" r="{size * 1.6:.5f}" cx="0" cy="0" visibility="hidden"/></svg></div>')
 
 
 def render_form(lang: str, *, action: str, token: str, layers, places, values: dict, errors: list[str],
