@@ -328,4 +328,14 @@ def run():  # pragma: no cover - console entry for `python -m dashboard`
 
 
 # Data in/out (import, export) and users/audit commands live beside this module and register on `main`.
-from . import cli_analysis, cli_data, cli_followup, cli_promise, cli_release, cli_report, cli_users, cli_walks  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    cli_analysis,
+    cli_data,
+    cli_followup,
+    cli_moderation,
+    cli_promise,
+    cli_release,
+    cli_report,
+    cli_users,
+    cli_walks,
+)
