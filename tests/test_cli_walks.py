@@ -188,3 +188,30 @@ def test_bad_files_give_one_line_and_store_nothing(data, tmp_path, text, error):
 def test_show_of_an_unknown_walk_says_so(data):
     done = run("walk", "--data", data, "show", "w-nope")
     assert (done.exit_code, done.stderr) == (1, "Error: no walk with id 'w-nope' (see `trygghetskarta walk list`)\n")
+
+
+def test_the_readme_walk_commands_work_as_written(tmp_path, monkeypatch):
+    """Every `trygghetskarta walk` line of the README's Trygghetsvandring section, optional [...] left
+    out, run in order on a new data file from the project root (the example files are in docs/examples)."""
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Trygghetsvandring"):]
+    block = section[section.index("```bash\n") + 8:section.index("```\n", section.index("```bash\n") + 8)]
+    commands = [re.sub(r"\s*(#.*|\[[^\]]*\])", "", line) for line in block.replace("\\\n", " ").splitlines()]
+    data = GeoPackageStore.create(tmp_path / "vaggeryd.gpkg", kommun="0665").path
+    monkeypatch.chdir(root)
+    outputs = []
+    for command in commands:
+        args = shlex.split(command)
+        assert args[:4] == [".venv/bin/trygghetskarta", "walk", "--data", "vaggeryd.gpkg"], command
+        args = [str(tmp_path / a) if a.startswith("vandring.") else a for a in args[4:]]
+        done = run("walk", "--data", data, *args)
+        assert done.exit_code == 0, (command, done.output)
+        outputs.append(done.stdout)
+    assert len(outputs) == 6
+    assert outputs[0].startswith("Stored walk w-20260301-93ff51 (2026-03-01, 'Skillingaryd centrum') with 2 points")
+    assert outputs[4] == "Stored point w-20260301-93ff51-p3 awaiting moderation.\n"
+    assert (tmp_path / "vandring.geojson").exists()
