@@ -15,6 +15,8 @@ from numbers import Number
 import numpy as np
 from dash import Input, Output, html
 
+from layers.messages import format_number
+
 from .i18n import t
 from .tables import markdown, md_table
 
@@ -144,13 +146,8 @@ def cell_text(value, lang: str = "sv") -> str:
         return "" if value is None or value == "" else str(value)
     if isinstance(value, Number):
         number = float(value)
-        if number.is_integer():
-            text = f"{int(number):,}"
-            return text.replace(",", "\u00a0") if lang != "en" else text
-        text = f"{number:,.1f}"
-        if lang == "en":
-            return text
-        return text.replace(",", "\u00a0").replace(".", ",")
+        # Babel's separators: 1 234,5 (sv, a no-break space) or 1,234.5 (en).
+        return format_number(number, lang, decimals=0 if number.is_integer() else 1)
     return str(value)
 
 

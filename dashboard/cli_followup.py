@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import click
+from babel.numbers import format_decimal
 
 from layers import open_store
+from layers.analysis.labels import pct_text
+from layers.messages import format_number
 from layers.privacy import ROLES
 
 from .cli import main
 from .cli_promise import parse_period
+from .i18n import t
 
 
 def _at(ctx, param, value):
@@ -29,59 +34,75 @@ def _at(ctx, param, value):
     return day
 
 
-def _number(value, decimals: int = 0) -> str:
+def _number(value, lang: str, decimals: int = 0) -> str:
+    """A number as the text shows it, in the language's way (Babel): 1,82 (sv) or 1.82 (en);
+    without `decimals`, as many as it has (2, 2,5)."""
     if value is None:
         return "–"
-    return f"{value:.{decimals}f}" if decimals else f"{value:g}"
+    if decimals:
+        return format_number(value, lang, decimals=decimals, grouping=False)
+    return format_decimal(Decimal(str(value)), format="0.###", locale="en" if lang == "en" else "sv")
+
+
+def _signed(value: int, lang: str) -> str:
+    """+3 / −2: a sign always, the minus typeset as pct_text does it (U+2212 in Swedish)."""
+    if value < 0:
+        return ("-" if lang == "en" else "\u2212") + str(-value)
+    return f"+{value}"
 
 
 def text_lines(view, promise_label: str, note: str, lang: str = "sv") -> list[str]:
-    """The follow-up as readable text (English labels; promise texts and effect words in `lang`)."""
+    """The follow-up as readable text in `lang` (the catalogue's framing, the promise's own texts)."""
     from layers.followup.pace import piece_label, status_label
 
+    def num(value, decimals: int = 0) -> str:
+        return _number(value, lang, decimals)
+
     cfg, result = view.config, view.result
-    lines = [f"Follow-up of the promise {promise_label} at {view.at.isoformat()}, as the role {view.role} sees it",
-             f"Promise: {note}", "", "Commitments (done of target, status):"]
+    lines = [t("fu_cli_heading", lang, promise=promise_label, at=view.at.isoformat(), role=view.role),
+             t("fu_cli_promise", lang, note=note), "", t("fu_cli_commitments", lang)]
     if not view.progress:
-        lines.append("  (the promise has no [[commitment]] entries)")
+        lines.append("  " + t("fu_cli_no_commitments", lang))
     for progress, row in zip(view.progress, result["commitments"], strict=True):
         c = progress.commitment
         lines.append(f"  {c.id} [{c.focus_area}, {c.actor}, {c.kind}]: {progress.summary(lang)}")
         lines.append(f"    {c.text(lang)}")
         unit = " h" if c.unit == "hours" else ""
-        lines.append(f"    done {_number(row['done'])}{unit}, planned {_number(row['planned'])}{unit}, cancelled "
-                     f"{_number(row['cancelled'])}{unit}; expected by now at an even pace "
-                     f"{_number(row['expected_by_now'], 2)}{unit}")
+        lines.append("    " + t("fu_cli_done", lang, done=num(row["done"]), planned=num(row["planned"]),
+                                 cancelled=num(row["cancelled"]), expected=num(row["expected_by_now"], 2),
+                                 unit=unit))
         if row["periods"]:
-            lines.append("    " + "; ".join(f"{piece_label(p['period'], lang)}: {_number(p['done'])} of "
-                                            f"{_number(p['target'])} ({status_label(p['status'], lang)})"
-                                            for p in row["periods"]))
-    lines += ["", "Reports per focus area (this period so far; the previous equal period; the same days last year):"]
+            lines.append("    " + "; ".join(
+                t("fu_cli_piece", lang, period=piece_label(p["period"], lang), done=num(p["done"]),
+                  target=num(p["target"]), status=status_label(p["status"], lang))
+                for p in row["periods"]))
+    lines += ["", t("fu_cli_areas", lang)]
     for row in result["focus_areas"]:
         area = cfg.focus_areas[row["id"]]
         first, last = view.windows.get(row["id"], (None, None))
-        span = f"{first.isoformat()} – {last.isoformat()}" if first else "no window"
-        source = " from the published release" if view.sources.get(row["id"]) == "release" else ""
-        kind = "public promise" if area.promise else "BRÅ only"
-        pct = "" if row["change_pct"] is None else f" ({row['change_pct']:+.1f} %)"
-        change = "–" if row["change"] is None else f"{row['change']:+d}{pct}"
-        lines.append(f"  {area.name(lang)} ({row['id']}, {kind}), {span}{source}: {_number(row['reports'])} reports; "
-                     f"previous {_number(row['reports_previous'])}; last year {_number(row['reports_last_year'])}; "
-                     f"change against last year {change}")
-    lines += ["", "Effect where we acted (Weighted Displacement Difference, 95 % interval):"]
+        span = f"{first.isoformat()} – {last.isoformat()}" if first else t("fu_cli_no_window", lang)
+        source = t("fu_cli_from_release", lang) if view.sources.get(row["id"]) == "release" else ""
+        kind = t("fu_cli_public_promise" if area.promise else "fu_cli_bra_only", lang)
+        pct = "" if row["change_pct"] is None else f" ({pct_text(row['change_pct'], lang)})"
+        change = "–" if row["change"] is None else f"{_signed(row['change'], lang)}{pct}"
+        lines.append("  " + t("fu_cli_area", lang, name=area.name(lang), id=row["id"], kind=kind, span=span,
+                              source=source, reports=num(row["reports"]), previous=num(row["reports_previous"]),
+                              last_year=num(row["reports_last_year"]), change=change))
+    lines += ["", t("fu_cli_effects", lang)]
     if not view.effects and "points" not in view.sources.values():
-        lines.append(f"  (none shown to the role {view.role}: see the notes)")
+        lines.append("  " + t("fu_cli_effects_withheld", lang, role=view.role))
     elif not view.effects:
-        lines.append("  (no treated place: no commitment area with done activities and no sustained activity)")
+        lines.append("  " + t("fu_cli_no_effect", lang))
     for effect, row in zip(view.effects, result["effects"], strict=True):
-        lines.append(f"  {effect.place.label(lang)} ({effect.place.focus_area}), from {row['start']}: before "
-                     f"{_number(row['before'])}, after {_number(row['after'])}; control {_number(row['control_before'])}"
-                     f" -> {_number(row['control_after'])}; ring {_number(row['buffer_before'])} -> "
-                     f"{_number(row['buffer_after'])}; estimate {_number(row['estimate'], 1)} "
-                     f"({_number(row['ci_low'], 1)} to {_number(row['ci_high'], 1)}), WDQ {_number(row['wdq'], 3)}")
+        lines.append("  " + t("fu_cli_effect", lang, place=effect.place.label(lang), area=effect.place.focus_area,
+                              start=row["start"], before=num(row["before"]), after=num(row["after"]),
+                              control_before=num(row["control_before"]), control_after=num(row["control_after"]),
+                              buffer_before=num(row["buffer_before"]), buffer_after=num(row["buffer_after"]),
+                              estimate=num(row["estimate"], 1), low=num(row["ci_low"], 1),
+                              high=num(row["ci_high"], 1), wdq=num(row["wdq"], 3)))
         lines.append(f"    {effect.words(lang)}")
     if view.notes:
-        lines += ["", "Notes:"] + [f"  - {n}" for n in view.notes]
+        lines += ["", t("fu_cli_notes", lang)] + [f"  - {n}" for n in view.notes]
     return lines
 
 
@@ -99,7 +120,8 @@ def text_lines(view, promise_label: str, note: str, lang: str = "sv") -> list[st
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: for reading at a BRÅ meeting; json: the stable contract for other tools.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
-              help="Language of the promise's texts, status words and the effect explanations (text format).")
+              help="Language of the text format: its framing, the promise's texts, status words, notes and "
+                   "the effect explanations.")
 def follow_up_command(data, period, at, role, fmt, lang):
     """Follow up a promise: done versus promised, reports per focus area, the effect where we acted.
 
@@ -140,9 +162,10 @@ def follow_up_command(data, period, at, role, fmt, lang):
     if at < config.period_start:
         raise click.ClickException(f"--at {at} is before the promise {stored.label} begins "
                                    f"({config.period_start}); nothing to follow up yet")
-    view = store_follow_up(store, role, at, config=config, today=today)
+    view = store_follow_up(store, role, at, config=config, today=today, lang=lang)
     if fmt == "json":
         click.echo(json.dumps(view.result, ensure_ascii=False, indent=2))
         return
-    note = f"{stored.label} from the data file ({stored.name}, imported {stored.imported_at} by {stored.imported_by})"
+    note = t("fu_cli_source", lang, label=stored.label, name=stored.name, when=stored.imported_at,
+             who=stored.imported_by)
     click.echo("\n".join(text_lines(view, stored.label, note, lang)))

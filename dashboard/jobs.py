@@ -137,8 +137,7 @@ def outcome_text(status: dict, lang: str) -> tuple[str, bool]:
     no_rows = result.get("total", 0) == result.get("empty", 0)
     if no_rows:
         lines.append(t("upload_no_rows", lang))
-    word = "rad" if lang == "sv" else "row"
-    lines += [f"{word} {r['row']}: {r['reason']}" for r in result.get("first_rejected", [])]
+    lines += [t("upload_rejected_row", lang, row=r["row"], reason=r["reason"]) for r in result.get("first_rejected", [])]
     more = result.get("rejected", 0) - len(result.get("first_rejected", []))
     if more > 0:
         lines.append(t("upload_more_rejected", lang, n=more))

@@ -28,10 +28,8 @@ def T(key: str, lang: str = "sv", tag=html.Span, **kwargs):
 
 
 def kommun_title(name: str, lang: str) -> str:
-    if lang == "en":
-        return f"{name} Municipality"
-    # Swedish genitive: Vaggeryds kommun, but Borås kommun.
-    return f"{genitive(name)} kommun"
+    # Swedish takes the genitive: Vaggeryds kommun, but Borås kommun.
+    return t("kommun_title", lang, name=name if lang == "en" else genitive(name))
 
 
 def swatch(color: str):

@@ -54,8 +54,6 @@ _WEEKDAYS = (
 )
 #: Weekday word → pandas day_of_week (Monday = 0).
 WEEKDAY_NUMBER = {word: day for day, words in enumerate(_WEEKDAYS) for word in words}
-#: Swedish and English short names per day (Monday first), for labels.
-WEEKDAY_SHORT = {"sv": tuple(w[1] for w in _WEEKDAYS), "en": tuple(w[3].capitalize() for w in _WEEKDAYS)}
 
 FIELDS = (
     "id", "focus_area", "text_sv", "text_en", "actor", "kind", "target", "target_hours",

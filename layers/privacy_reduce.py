@@ -23,6 +23,7 @@ from geodata import (
 )
 from geodata.grid import check_cell_size
 
+from .messages import template
 from .privacy_policy import DEFAULT_K, EXACT, HOUR, MIN_K, PRECISIONS, TIMEZONE, PrivacyError
 
 # -- times -------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def safe_count(n: int, k: int = DEFAULT_K, lang: str = "sv") -> str:
     """A count fit to show for sensitive data: 'färre än k' / 'fewer than k' below k."""
     n = int(n)
     if n < k:
-        return f"fewer than {k}" if lang == "en" else f"färre än {k}"
+        return template("count_fewer_than", "en" if lang == "en" else "sv").format(k=k)
     return str(n)
 
 

@@ -35,6 +35,7 @@ from .followup import commitment_rows, effect_rows, evaluate_places, focus_area_
 from .followup.commitments import CommitmentProgress
 from .followup.compare import ROW_KEYS as AREA_KEYS
 from .followup.evaluate import PlaceEffect
+from .messages import template
 from .privacy import CELLS, HIDDEN, POINTS, Policy, policy
 from .release import Release
 
@@ -53,7 +54,7 @@ class RoleFollowUp:
     windows: dict = field(default_factory=dict)
     #: Focus area id -> "points" or "release" (how it was counted).
     sources: dict = field(default_factory=dict)
-    #: Plain-English notes: what the role does not see, and why a number is missing.
+    #: Notes in the language asked for: what the role does not see, and why a number is missing.
     notes: tuple[str, ...] = ()
 
 
@@ -74,22 +75,26 @@ def _shift_months(value: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def release_windows(release: Release, start: dt.date, end: dt.date, at: dt.date
+def _text(message_id: str, lang: str, **values) -> str:
+    return template(message_id, "en" if lang == "en" else "sv").format(**values)
+
+
+def release_windows(release: Release, start: dt.date, end: dt.date, at: dt.date, lang: str = "sv"
                     ) -> tuple[dict[str, tuple[dt.date, dt.date] | None], str | None]:
     """The three compared windows as [first, day after last) of whole published blocks, and why
-    not when the current one cannot be formed (then every window is None)."""
+    not (in `lang`) when the current one cannot be formed (then every window is None)."""
     none = {"current": None, "previous": None, "last_year": None}
     last = min(end, at) + dt.timedelta(days=1)
     blocks = [b for b in release.blocks if b.start >= start and b.end <= last]
     starts = {b.start for b in release.blocks if not release.open_start(b)}
     if not blocks or blocks[0].start != start or start not in starts:
         if not any(b.end <= last and b.end > start for b in release.blocks):
-            return none, "nothing of the period is published yet"
-        return none, "the period's first day is not the start of a published block"
+            return none, _text("fu_why_nothing_published", lang)
+        return none, _text("fu_why_not_block_start", lang)
     stop = blocks[-1].end
     months = _months_between(start, stop)
     if months is None:
-        return none, "the published blocks are not whole months"
+        return none, _text("fu_why_not_months", lang)
     ends = {b.end for b in release.blocks}
 
     def whole(first: dt.date, after: dt.date):
@@ -121,9 +126,11 @@ def _row(area, reports: int | None, previous: int | None, last_year: int | None)
 
 
 def role_follow_up(config: PromiseConfig, reports: pd.DataFrame, activities: pd.DataFrame, at: dt.date,
-                   pol: Policy, release: Release | None = None, kommun: str | None = None) -> RoleFollowUp:
+                   pol: Policy, release: Release | None = None, kommun: str | None = None,
+                   lang: str = "sv") -> RoleFollowUp:
     """The follow-up for `pol` (module docstring); `release` is the role's current release
-    (needed when it has a cells-mode layer), `reports`/`activities` the store's whole tables."""
+    (needed when it has a cells-mode layer), `reports`/`activities` the store's whole tables;
+    the notes in `lang`."""
     kommun = kommun or config.kommun
     notes: list[str] = []
     progress = follow_commitments(config, activities, at, kommun=kommun)
@@ -136,7 +143,7 @@ def role_follow_up(config: PromiseConfig, reports: pd.DataFrame, activities: pd.
         mine = area_layers(config, area.id)
         modes = {pol.mode(lid) for lid in mine}
         if mine and modes == {HIDDEN}:
-            notes.append(f"{area.id}: not shown to the role {pol.role} (its reports are hidden for it)")
+            notes.append(_text("fu_note_hidden", lang, area=area.id, role=pol.role))
             hidden.append(area.id)
             continue
         if CELLS not in modes:
@@ -147,19 +154,20 @@ def role_follow_up(config: PromiseConfig, reports: pd.DataFrame, activities: pd.
             continue
         sources[area.id] = "release"
         if release is None:
-            notes.append(f"{area.id}: no release for the role {pol.role} yet, so no report counts")
+            notes.append(_text("fu_note_no_release", lang, area=area.id, role=pol.role))
             areas.append(_row(area, None, None, None))
             continue
-        spans, why = release_windows(release, config.period_start, config.period_end, at)
+        spans, why = release_windows(release, config.period_start, config.period_end, at, lang)
         if why:
-            notes.append(f"{area.id}: counted from the {pol.role} release only, and {why}: no number at k={pol.k}")
+            notes.append(_text("fu_note_release_only", lang, area=area.id, role=pol.role, why=why, k=pol.k))
         else:
             first, after = spans["current"]
             windows[area.id] = (first, after - dt.timedelta(days=1))
             missing = [name for name in ("previous", "last_year") if spans[name] is None]
             if missing:
-                notes.append(f"{area.id}: the {' and '.join(m.replace('_', ' ') for m in missing)} window is not "
-                             f"whole published blocks of the {pol.role} release, so that comparison is left out")
+                windows_text = _text("fu_window_and", lang).join(_text(f"fu_window_{m}", lang) for m in missing)
+                notes.append(_text("fu_note_window_left_out", lang, area=area.id, windows=windows_text,
+                                   role=pol.role))
         cells = [lid for lid in mine if pol.mode(lid) == CELLS]
         counted = [_release_count(release, cells, spans[name]) for name in ("current", "previous", "last_year")]
         if any(pol.mode(lid) == POINTS for lid in mine) and spans["current"] is not None:
@@ -178,8 +186,7 @@ def role_follow_up(config: PromiseConfig, reports: pd.DataFrame, activities: pd.
                    if e.place.focus_area in open_areas]
     withheld = [a for a in config.focus_areas if a not in open_areas and a not in hidden]
     if withheld and not pol.exact:
-        notes.append(f"effects on {', '.join(withheld)} are not shown to the role {pol.role}: they need exact "
-                     "points, which it sees only as published cells or not at all")
+        notes.append(_text("fu_note_effects_withheld", lang, areas=", ".join(withheld), role=pol.role))
     # A focus area hidden for the role is hidden with its commitments (their done counts per
     # place would tell where its activities were).
     progress = [p for p in progress if p.commitment.focus_area not in hidden]
@@ -188,9 +195,9 @@ def role_follow_up(config: PromiseConfig, reports: pd.DataFrame, activities: pd.
 
 
 def store_follow_up(store, role: str, at: dt.date, config: PromiseConfig | None = None,
-                    today: dt.date | None = None) -> RoleFollowUp:
+                    today: dt.date | None = None, lang: str = "sv") -> RoleFollowUp:
     """`role_follow_up` on a store's tables, with the role's current release (built first when
-    the schedule says one is due, as the dashboard and `export` do)."""
+    the schedule says one is due, as the dashboard and `export` do); the notes in `lang`."""
     from .release_store import current_release
 
     config = config or store.config
@@ -200,7 +207,7 @@ def store_follow_up(store, role: str, at: dt.date, config: PromiseConfig | None 
     release = None
     if any(pol.mode(lid) == CELLS for lid in config.layers):
         release = current_release(store, role, today or dt.date.today(), reports=reports)
-    return role_follow_up(config, reports, activities, at, pol, release, kommun=store.meta.kommun)
+    return role_follow_up(config, reports, activities, at, pol, release, kommun=store.meta.kommun, lang=lang)
 
 
 __all__ = ["RoleFollowUp", "area_layers", "release_windows", "role_follow_up", "store_follow_up"]

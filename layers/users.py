@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .datafile import reading, writing
+from .messages import LANGUAGES, template
 from .privacy import ROLES
 
 TABLE = "users"
@@ -34,10 +35,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 
 #: Shown for every failed login, whether or not the user exists.
-LOGIN_FAILED = {
-    "sv": "Fel användarnamn eller lösenord.",
-    "en": "Wrong user name or password.",
-}
+LOGIN_FAILED = {lang: template("login_failed", lang) for lang in LANGUAGES}
 
 
 class UserError(ValueError):

@@ -161,16 +161,38 @@ def test_json_has_exactly_the_contract_keys_and_the_numbers(store):
         "Skillingaryd – stationen", "2025-02-03", 30, 35)
 
 
-def test_text_is_readable_with_the_swedish_promise_texts(store):
+def test_text_is_swedish_by_default(store):
     done = run("follow-up", "--data", store.path, "--at", AT)
     assert done.exit_code == 0, done.output
-    assert "Follow-up of the promise 2025 at 2025-06-15, as the role bra sees it" in done.output
+    assert done.output.startswith("Uppföljning av löftet 2025 per 2025-06-15, som rollen bra ser den\n"
+                                  "Löfte: 2025 ur datafilen (lofte.toml, importerat ")
     assert ("  vandringar [trygghet, gemensam, trygghetsvandring]: 2 av 4 trygghetsvandringar (i fas)\n"
             "    Fyra trygghetsvandringar i Skillingaryd under året.\n"
+            "    gjort 2, planerat 1, inställt 1; väntat hittills i jämn takt 1,82\n") in done.output
+    assert "kvartal 1 2025: 1 av 1 (klart); kvartal 2 2025: 0 av 1 (ej påbörjat)" in done.output
+    assert ("Ökad trygghet (trygghet, offentligt löfte), 2025-01-01 – 2025-06-15: 3 rapporter; föregående 1; "
+            "i fjol 5; förändring mot i fjol \u22122 (\u221240,0 %)") in done.output
+    assert ("Narkotika (narkotika, bara BRÅ), 2025-01-01 – 2025-05-31 ur den publicerade releasen: 35 rapporter; "
+            "föregående 30; i fjol –; förändring mot i fjol –") in done.output
+    assert ("Anmärkningar:\n"
+            "  - narkotika: jämförelsen med samma period i fjol utelämnas: den är inte hela publicerade block i "
+            "releasen för bra\n"
+            "  - effekter på narkotika visas inte för rollen bra: de kräver exakta punkter") in done.output
+    assert "Follow-up" not in done.output and "reports" not in done.output
+
+
+def test_text_in_english_with_lang_en(store):
+    done = run("follow-up", "--data", store.path, "--at", AT, "--lang", "en")
+    assert done.exit_code == 0, done.output
+    assert "Follow-up of the promise 2025 at 2025-06-15, as the role bra sees it" in done.output
+    assert ("  vandringar [trygghet, gemensam, trygghetsvandring]: 2 of 4 safety walks (on track)\n"
+            "    Fyra trygghetsvandringar i Skillingaryd under året.\n"
             "    done 2, planned 1, cancelled 1; expected by now at an even pace 1.82") in done.output
-    assert "kvartal 1 2025: 1 of 1 (klart); kvartal 2 2025: 0 of 1 (ej påbörjat)" in done.output
+    assert "Q1 2025: 1 of 1 (done); Q2 2025: 0 of 1 (not started)" in done.output
     assert ("Ökad trygghet (trygghet, public promise), 2025-01-01 – 2025-06-15: 3 reports; previous 1; last year 5; "
             "change against last year -2 (-40.0 %)") in done.output
+    assert ("  - narkotika: the last year window is not whole published blocks of the bra release, so that "
+            "comparison is left out\n") in done.output
     assert "effects on narkotika are not shown to the role bra" in done.output
 
 
@@ -192,7 +214,7 @@ def test_bra_counts_narcotics_from_its_release_in_whole_months_and_sees_no_effec
 
 
 def test_allmanhet_gets_no_hidden_area_and_no_number_the_release_cannot_give(fresh):
-    public = store_follow_up(fresh, "allmanhet", dt.date(2025, 6, 15), today=RELEASE_DAY)
+    public = store_follow_up(fresh, "allmanhet", dt.date(2025, 6, 15), today=RELEASE_DAY, lang="en")
     areas = {r["id"]: r for r in public.result["focus_areas"]}
     assert list(areas) == ["trygghet", "trafik"]  # narcotics are hidden for the public
     # Too few unsafe-place reports to publish a quarter of 2025 at k = 5: no number, and why.
@@ -241,7 +263,10 @@ def test_release_windows_are_whole_published_blocks_or_none():
     # A block merged across 1 January: the period's start is inside it, so no count at all.
     crossing = _release([((2024, 1), (2024, 1)), ((2024, 2), (2024, 11)), ((2024, 12), (2025, 1)),
                          ((2025, 2), (2025, 2))])
-    spans, why = release_windows(crossing, dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 3, 1))
+    spans, why = release_windows(crossing, dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 3, 1), "en")
     assert why == "the period's first day is not the start of a published block" and spans["current"] is None
-    spans, why = release_windows(crossing, dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 1, 20))
+    spans, why = release_windows(crossing, dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 1, 20), "en")
     assert why == "nothing of the period is published yet"
+    # Swedish by default, as the notes built from it.
+    assert release_windows(crossing, dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 1, 20))[1] == (
+        "inget av perioden är publicerat än")

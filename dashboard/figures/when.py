@@ -81,7 +81,7 @@ def heatmap_figure(reports: pd.DataFrame, lang: str = "sv", big: bool = False,
         "type": "heatmap", "z": z.tolist(), "x": list(range(24)), "y": days,
         "colorscale": [[0, "#FFFFFF"], [1, color]], "zmin": 0, "xgap": 1, "ygap": 1,
         "customdata": hover_hours, "name": t("reports", lang),
-        "hovertemplate": (f"%{{y}} {'' if lang == 'en' else 'kl. '}%{{x}}:00<br>{t('reports', lang)}: %{{z}}"
+        "hovertemplate": (f"{t('when_hover_slot', lang, day='%{y}', hour='%{x}')}<br>{t('reports', lang)}: %{{z}}"
                           f"<br>{t('presence', lang)}: %{{customdata}}<extra></extra>"),
         # Whole-number ticks on the count scale (never 0,5), as on the charts' count axes.
         # The scale's title beside it, not on top where its highest tick is.
