@@ -63,7 +63,7 @@ def import_walk(ctx, file, held_on, title, repeats, participants, photos):
     counts = parse_participants(participants) if participants is not None else None
     walk_ = draft.walk(held_on=held_on, title=title, participants=counts, repeats=repeats)
     walk_ = _with_photos(walk_, photos)
-    saved = save_walk(store, walk_, by=who())
+    saved = save_walk(store, walk_, by=who(), file=file.name)
     click.echo(f"Stored walk {saved.walk_id} ({saved.held_on}, {saved.title!r}) with {len(saved.points)} points "
                "awaiting moderation.")
 
@@ -201,7 +201,7 @@ def add_point(ctx, walk_id, category, layer, description, at, occurred_at, photo
     point = WalkPoint(x=float(x[0]), y=float(y[0]), category=category, layer=layer, description=description,
                       occurred_at=occurred_at, photo=data)
     store = _store(ctx)
-    (rid,) = add_points(store, walk_id, [point])
+    (rid,) = add_points(store, walk_id, [point], by=who())
     click.echo(f"Stored point {rid} awaiting moderation" + (" with its photo (EXIF removed)." if data else "."))
 
 

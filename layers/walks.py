@@ -18,6 +18,7 @@ import shapely
 
 from geodata import METRIC, get_municipality, to_wgs84
 
+from .audit import AuditLog
 from .datafile import StoreError, reading, transaction
 from .gpkg import blobs_to_xy, points_to_blobs
 from .intake_schema import PHOTOS, WALKS
@@ -271,9 +272,10 @@ def _photos(points, first: int) -> list[tuple[int, object]]:
     return [(i, prepare_photo(p.photo, row=f"p{first + i}")) for i, p in enumerate(points) if p.photo is not None]
 
 
-def save_walk(store, walk: Walk, by: str = "", today: dt.date | None = None) -> Walk:
+def save_walk(store, walk: Walk, by: str = "", today: dt.date | None = None, file: str = "") -> Walk:
     """Check and store a walk with its points (and photos) in one transaction; nothing is stored
-    when anything is wrong (a ValidationError or StoreError naming the field and value)."""
+    when anything is wrong (a ValidationError or StoreError naming the field and value). The
+    import is in the audit log (event `import`, with the walk id, file name and counts)."""
     kommun = store.meta.kommun
     held_on = check_date(walk.held_on, today)
     title = check_title(walk.title)
@@ -300,10 +302,12 @@ def save_walk(store, walk: Walk, by: str = "", today: dt.date | None = None) -> 
             _touch(conn, WALKS)
     finally:
         conn.close()
+    AuditLog(store).append("import", user=by, detail={
+        "walk": walk_id, "file": file, "points": len(frame), "photos": len(photos), "repeats": walk.repeats})
     return get_walk(store, walk_id)
 
 
-def add_points(store, walk_id: str, points: list[WalkPoint]) -> list[str]:
+def add_points(store, walk_id: str, points: list[WalkPoint], by: str = "") -> list[str]:
     """Mark further points on a stored walk (e.g. from photos afterwards); their report ids."""
     walk = get_walk(store, walk_id)
     first = len(walk.points) + 1
@@ -316,6 +320,9 @@ def add_points(store, walk_id: str, points: list[WalkPoint]) -> list[str]:
             _insert_points(conn, frame, walk_id, photos, now)
     finally:
         conn.close()
+    log = AuditLog(store)
+    for rid in frame["id"]:
+        log.append("add_report", user=by, detail={"id": rid, "walk": walk_id, "source": SOURCE})
     return frame["id"].tolist()
 
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from dashboard.cli import main
 from layers import GeoPackageStore
+from layers.audit import read_audit
 
 GPX = """<?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
@@ -65,6 +66,9 @@ def test_import_list_and_show_say_what_was_stored(data, tmp_path):
         "  p1   otrygg_plats/belysning         ny         väntar   Mörk gångtunnel",
         "  p2   hastighet/fortkörning          ny         väntar   ",
     ]
+    (entry,) = read_audit(data, event="import").to_dict("records")
+    assert entry["user"].startswith("(cli) ") and entry["detail"] == {
+        "walk": walk_id, "file": "vandring.gpx", "points": 2, "photos": 0, "repeats": None}
 
 
 def test_show_of_a_repeat_walk_lists_the_earlier_points_as_they_stand(data, tmp_path):
@@ -134,6 +138,8 @@ def test_add_point_places_the_point_by_the_photos_gps_and_stores_it_without_exif
         image = Image.open(io.BytesIO(blob))
         assert dict(image.getexif()) == {} and b"Exif" not in blob and image.size == (1600, 1200)
     assert "[photo]" in run("walk", "--data", data, "show", walk_id).stdout.splitlines()[3]
+    (added,) = read_audit(data, event="add_report")["detail"]
+    assert added == {"id": f"{walk_id}-p3", "walk": walk_id, "source": "trygghetsvandring"}
 
 
 def _write(path, data: bytes):
