@@ -139,6 +139,9 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
 
     register_near_repeat(app, views)  # near repeat in the planning panel, police only
     register_report(app, store, views, today)  # "Skriv ut lägesbild": the report as a background job
+    from .callbacks_moderation import register_moderation
+
+    register_moderation(app, store, views)  # the moderation queue: polis, admin, moderator (issue 14)
     a11y.register(app)  # <html lang> and date texts follow the language; the charts' tables
     if compress:
         install_compression(app.server, app.config.routes_pathname_prefix or "/")

@@ -13,6 +13,7 @@ from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
 from .i18n import ACTORS as ACTOR_NAMES
 from .i18n import REPORT_STATUS, WEEKDAYS, t
+from .moderation_view import moderation_panel
 from .report_controls import report_controls
 from .roles import role_controls
 
@@ -354,6 +355,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         report_controls(data, lang, policy, today),
         # The full page (no policy: Dash's callback validation, tests) has the form built in.
         edit_panel(data, lang, policy is None or policy.role in ("polis", "admin"), today, form=policy is None),
+        moderation_panel(lang, policy),  # polis, admin, moderator only (dashboard.moderation_view)
     ], id="controls", className="controls")
 
     map_panel = html.Section([
