@@ -251,7 +251,8 @@ def submit_public_report(store, fields: dict, lang: str = "sv", now: dt.datetime
         if not _ref_taken(store, ref):
             break
     row = {
-        "id": f"medborgare-{ref.lower()}", "layer": spec.id, "focus_area": spec.focus_area,
+        # Its own random id: the reference (the resident's key to the status page) is not derived from it.
+        "id": f"medborgare-{secrets.token_hex(8)}", "layer": spec.id, "focus_area": spec.focus_area,
         "occurred_at": occurred, "reported_at": reported,
         "category": category, "description": description, "source": "medborgare", "status": "ny",
         "geometry": point, "moderation": "väntar", "ref": ref, "email": email or None,

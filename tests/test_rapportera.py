@@ -310,6 +310,14 @@ def test_script_payload_inert_on_status_page_and_in_exports(served, tmp_path):
     page = client(app, "192.0.2.32").get(f"/rapportera/status/{ref}").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Tack!" in page
     assert "HYPERLINK" not in page  # the description is never on the status page
+    # The dashboard's report list (a Markdown table) shows it as text: no tag of its own survives.
+    from dashboard.callbacks import report_table
+
+    table = report_table([{"time": "2026-03-01 18:00", "layer": "Otrygga platser", "category": "belysning",
+                           "place": "Vaggeryd", "status": "ny", "description": evil}], "sv")
+    source = table.children if isinstance(table.children, str) else str(table.children)
+    assert "<script" not in source and "<img" not in source
+    assert "&lt;script>alert(1)&lt;/script>" in source
     export(store, tmp_path / "ut.csv", "csv", role="admin")
     csv_text = (tmp_path / "ut.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in csv_text  # a spreadsheet reads it as text, not a formula
