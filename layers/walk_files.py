@@ -99,8 +99,9 @@ def _kind(text: str | None, row: str) -> tuple[str, str]:
     if sep:
         return layer.strip(), category.strip()
     for spec in REPORT_LAYERS.values():
-        if text in spec.categories:
-            return spec.id, text
+        for known in spec.categories:
+            if text.casefold() == known.casefold():  # "Belysning" from another app
+                return spec.id, known
     known = ", ".join(c for spec in REPORT_LAYERS.values() if not spec.sensitive for c in spec.categories)
     raise _invalid(row, "type", text, f"is not a category; known: {known} (or layer/category)")
 
@@ -175,7 +176,8 @@ def read_gpx(data: bytes) -> WalkDraft:
     if "held_on" in fields:
         draft.held_on = fields["held_on"]
     else:
-        first = gpx.time or next((p.time for t in gpx.tracks for s in t.segments for p in s.points if p.time), None)
+        # The track's own clock first: the metadata time is often when the file was saved.
+        first = next((p.time for t in gpx.tracks for s in t.segments for p in s.points if p.time), None) or gpx.time
         if first is not None:
             draft.held_on = pd.Timestamp(_local_time(first)).date()
     if "participants" in fields:
@@ -184,8 +186,19 @@ def read_gpx(data: bytes) -> WalkDraft:
     draft.walk_id = fields.get("walk_id") or None
     for n, wpt in enumerate(gpx.waypoints, start=1):
         draft.points.append(_point(wpt.longitude, wpt.latitude, f"waypoint {n}", wpt.type, wpt.name,
-                                   wpt.description or wpt.comment, wpt.time))
+                                   wpt.description or wpt.comment, wpt.time or _passed_at(gpx, wpt)))
     return draft
+
+
+def _passed_at(gpx, wpt):
+    """When the track passed nearest a waypoint without a time of its own (None: the track has no times)."""
+    timed = [(p.longitude, p.latitude, p.time) for t in gpx.tracks for s in t.segments for p in s.points if p.time]
+    if not timed or wpt.longitude is None or wpt.latitude is None:
+        return None
+    lon, lat, _ = zip(*timed, strict=True)
+    x, y = to_metric(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    wx, wy = to_metric(np.array([wpt.longitude], dtype=float), np.array([wpt.latitude], dtype=float))
+    return timed[int(np.argmin(np.hypot(x - wx[0], y - wy[0])))][2]
 
 
 def _gpx_fields(gpx) -> dict[str, str]:
