@@ -266,6 +266,12 @@ class Auth:
     def _under(self, path: str, prefixes: tuple[str, ...]) -> bool:
         return any(path == p or path.startswith(p + "/") for p in prefixes)
 
+    def _public_rule(self, req) -> bool:
+        """The request matched a route registered under a public prefix: by the route, not the
+        path, so '/rapportera/x' that only Dash's catch-all page route matches stays behind the login."""
+        rule = req.url_rule
+        return rule is not None and self._under(rule.rule, self._public_prefixes)
+
     def _log(self, event: str, user: str, role: str, detail: dict | None = None) -> None:
         address = flask.request.remote_addr if flask.has_request_context() else ""
         self.audit.append(event, user=user, role=role, address=address or "", detail=detail)
@@ -283,7 +289,7 @@ class Auth:
         path = req.path
         if path == self.login_path or (path in self._quiet_paths and req.method == "GET"):
             return None
-        if req.method in ("GET", "HEAD", "POST") and self._under(path, self._public_prefixes):
+        if req.method in ("GET", "HEAD", "POST") and self._public_rule(req):
             flask.g.tk_public_file = True  # no session read, no CSRF cookie set
             return None
         if req.method in ("GET", "HEAD") and self._is_public_file(path):

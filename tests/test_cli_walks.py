@@ -73,11 +73,11 @@ def test_import_list_and_show_say_what_was_stored(data, tmp_path):
 
 def test_show_of_a_repeat_walk_lists_the_earlier_points_as_they_stand(data, tmp_path):
     first = import_first(data, tmp_path)
-    store = GeoPackageStore(data)
-    store.update_report_status(f"{first}-p1", "åtgärdad")
-    with closing(sqlite3.connect(data)) as conn, conn:
-        conn.execute("UPDATE reports SET moderation = 'godkänd', public_reply = 'Ny belysning' WHERE id = ?",
-                     (f"{first}-p1",))
+    from layers.moderation import Moderator, approve, reply
+
+    store, mia = GeoPackageStore(data), Moderator.of("mia", "moderator")
+    approve(store, mia, f"{first}-p1")
+    reply(store, mia, f"{first}-p1", "Ny belysning", status="åtgärdad")
     (tmp_path / "igen.geojson").write_text(REPEAT, encoding="utf-8")
     done = run("walk", "--data", data, "import", tmp_path / "igen.geojson", "--date", "2026-10-01",
                "--repeats", first, "--participants", "boende=5")

@@ -19,6 +19,7 @@ from PIL import Image
 from layers import GeoPackageStore, ValidationError
 from layers.datafile import StoreError
 from layers.intake_schema import COUNTED
+from layers.moderation import Moderator, approve, queue, reject, reply
 from layers.walk_files import read_walk_file, walk_gpx, write_walk_file
 from layers.walk_photos import MAX_SIDE_PX, prepare_photo
 from layers.walks import Walk, WalkPoint, add_points, earlier_walks, get_walk, list_walks, photo_of, save_walk
@@ -69,8 +70,12 @@ def test_a_stored_walk_has_its_fields_and_points_as_reports_awaiting_moderation(
     assert reports == [("trygghetsvandring", saved.walk_id, "väntar", "trygghet"),
                        ("trygghetsvandring", saved.walk_id, "väntar", "trafik"),
                        ("trygghetsvandring", saved.walk_id, "väntar", "trygghet")]
-    # Not counted anywhere until a moderator approves them.
-    assert rows(store, f"SELECT count(*) FROM reports WHERE {COUNTED}") == [(0,)]
+    # Not counted anywhere (no view reads them) until a moderator approves them; the queue has them.
+    assert rows(store, f"SELECT count(*) FROM reports WHERE {COUNTED}") == [(0,)] and store.read_table("reports").empty
+    mia = Moderator.of("mia", "moderator")
+    assert queue(store, mia)["id"].tolist() == [p.id for p in saved.points]
+    approve(store, mia, saved.points[1].id)
+    assert store.read_table("reports")["id"].tolist() == [saved.points[1].id]
     (summary,) = list_walks(store)
     assert (summary.points, round(summary.length_m, 1)) == (3, round(ROUTE.length, 1))
     assert summary.length_m == pytest.approx(208.806 + 282.843, abs=0.01)
@@ -138,14 +143,14 @@ def test_a_gpx_from_another_app_keeps_waypoint_names_and_takes_the_date_from_the
 def test_a_repeat_walk_shows_the_status_of_the_earlier_points(store):
     earlier = save_walk(store, first_walk(), today=TODAY)
     p1, p2, p3 = (p.id for p in earlier.points)
-    store.update_report_status(p1, "åtgärdad")
-    store.update_report_status(p2, "bekräftad")
-    with closing(sqlite3.connect(store.path)) as conn, conn:
-        # What the moderation queue writes (layers.moderation): approved with a reply, one rejected.
-        conn.execute("UPDATE reports SET moderation = 'godkänd', public_reply = 'Ny belysning i tunneln' WHERE id = ?",
-                     (p1,))
-        conn.execute("UPDATE reports SET moderation = 'godkänd' WHERE id = ?", (p2,))
-        conn.execute("UPDATE reports SET moderation = 'avvisad', status = 'avvisad' WHERE id = ?", (p3,))
+    # The moderation flow's decisions between the walks: approved and fixed with a reply, approved
+    # and confirmed, rejected.
+    mia = Moderator.of("mia", "moderator")
+    approve(store, mia, p1)
+    reply(store, mia, p1, "Ny belysning i tunneln", status="åtgärdad")
+    approve(store, mia, p2)
+    reply(store, mia, p2, status="bekräftad")
+    reject(store, mia, p3, "Privat mark")
     repeat = save_walk(store, first_walk(held_on=dt.date(2026, 10, 1), repeats=earlier.walk_id, title="Uppföljning",
                                          points=(WalkPoint(X0 + 100, Y0 + 20, "belysning"),)), today=TODAY)
     assert repeat.repeats == earlier.walk_id
@@ -154,7 +159,7 @@ def test_a_repeat_walk_shows_the_status_of_the_earlier_points(store):
     assert [(p.id, p.status, p.moderation, p.public_reply) for p in shown.points] == [
         (p1, "åtgärdad", "godkänd", "Ny belysning i tunneln"),
         (p2, "bekräftad", "godkänd", ""),
-        (p3, "avvisad", "avvisad", "")]
+        (p3, "ny", "avvisad", "")]
     # A third walk repeating the second shows both earlier walks, nearest first.
     third = save_walk(store, first_walk(held_on=dt.date(2026, 10, 20), repeats=repeat.walk_id, title="Tredje",
                                         points=()), today=TODAY)
