@@ -115,8 +115,11 @@ def test_form_is_open_without_a_session_and_allows_geolocation_here_only(served)
     assert 'value="otrygg_plats|belysning"' in text and 'value="hastighet|fortkörning"' in text
     assert "narkotika|" not in text
     assert c.get("/login").headers["Permissions-Policy"] == "geolocation=(), camera=(), microphone=()"
-    # The dashboard itself still wants a login.
+    # The dashboard itself still wants a login, also on a path under /rapportera that only Dash's
+    # catch-all page route answers.
     assert c.get("/").status_code == 302
+    assert c.get("/rapportera/_dash-layout").status_code == 302
+    assert c.get("/rapportera/annat").headers["Location"].startswith("/login")
     english = c.get("/rapportera?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "Report an unsafe place or traffic" in english
 
