@@ -22,6 +22,8 @@ JPEG_QUALITY = 85
 FORMATS = ("JPEG", "PNG", "WEBP")
 MIME = "image/jpeg"
 
+#: What to do instead: phones save HEIC by default, which needs converting first.
+_KINDS = "send a JPEG, PNG or WebP photo (an iPhone's HEIC: share it as JPEG)"
 _GPS_IFD = 0x8825
 _LAT_REF, _LAT, _LON_REF, _LON = 1, 2, 3, 4
 
@@ -50,7 +52,7 @@ def prepare_photo(data: bytes, row: str = "photo") -> Photo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in FORMATS:
-                raise _refuse(row, image.format, f"must be one of {', '.join(FORMATS)}")
+                raise _refuse(row, image.format, _KINDS)
             if image.width * image.height > MAX_PIXELS:
                 raise _refuse(row, f"{image.width}×{image.height}", f"has more than {MAX_PIXELS:,} pixels")
             position = _gps_position(image)
@@ -59,7 +61,7 @@ def prepare_photo(data: bytes, row: str = "photo") -> Photo:
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombWarning,
             Image.DecompressionBombError) as exc:
-        raise _refuse(row, f"{len(data)} bytes", f"is not a readable image ({exc})") from None
+        raise _refuse(row, f"{len(data)} bytes", f"is not a readable image: {_KINDS} ({exc})") from None
     image = image.convert("RGB")
     image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX), Image.Resampling.LANCZOS)
     # A fresh image: no info dict, so no EXIF, XMP, ICC or comment can ride along into the save.

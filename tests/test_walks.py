@@ -216,12 +216,21 @@ def test_a_photo_is_shrunk_turned_and_stored_without_exif_its_gps_read_first(sto
     assert Image.open(io.BytesIO(photo_of(store, rid))).size == (600, 800)
 
 
+def _image_bytes(image, kind: str) -> bytes:
+    out = io.BytesIO()
+    image.save(out, kind)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (b"x" * (5 * 1024 * 1024 + 1), "photo='5242881 bytes': is larger than 5 MB"),
-    (b"GIF89a not really", "photo='17 bytes': is not a readable image"),
+    (b"GIF89a not really", "photo='17 bytes': is not a readable image: send a JPEG, PNG or WebP photo"),
+    (_image_bytes(Image.new("P", (4, 4)), "GIF"), "photo='GIF': send a JPEG, PNG or WebP photo (an iPhone's HEIC"),
+    # 8000×8000 in an 8 kB file: refused before it is decoded.
+    (_image_bytes(Image.new("1", (8000, 8000)), "PNG"), "photo='8000×8000': has more than 60,000,000 pixels"),
 ])
 def test_a_photo_too_large_or_not_an_image_is_refused_and_nothing_stored(store, data, message):
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
         save_walk(store, first_walk(points=(WalkPoint(X0 + 100, Y0 + 20, "belysning", photo=data),)), today=TODAY)
     assert list_walks(store) == [] and rows(store, "SELECT count(*) FROM report_photos") == [(0,)]
 
