@@ -16,6 +16,7 @@ from .i18n import lang_or_default, number, t
 from .jobs import request_owner
 from .report import data_span, jobs
 from .report.period import ReportError, check_period, parse_period
+from .report_controls import period_options
 
 #: The download route below the app's prefix: lagesbild/<job id>/<pdf|html>.
 ROUTE = "lagesbild"
@@ -69,6 +70,12 @@ def register_report(app, store, views, today) -> None:
             started = dt.datetime.fromtimestamp(float(busy.status.get("created") or 0), ZoneInfo("Europe/Stockholm"))
             return no_update, no_update, t("report_job_busy", lang, time=f"{started:%H:%M}")
         return job, False, t("report_job_queued", lang, period=period.label(lang))
+
+    # The period list in the language switched to: the server's own list for the session's role
+    # (never the labels of the page's first language, never options the page sent).
+    @app.callback(Output("r-period", "options"), Input("lang", "value"), prevent_initial_call=True)
+    def report_period_language(lang):
+        return period_options(views.data, lang_or_default(lang), views.policy(), today())
 
     @app.callback(
         Output("r-message", "children", allow_duplicate=True), Output("r-poll", "disabled", allow_duplicate=True),

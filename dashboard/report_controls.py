@@ -32,11 +32,16 @@ def report_periods(data: AppData, policy: privacy.Policy | None, today: dt.date 
     return out
 
 
+def period_options(data: AppData, lang: str, policy: privacy.Policy | None, today: dt.date | None) -> list[dict]:
+    """The period list's options, labelled in `lang` ('kvartal 4 2026' / 'Q4 2026'); the language
+    switch asks for them again (dashboard.callbacks_report), so the labels follow it."""
+    return [{"label": p.label(lang), "value": p.code} for p in report_periods(data, policy, today)]
+
+
 def report_controls(data: AppData, lang: str, policy: privacy.Policy | None, today: dt.date | None):
     from .layout import T
 
-    periods = report_periods(data, policy, today)
-    options = [{"label": p.label(lang), "value": p.code} for p in periods]
+    options = period_options(data, lang, policy, today)
     return html.Div([
         html.H3(T("report_heading", lang)),
         html.Label([T("report_pick_period", lang),
@@ -50,4 +55,4 @@ def report_controls(data: AppData, lang: str, policy: privacy.Policy | None, tod
     ], className="export report-export")
 
 
-__all__ = ["report_controls", "report_periods"]
+__all__ = ["period_options", "report_controls", "report_periods"]
