@@ -331,6 +331,7 @@ def run():  # pragma: no cover - console entry for `python -m dashboard`
 from . import (  # noqa: E402,F401
     cli_analysis,
     cli_data,
+    cli_est,
     cli_followup,
     cli_moderation,
     cli_promise,

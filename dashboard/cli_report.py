@@ -16,8 +16,9 @@ from .cli import _date, main
 @main.command(context_settings={"max_content_width": 100})
 @click.option("--data", "data", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="GeoPackage data file.")
-@click.option("--period", required=True, metavar="2026|2026-Q3|2026-10",
-              help="A year, a quarter or a month (not finer than the role's published periods).")
+@click.option("--period", required=True, metavar="2026|2026-Q3|2026-10|2026-W48",
+              help="A year, a quarter, a month or an ISO week (not finer than the role's published "
+                   "periods: a week is for polis and admin, the EST weekly lägesbild).")
 @click.option("--role", type=click.Choice(ROLES), default=BRA, show_default=True,
               help="Whose view the report shows; reduced roles never see exact data.")
 @click.option("--lang", type=click.Choice(("sv", "en")), default="sv", show_default=True, help="Language.")
@@ -38,6 +39,7 @@ def report(data, period, role, lang, out, today):
     Examples:
       trygghetskarta report --data vaggeryd.gpkg --period 2026-10 --out oktober.pdf
       trygghetskarta report --data vaggeryd.gpkg --period 2026-Q3 --role allmanhet --out q3.html
+      trygghetskarta report --data vaggeryd.gpkg --period 2026-W48 --role polis --out vecka-48.pdf
     """
     from .report import ReportError, make_report
 

@@ -211,3 +211,61 @@ def test_parse_week():
     for bad, message in (("2026-48", "not an ISO week"), ("2025-W53", "2025 has no week 53")):
         with pytest.raises(EstError, match=message):
             parse_week(bad)
+
+
+def test_cli_est_week_text_and_json(store):
+    import json
+
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["est-week", "--data", str(store.path), "--week", "2026-W48"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[:3] == ["EST vecka 48 2026 23 november – 29 november 2026, svensk tid.",
+                         "7 observationer räknas denna vecka (veckan före: 3).",
+                         "1 väntar på granskning och räknas inte än."]
+    assert "  Vaggeryd – stationen: 3 (+2)" in lines
+    assert "  Klotter                     3    1    +2" in lines
+    assert "  söndag   2026-11-29    2" in lines
+    moderator = runner.invoke(main, ["est-week", "--data", str(store.path), "--week", "2026-W48", "--format",
+                                     "json", "--role", "moderator"])
+    data = json.loads(moderator.output)
+    assert (data["total"], data["previous_total"], data["pending"]) == (6, 3, 1)
+    assert "droghantering" not in [c["key"] for c in data["categories"]]
+    assert data["rose"][0] == {"key": "Vaggeryd – stationen", "label": "Vaggeryd – stationen", "count": 3,
+                               "previous": 1, "change": 2}
+    bad = runner.invoke(main, ["est-week", "--data", str(store.path), "--week", "48"])
+    assert bad.exit_code == 1 and bad.output.strip() == "Error: week '48' is not an ISO week like 2026-W48"
+    refused = runner.invoke(main, ["est-week", "--data", str(store.path), "--week", "2026-W48", "--role", "bra"])
+    assert refused.exit_code == 2 and "'bra' is not one of 'polis', 'admin', 'moderator'" in refused.output
+
+
+def test_report_period_accepts_an_iso_week_for_the_police_only(store):
+    from dashboard.app import create_app
+    from dashboard.data import load
+    from dashboard.report import ReportError, data_span
+    from dashboard.report.content import build_content
+    from dashboard.report.period import Period, check_period, parse_period
+
+    week = parse_period("2026-W48")
+    assert (week.code, week.start, week.end, week.previous().code) == (
+        "2026-W48", dt.date(2026, 11, 23), dt.date(2026, 11, 29), "2026-W47")
+    assert (week.label("sv"), week.label("en")) == ("vecka 48 2026", "week 48 2026")
+    assert parse_period("2027-W01").previous() == Period.of_week(2026, 53)
+    with pytest.raises(ReportError, match="2025 has no week 53"):
+        parse_period("2025-W53")
+    data = load(store)
+    views = create_app(store, today=lambda: dt.date(2026, 12, 1), data=data)._trygghetskarta["views"]
+    check_period(week, views.policy("polis"), views.settings, data_span(data))
+    with pytest.raises(ReportError) as refused:
+        check_period(week, views.policy("bra"), views.settings, data_span(data))
+    assert str(refused.value) == ("--period 2026-W48 is finer than the role bra may see: it sees its cells layers "
+                                  "per month; periods it can have: 2026-11, 2026")
+    content = build_content(data, views.get, views.policy("polis"), week, "sv", dt.date(2026, 12, 1),
+                            with_figures=False)
+    # Counted: week 48's seven approved EST observations and the staff entry; week 47's three.
+    assert content.summary[0] == ("Alla rapporter: 8 rapporter under vecka 48 2026, 167 % fler än under "
+                                  "vecka 47 2026 (3).")

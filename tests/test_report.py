@@ -94,7 +94,7 @@ def test_periods_parse_to_whole_calendar_periods_and_their_previous():
     assert Period("month", 2026, 10).label("sv") == "oktober 2026"
     assert Period("quarter", 2026, 7).label("en") == "Q3 2026"
     for bad in ("2026-13", "26-10", "oktober", "2026-Q5", ""):
-        with pytest.raises(ReportError, match="is not a period like 2026, 2026-Q3 or 2026-10"):
+        with pytest.raises(ReportError, match="is not a period like 2026, 2026-Q3, 2026-10 or 2026-W48"):
             parse_period(bad)
 
 
@@ -356,7 +356,7 @@ def test_a_period_finer_than_the_role_may_see_is_refused_with_the_periods_it_can
 
 @pytest.mark.parametrize("args, message", [
     (["--period", "2030"], "Error: no reports or activities the role bra may see in 2030 (2030-01-01 – 2030-12-31)"),
-    (["--period", "2026-13"], "Error: --period '2026-13' is not a period like 2026, 2026-Q3 or 2026-10"),
+    (["--period", "2026-13"], "Error: --period '2026-13' is not a period like 2026, 2026-Q3, 2026-10 or 2026-W48"),
     (["--period", "2026", "--out", "r.docx"], "Error: --out r.docx: the file name must end in .pdf or .html"),
 ])
 def test_user_mistakes_are_one_line(store_path, tmp_path, monkeypatch, args, message):

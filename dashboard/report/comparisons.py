@@ -56,7 +56,7 @@ def report_windows(period: Period, made_on: dt.date, lang: str) -> list[Window]:
 
     words = {
         "previous": (now, before(period.previous())),
-        "last_year": (now, before(Period(period.kind, period.year - 1, period.first_month))),
+        "last_year": (now, before(period.year_before())),
         "ytd": (t("report_ytd_now", lang, date=format_date(at, "d MMMM y", locale=lang)),
                 t("report_ytd_prev", lang, year=at.year - 1)),
     }
