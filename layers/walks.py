@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import re
 import struct
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
@@ -159,8 +160,14 @@ def _groups_hint() -> str:
     return "e.g. boende=8,polis=2; groups: " + ", ".join(PARTICIPANT_GROUPS)
 
 
+def plain_text(value) -> str:
+    """One line of text: control characters (a terminal's escape codes, NUL, which XML cannot
+    hold) and runs of whitespace become single spaces."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in str(value or "")).split())
+
+
 def check_title(title) -> str:
-    text = " ".join(str(title or "").split())
+    text = plain_text(title)
     if not text:
         raise _invalid("walk", "title", title, "is required (e.g. 'Trygghetsvandring Skillingaryd centrum')")
     if len(text) > MAX_TITLE:
@@ -250,7 +257,7 @@ def _points_frame(store, walk: Walk, walk_id: str, first: int, now: str) -> gpd.
             "id": f"{walk_id}-{label}", "layer": point.layer,
             "focus_area": _focus_area(store, point.layer), "occurred_at": occurred,
             "reported_at": max(now, occurred, key=pd.Timestamp), "category": point.category,
-            "description": " ".join(str(point.description or "").split()), "source": SOURCE, "status": "ny",
+            "description": plain_text(point.description), "source": SOURCE, "status": "ny",
             "geometry": shapely.Point(point.x, point.y),
         })
     if not rows:

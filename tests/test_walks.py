@@ -287,6 +287,13 @@ def test_bad_fields_are_refused_naming_the_field_and_value(store, changes, messa
     assert list_walks(store) == []
 
 
+def test_control_characters_in_texts_become_spaces_so_no_terminal_or_xml_sees_them(store):
+    saved = save_walk(store, first_walk(title="Centrum\x1b[2J\x00 kväll", points=(
+        WalkPoint(X0 + 100, Y0 + 20, "belysning", description="Mörkt\x1b]0;x\x07\n\tvid\x85tunneln"),)), today=TODAY)
+    assert (saved.title, saved.points[0].description) == ("Centrum [2J kväll", "Mörkt ]0;x vid tunneln")
+    assert "\x1b" not in walk_gpx(saved)
+
+
 def test_participants_as_a_list_of_names_are_refused():
     from layers.walks import parse_participants
 
