@@ -4,6 +4,9 @@ are shared with the residents' page, `dashboard.uppfoljning`)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_decimal
 from dash import html
 
 from layers.followup import CommitmentProgress
@@ -18,11 +21,11 @@ CARD = "commitment-card"
 
 def decimal(value: float, lang: str, decimals: int = 1) -> str:
     """1.5 → '1,5' (sv) / '1.5' (en); whole numbers without decimals; minus as '−'."""
-    text = f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    text = text.replace("-", "−")
-    return text.replace(".", ",") if lang != "en" else text
+    # Babel's decimal sign; '#' digits drop trailing zeros. Rounded from the float's exact value,
+    # as Python's own format rounds.
+    pattern = "0" + ("." + "#" * decimals if decimals else "")
+    text = format_decimal(Decimal(float(value)), format=pattern, locale="en" if lang == "en" else "sv")
+    return text.replace("-", "−")
 
 
 def signed(value: float, lang: str, suffix: str = "") -> str:
