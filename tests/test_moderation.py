@@ -201,3 +201,42 @@ def test_a_pending_report_out_of_the_municipality_is_not_in_the_store_at_all(sto
     with pytest.raises(ValidationError):
         insert_intake_report(store, {**intake(9), "geometry": Point(441733, 6338545)})
     assert len(queue(store, who("polis"))) == 4
+
+
+# -- the CLI ------------------------------------------------------------------------------------
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    return CliRunner().invoke(main, ["moderate", *args])
+
+
+def test_cli_lists_oldest_first_and_decides_with_one_line_per_mistake(store):
+    data = ["--data", str(store.path)]
+    listed = _cli(*data, "--role", "moderator", "list")
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert lines[0] == "3 rapporter väntar på moderering (äldst först):"
+    assert [line.split("  ")[0] for line in lines[1:]] == ["m-1", "m-2", "m-3"]
+    assert lines[1].split("  ")[:3] == ["m-1", "VGR-2026-AAAAAAAA", "Otrygga platser"]
+    assert [line.split("  ")[0] for line in _cli(*data, "list").output.splitlines()[1:]] == ["m-1", "m-2", "m-4", "m-3"]
+
+    result = _cli(*data, "--user", "mona", "approve", "m-1")
+    assert (result.exit_code, result.output) == (0, "Rapporten m-1 är godkänd och räknas nu.\n")
+    assert read_audit(store, event="moderate")["user"].tolist() == ["mona"]
+    result = _cli(*data, "--lang", "en", "approve", "m-1")
+    assert result.exit_code == 1
+    assert result.output == "Error: Report m-1 is not waiting for moderation (it is godkänd).\n"
+    result = _cli(*data, "reject", "m-2", "--reason", "Fel kommun")
+    assert (result.exit_code, result.output) == (0, "Rapporten m-2 är avvisad.\n")
+    result = _cli(*data, "merge", "m-3", "--into", "m-1")
+    assert (result.exit_code, result.output) == (0, "Rapporten m-3 är en dubblett av m-1 och räknas inte.\n")
+    result = _cli(*data, "reply", "m-1", "--text", "Lampan är bytt.", "--status", "åtgärdad")
+    assert (result.exit_code, result.output) == (0, "Svaret och statusen för rapporten m-1 är sparade.\n")
+    assert status_of(store, "VGR-2026-CCCCCCCC")["state"] == "åtgärdad"
+    assert contacts(store) == {}
+    result = _cli(*data, "--role", "moderator", "approve", "m-4")
+    assert (result.exit_code, result.output) == (1, "Error: Ingen rapport med id m-4 att moderera.\n")
+    assert _cli(*data, "--role", "moderator", "list").output == "Inga rapporter väntar på moderering.\n"

@@ -180,3 +180,32 @@ def test_an_approval_for_a_closed_month_enters_at_the_next_revision_and_only_as_
         approve(store, polis, f"est-{i}")
     # The revision after that: +6 ≥ k, so October's cell shows 11.
     assert october(dt.date(2027, 1, 2))[0] == 11
+
+
+# -- the panel and the rapportör's dashboard, per role ------------------------------------------
+
+@pytest.mark.parametrize("role, shown", [("polis", True), ("admin", True), ("moderator", True), ("bra", False),
+                                         ("allmanhet", False)])
+def test_only_moderating_roles_get_the_panel_and_an_answer(store, role, shown):
+    app = create_app(store, role=role, today=lambda: TODAY)
+    layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert ('"mod-panel"' in layout) == shown
+    out = call(callback(app, "open_queue"), "mod-summary.n_clicks", 1, "mod-body", "sv")
+    if shown:
+        text = json.dumps(out, default=str, ensure_ascii=False)
+        assert "Moderering (2 väntar)" in text and text.count("className='mod-card'") == 2
+    else:
+        from dash import no_update
+
+        assert out == (no_update, no_update)
+
+
+def test_a_rapportor_is_sent_to_est_and_gets_no_dashboard_answer(store):
+    app = create_app(store, role=RAPPORTOR, today=lambda: TODAY)
+    client = app.server.test_client()
+    page = client.get("/")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/est")
+    for path in ("/_dash-layout", "/_dash-dependencies"):
+        answer = client.get(path)
+        assert answer.status_code == 403 and answer.get_json()["error"] == "the role rapportor has no dashboard"
+    assert client.post("/_dash-update-component", json={}).status_code in (400, 403)
