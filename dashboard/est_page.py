@@ -39,6 +39,8 @@ from .i18n import lang_or_default, t
 
 PATH = "est"
 WEEK_PATH = "est/vecka"
+#: POST: make the week's lägesbild (the report command's, as a background job); GET …/<job>: its progress.
+REPORT_PATH = "est/lagesbild"
 RAPPORTOR = "rapportor"
 esc = html.escape
 CATEGORIES_ENV = "TRYGGHETSKARTA_EST_CATEGORIES"
@@ -77,7 +79,7 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
     kommun_name = get_municipality(kommun).name
     # A plain form posts its CSRF token as a field, and only this page may ask for the position:
     # the auth's own lists (it has no public setter for a page behind login).
-    auth._form_paths = frozenset({*auth._form_paths, path})
+    auth._form_paths = frozenset({*auth._form_paths, path, prefix + REPORT_PATH})
     if hasattr(auth, "_geolocation_prefixes"):
         auth._geolocation_prefixes += (path,)
 
@@ -165,11 +167,74 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
                  "next": f"{public}{WEEK_PATH}/{following.code}?lang={lang}"}
         command = (f"trygghetskarta report --data {os.path.basename(str(store.path))} --period {chosen.code} "
                    f"--role {role} --out vecka-{chosen.week:02d}.pdf") if role in (POLIS, ADMIN) else None
-        body = week_html(view, lang, _role_name(role, lang), links, command) + _logout(auth.page_forms(), lang)
+        forms = auth.page_forms()
+        button = (f'<form method="post" action="{public}{REPORT_PATH}"><input type="hidden" name="csrf_token" '
+                  f'value="{esc(forms.get("csrf_token") or "")}"><input type="hidden" name="week" '
+                  f'value="{chosen.code}"><input type="hidden" name="lang" value="{lang}">'
+                  f'<p><button type="submit">{esc(t("est_week_make_report", lang))}</button></p></form>'
+                  if command else "")
+        body = week_html(view, lang, _role_name(role, lang), links, command) + button + _logout(forms, lang)
         return flask.Response(page(week_title(chosen, lang), lang, body,
                                    other_href(f"{public}{WEEK_PATH}/{chosen.code}", lang)), mimetype="text/html")
 
+    def make_report():
+        """One click: the week's lägesbild for the session's role (polis/admin), as the button of
+        the dashboard makes it (`dashboard.report.jobs`); then its progress page."""
+        from .jobs import request_owner
+        from .report import jobs
+        from .report.period import ReportError, check_period, parse_period
+
+        lang = lang_now()
+        role = auth.current_role()
+        owner = request_owner()
+        if role not in (POLIS, ADMIN) or owner is None:
+            return flask.Response(page(t("est_week_link", lang), lang, f"<p>{esc(t('est_week_forbidden', lang))}</p>",
+                                       None), status=403, mimetype="text/html")
+        try:
+            period = parse_period(flask.request.form.get("week", ""))
+            if period.kind != "week":
+                raise ReportError(t("est_week_bad", lang, week=period.code))
+            check_period(period, auth.current_policy(), auth.settings, None)
+            job = jobs.start_report(store.path, period.code, role, lang, clock().date().isoformat(), owner)
+        except ReportError as exc:
+            return flask.Response(page(t("est_week_link", lang), lang, f"<p>{esc(str(exc))}</p>", None), status=400,
+                                  mimetype="text/html")
+        except jobs.ReportBusy:
+            return flask.Response(page(t("est_week_link", lang), lang, f"<p>{esc(t('est_report_busy', lang))}</p>",
+                                       None), status=409, mimetype="text/html")
+        return flask.redirect(f"{public}{REPORT_PATH}/{job}?lang={lang}", code=303)
+
+    def report_progress(job: str):
+        from .callbacks_report import ROUTE, failure_text, progress_text
+        from .jobs import request_owner
+        from .report import jobs
+        from .report.period import parse_period
+
+        lang = lang_now()
+        owner = request_owner()
+        status = jobs.report_status(store.path, job, owner) if owner else None
+        if status is None or status.get("role") != auth.current_role():
+            flask.abort(404)
+        refresh = ""
+        if status["state"] in jobs.ACTIVE:
+            # No script: the page asks again by itself until the files are there.
+            refresh, body = '<meta http-equiv="refresh" content="3">', f'<p role="status">{esc(progress_text(status, lang))}</p>'
+        elif status["state"] == jobs.FAILED:
+            body = f'<p class="msg" role="alert">{esc(failure_text(status, lang))}</p>'
+        else:
+            label = parse_period(status["period"]).label(lang)
+            links = " · ".join(f'<a href="{public}{ROUTE}/{esc(status["id"])}/{fmt}" download="'
+                               f'{esc(jobs.file_name(status, fmt))}">{fmt.upper()}</a>' for fmt in jobs.FORMATS)
+            body = f'<p role="status">{esc(t("est_report_done", lang, period=label))} {links}</p>'
+        week_code = parse_period(status["period"]).code
+        body = (f"<h1>{esc(t('est_week_link', lang))}</h1>{body}"
+                f'<p><a href="{public}{WEEK_PATH}/{week_code}?lang={lang}">{esc(t("est_week_back", lang))}</a></p>')
+        html_text = page(t("est_week_link", lang), lang, body, None).replace("<head>\n", "<head>\n" + refresh, 1)
+        return flask.Response(html_text, mimetype="text/html")
+
     server.add_url_rule(path, "tk_est", est, methods=["GET", "POST"])
+    server.add_url_rule(prefix + REPORT_PATH, "tk_est_report", make_report, methods=["POST"])
+    server.add_url_rule(f"{prefix}{REPORT_PATH}/<job>", "tk_est_report_progress", report_progress, methods=["GET"])
     server.add_url_rule(f"{path}/est.js", "tk_est_script", script, methods=["GET"])
     server.add_url_rule(prefix + WEEK_PATH, "tk_est_week_now", week_now, methods=["GET"])
     server.add_url_rule(f"{prefix}{WEEK_PATH}/<code>", "tk_est_week", week, methods=["GET"])

@@ -6,6 +6,7 @@ without the narcotics category for a moderator, refused for other roles."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sqlite3
 
@@ -179,3 +180,54 @@ def test_a_bad_week(served):
     app, _store = served
     page = session(app, "anna").get("/est/vecka/2026-48")
     assert page.status_code == 404 and "Ingen vecka ”2026-48”: skriv veckan som 2026-W48." in words(page)
+
+
+def _fake_done(folder, fd):
+    """A worker that 'makes' the report at once (tests/test_report_button.py's)."""
+    import time
+
+    from dashboard.report import jobs
+
+    status = jobs.read_status(folder)
+    for fmt in jobs.FORMATS:
+        (folder / jobs.file_name(status, fmt)).write_bytes(b"%PDF-1.7 fake" if fmt == "pdf" else b"<html></html>")
+    jobs.update(folder, state=jobs.DONE, stage="done", pages=1, finished=time.time())
+
+
+def test_one_click_weekly_lagesbild(served, monkeypatch):
+    from dashboard.report import jobs
+
+    app, _store = served
+    anna = session(app, "anna")
+    week = anna.get("/est/vecka/2026-W48")
+    assert "Gör veckans lägesbild (PDF och HTML)" in words(week)
+    started, held = [], []
+
+    def keep_lock(folder, fd):  # a worker that lives: it holds the job's lock
+        started.append(folder)
+        held.append(os.dup(fd))
+
+    monkeypatch.setattr(jobs, "spawn_worker", keep_lock)
+    sent = anna.post("/est/lagesbild", data={"csrf_token": csrf(week), "week": "2026-W48", "lang": "sv"})
+    assert sent.status_code == 303 and len(started) == 1
+    job = sent.headers["Location"].split("/est/lagesbild/")[1].split("?")[0]
+    status = jobs.read_status(started[0])
+    assert status["id"] == job
+    assert (status["period"], status["role"]) == ("2026-W48", "polis")
+    waiting = anna.get(sent.headers["Location"])
+    assert waiting.status_code == 200 and '<meta http-equiv="refresh" content="3">' in text(waiting)
+    _fake_done(started[0], None)
+    os.close(held.pop())
+    done = anna.get(sent.headers["Location"])
+    assert "Lägesbilden för vecka 48 2026 är klar:" in words(done) and "refresh" not in text(done)
+    link = re.search(r'href="(/lagesbild/[^"]+/pdf)"', text(done)).group(1)
+    assert anna.get(link).data == b"%PDF-1.7 fake"
+    # Another session of another role gets nothing of it.
+    assert session(app, "mona").get(sent.headers["Location"]).status_code == 404
+    # Without the form token, or as a moderator: nothing starts.
+    assert anna.post("/est/lagesbild", data={"week": "2026-W47"}).status_code == 403
+    mona = session(app, "mona")
+    mona_week = mona.get("/est/vecka/2026-W48")
+    assert "Gör veckans lägesbild" not in words(mona_week)
+    assert mona.post("/est/lagesbild", data={"csrf_token": csrf(mona_week), "week": "2026-W47"}).status_code == 403
+    assert len(started) == 1
