@@ -294,23 +294,30 @@ def status_of(store, ref: str, lang: str = "sv") -> dict | None:
         if row is None:
             return None
         rid, layer, category, reported_at, status, moderation, reply, duplicate_of = row
-        merged = None
-        if duplicate_of:
-            merged = conn.execute("SELECT status, moderation FROM reports WHERE id = ?", (duplicate_of,)).fetchone()
+        # A duplicate (merged by a moderator: itself avvisad) follows the report it was merged
+        # into, to the end of the chain: the resident sees what became of the matter.
+        seen, kept = {rid}, None
+        while duplicate_of and duplicate_of not in seen:
+            seen.add(duplicate_of)
+            found = conn.execute("SELECT status, moderation, public_reply, duplicate_of FROM reports WHERE id = ?",
+                                 (duplicate_of,)).fetchone()
+            if found is None:
+                break
+            kept, duplicate_of = found, found[3]
+    if kept is not None:
+        status, moderation = kept[0], kept[1]
+        reply = reply or kept[2]
     if moderation == "avvisad":
         state = "avvisad"
     elif moderation == "väntar":
         state = "ny"
     else:
         state = status if status in PUBLIC_STATES else "ny"
-    if merged is not None:  # a merged duplicate (moderation avvisad, layers.moderation.merge) follows the kept one
-        m_status, m_moderation = merged
-        state = "avvisad" if m_moderation == "avvisad" else ("ny" if m_moderation == "väntar" else m_status)
     spec = store.config.layers.get(layer)
     return {
         "ref": ref, "state": state, "layer": spec.name(lang) if spec else layer,
         "category": label("category", category, lang), "sent_on": str(reported_at or "")[:10],
-        "public_reply": reply or "", "merged": bool(duplicate_of),
+        "public_reply": reply or "", "merged": bool(row[7]),
     }
 
 

@@ -361,6 +361,22 @@ def test_status_page_follows_moderation(served):
     assert status_of(store, ref)["state"] == "avvisad"
 
 
+def test_status_page_of_a_duplicate_follows_the_kept_report(served):
+    app, store = served
+    kept, dup = (ref_of(send(client(app, "192.0.2.44"))) for _ in range(2))
+    kept_id = rows(store, "SELECT id FROM reports WHERE ref = ?", (kept,))[0][0]
+    with sqlite3.connect(store.path) as conn:
+        # As layers.moderation.merge leaves them: the duplicate avvisad, pointing at the kept one.
+        conn.execute("UPDATE reports SET moderation = 'avvisad', duplicate_of = ? WHERE ref = ?", (kept_id, dup))
+        conn.execute("UPDATE reports SET moderation = 'godkänd', status = 'åtgärdad', public_reply = 'Lampan är bytt.'"
+                     " WHERE ref = ?", (kept,))
+    code, state, text = _state(app, dup)
+    assert (code, state) == (200, "Åtgärdad")
+    assert "Lampan är bytt." in text
+    assert "Någon annan har rapporterat samma sak; rapporterna följs upp tillsammans." in text
+    assert "samma sak" not in _state(app, kept)[2]
+
+
 def test_status_page_unknown_reference_and_lookup_form(served):
     app, _store = served
     c = client(app, "192.0.2.42")
