@@ -240,3 +240,10 @@ def test_cli_lists_oldest_first_and_decides_with_one_line_per_mistake(store):
     result = _cli(*data, "--role", "moderator", "approve", "m-4")
     assert (result.exit_code, result.output) == (1, "Error: Ingen rapport med id m-4 att moderera.\n")
     assert _cli(*data, "--role", "moderator", "list").output == "Inga rapporter väntar på moderering.\n"
+
+
+def test_an_import_sees_the_id_of_a_pending_report_as_taken(store):
+    from layers.imports import existing_ids
+
+    assert existing_ids(store, "reports") == {"t-1", "t-2", "m-1", "m-2", "m-3", "m-4"}
+    assert existing_ids(store, "reports", ["m-1", "x-9"]) == {"m-1"}

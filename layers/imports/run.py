@@ -95,12 +95,14 @@ def existing_ids(store, kind: str, ids: Iterable[str] | None = None) -> set[str]
     """Ids already in the store (of `ids` only, when given: a big store is not read whole)."""
     table = "reports" if kind == "reports" else "activities"
     if ids is None:
-        return set(store.read_table(table)["id"])
+        # Every row, pending ones too: an id is taken whether or not the report counts yet.
+        return set(store.read_table(table, uncounted=True)["id"])
     wanted = list(dict.fromkeys(map(str, ids)))
     found: set[str] = set()
     for start in range(0, len(wanted), 900):  # SQLite's limit on parameters
         chunk = wanted[start:start + 900]
-        found |= set(store.read_table(table, f"WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk))["id"])
+        found |= set(store.read_table(table, f"WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk),
+                                      uncounted=True)["id"])
     return found
 
 
