@@ -111,6 +111,11 @@ def insert_intake_report(store, row: dict) -> str:
     attrs = [c for c in REPORT_COLUMNS if c != "geometry"] + [c for c in REPORT_INTAKE_COLUMNS if c in row]
     values = [row.get(c) for c in attrs]
     with writing(store.path) as conn:
+        clash = conn.execute("SELECT 1 FROM reports WHERE id = ? OR (ref IS NOT NULL AND ref = ?)",
+                             (rid, row.get("ref"))).fetchone()
+        if clash is not None:
+            field = "id" if conn.execute("SELECT 1 FROM reports WHERE id = ?", (rid,)).fetchone() else "ref"
+            raise ValidationError([RecordError(rid, field, row.get(field), "is already in the store")], "reports")
         conn.execute(f"INSERT INTO reports (geometry, {', '.join(attrs)}) VALUES ({', '.join('?' * (len(attrs) + 1))})",
                      (blob, *values))
         if email is not None:

@@ -415,3 +415,7 @@ def test_insert_intake_report_validates_like_the_store(served):
     assert insert_intake_report(store, {**row, "category": "skadegörelse"}) == "est-1"
     assert rows(store, "SELECT source, moderation, reporter FROM reports WHERE id = 'est-1'") == [
         ("est", "väntar", "eva")]
+    with pytest.raises(ValidationError) as err:
+        insert_intake_report(store, {**row, "category": "skadegörelse"})
+    assert [(e.field, e.value, e.reason) for e in err.value.errors] == [("id", "est-1", "is already in the store")]
+    assert rows(store, "SELECT count(*) FROM reports WHERE id = 'est-1'") == [(1,)]
