@@ -107,6 +107,7 @@ def list_command(ctx):
 def show(ctx, walk_id):
     """A walk and its points with their status and moderation; for a repeat walk, the earlier
     walks' points as they stand today (what was done since)."""
+    from layers.walk_followup import RADIUS_M, done_since
     from layers.walks import earlier_walks, get_walk
 
     store = _store(ctx)
@@ -115,10 +116,16 @@ def show(ctx, walk_id):
         click.echo(line)
     for earlier in earlier_walks(store, found):
         click.echo("")
-        click.echo(f"Earlier walk {earlier.walk_id} ({earlier.held_on}, {earlier.title!r}): its points today")
+        click.echo(f"Earlier walk {earlier.walk_id} ({earlier.held_on}, {earlier.title!r}): its points today, "
+                   f"with activities done within {RADIUS_M:.0f} m until {found.held_on}")
         click.echo(_summary(earlier.points))
-        for line in _point_lines(earlier.points):
+        since = done_since(store, earlier, found.held_on)
+        for line, point in zip(_point_lines(earlier.points), since, strict=True):
             click.echo(line)
+            if point.activities:
+                shown = "; ".join(f"{a.kind} ({a.actor}) {a.done_on} {a.distance_m:.0f} m" for a in point.activities[:3])
+                more = f"; and {len(point.activities) - 3} more" if len(point.activities) > 3 else ""
+                click.echo(f"       done near: {shown}{more}")
 
 
 def _walk_lines(w) -> list[str]:

@@ -78,6 +78,15 @@ def test_show_of_a_repeat_walk_lists_the_earlier_points_as_they_stand(data, tmp_
     store, mia = GeoPackageStore(data), Moderator.of("mia", "moderator")
     approve(store, mia, f"{first}-p1")
     reply(store, mia, f"{first}-p1", "Ny belysning", status="åtgärdad")
+    # A patrol 40 m from p1 in April (213 m from p2: not near it).
+    p1 = store.read_table("reports", "WHERE id = ?", (f"{first}-p1",), uncounted=True)
+    import geopandas as gpd
+
+    from tests.helpers import activity
+
+    store.add_activities(gpd.GeoDataFrame([activity(
+        1, at=(p1["x"][0] + 40, p1["y"][0]), planned="2026-04-02T19:00:00+02:00", done="2026-04-02T21:00:00+02:00")],
+        geometry="geometry", crs="EPSG:3006"))
     (tmp_path / "igen.geojson").write_text(REPEAT, encoding="utf-8")
     done = run("walk", "--data", data, "import", tmp_path / "igen.geojson", "--date", "2026-10-01",
                "--repeats", first, "--participants", "boende=5")
@@ -91,9 +100,11 @@ def test_show_of_a_repeat_walk_lists_the_earlier_points_as_they_stand(data, tmp_
         "Points (1):",
         "  p1   otrygg_plats/nedskräpning      ny         väntar   Fulla papperskorgar",
         "",
-        f"Earlier walk {first} (2026-03-01, 'Centrum'): its points today",
+        f"Earlier walk {first} (2026-03-01, 'Centrum'): its points today, with activities done within 200 m "
+        "until 2026-10-01",
         "  Status: åtgärdad 1, ny 1",
         "  p1   otrygg_plats/belysning         åtgärdad   godkänd  Mörk gångtunnel  [reply: Ny belysning]",
+        "       done near: närvaro/patrull (polis) 2026-04-02 40 m",
         "  p2   hastighet/fortkörning          ny         väntar   ",
     ]
     assert f"repeats {first}" in run("walk", "--data", data, "list").stdout.splitlines()[1]

@@ -319,3 +319,34 @@ def test_the_geojson_is_wgs84_with_the_route_first_and_points_with_their_state(s
     assert route["geometry"]["coordinates"][0] == [14.0907128, 57.4284254]
     assert [(f["properties"]["name"], f["properties"]["status"], f["properties"]["moderation"]) for f in points] == [
         ("p1", "ny", "väntar"), ("p2", "ny", "väntar"), ("p3", "ny", "väntar")]
+
+
+def test_done_since_lists_the_activities_done_near_each_earlier_point_between_the_walks(store):
+    import geopandas as gpd
+
+    from layers.walk_followup import done_since
+    from tests.helpers import VAGGERYD, activity
+
+    walk = save_walk(store, first_walk(), today=TODAY)
+    p1 = (X0 + 100, Y0 + 20)
+    p3 = (X0 + 390, Y0 + 250)
+    store.add_activities(gpd.GeoDataFrame([
+        activity(1, at=(p1[0] + 50, p1[1]), planned="2026-04-02T19:00:00+02:00", done="2026-04-02T21:00:00+02:00"),
+        activity(2, at=(p1[0], p1[1] - 150), kind="informationsinsats", actor="kommun",
+                 planned="2026-05-10T10:00:00+02:00", done="2026-05-10T12:00:00+02:00"),
+        activity(3, at=(p1[0] + 10, p1[1]), planned="2026-02-20T19:00:00+01:00", done="2026-02-20T21:00:00+01:00"),
+        activity(4, at=VAGGERYD, planned="2026-04-02T19:00:00+02:00", done="2026-04-02T21:00:00+02:00"),
+        activity(5, at=p1, status="planerad", planned="2026-06-01T19:00:00+02:00"),
+        activity(6, at=(p1[0] + 201, p1[1]), planned="2026-04-02T19:00:00+02:00", done="2026-04-02T21:00:00+02:00"),
+        activity(7, at=p3, planned="2026-10-02T19:00:00+02:00", done="2026-10-02T21:00:00+02:00"),
+        activity(8, at=(p3[0], p3[1] + 30), planned="2026-10-01T19:00:00+02:00", done="2026-10-01T21:00:00+02:00"),
+        activity(9, at=None, planned="2026-04-02T19:00:00+02:00", done="2026-04-02T21:00:00+02:00"),
+    ], geometry="geometry", crs="EPSG:3006"))
+    since = done_since(store, get_walk(store, walk.walk_id), dt.date(2026, 10, 1))
+    assert [[(a.kind, a.actor, a.done_on.isoformat(), round(a.distance_m)) for a in s.activities] for s in since] == [
+        [("närvaro/patrull", "polis", "2026-04-02", 50), ("informationsinsats", "kommun", "2026-05-10", 150)],
+        # p2 (X0+300, Y0+150) lies between: a-6 at 130 m (1, 130), a-8 at 158 m (90, 130), a-1 at 198 m (150, 130).
+        [("närvaro/patrull", "polis", "2026-04-02", 130), ("närvaro/patrull", "polis", "2026-10-01", 158),
+         ("närvaro/patrull", "polis", "2026-04-02", 198)],
+        [("närvaro/patrull", "polis", "2026-10-01", 30)],
+    ]
