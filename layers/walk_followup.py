@@ -1,6 +1,7 @@
 """What was done since a safety walk, point by point: the point's status, moderation and reply
 (on the point itself, layers.walks) and the activities carried out near it between that walk and
-a later one (e.g. the repeat walk months later)."""
+a later one (e.g. the repeat walk months later). Reads the data file exactly: for the command line
+(whoever holds the file); a role's view would take the activities from its RoleFrames instead."""
 
 from __future__ import annotations
 
