@@ -6,6 +6,7 @@
     trygghetskarta moderate --data PATH merge ID --into ID
     trygghetskarta moderate --data PATH edit ID --text TEXT
     trygghetskarta moderate --data PATH reply ID [--text TEXT] [--status S]
+    trygghetskarta moderate --data PATH export OUT.csv   (every moderated report; admin: with the contact)
 
 Whoever runs it can read the data file, so the default role is admin; `--role moderator`
 moderates as the municipality's staff do (no narcotics). Every decision is audit-logged with
@@ -143,3 +144,15 @@ def reply_cmd(ctx, report_id, text, status):
         raise click.UsageError("give --text, --status or both")
     reply(ctx.obj["store"], ctx.obj["who"], report_id, text, status)
     _done(ctx, "moderation_done_reply", id=report_id)
+
+
+@moderate.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def export_cmd(ctx, out):
+    """Every moderated report (pending and decided) as CSV for Excel; the contact only as admin."""
+    from .export import _write_csv
+
+    frame = queue(ctx.obj["store"], ctx.obj["who"], include_decided=True)
+    _write_csv(frame, out)
+    click.echo(f"{len(frame)} → {out}")

@@ -247,3 +247,20 @@ def test_an_import_sees_the_id_of_a_pending_report_as_taken(store):
 
     assert existing_ids(store, "reports") == {"t-1", "t-2", "m-1", "m-2", "m-3", "m-4"}
     assert existing_ids(store, "reports", ["m-1", "x-9"]) == {"m-1"}
+
+
+def test_cli_export_of_the_queue_is_excel_safe_and_has_the_contact_only_for_admin(store, tmp_path):
+    import pandas as pd
+
+    edit_text(store, who("polis"), "m-1", '=HYPERLINK("http://x")')
+    data = ["--data", str(store.path)]
+    for role, with_email in (("admin", True), ("moderator", False)):
+        out = tmp_path / f"{role}.csv"
+        result = _cli(*data, "--role", role, "export", str(out))
+        assert result.exit_code == 0
+        rows = pd.read_csv(out, sep=";", encoding="utf-8-sig", keep_default_na=False, dtype=str).set_index("id")
+        assert sorted(rows.index) == (["m-1", "m-2", "m-3", "m-4"] if role == "admin" else ["m-1", "m-2", "m-3"])
+        assert rows.loc["m-1", "description"] == '\'=HYPERLINK("http://x")'
+        assert ("email" in rows.columns) == with_email
+        if with_email:
+            assert rows.loc["m-3", "email"] == EMAIL
