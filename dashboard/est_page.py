@@ -3,8 +3,8 @@ reporter (role `rapportor`) with their own observations, and `/est/vecka/2026-W4
 view for polis, admin and moderator (a moderator never sees the narcotics category).
 
 The form is a plain HTML form posted to the server (it works without JavaScript); a small
-script from `/est/est.js` only adds "use my position". A saved observation waits for
-moderation (`layers.est.save_observation`). The reporter's list is read by their user name,
+script from `/est/est.js` (the residents' form's, dashboard.rapportera) only adds the map pick
+and "use my position". A saved observation waits for moderation (`layers.est.save_observation`). The reporter's list is read by their user name,
 so it never holds anyone else's. The category file is the packaged one unless the
 environment names another (`TRYGGHETSKARTA_EST_CATEGORIES=FILE`, read by every worker).
 """
@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import flask
 
-from geodata import get_municipality, place_name
+from geodata import get_municipality, localities, place_name
 from layers.est import (
     TZ,
     EstError,
@@ -36,6 +36,8 @@ from layers.resident_reports import places
 
 from .est_page_html import error_text, form_html, own_list_html, page, week_html, week_title
 from .i18n import lang_or_default, t
+from .rapportera import SCRIPT
+from .rapportera_page import map_svg
 
 PATH = "est"
 WEEK_PATH = "est/vecka"
@@ -44,23 +46,6 @@ REPORT_PATH = "est/lagesbild"
 RAPPORTOR = "rapportor"
 esc = html.escape
 CATEGORIES_ENV = "TRYGGHETSKARTA_EST_CATEGORIES"
-
-#: "Use my position": fills the two fields; without it (no script, no HTTPS, refused) the place list stays.
-SCRIPT = """(function () {
-  var box = document.getElementById('est-geo');
-  if (!box || !navigator.geolocation) { return; }
-  box.hidden = false;
-  var note = document.getElementById('est-geo-note');
-  document.getElementById('est-geo-button').addEventListener('click', function () {
-    navigator.geolocation.getCurrentPosition(function (pos) {
-      document.getElementById('est-lat').value = pos.coords.latitude.toFixed(6);
-      document.getElementById('est-lon').value = pos.coords.longitude.toFixed(6);
-    }, function () { note.textContent = note.getAttribute('data-failed'); },
-    {enableHighAccuracy: true, timeout: 15000});
-  });
-})();
-"""
-
 
 def _role_name(role: str, lang: str) -> str:
     names = ROLE_NAMES.get(role)
@@ -76,7 +61,12 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
     cats = categories if categories is not None else load_categories(os.environ.get(CATEGORIES_ENV) or None)
     clock = now or (lambda: dt.datetime.now(TZ))
     kommun = store.meta.kommun
-    kommun_name = get_municipality(kommun).name
+    muni = get_municipality(kommun)
+    kommun_name = muni.name
+    # The residents' form's map for the pick (no tiles, no library): the same drawing.
+    rings = [list(poly.exterior.coords) for poly in getattr(muni.geometry, "geoms", [muni.geometry])]
+    towns = [(loc.name, float(loc.lon), float(loc.lat)) for loc in localities(kommun).itertuples()]
+    maps = {lang: map_svg(rings, towns, lang) for lang in ("sv", "en")}
     # A plain form posts its CSRF token as a field, and only this page may ask for the position:
     # the auth's own lists (it has no public setter for a page behind login).
     auth._form_paths = frozenset({*auth._form_paths, path, prefix + REPORT_PATH})
@@ -116,7 +106,7 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
             f"<h1>{esc(t('est_title', lang))}</h1>",
             f"<p>{esc(t('est_lead', lang))}</p>",
             form_html(lang=lang, action=public + PATH, csrf=forms.get("csrf_token") or "", categories=cats,
-                      places=places(kommun, lang), values=values, now=clock(), error=error,
+                      places=places(kommun, lang), values=values, now=clock(), map_html=maps[lang], error=error,
                       error_line=error_text(error, lang, kommun_name) if error else "", saved_line=saved_line,
                       script_src=f"{public}{PATH}/est.js"),
             own_list_html(mine, cats, kommun, lang),

@@ -41,6 +41,10 @@ th, td { text-align: left; border-bottom: 1px solid #ccc; padding: .3rem .4rem; 
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 nav a { margin-right: 1rem; }
 code { background: #eee; padding: .1rem .3rem; word-break: break-all; }
+.map { width: 100%; height: auto; max-height: 55vh; border: 1px solid #888; background: #eef3ee; touch-action: manipulation; }
+.map .area { fill: #dfe9d8; stroke: #2f4f2f; stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+.map .town { fill: #333; }
+.map .pick { fill: #c00; stroke: #fff; stroke-width: 2; vector-effect: non-scaling-stroke; }
 """
 
 _FIELD_LABEL = {"category": "est_field_category", "place": "est_field_place", "lat": "est_field_lat",
@@ -78,10 +82,10 @@ def _invalid(error: EstInputError | None, *fields: str) -> str:
 
 
 def form_html(*, lang: str, action: str, csrf: str, categories: tuple[EstCategory, ...],
-              places: list[tuple[str, str, float, float]], values: dict, now: dt.datetime,
+              places: list[tuple[str, str, float, float]], values: dict, now: dt.datetime, map_html: str,
               error: EstInputError | None, error_line: str, saved_line: str, script_src: str) -> str:
-    """The observation form: category radios, a place list or a position (filled by the phone's
-    position when scripts run), date and time (default now), a short description."""
+    """The observation form: category radios, a place list or a position (a map pick or the
+    phone's position when scripts run), date and time (default now), a short description."""
     get = {k: str(values.get(k) or "") for k in ("category", "place", "lat", "lon", "date", "time", "description")}
     day = get["date"] or now.date().isoformat()
     clock = get["time"] or now.strftime("%H:%M")
@@ -90,7 +94,7 @@ def form_html(*, lang: str, action: str, csrf: str, categories: tuple[EstCategor
         parts.append(f'<p class="msg" id="est-error" role="alert">{esc(error_line)}</p>')
     if saved_line:
         parts.append(f'<p class="ok" role="status">{esc(saved_line)}</p>')
-    parts.append(f'<form method="post" action="{esc(action)}" novalidate>'
+    parts.append(f'<form method="post" action="{esc(action)}" id="rapp-form" novalidate>'
                  f'<input type="hidden" name="csrf_token" value="{esc(csrf)}">'
                  f'<input type="hidden" name="lang" value="{esc(lang)}">')
     radios = "".join(
@@ -100,22 +104,27 @@ def form_html(*, lang: str, action: str, csrf: str, categories: tuple[EstCategor
     parts.append(f'<fieldset><legend>{esc(t("est_field_category", lang))}</legend>{radios}</fieldset>')
     options = "".join(f'<option value="{esc(key)}"{" selected" if get["place"] == key else ""}>{esc(label)}</option>'
                       for key, label, _x, _y in places)
+    # The ids are the residents' form's (dashboard.rapportera_page): its script does the map
+    # pick and "use my position" here too; hidden until that script runs.
     parts.append(
         f'<fieldset><legend>{esc(t("est_field_place", lang))}</legend>'
-        f'<label class="f" for="est-place">{esc(t("est_field_place", lang))}</label>'
-        f'<select id="est-place" name="place"{_invalid(error, "place")}>'
+        f'<label class="f" for="rapp-place">{esc(t("est_field_place", lang))}</label>'
+        f'<select id="rapp-place" name="place"{_invalid(error, "place")}>'
         f'<option value="">{esc(t("est_place_choose", lang))}</option>{options}</select>'
-        f'<p class="small" id="est-pos-label">{esc(t("est_field_position", lang))}</p>'
-        f'<div class="row"><div><label for="est-lat">{esc(t("est_field_lat", lang))}</label>'
-        f'<input type="text" id="est-lat" name="lat" inputmode="decimal" autocomplete="off" value="{esc(get["lat"])}"'
+        f'{map_html}'
+        f'<p class="small" id="rapp-map-hint" hidden>{esc(t("rapp_map_hint", lang))}</p>'
+        f'<button type="button" id="rapp-locate" hidden data-wait="{esc(t("rapp_locate_wait", lang))}" '
+        f'data-done="{esc(t("rapp_locate_done", lang))}" data-failed="{esc(t("rapp_locate_failed", lang))}">'
+        f'{esc(t("rapp_use_position", lang))}</button>'
+        f'<p class="small" id="rapp-locate-hint" hidden>{esc(t("rapp_https_hint", lang))}</p>'
+        f'<p class="small" id="rapp-locate-status" role="status" aria-live="polite"></p>'
+        f'<p class="small">{esc(t("est_field_position", lang))}</p>'
+        f'<div class="row"><div><label for="rapp-lat">{esc(t("est_field_lat", lang))}</label>'
+        f'<input type="text" id="rapp-lat" name="lat" inputmode="decimal" autocomplete="off" value="{esc(get["lat"])}"'
         f'{_invalid(error, "lat")}></div>'
-        f'<div><label for="est-lon">{esc(t("est_field_lon", lang))}</label>'
-        f'<input type="text" id="est-lon" name="lon" inputmode="decimal" autocomplete="off" value="{esc(get["lon"])}"'
-        f'{_invalid(error, "lon")}></div></div>'
-        # Shown by the script only: without scripts there is no position to ask for.
-        f'<p id="est-geo" hidden><button type="button" id="est-geo-button">{esc(t("est_my_position", lang))}'
-        f'</button> <span class="small" id="est-geo-note" data-failed="{esc(t("est_position_failed", lang))}">'
-        f'{esc(t("est_position_note", lang))}</span></p></fieldset>')
+        f'<div><label for="rapp-lon">{esc(t("est_field_lon", lang))}</label>'
+        f'<input type="text" id="rapp-lon" name="lon" inputmode="decimal" autocomplete="off" value="{esc(get["lon"])}"'
+        f'{_invalid(error, "lon")}></div></div></fieldset>')
     parts.append(
         f'<div class="row"><div><label class="f" for="est-date">{esc(t("est_field_date", lang))}</label>'
         f'<input type="date" id="est-date" name="date" value="{esc(day)}"{_invalid(error, "date")}></div>'

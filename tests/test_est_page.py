@@ -77,6 +77,11 @@ def test_a_rapportor_submits_and_sees_it(served):
     page = rut.get("/est")
     assert page.status_code == 200 and page.headers["Permissions-Policy"].startswith("geolocation=(self)")
     assert "<script" not in text(page).split('<script src="/est/est.js" defer></script>')[0]
+    # The map pick and "use my position" are hidden until the residents' form's script runs.
+    assert '<div id="rapp-map-box" hidden><svg id="rapp-map"' in text(page)
+    assert '<button type="button" id="rapp-locate" hidden' in text(page)
+    script = rut.get("/est/est.js")
+    assert script.mimetype == "text/javascript" and "getElementById('rapp-map')" in text(script)
     # The reporter may observe drug handling (a radio button), and sees their own such observation.
     assert words(page).split("Mina observationer")[0].count("Droghantering observerad") == 1
     before = count(store)
