@@ -54,20 +54,24 @@ def layer_choices(data, lang: str, policy) -> list[dict]:
 
 
 def hotspot_section(data, lang: str, policy):
-    """The hot-spot panel: a layer to analyse, the map by Gi* class, its legend and what is tested."""
+    """The hot-spot panel: a layer to analyse, the map by Gi* class, its legend and what is tested.
+    Closed until asked for (in presentation its tab opens it): Gi* and the figure cost every
+    viewer ~0.1 s per filter change, so the callback computes only while it is open."""
     choices = layer_choices(data, lang, policy)
-    return html.Div([
-        _text("hsmap_title", lang, tag=html.H3),
+    return html.Details([
+        html.Summary(_text("hsmap_title", lang, tag=html.H3, className="hs-title"), id="hotspot-summary", n_clicks=0),
         html.Div([
-            html.Label(_text("hsmap_layer", lang), htmlFor="hs-layer", id="hs-layer-label"),
-            dcc.Dropdown(id="hs-layer", options=choices, value=choices[0]["value"] if choices else None,
-                         clearable=False, className="dropdown"),
-        ], className="field"),
-        dcc.Graph(id="hotspot-map", className="map hotspot-map",
-                  config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}),
-        html.Ul(id="hotspot-legend", className="hotspot-legend"),
-        html.P(id="hotspot-note", className="hint"),
-    ], className="chart hotspots wide")
+            html.Div([
+                html.Label(_text("hsmap_layer", lang), htmlFor="hs-layer", id="hs-layer-label"),
+                dcc.Dropdown(id="hs-layer", options=choices, value=choices[0]["value"] if choices else None,
+                             clearable=False, className="dropdown"),
+            ], className="field"),
+            dcc.Graph(id="hotspot-map", className="map hotspot-map",
+                      config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}),
+            html.Ul(id="hotspot-legend", className="hotspot-legend"),
+            html.P(id="hotspot-note", className="hint"),
+        ], className="hs-body"),
+    ], id="hotspot-panel", open=False, className="chart hotspots wide")
 
 
 def legend_children(view: HotspotView, lang: str) -> list:

@@ -48,9 +48,10 @@ def register_analysis(app, views: Views) -> None:
 
     @app.callback(Output("hotspot-map", "figure"), Output("hotspot-legend", "children"),
                   Output("hotspot-note", "children"), Output("hs-layer", "options"),
-                  Input("filters", "data"), Input("hs-layer", "value"))
-    def render_hotspots(filters_data, layer):
-        if not filters_data:
+                  Input("filters", "data"), Input("hs-layer", "value"), Input("hotspot-panel", "open"))
+    def render_hotspots(filters_data, layer, is_open):
+        if not filters_data or not is_open:
+            # Hidden (closed, or another presentation tab): nothing computed; opening it asks again.
             return no_update, no_update, no_update, no_update
         state = FilterState.from_dict(filters_data)
         lang, role, data = state.lang, views.role(), views.data
@@ -74,6 +75,30 @@ def register_analysis(app, views: Views) -> None:
             return figure, legend_children(view, lang), hotspot_note(view, lang)
 
         return (*views.render("hotspots", chosen, (layer,), build, role=role), choices)
+
+    # The panel's `open` as the page sees it. Dash's html.Details does not report a reader's
+    # toggle (it keeps `open` as the layout set it), so a click on its summary reads the
+    # element's state once the browser has toggled it. In presentation the tab is the switch:
+    # picking it opens the panel, another tab closes it (hidden, so not computed).
+    app.clientside_callback(
+        """function (_clicks, charts, root, open) {
+            var nothing = window.dash_clientside.no_update;
+            var ctx = window.dash_clientside.callback_context;
+            var by = (ctx.triggered || []).map(function (t) { return t.prop_id; });
+            if (by.indexOf("hotspot-summary.n_clicks") >= 0) {
+                return new Promise(function (resolve) {
+                    setTimeout(function () {
+                        var el = document.getElementById("hotspot-panel");
+                        resolve(el && el.open !== !!open ? el.open : nothing);
+                    }, 0);
+                });
+            }
+            if ((root || "").split(" ").indexOf("present") < 0) { return nothing; }
+            var want = (charts || "").split(" ").indexOf("tab-hotspots") >= 0;
+            return want === !!open ? nothing : want;
+        }""",
+        Output("hotspot-panel", "open"), Input("hotspot-summary", "n_clicks"), Input("charts", "className"),
+        Input("root", "className"), State("hotspot-panel", "open"), prevent_initial_call=True)
 
     def steps_for(state: FilterState, unit: str, cumulative: bool) -> tuple[list, bool]:
         """The playback's steps for the role, and whether they are its published periods."""

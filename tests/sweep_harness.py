@@ -33,7 +33,9 @@ WEEKDAYS_SV = ("Mån", "Tis", "Ons", "Tor", "Fre", "Lör", "Sön")
 _FIXED = {"view.data": None, "map.relayoutData": None, "fit-map.n_clicks": None, "promise-key.data": None,
           "effects-key.data": None, "hs-layer.value": None,
           # Open: the near-repeat section computes only then (a reduced role must still get nothing).
-          "near-repeat.open": True}
+          "near-repeat.open": True,
+          # Open: the hot-spot panel computes only then (what an opened panel answers the role).
+          "hotspot-panel.open": True}
 
 
 def _outputs(key: str) -> list[str]:

@@ -128,7 +128,7 @@ def test_the_callback_never_analyses_a_layer_the_role_may_not_see(tmp_path):
 
     app = create_app(small_store(tmp_path / "s.gpkg"), today=lambda: APP_TODAY, role="allmanhet")
     state = default_state(app._trygghetskarta["data"]).to_dict()
-    figure, legend, note, choices = call(callback(app, "render_hotspots"), "filters.data", state, "narkotika")
+    figure, legend, note, choices = call(callback(app, "render_hotspots"), "filters.data", state, "narkotika", True)
     assert [c["value"] for c in choices] == ["otrygg_plats", "hastighet"]
     assert note.startswith("Testat: Getis–Ord Gi* på datafilens rutnät om 500 m")
     assert "opublicerade rutor räknas som 0" in note
@@ -143,3 +143,44 @@ def test_the_page_has_the_hot_spot_tab_and_panel(tmp_path):
     page = str(build_layout(data, default_state(data)))
     assert ("hotspots", "tab_hotspots") in TABS
     assert "panel panel-hotspots" in page and "'hotspot-map'" in page and "'indicator-cards'" in page
+
+
+def test_a_closed_panel_computes_nothing_and_an_opened_one_answers(tmp_path, monkeypatch):
+    """The panel's gate: while closed (or on another presentation tab) the callback answers
+    no_update and runs Gi* not once; opened, it draws the map, legend and note (one Gi* run)."""
+    from dash import no_update
+
+    import dashboard.hotspot_view as hv
+    from dashboard.app import create_app
+    from tests.dash_fixtures import TODAY as APP_TODAY
+    from tests.dash_fixtures import call, callback, small_store
+
+    runs = []
+    for name in ("hotspots_from_points", "hotspots_from_cells"):
+        real = getattr(hv, name)
+        monkeypatch.setattr(hv, name, lambda *a, _real=real, **kw: runs.append(1) or _real(*a, **kw))
+    app = create_app(small_store(tmp_path / "s.gpkg"), today=lambda: APP_TODAY, role="polis")
+    render = callback(app, "render_hotspots")
+    state = default_state(app._trygghetskarta["data"]).to_dict()
+    for closed in (False, None):
+        assert call(render, "filters.data", state, "otrygg_plats", closed) == (no_update,) * 4
+    assert runs == []
+    figure, legend, note, choices = call(render, "hotspot-panel.open", state, "otrygg_plats", True)
+    assert runs == [1] and len(legend) == 5 and note.startswith("Testat: Getis–Ord Gi*")
+    assert sum(figure["layout"]["meta"]["classes"].values()) > 0  # the analysed cells, by class
+    # Another filter change while closed again: still nothing computed.
+    later = {**state, "weekdays": [0, 1, 2]}
+    assert call(render, "filters.data", later, "otrygg_plats", False) == (no_update,) * 4
+    assert runs == [1]
+
+
+def test_the_panel_starts_closed(tmp_path):
+    from dash import html
+
+    from dashboard.analysis_layout import hotspot_section
+    from tests.dash_fixtures import small_data
+
+    data = small_data(tmp_path / "s.gpkg")
+    panel = hotspot_section(data, "sv", None)
+    assert isinstance(panel, html.Details) and panel.id == "hotspot-panel" and panel.open is False
+    assert panel.children[0].children.children == "Hotspots – var rapporterna klumpar sig mer än slumpen förklarar"

@@ -162,8 +162,8 @@ def by_output(app, output: str):
 
 
 def hotspots(app, state: dict, layer) -> tuple:
-    """The hot-spot callback's four outputs (map, legend, note, layer choices) for `layer`."""
-    return call(by_output(app, "hotspot-map.figure"), "filters.data", state, layer)
+    """The hot-spot callback's four outputs (map, legend, note, layer choices) for `layer`, panel open."""
+    return call(by_output(app, "hotspot-map.figure"), "filters.data", state, layer, True)
 
 
 def _first_difference(a: str, b: str) -> str:

@@ -202,8 +202,9 @@ def test_report_files_only_for_their_session_and_never_under_a_narrower_ceiling(
 #: (output id, extra inputs) of the views with caches added today, and the older ones they feed.
 CACHED = [("map.figure", {}), ("chart-when.figure", {}), ("planning-gaps.children", {}),
           ("where-table.children", {"where-group.value": "locality"}), ("indicator-cards.children", {}),
-          ("hotspot-map.figure", {"hs-layer.value": "narkotika"}), ("hotspot-map.figure", {"hs-layer.value": None}),
-          ("hotspot-map.figure", {"hs-layer.value": "otrygg_plats"}), ("near-repeat-body.children", {"near-repeat.open": True})]
+          ("hotspot-map.figure", {"hs-layer.value": "narkotika", "hotspot-panel.open": True}),
+          ("hotspot-map.figure", {"hs-layer.value": None, "hotspot-panel.open": True}),
+          ("hotspot-map.figure", {"hs-layer.value": "otrygg_plats", "hotspot-panel.open": True}), ("near-repeat-body.children", {"near-repeat.open": True})]
 
 
 def _answers(client, headers, app, forged_list) -> dict:

@@ -1,5 +1,6 @@
-"""The analysis parts in a real browser: the indicator cards and the hot-spot legend appear, and
-playback steps the time filter (URL, date picker, cards) month by month until paused."""
+"""The analysis parts in a real browser: the indicator cards and the hot-spot legend appear (the
+hot-spot panel once opened, in presentation by its tab), and playback steps the time filter (URL,
+date picker, cards) month by month until paused."""
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -36,6 +37,11 @@ def test_cards_hot_spots_and_playback(dash_duo, store):
     dash_duo.start_server(app)
     until(dash_duo, lambda d: "Otrygga platser: 5 under 1 januari – 27 november 2026" in text_of(d, "#indicator-cards"),
           "the unsafe-places card for the promise period so far")
+    # The hot-spot panel starts closed and is not computed: no legend until it is opened.
+    assert dash_duo.driver.find_element(By.ID, "hotspot-panel").get_attribute("open") is None
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#hotspot-legend li") == []
+    dash_duo.driver.find_element(By.ID, "hotspot-summary").click()
+    until(dash_duo, lambda d: d.find_element(By.ID, "hotspot-panel").get_attribute("open") is not None, "the panel open")
     until(dash_duo, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hotspot-legend li")) == 5, "the legend's 5 classes")
     assert text_of(dash_duo.driver, "#hotspot-legend li[data-class='hot99']").startswith("Hotspot, 99 % säkerhet: ")
     until(dash_duo, lambda d: text_of(d, "#hotspot-note").startswith("Testat: Getis–Ord Gi*"), "the hot-spot note")
@@ -76,3 +82,23 @@ def step(driver) -> int:
 
     found = re.search(r"\((\d+) av 11\)", text_of(driver, "#play-status"))
     return int(found.group(1)) if found else 0
+
+
+def test_the_presentation_tab_opens_the_hot_spot_panel_and_another_closes_it(dash_duo, store):
+    app = create_app(store, today=lambda: TODAY, data=load(store))
+    dash_duo.start_server(app)
+    until(dash_duo, lambda d: "Otrygga platser" in text_of(d, "#indicator-cards"), "the cards")
+    dash_duo.driver.find_element(By.ID, "present-btn").click()
+    until(dash_duo, lambda d: "present" in d.find_element(By.ID, "root").get_attribute("class"), "presentation")
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#hotspot-legend li") == []
+
+    def tab(name):
+        dash_duo.driver.find_element(By.CSS_SELECTOR, f'#charts .tab[id*=\'"tab":"{name}"\']').click()
+
+    tab("hotspots")
+    until(dash_duo, lambda d: d.find_element(By.ID, "hotspot-panel").get_attribute("open") is not None, "the panel open")
+    until(dash_duo, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hotspot-legend li")) == 5, "the legend's 5 classes")
+    until(dash_duo, lambda d: d.find_element(By.ID, "hotspot-map").is_displayed(), "the hot-spot map on screen")
+    tab("overview")
+    until(dash_duo, lambda d: d.find_element(By.ID, "hotspot-panel").get_attribute("open") is None,
+          "the panel closed on another tab")
