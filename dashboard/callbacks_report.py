@@ -12,10 +12,12 @@ import flask
 from dash import Input, Output, State, html, no_update
 
 from .auth import narrower_role
+from .filters import FilterState
 from .i18n import lang_or_default, number, t
 from .jobs import request_owner
 from .report import data_span, jobs
 from .report.period import ReportError, check_period, parse_period
+from .report.scope import Scope, scope_of
 from .report_controls import period_options
 
 #: The download route below the app's prefix: lagesbild/<job id>/<pdf|html>.
@@ -50,10 +52,10 @@ def register_report(app, store, views, today) -> None:
 
     @app.callback(
         Output("r-job", "data"), Output("r-poll", "disabled"), Output("r-message", "children"),
-        Input("r-go", "n_clicks"), State("r-period", "value"), State("lang", "value"),
+        Input("r-go", "n_clicks"), State("r-period", "value"), State("lang", "value"), State("filters", "data"),
         prevent_initial_call=True,
     )
-    def report_start(_clicks, code, lang):
+    def report_start(_clicks, code, lang, filters_data=None):
         lang = lang_or_default(lang)
         role = views.role()
         try:
@@ -65,7 +67,10 @@ def register_report(app, store, views, today) -> None:
         if owner is None:
             return None, True, t("report_job_gone", lang)
         try:
-            job = jobs.start_report(store.path, period.code, role, lang, today().isoformat(), owner)
+            # The page's focus areas, layers and map selection (its dates are the period's).
+            scope = scope_of(FilterState.from_dict(filters_data), views.data) if filters_data else Scope()
+            job = jobs.start_report(store.path, period.code, role, lang, today().isoformat(), owner,
+                                    scope=scope.to_dict())
         except jobs.ReportBusy as busy:
             started = dt.datetime.fromtimestamp(float(busy.status.get("created") or 0), ZoneInfo("Europe/Stockholm"))
             return no_update, no_update, t("report_job_busy", lang, time=f"{started:%H:%M}")

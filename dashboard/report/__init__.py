@@ -24,20 +24,22 @@ class Made:
 
 
 def make_report(data_path: Path, period: str, role: str, lang: str, out: Path,
-                today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None) -> Made:
+                today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None,
+                scope: dict | None = None) -> Made:
     """Write the report for `role` over `period` ("2026", "2026-Q3", "2026-10") to `out`
-    (.pdf or .html)."""
+    (.pdf or .html); `scope`: the page's filters (`scope.Scope.to_dict`), None for the whole kommun."""
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise ReportError(f"--out {out}: the file name must end in .pdf or .html")
-    report, html = build_html(data_path, period, role, lang, today, progress)
+    report, html = build_html(data_path, period, role, lang, today, progress, scope=scope)
     return write(report, html, out, progress)
 
 
 def build_html(data_path: Path, period: str, role: str, lang: str, today: dt.date | None = None,
-               progress: Callable[[str], None] = lambda _: None):
+               progress: Callable[[str], None] = lambda _: None, scope: dict | None = None):
     """(content.Report, HTML text) of the report: the role's frames from an in-process
-    dashboard on the data file, its figures drawn to SVG, one template rendered."""
+    dashboard on the data file, its figures drawn to SVG, one template rendered; `scope` as
+    `make_report`'s (checked against the data file: unknown names are dropped)."""
     from layers import open_store
     from layers.privacy import ROLES
 
@@ -45,6 +47,7 @@ def build_html(data_path: Path, period: str, role: str, lang: str, today: dt.dat
     from ..data import load
     from .content import build_content
     from .render import render_html
+    from .scope import Scope
     from .svg import chromium, figures_to_svg
 
     if role not in ROLES:
@@ -60,7 +63,8 @@ def build_html(data_path: Path, period: str, role: str, lang: str, today: dt.dat
     policy = views.policy(role)
     check_period(chosen, policy, views.settings, data_span(data))
     report = build_content(data, views.get, policy, chosen, lang, today, progress=progress,
-                           follow_up=_follow_up(data, views, role, chosen, today))
+                           follow_up=_follow_up(data, views, role, chosen, today),
+                           scope=Scope.from_dict(scope, data) if scope is not None else None)
     named = {f"{s.id}/{kind}": figure for s in report.sections for kind, figure in s.figures.items()}
     progress(f"drawing {len(named)} figures")
     svgs = figures_to_svg(named, progress=lambda step: progress(f"figure {step}"))

@@ -18,6 +18,7 @@ from ..roles import RoleFrames
 from .comparisons import base_window, compared, in_period, report_windows
 from .paper_map import paper_map
 from .period import Period, ReportError
+from .scope import Scope, scope_words
 
 #: Places listed per focus area (the "where" table shows ten on screen).
 TOP_PLACES = 8
@@ -71,11 +72,16 @@ class Report:
     demo: bool
     summary: list[str]
     sections: list[FocusSection]
+    #: What the report counts, in words for the cover (the page's filters; the whole municipality).
+    scope: list[str] = field(default_factory=list)
 
 
-def _state(focus: tuple[str, ...], layers: tuple[str, ...], start: dt.date, end: dt.date, lang: str) -> FilterState:
+def _state(focus: tuple[str, ...], layers: tuple[str, ...], start: dt.date, end: dt.date, lang: str,
+           selection: dict | None = None) -> FilterState:
+    # The map selection goes through `Views.get` as the dashboard's: whole published cells for a
+    # cells layer, so a small selection never counts below k for a reduced role.
     return FilterState(focus_areas=focus, layers=(*layers, ACTIVITY_LAYER), preset="custom",
-                       start=start.isoformat(), end=end.isoformat(), lang=lang)
+                       start=start.isoformat(), end=end.isoformat(), lang=lang, selection=selection)
 
 
 def _kind_counts(activities, status: str, lang: str) -> list[tuple[str, int]]:
@@ -99,12 +105,17 @@ def _months_before(end: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def focus_sections(data: AppData, policy: privacy.Policy) -> list[tuple[str, tuple[str, ...]]]:
-    """(focus area, its layers the role may see) for every focus area the role sees at all."""
+def focus_sections(data: AppData, policy: privacy.Policy, scope: Scope | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """(focus area, its layers the role may see) for every focus area the role sees at all,
+    within the scope's focus areas and layers when it names them."""
+    scope = scope or Scope()
     out = []
     for fid in data.config.focus_areas:
+        if scope.focus_areas is not None and fid not in scope.focus_areas:
+            continue
         layers = tuple(lid for lid, spec in data.config.layers.items()
-                       if spec.focus_area == fid and policy.mode(lid) != privacy.HIDDEN)
+                       if spec.focus_area == fid and policy.mode(lid) != privacy.HIDDEN
+                       and (scope.layers is None or lid in scope.layers))
         if layers:
             out.append((fid, layers))
     return out
@@ -112,31 +123,43 @@ def focus_sections(data: AppData, policy: privacy.Policy) -> list[tuple[str, tup
 
 def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], policy: privacy.Policy,
                   period: Period, lang: str, made_on: dt.date, with_figures: bool = True,
-                  progress: Callable[[str], None] = lambda _: None, follow_up=None) -> Report:
+                  progress: Callable[[str], None] = lambda _: None, follow_up=None,
+                  scope: Scope | None = None) -> Report:
     """The report for `policy.role` over `period`; `get` is the dashboard's `Views.get`;
     `follow_up`: the promise followed up for the role (`dashboard.promise.PromiseFollowUp`,
-    as its cards show it), or None when the period is not in the promise's."""
+    as its cards show it), or None when the period is not in the promise's; `scope`: the
+    page's filters (focus areas, layers, map selection), None for the whole municipality."""
     role = policy.role
     cfg = data.config
-    areas = focus_sections(data, policy)
+    scope = scope or Scope()
+    areas = focus_sections(data, policy, scope)
+    if not areas:
+        raise ReportError(f"the filters choose no focus area or layer the role {role} may see; "
+                          "choose at least one")
     all_focus = tuple(fid for fid, _ in areas)
     all_layers = tuple(lid for _, layers in areas for lid in layers)
     windows = report_windows(period, made_on, lang)
+    selection = scope.selection
+
+    def state(focus: tuple[str, ...], layers: tuple[str, ...], start: dt.date, end: dt.date) -> FilterState:
+        return _state(focus, layers, start, end, lang, selection)
 
     def counter(focus: tuple[str, ...], layers: tuple[str, ...]):
-        return lambda span: get(_state(focus, layers, span[0], span[1], lang), role)
+        return lambda span: get(state(focus, layers, span[0], span[1]), role)
 
-    whole = get(_state(all_focus, all_layers, period.start, period.end, lang), role)
+    whole = get(state(all_focus, all_layers, period.start, period.end), role)
     if whole.total == 0 and whole.activities.empty:
+        where = "" if scope.whole else " in the chosen filters"
+        choose = "another --period" if scope.whole else "another period or wider filters"
         raise ReportError(f"no reports or activities the role {role} may see in {period.code} "
-                          f"({period.start} – {period.end}); choose another --period")
+                          f"({period.start} – {period.end}){where}; choose {choose}")
     everything = counter(all_focus, all_layers)
     summary = [compared(t("report_all_reports", lang), w, everything, lang) for w in windows]
     sections = []
     for fid, layers in areas:
         area = cfg.focus_areas[fid]
         progress(area.short(lang))
-        frames = get(_state((fid,), layers, period.start, period.end, lang), role)
+        frames = get(state((fid,), layers, period.start, period.end), role)
         count = counter((fid,), layers)
         before = count(windows[0].base)
         sentence, *others = [compared(area.short(lang), w, count, lang) for w in windows]
@@ -155,7 +178,7 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
             commitments=_commitments(follow_up, fid, lang), comparisons=others,
         )
         if with_figures:
-            section.figures.update(_figures(data, get, role, frames, fid, layers, period, lang))
+            section.figures.update(_figures(data, get, role, frames, fid, layers, period, lang, selection))
         sections.append(section)
     done = int((whole.activities["status"] == "genomförd").sum())
     planned = int((whole.activities["status"] == "planerad").sum())
@@ -167,19 +190,19 @@ def build_content(data: AppData, get: Callable[[FilterState, str], RoleFrames], 
         title=t("report_title", lang), kommun=kommun_title(data.municipality.name, lang),
         police_area=cfg.police_area or "–", promise_start=cfg.period_start, promise_end=cfg.period_end,
         period=period, period_label=period.label(lang), made_on=made_on, demo=data.demo,
-        summary=summary, sections=sections,
+        summary=summary, sections=sections, scope=scope_words(scope, data, lang, all_focus, all_layers),
     )
 
 
 def _figures(data: AppData, get, role: str, frames: RoleFrames, fid: str, layers: tuple[str, ...],
-             period: Period, lang: str) -> dict[str, dict]:
+             period: Period, lang: str, selection: dict | None = None) -> dict[str, dict]:
     """The dashboard's own chart builders on the section's frames; the map is drawn for paper
     (`paper_map`: plain SVG on SWEREF 99 TM, the whole municipality — the page is read without
     zooming, and a fitted view of few reports hides where they are)."""
     color = data.config.focus_areas[fid].color
     out = {"map": paper_map(data, frames, color, lang)}
     first = period.start if period.kind == "year" else _months_before(period.end, TREND_MONTHS)
-    trend = get(_state((fid,), layers, first, period.end, lang), role)
+    trend = get(_state((fid,), layers, first, period.end, lang, selection), role)
     out["trend"] = figures.time_figure(trend.points, data, lang, False, policy=trend.policy, weekly=False,
                                        release=trend.release)
     points_layers = [lid for lid in layers if frames.policy.mode(lid) == privacy.POINTS]

@@ -93,8 +93,9 @@ def spawn_worker(folder: Path, lock_fd: int) -> None:
 
 
 def start_report(data_path: str | os.PathLike, period: str, role: str, lang: str, today: str, owner: str,
-                 launch: Launcher | None = None) -> str:
-    """Start making the report of `period` for `role` in `lang` as of `today` (ISO date); the
+                 launch: Launcher | None = None, scope: dict | None = None) -> str:
+    """Start making the report of `period` for `role` in `lang` as of `today` (ISO date), for
+    the page's filters `scope` (`report.scope.Scope.to_dict`; None: the whole kommun); the
     job id. ReportBusy while another report of the data file is being made. The period is
     checked for the role by the caller (as the CLI does) before anything starts."""
     root = reports_folder(data_path)
@@ -114,7 +115,7 @@ def start_report(data_path: str | os.PathLike, period: str, role: str, lang: str
         _write_json(folder / "status.json", {
             "id": job_id, "owner": owner_key(owner), "state": QUEUED, "stage": "queued", "done": 0, "total": None,
             "period": period, "role": role, "lang": lang, "today": today, "data": str(Path(data_path).resolve()),
-            "created": now,
+            "created": now, "scope": scope,
         })
         fd = _take_lock(folder)
         try:
@@ -177,7 +178,8 @@ def run_report(folder: str | os.PathLike) -> dict:
     status = _update(folder, state=RUNNING, stage="read", pid=os.getpid(), niceness=os.nice(0), started=time.time())
     try:
         report, html = build_html(Path(status["data"]), status["period"], status["role"], status["lang"],
-                                  today=dt.date.fromisoformat(status["today"]), progress=_Progress(folder))
+                                  today=dt.date.fromisoformat(status["today"]), progress=_Progress(folder),
+                                  scope=status.get("scope"))
         made = write(report, html, folder / file_name(status, "pdf"), _Progress(folder))
         write(report, html, folder / file_name(status, "html"))
     except ReportError as exc:

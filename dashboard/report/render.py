@@ -18,7 +18,7 @@ _WORDS = {
     "summary": "report_summary", "contents": "report_contents", "map": "report_map", "trend": "report_trend",
     "when": "report_when", "places": "report_places", "place": "report_place", "reports": "report_reports",
     "acts_done": "report_acts_done", "done": "report_done", "planned": "report_planned", "none": "report_none",
-    "no_places": "report_no_places", "commitments": "report_commitments", "cells_note": "report_cells_note", "page": "report_page",
+    "no_places": "report_no_places", "scope": "report_scope", "commitments": "report_commitments", "cells_note": "report_cells_note", "page": "report_page",
 }
 
 

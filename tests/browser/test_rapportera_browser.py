@@ -97,6 +97,7 @@ def test_axe_on_form_errors_and_status_page(dash_duo, store, axe_source, artifac
         # The script ran: the map is shown (the page is drawn with its enhancements).
         WebDriverWait(driver, WAIT_S).until(lambda d: d.find_element(By.ID, "rapp-map").is_displayed())
         found = serious(dash_duo, axe_source)
+        driver.save_screenshot(f"{artifacts}/rapportera-form-{lang}.png")
         assert found == [], f"axe on /rapportera?lang={lang}:\n{report(found)}"
     # The form after an error (nothing chosen): the error summary and kept values.
     driver.find_element(By.ID, "rapp-submit").click()
