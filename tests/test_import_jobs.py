@@ -20,6 +20,7 @@ import pytest
 
 from dashboard import jobs
 from dashboard.app import create_app
+from layers import jobs as runner
 from layers.imports import jobs as import_jobs
 from layers.imports import read as import_readers
 from layers.store import open_store
@@ -91,8 +92,8 @@ def test_a_job_runs_in_a_worker_process_and_reports_exact_counts(path):
 
 def test_progress_is_written_while_the_file_is_read(path, monkeypatch):
     writes = []
-    real = import_jobs._write_json
-    monkeypatch.setattr(import_jobs, "_write_json", lambda p, data: (writes.append(dict(data)), real(p, data)))
+    real = runner.write_json
+    monkeypatch.setattr(runner, "write_json", lambda p, data: (writes.append(dict(data)), real(p, data)))
     monkeypatch.setattr(import_readers, "PROGRESS_ROWS", 2)
     monkeypatch.setattr(import_jobs, "WRITE_EVERY_S", 0.0)
     job_id = import_jobs.start_job(path, "ot.csv", CSV, kind="reports", layer="otrygg_plats", lang="sv", owner="me",
@@ -139,7 +140,7 @@ def test_a_worker_killed_while_storing_says_all_or_nothing(path):
     started = []
     job_id = import_jobs.start_job(path, "a.csv", CSV, kind="reports", layer=None, lang="en", owner="me",
                                    launch=sleeper(started))
-    import_jobs._update(import_jobs.jobs_folder(path) / job_id, state="running", stage="store", done=6, total=6)
+    runner.update(import_jobs.jobs_folder(path) / job_id, state="running", stage="store", done=6, total=6)
     started[0].kill()
     started[0].wait()
     message, error = jobs.outcome_text(import_jobs.job_status(path, job_id, "me"), "en")
@@ -374,7 +375,7 @@ def test_a_reloaded_page_picks_up_its_sessions_running_upload_and_then_its_outco
                         "sv")[2]
     try:
         folder = import_jobs.jobs_folder(path) / job_id
-        import_jobs._update(folder, state="running", stage="read", done=40_000, total=120_000)
+        runner.update(folder, state="running", stage="read", done=40_000, total=120_000)
         # The reload: the same session gets its job id, the poll switched on and the progress.
         assert as_browser("browser-a", resume, "url.pathname", "/", "sv") == (
             job_id, False, "Läser filen… 40\u00a0000 av 120\u00a0000 rader", "edit-message")

@@ -141,7 +141,7 @@ def _fake_done(folder, fd):
     status = jobs.read_status(folder)
     for fmt in jobs.FORMATS:
         (folder / jobs.file_name(status, fmt)).write_text(f"report of {status['role']}", encoding="utf-8")
-    jobs._update(folder, state=jobs.DONE, stage="done", pages=1, finished=time.time())
+    jobs.update(folder, state=jobs.DONE, stage="done", pages=1, finished=time.time())
 
 
 def not_served(response) -> bool:

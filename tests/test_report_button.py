@@ -107,7 +107,7 @@ def _fake_done(folder, fd):
     status = jobs.read_status(folder)
     for fmt in jobs.FORMATS:
         (folder / jobs.file_name(status, fmt)).write_bytes(b"%PDF-1.7 fake" if fmt == "pdf" else b"<html></html>")
-    jobs._update(folder, state=jobs.DONE, stage="done", pages=1, finished=time.time())
+    jobs.update(folder, state=jobs.DONE, stage="done", pages=1, finished=time.time())
 
 
 def test_the_files_are_served_to_the_session_that_started_the_job_only(store):

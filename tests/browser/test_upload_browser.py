@@ -66,6 +66,7 @@ def test_a_page_reloaded_during_an_upload_shows_its_progress_again_then_the_outc
     import sys
 
     from dashboard import callbacks_edit
+    from layers import jobs as runner
     from layers.imports import jobs as import_jobs
 
     # The job's worker holds the job (its lock) without importing, until the test runs the job.
@@ -86,7 +87,7 @@ def test_a_page_reloaded_during_an_upload_shows_its_progress_again_then_the_outc
         dash_duo.wait_for_element("#u-file input[type=file]", timeout=60).send_keys(str(source))
         wait_js(dash_duo, MESSAGE, "Importen av ot.csv startar…")
         (folder,) = [f for f in import_jobs.jobs_folder(store.path).iterdir() if f.is_dir()]
-        import_jobs._update(folder, state="running", stage="read", done=40_000, total=120_000)
+        runner.update(folder, state="running", stage="read", done=40_000, total=120_000)
         dash_duo.driver.refresh()
         wait_map(dash_duo)
         # The new page knows nothing of the upload; the server finds the session's job for it.
