@@ -11,11 +11,27 @@ a window is never longer than that (`SubmitLimits` refuses a longer one).
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 
 #: The login backoff's default `forget_s`: the shared table drops older counters on its writes.
 SHARED_FORGET_S = 3600.0
+
+
+def address_group(address: str | None) -> str:
+    """What one sender is: an IPv4 address, or the /64 network of an IPv6 address (one
+    household or phone gets a whole /64, so counting single IPv6 addresses would count nothing)."""
+    text = (address or "").strip()
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,7 @@ class SubmitLimits:
 
     @staticmethod
     def _address_key(address: str | None) -> str:
-        return f"rapportera\x00addr\x00{address or ''}"
+        return f"rapportera\x00addr\x00{address_group(address)}"
 
     def submit(self, address: str | None, token_id: str) -> Verdict:
         """Count one submission (in one write transaction with the check), or refuse it; a
@@ -71,7 +87,7 @@ class SubmitLimits:
         """Count a status lookup of an unknown reference; refused after `status_misses` per window
         (asking for references at random finds nothing, and quickly finds a 429)."""
         now = self.clock()
-        key = f"rapportera\x00status\x00{address or ''}"
+        key = f"rapportera\x00status\x00{address_group(address)}"
 
         def change(entries):
             entry = entries.get(key)
@@ -86,11 +102,11 @@ class SubmitLimits:
         """Whether this address used up its misses (a read: a known reference is always shown
         otherwise)."""
         now = self.clock()
-        key = f"rapportera\x00status\x00{address or ''}"
+        key = f"rapportera\x00status\x00{address_group(address)}"
         entry = self.counters.read_failures([key]).get(key)
         if entry is not None and now - entry[1] < self.window_s and entry[0] >= self.status_misses:
             return Verdict(False, "address", entry[1] + self.window_s - now)
         return Verdict(True)
 
 
-__all__ = ["SHARED_FORGET_S", "SubmitLimits", "Verdict"]
+__all__ = ["SHARED_FORGET_S", "SubmitLimits", "Verdict", "address_group"]

@@ -252,6 +252,19 @@ def test_limits_hold_across_server_processes_and_end_after_the_window(tmp_path):
     assert a.submit("10.0.0.1", "t23").ok  # the window from the first submission has passed
 
 
+def test_an_ipv6_sender_is_counted_by_its_64_network(tmp_path):
+    from dashboard.rapportera_limits import address_group
+
+    assert address_group("2001:db8:1:2:aaaa::1") == address_group("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert address_group("::ffff:192.0.2.1") == "192.0.2.1" and address_group("192.0.2.1") == "192.0.2.1"
+    GeoPackageStore.create(tmp_path / "v6.gpkg")
+    limits = SubmitLimits(ServerState(tmp_path / "v6.gpkg"), clock=lambda: 5_000_000.0)
+    for i in range(20):
+        assert limits.submit(f"2001:db8:1:2::{i + 1:x}", f"t{i}").ok
+    assert limits.submit("2001:db8:1:2::ff", "t20").reason == "address"
+    assert limits.submit("2001:db8:1:3::1", "t21").ok
+
+
 def test_a_form_token_sends_once_and_a_forged_one_never(served):
     app, store = served
     c = client(app, "192.0.2.20")
