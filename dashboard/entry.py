@@ -265,8 +265,9 @@ def check_status_change(kind: str, current: str | None, new: str | None, lang: s
 #: The form's dropdowns and option lists, by component id (dashboard.layout.edit_panel).
 FORM_OPTIONS = ("e-kind", "e-layer", "e-source", "e-focus", "e-actor", "e-akind", "e-astatus", "s-new", "u-kind",
                 "u-layer")
-#: Sources a user may pick in the form (import and demo are the importer's own).
-FORM_SOURCES = tuple(s for s in SOURCES if s not in ("demo", "import"))
+#: Sources a user may pick in the form (import and demo are the importer's own; EST observations
+#: and safety-walk points come through their own forms, waiting for moderation).
+FORM_SOURCES = tuple(s for s in SOURCES if s not in ("demo", "import", "est", "trygghetsvandring"))
 #: Statuses the status change offers: the targets of both flows.
 NEW_STATUSES = (("report_status", "bekräftad"), ("report_status", "åtgärdad"), ("report_status", "avvisad"),
                 ("activity_status", "genomförd"), ("activity_status", "inställd"))
