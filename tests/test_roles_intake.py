@@ -209,3 +209,39 @@ def test_a_rapportor_is_sent_to_est_and_gets_no_dashboard_answer(store):
         answer = client.get(path)
         assert answer.status_code == 403 and answer.get_json()["error"] == "the role rapportor has no dashboard"
     assert client.post("/_dash-update-component", json={}).status_code in (400, 403)
+
+
+def test_a_moderator_never_gets_a_narcotics_tip_its_text_or_its_place(tmp_path):
+    import geopandas as gpd
+
+    from tests.helpers import activity
+
+    store = GeoPackageStore.create(tmp_path / "n.gpkg", kommun="0665")
+    store.add_reports(reports_frame([
+        report("n", layer="narkotika", focus="narkotika", when="2026-11-20T21:37:00+01:00",
+               description="NARKOTIKA-HEMLIS Storgatan 7"),
+        report("o", when="2026-11-21T18:00:00+01:00", description="Mörkt vid busshållplatsen"),
+    ]))
+    store.add_activities(gpd.GeoDataFrame([activity("h", focus="narkotika", kind="narkotikainsats",
+                                                    planned="2026-11-22T06:00:00+01:00",
+                                                    done="2026-11-22T07:00:00+01:00")],
+                                          geometry="geometry", crs="EPSG:3006"))
+    app, views, frames, filters = frames_of(store, MODERATOR)
+    assert frames.points["layer"].tolist() == ["otrygg_plats"] and frames.total == 1
+    assert frames.activities["lon"].isna().all()  # a raid's pin would point at the tip behind it
+    text = json.dumps([call(callback(app, "render_map"), "filters.data", filters, None, None),
+                       call(callback(app, "render_charts"), "filters.data", filters),
+                       call(callback(app, "render_where"), "filters.data", filters, "locality"),
+                       call(callback(app, "render_report_list"), "filters.data", filters)],
+                      cls=PlotlyJSONEncoder, ensure_ascii=False)
+    layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert "HEMLIS" not in text
+    assert "HEMLIS" not in layout
+    # The layer is not offered (the focus area stays in the promise's list, disabled, as for allmanhet).
+    from tests.test_dashboard_roles import component
+
+    assert [o["value"] for o in component(layout, "f-layers")["options"]] == ["otrygg_plats", "hastighet", "aktivitet"]
+    out = tmp_path / "mod.csv"
+    export(store, out, "csv", role=MODERATOR, today=TODAY)
+    rows = pd.read_csv(out, sep=";", encoding="utf-8-sig")
+    assert rows["layer"].tolist() == ["otrygg_plats"] and rows["description"].tolist() == ["Mörkt vid busshållplatsen"]
