@@ -41,18 +41,21 @@ SCRIPT = r"""(function () {
   var lat = document.getElementById('rapp-lat'), lon = document.getElementById('rapp-lon');
   var place = document.getElementById('rapp-place'), status = document.getElementById('rapp-locate-status');
   var map = document.getElementById('rapp-map'), pick = document.getElementById('rapp-pick');
+  // Null-safe: the EST form (dashboard.est_page) shares this script with fewer of these elements.
+  function show(id) { var el = document.getElementById(id); if (el) { el.hidden = false; } }
+  function say(text) { if (status) { status.textContent = text; } }
+  if (!lat || !lon) { return; }
   function mark(la, lo) {
     if (!map || !pick) { return; }
     var k = parseFloat(map.getAttribute('data-k'));
     pick.setAttribute('cx', lo * k); pick.setAttribute('cy', -la); pick.setAttribute('visibility', 'visible');
   }
   function set(la, lo, text) {
-    lat.value = la.toFixed(6); lon.value = lo.toFixed(6); place.value = '';
-    mark(la, lo); status.textContent = text;
+    lat.value = la.toFixed(6); lon.value = lo.toFixed(6); if (place) { place.value = ''; }
+    mark(la, lo); say(text);
   }
   if (map && map.createSVGPoint) {
-    document.getElementById('rapp-map-box').hidden = false;
-    document.getElementById('rapp-map-hint').hidden = false;
+    show('rapp-map-box'); show('rapp-map-hint');
     map.addEventListener('click', function (ev) {
       var p = map.createSVGPoint(); p.x = ev.clientX; p.y = ev.clientY;
       var q = p.matrixTransform(map.getScreenCTM().inverse());
@@ -64,12 +67,12 @@ SCRIPT = r"""(function () {
   var locate = document.getElementById('rapp-locate');
   if (locate && navigator.geolocation) {
     locate.hidden = false;
-    document.getElementById('rapp-locate-hint').hidden = false;
+    show('rapp-locate-hint');
     locate.addEventListener('click', function () {
-      status.textContent = locate.getAttribute('data-wait') || '';
+      say(locate.getAttribute('data-wait') || '');
       navigator.geolocation.getCurrentPosition(function (pos) {
         set(pos.coords.latitude, pos.coords.longitude, locate.getAttribute('data-done') || '');
-      }, function () { status.textContent = locate.getAttribute('data-failed') || ''; },
+      }, function () { say(locate.getAttribute('data-failed') || ''); },
       {enableHighAccuracy: true, timeout: 20000, maximumAge: 60000});
     });
   }
