@@ -169,3 +169,31 @@ def test_keyboard_only_tab_through_and_enter_sends(dash_duo, store):
     ref = wait_for(driver, By.ID, "rapp-ref-number").text.strip()
     assert REF.match(ref)
     assert pending(store, ref) == [("medborgare", "väntar", "ny", "otrygg_plats", "belysning")]
+
+
+def test_use_my_position_fills_the_position_under_this_pages_permissions_policy(dash_duo, store):
+    url = start(dash_duo, store)
+    driver = dash_duo.driver
+    driver.set_window_size(*PHONE)
+    # The device's position (Skillingaryd's station), and the permission a user would give.
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": url, "permissions": ["geolocation"]})
+    driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
+                           {"latitude": 57.42893, "longitude": 14.09254, "accuracy": 10})
+    driver.get(f"{url}/rapportera")
+    locate = WebDriverWait(driver, WAIT_S).until(lambda d: d.find_element(By.ID, "rapp-locate"))
+    WebDriverWait(driver, WAIT_S).until(lambda d: locate.is_displayed())
+    locate.click()
+    WebDriverWait(driver, WAIT_S).until(lambda d: d.find_element(By.ID, "rapp-lat").get_attribute("value"))
+    assert driver.find_element(By.ID, "rapp-lat").get_attribute("value") == "57.428930"
+    assert driver.find_element(By.ID, "rapp-lon").get_attribute("value") == "14.092540"
+    assert driver.find_element(By.ID, "rapp-locate-status").text == "Din position är vald."
+    Select(driver.find_element(By.ID, "rapp-what")).select_by_value("hastighet|buskörning")
+    driver.find_element(By.ID, "rapp-submit").click()
+    ref = wait_for(driver, By.ID, "rapp-ref-number").text.strip()
+    assert pending(store, ref) == [("medborgare", "väntar", "ny", "hastighet", "buskörning")]
+    # Elsewhere the app forbids it: the dashboard's login page cannot ask for the position.
+    driver.get(f"{url}/login")
+    denied = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        navigator.geolocation.getCurrentPosition(() => done('allowed'), e => done('denied:' + e.code));""")
+    assert denied == "denied:1"
