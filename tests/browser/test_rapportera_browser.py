@@ -1,7 +1,8 @@
 """The residents' form in a real headless Chromium on a server with users: a phone-sized window
 with JavaScript switched off submits and gets a reference; axe-core's WCAG 2.1 A/AA rules find no
 serious or critical violation on the form (also with its errors) and the status page; the form
-works by keyboard alone (Tab through every control, Enter sends)."""
+works by keyboard alone (Tab through every control, Enter sends); the map pick and "use my
+position" fill the position, which only this page may ask for."""
 
 from __future__ import annotations
 
