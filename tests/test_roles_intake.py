@@ -245,3 +245,46 @@ def test_a_moderator_never_gets_a_narcotics_tip_its_text_or_its_place(tmp_path):
     export(store, out, "csv", role=MODERATOR, today=TODAY)
     rows = pd.read_csv(out, sep=";", encoding="utf-8-sig")
     assert rows["layer"].tolist() == ["otrygg_plats"] and rows["description"].tolist() == ["Mörkt vid busshållplatsen"]
+
+
+def test_logged_in_a_rapportor_lands_on_est_and_a_moderator_under_a_bra_server_is_allmanhet(store, tmp_path):
+    import re
+    import shutil
+
+    from dashboard.auth import CSRF_COOKIE
+    from layers.users import UserStore
+    from tests.test_auth import FAST, PW
+
+    # A copy: users turn the login on for every app made from the file afterwards.
+    shutil.copy(store.path, tmp_path / "users.gpkg")
+    store = GeoPackageStore(tmp_path / "users.gpkg")
+    users = UserStore(store, hasher=FAST)
+    users.add("erik", RAPPORTOR, PW)
+    users.add("mona", MODERATOR, PW)
+
+    def login(app, name):
+        client = app.server.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          client.get("/login?next=/").get_data(as_text=True)).group(1)
+        answer = client.post("/login", data={"csrf_token": token, "username": name, "password": PW, "next": "/"})
+        assert answer.status_code == 303
+        return client
+
+    app = create_app(store, today=lambda: TODAY)
+    client = login(app, "erik")
+    landed = client.get("/", follow_redirects=True)
+    assert landed.request.path == "/est" and landed.status_code == 200
+    assert client.get("/_dash-layout").status_code == 403
+
+    client = login(app, "mona")
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert '"mod-panel"' in layout
+    headers = {"X-CSRFToken": client.get_cookie(CSRF_COOKIE).value}
+    # Presentation mode cannot narrow to the rapportör's no-dashboard.
+    assert client.post("/view-as", data={"role": RAPPORTOR, "next": "/"}, headers=headers).status_code == 400
+
+    capped = create_app(store, role=BRA, today=lambda: TODAY)
+    client = login(capped, "mona")
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert '"mod-panel"' not in layout  # allmanhet: no free text, so no queue
+    assert capped._trygghetskarta["auth"].effective_role(MODERATOR) == ALLMANHET
