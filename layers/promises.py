@@ -46,6 +46,7 @@ from pathlib import Path
 from .config import ConfigError, PromiseConfig, load_config, loads_config
 from .datafile import StoreError, reading, writing
 from .gpkg import register_attributes
+from .intake_schema import COUNTED
 
 TABLE = "promises"
 SCHEMA = (f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -362,8 +363,9 @@ def has_data(store_or_path, promise: StoredPromise, today: dt.date, role: str | 
         layers = _point_layers(store_or_path, promise, role)
         if layers:
             marks = ", ".join("?" * len(layers))
-            if conn.execute(f"SELECT 1 FROM reports WHERE layer IN ({marks}) AND substr(occurred_at, 1, 10) "
-                            "BETWEEN ? AND ? LIMIT 1", (*layers, first, last)).fetchone():
+            # Only counted reports: a pending one from the residents' form is in no view yet.
+            if conn.execute(f"SELECT 1 FROM reports WHERE layer IN ({marks}) AND {COUNTED} AND "
+                            "substr(occurred_at, 1, 10) BETWEEN ? AND ? LIMIT 1", (*layers, first, last)).fetchone():
                 return True
     if role is None:
         return False
