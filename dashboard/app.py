@@ -134,7 +134,7 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     install_est(app, auth, store)  # the EST reporter's form /est and the week view /est/vecka
     from .callbacks_analysis import register_analysis
 
-    register_analysis(app, views)  # indicator cards, hot spots, playback (dashboard.analysis_view)
+    register_analysis(app, views, basemap)  # indicator cards, hot spots (on the base map), playback
     from .near_repeat_view import register_near_repeat
 
     register_near_repeat(app, views)  # near repeat in the planning panel, police only

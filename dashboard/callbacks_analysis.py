@@ -26,8 +26,9 @@ from .views import Views
 _NOT_COUNTED = ("lang", "present", "mode", "view")
 
 
-def register_analysis(app, views: Views) -> None:
-    """Wire the analysis callbacks on the app's one `Views` (every count from `Views.get`)."""
+def register_analysis(app, views: Views, basemap: dict | None = None) -> None:
+    """Wire the analysis callbacks on the app's one `Views` (every count from `Views.get`);
+    `basemap`: the main map's tile source (`Basemap.source`), drawn under the hot-spot cells too."""
 
     @app.callback(Output("indicator-cards", "children"), Input("filters", "data"))
     def render_indicators(filters_data):
@@ -71,7 +72,7 @@ def register_analysis(app, views: Views) -> None:
 
         def build(_frames):
             # The figure per language and screen mode, built once (its cell names cost ~0.2 s).
-            figure = hotspot_figure(view.cells, view.cell_m, data, lang, big=state.present, k=view.k)
+            figure = hotspot_figure(view.cells, view.cell_m, data, lang, big=state.present, k=view.k, basemap=basemap)
             return figure, legend_children(view, lang), hotspot_note(view, lang)
 
         return (*views.render("hotspots", chosen, (layer,), build, role=role), choices)

@@ -184,3 +184,26 @@ def test_the_panel_starts_closed(tmp_path):
     panel = hotspot_section(data, "sv", None)
     assert isinstance(panel, html.Details) and panel.id == "hotspot-panel" and panel.open is False
     assert panel.children[0].children.children == "Hotspots – var rapporterna klumpar sig mer än slumpen förklarar"
+
+
+def test_the_hot_spot_map_has_the_apps_base_map(tmp_path):
+    """With a base map (an offline MBTiles file here) the hot-spot cells lie on its tiles, served
+    by the app as the main map's are; without one the map is white, as the main map."""
+    from dashboard.app import create_app
+    from tests.dash_fixtures import TODAY as APP_TODAY
+    from tests.dash_fixtures import call, callback, small_store
+    from tests.test_basemap import RED, make_mbtiles
+
+    tiles = tmp_path / "karta.mbtiles"
+    make_mbtiles(tiles, {(10, 552, 310): RED}, meta={"bounds": "13.9,57.3,14.4,57.6"})
+    store = small_store(tmp_path / "s.gpkg")
+    state = default_state(load(store)).to_dict()
+    for basemap, expected in ((str(tiles), ["/basemap/{z}/{x}/{y}"]), (None, None)):
+        app = create_app(store, today=lambda: APP_TODAY, basemap=basemap, role="polis")
+        figure = call(callback(app, "render_hotspots"), "filters.data", state, "otrygg_plats", True)[0]
+        style = figure["layout"]["map"]["style"]
+        assert style["sources"].get("basemap", {}).get("tiles") == expected
+        assert [layer["id"] for layer in style["layers"]] == ["background", *(["basemap"] if expected else [])]
+        if expected:
+            assert style["sources"]["basemap"]["bounds"] == [13.9, 57.3, 14.4, 57.6]
+            assert app.server.test_client().get("/basemap/10/552/310").data == RED
