@@ -18,12 +18,16 @@ import os
 from urllib.parse import urlencode
 
 import flask
+import pandas as pd
 
 from geodata import get_municipality, localities, place_name
 from layers.est import (
+    PENDING,
+    SOURCE,
     TZ,
     EstError,
     EstInputError,
+    category_of,
     load_categories,
     own_observations,
     parse_observation,
@@ -33,8 +37,10 @@ from layers.est import (
 from layers.est_week import WEEK_ROLES, parse_week, week_layers, week_of, week_view
 from layers.privacy import ADMIN, POLIS, ROLE_NAMES
 from layers.resident_reports import places
+from layers.schema import parse_times
 
 from .est_page_html import error_text, form_html, own_list_html, page, week_html, week_title
+from .filters import FilterState
 from .i18n import lang_or_default, t
 from .rapportera import SCRIPT
 from .rapportera_page import map_svg
@@ -151,7 +157,7 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
         except EstError:
             body = f"<h1>{esc(t('est_week_link', lang))}</h1><p>{esc(t('est_week_bad', lang, week=code))}</p>"
             return flask.Response(page(t("est_week_link", lang), lang, body, None), status=404, mimetype="text/html")
-        view = week_view(read_observations(store), chosen, cats, role, kommun, lang, auth.settings)
+        view = week_view(_week_frame(app, store, chosen, role, lang), chosen, cats, role, kommun, lang, auth.settings)
         following = week_of(chosen.sunday + dt.timedelta(days=1))
         links = {"prev": f"{public}{WEEK_PATH}/{chosen.previous().code}?lang={lang}",
                  "next": f"{public}{WEEK_PATH}/{following.code}?lang={lang}"}
@@ -229,6 +235,28 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
     server.add_url_rule(prefix + WEEK_PATH, "tk_est_week_now", week_now, methods=["GET"])
     server.add_url_rule(f"{prefix}{WEEK_PATH}/<code>", "tk_est_week", week, methods=["GET"])
     return path
+
+
+def _week_frame(app, store, week, role: str, lang: str) -> pd.DataFrame:
+    """The role's counted EST observations of the week and the one before from its own view
+    (`Views.get` → RoleFrames.points: only what the role may see, only counted reports), and
+    beside them the ones still waiting (layers the role sees only: a count, never shown one by one)."""
+    views = app._trygghetskarta["views"]
+    cfg = views.data.config
+    state = FilterState(focus_areas=tuple(cfg.focus_areas), layers=tuple(cfg.layers), preset="custom",
+                        start=week.previous().monday.isoformat(), end=week.sunday.isoformat(), lang=lang)
+    points = views.get(state, role).points
+    points = points[(points["source"] == SOURCE).to_numpy()]
+    counted = pd.DataFrame({"id": points["id"].astype(str).to_numpy(), "layer": points["layer"].astype(str).to_numpy(),
+                            "category": points["category"].astype(str).to_numpy(),
+                            "t": points["t"].to_numpy(dtype="int64"), "x": points["x"].to_numpy(dtype=float),
+                            "y": points["y"].to_numpy(dtype=float), "moderation": None})
+    counted["est_category"] = [category_of(i) for i in counted["id"]]
+    waiting = read_observations(store)
+    waiting = waiting[(waiting["moderation"] == PENDING).to_numpy()]
+    nanos = parse_times(waiting["occurred_at"]).dt.as_unit("ns").astype("int64").to_numpy()
+    waiting = waiting.assign(t=nanos)[list(counted.columns)]
+    return pd.concat([counted, waiting], ignore_index=True) if len(waiting) else counted
 
 
 def _logout(forms: dict, lang: str) -> str:

@@ -136,14 +136,17 @@ def week_layers(role: str, layer_ids, settings: PrivacySettings | None = None) -
 
 def week_view(observations: pd.DataFrame, week: Week, categories: tuple[EstCategory, ...], role: str,
               kommun: str, lang: str = "sv", settings: PrivacySettings | None = None) -> WeekView:
-    """The week view of `observations` (`layers.est.read_observations`: id, layer, occurred_at,
-    moderation, x, y, est_category) for `role`: this week and the one before."""
+    """The week view of `observations` for `role`, this week and the one before: a frame with
+    id, layer, category, x, y, moderation, est_category and the time as occurred_at (ISO text,
+    `layers.est.read_observations`) or t (UTC nanoseconds, a role's points frame)."""
     seen_layers = set(week_layers(role, sorted({c.layer for c in categories} | set(observations["layer"])),
                                   settings))
     shown = tuple(c for c in categories if c.layer in seen_layers)
     frame = observations[observations["layer"].isin(seen_layers).to_numpy()]
     previous = week.previous()
-    local = parse_times(frame["occurred_at"]).dt.tz_convert(TZ)
+    utc = pd.to_datetime(frame["t"], unit="ns", utc=True) if "t" in frame.columns else parse_times(
+        frame["occurred_at"])
+    local = utc.dt.tz_convert(TZ)
     days = local.dt.date.to_numpy()
     this_week = (days >= week.monday) & (days <= week.sunday)
     last_week = (days >= previous.monday) & (days <= previous.sunday)
