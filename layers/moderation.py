@@ -243,7 +243,7 @@ def reply(store, who: Moderator, report_id: str, text: str | None = None, status
     with writing(store.path) as conn:
         report = _row(conn, who, report_id)
         if report["moderation"] != APPROVED and status not in (None, "ny"):
-            raise ModerationError("moderation_status_first", id=report["id"], state=report["moderation"])
+            raise ModerationError("moderation_not_approved", id=report["id"], state=report["moderation"])
         if text is not None:
             conn.execute("UPDATE reports SET public_reply = ? WHERE id = ?", (text, report["id"]))
         if status is not None:

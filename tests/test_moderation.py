@@ -173,7 +173,7 @@ def test_the_edited_text_replaces_the_description_and_is_not_logged(store):
 
 
 def test_reply_and_status_need_an_approved_report_and_a_known_status(store):
-    with pytest.raises(ModerationError, match="Report m-1 is väntar: approve it before changing its status"):
+    with pytest.raises(ModerationError, match=r"Report m-1 is not approved \(väntar\): approve it before changing its status"):
         reply(store, who("moderator"), "m-1", "Tack", "bekräftad")
     reply(store, who("moderator"), "m-1", "Tack, vi tittar på det.")  # a reply alone is fine while pending
     assert status_of(store, "VGR-2026-AAAAAAAA")["public_reply"] == "Tack, vi tittar på det."
@@ -264,3 +264,29 @@ def test_cli_export_of_the_queue_is_excel_safe_and_has_the_contact_only_for_admi
         assert ("email" in rows.columns) == with_email
         if with_email:
             assert rows.loc["m-3", "email"] == EMAIL
+
+
+def test_the_app_reply_form_answers_moderators_only(store):
+    import datetime as dt
+
+    from dash import no_update
+
+    from dashboard.app import create_app
+    from tests.dash_fixtures import call, callback
+
+    approve(store, who("moderator"), "m-1")
+    today = dt.date(2026, 11, 27)
+    bra = create_app(store, role="bra", today=lambda: today)
+    assert call(callback(bra, "save_reply"), "mod-reply-save.n_clicks", 1, "m-1", "Hack", "avvisad", "sv",
+                None) == (no_update, no_update, no_update)
+    app = create_app(store, role="moderator", today=lambda: today)
+    save = callback(app, "save_reply")
+    message, kind, _ = call(save, "mod-reply-save.n_clicks", 1, "m-2", "", "åtgärdad", "sv", None)
+    assert (message, kind) == ("Rapporten m-2 är inte godkänd (väntar): godkänn den innan du ändrar dess status.",
+                               "edit-message error")
+    message, kind, _ = call(save, "mod-reply-save.n_clicks", 1, " m-1 ", "Lampan är bytt.", "åtgärdad", "sv",
+                            {"lang": "sv"})
+    assert (message, kind) == ("Svaret och statusen för rapporten m-1 är sparade.", "edit-message")
+    assert status_of(store, "VGR-2026-AAAAAAAA")["public_reply"] == "Lampan är bytt."
+    assert status_of(store, "VGR-2026-AAAAAAAA")["state"] == "åtgärdad"
+    assert read_audit(store, event="moderate")["detail"].iloc[-1]["action"] == "reply"
