@@ -158,6 +158,10 @@ def install_est(app, auth, store, categories=None, now=None) -> str:
             body = f"<h1>{esc(t('est_week_link', lang))}</h1><p>{esc(t('est_week_bad', lang, week=code))}</p>"
             return flask.Response(page(t("est_week_link", lang), lang, body, None), status=404, mimetype="text/html")
         view = week_view(_week_frame(app, store, chosen, role, lang), chosen, cats, role, kommun, lang, auth.settings)
+        sensitive = {c.id for c in cats if c.sensitive}
+        if any(r.key in sensitive and (r.count or r.previous) for r in view.categories):
+            # Exact counts of the narcotics layer per place and week: logged as the map's points are.
+            auth.audit_view_sensitive({"view": "est_week", "week": chosen.code})
         following = week_of(chosen.sunday + dt.timedelta(days=1))
         links = {"prev": f"{public}{WEEK_PATH}/{chosen.previous().code}?lang={lang}",
                  "next": f"{public}{WEEK_PATH}/{following.code}?lang={lang}"}

@@ -164,6 +164,24 @@ def test_week_view_for_the_police(served):
     assert other.status_code == 403 and 'href="/est/vecka/' in text(other)
 
 
+def test_the_police_view_of_narcotics_counts_is_audited_once(served):
+    from layers.audit import read_audit
+
+    app, store = served
+
+    def entries():
+        log = read_audit(store, event="view_sensitive")
+        return log[log["detail"].astype(str).str.contains("est_week")].to_dict("records")
+
+    before = len(entries())
+    anna = session(app, "anna")
+    anna.get("/est/vecka/2026-W48")
+    anna.get("/est/vecka/2026-W48?lang=en")
+    assert len(entries()) == before + 1 and entries()[-1]["user"] == "anna"
+    session(app, "mona").get("/est/vecka/2026-W48")
+    assert len(entries()) == before + 1
+
+
 def test_moderator_week_view_without_narcotics(served):
     app, _store = served
     page = session(app, "mona").get("/est/vecka/2026-W48?lang=en")
