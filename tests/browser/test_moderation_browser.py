@@ -8,6 +8,8 @@ import pytest
 from dashboard.app import create_app
 from dashboard.data import load
 from layers.resident_reports import insert_intake_report
+from tests.browser.test_accessibility_browser import axe_source, serious  # noqa: F401  (axe_source: a fixture)
+from tests.browser.test_accessibility_browser import report as axe_report
 from tests.browser.test_dashboard_browser import wait_js, wait_map
 from tests.dash_fixtures import TODAY, small_store
 from tests.helpers import SKILLINGARYD, report
@@ -78,3 +80,13 @@ def test_the_bra_screen_has_no_panel_and_counts_no_pending_report(dash_duo, stor
     dash_duo.wait_for_contains_text("#map-note", "8 rapporter som punkter · Narkotikatips: inga publicerade")
     assert dash_duo.find_elements("#mod-panel") == [] and dash_duo.find_elements("#mod-summary") == []
     assert "tunneln" not in dash_duo.driver.page_source
+
+
+def test_axe_finds_no_serious_violation_in_the_open_queue(dash_duo, store, axe_source, artifacts):  # noqa: F811
+    dash_duo.start_server(make_app(store, "moderator"))
+    wait_map(dash_duo)
+    scroll_click(dash_duo, "#mod-summary")
+    dash_duo.wait_for_text_to_equal("#mod-count", "Moderering (2 väntar)")
+    violations = serious(dash_duo, axe_source)
+    dash_duo.driver.save_screenshot(os.path.join(artifacts, "moderation-queue.png"))
+    assert violations == [], axe_report(violations)
