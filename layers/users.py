@@ -1,7 +1,9 @@
 """Users with roles, stored in a `users` table inside the data file, with argon2 hashes.
 
 The login message never tells whether a user exists; the login backoff lives with the
-login itself (dashboard.auth.LoginBackoff).
+login itself (dashboard.auth.LoginBackoff). A user has one of `layers.privacy.ROLES`: polis, bra,
+allmanhet, admin, and since issue 14 moderator (municipal staff moderating residents' and EST
+reports) and rapportor (an EST reporter, whose login leads to /est only); docs/roller.md.
 """
 
 from __future__ import annotations
