@@ -50,6 +50,15 @@ def _value(states: list, rid: str) -> str:
     return ""
 
 
+def _reload_if_counted(store, views, filters):
+    """Re-read the data after a decision that changed what is counted (layers.moderation marks
+    the file changed then only): the filters store with the new revision, else no_update. A
+    rejection or merge must not bump the revision every open page (a bra screen too) is shown."""
+    if store.last_change() == getattr(views, "_loaded_change", None):
+        return no_update
+    return _bump(filters, views.reload(store))
+
+
 def register_moderation(app, store, views):
     def moderator():
         """The request's moderator, or None for a role that does not moderate."""
@@ -103,8 +112,7 @@ def register_moderation(app, store, views):
                 done = t("moderation_done_edit_text", lang, id=rid)
         except ModerationError as exc:
             return no_update, exc.text(lang), "edit-message error", no_update
-        version = views.reload(store)
-        return body(who, lang), done, "edit-message", _bump(filters, version)
+        return body(who, lang), done, "edit-message", _reload_if_counted(store, views, filters)
 
     @app.callback(
         Output("mod-message", "children", allow_duplicate=True),
@@ -124,8 +132,7 @@ def register_moderation(app, store, views):
             do_reply(store, who, rid, text if (text or "").strip() else None, status or None)
         except ModerationError as exc:
             return exc.text(lang), "edit-message error", no_update
-        version = views.reload(store)
-        return t("moderation_done_reply", lang, id=rid), "edit-message", _bump(filters, version)
+        return t("moderation_done_reply", lang, id=rid), "edit-message", _reload_if_counted(store, views, filters)
 
 
 __all__ = ["register_moderation"]

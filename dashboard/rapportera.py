@@ -2,7 +2,8 @@
 `/rapportera/status/<ref>` and the form's small enhancing script, open without an account
 (`Auth.public_path`) even when the server has users.
 
-A submission passes, in this order: the body size bound, the honeypot, the form's own token
+A submission passes, in this order: the body size bound, the honeypot, its Origin (none or
+this server's), the form's own token
 (signed with the app's key, time-limited, one submission each), the per-address and global
 limits (dashboard.rapportera_limits, counted in the data file for every worker process), then
 the fields (layers.resident_reports). It is audit-logged without the visitor's address.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
+from urllib.parse import urlsplit
 
 import flask
 import pandas as pd
@@ -140,6 +142,12 @@ def install_rapportera(app, auth, store, *, limits: SubmitLimits | None = None, 
                                                   "email")}
         if fields.get("website"):
             return refuse(lang, 400, "rapp_refused_title", t("rapp_honeypot_hit", lang))
+        # Another site's page posting this form (a token its server fetched) would spend each
+        # visitor's own address limit: a foreign Origin is refused. None (old browsers) and
+        # "null" (privacy settings) pass: the token and the limits still hold them.
+        origin = req.headers.get("Origin")
+        if origin and origin != "null" and urlsplit(origin).netloc != req.host:
+            return refuse(lang, 403, "rapp_refused_title", t("rapp_cross_site", lang))
         try:
             token = serializer().loads(fields.get("form_token", ""), max_age=TOKEN_MAX_AGE_S)
             token_id = str(token["n"])

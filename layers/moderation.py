@@ -142,8 +142,12 @@ def _row(conn, who: Moderator, report_id: str) -> dict:
             "duplicate_of": duplicate_of, "ref": ref}
 
 
-def _touch(conn) -> None:
+def _touch(conn, report: dict | None = None) -> None:
     # A running dashboard re-reads when reports change: an approval changes what it counts.
+    # A decision on a report that is not counted (pending, rejected, merged) changes no view:
+    # marking the table changed would tell every open page, a bra screen too, that it happened.
+    if report is not None and report["moderation"] != APPROVED:
+        return
     conn.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
                  " WHERE table_name = 'reports'")
 
@@ -184,7 +188,7 @@ def reject(store, who: Moderator, report_id: str, reason: str) -> None:
         conn.execute("UPDATE reports SET moderation = ?, moderation_note = ? WHERE id = ?",
                      (REJECTED, reason, report["id"]))
         closed = _close_contacts(conn, [report["id"]])
-        _touch(conn)
+        _touch(conn, report)
     _log(store, who, "reject", report, contact_deleted=bool(closed))
 
 
@@ -211,7 +215,7 @@ def merge(store, who: Moderator, report_id: str, into: str) -> str:
         conn.execute("UPDATE reports SET moderation = ?, duplicate_of = ?, moderation_note = ? WHERE id = ?",
                      (REJECTED, kept[0], template("moderation_note_duplicate", "sv").format(into=kept[0]),
                       report["id"]))
-        _touch(conn)
+        _touch(conn, report)
     _log(store, who, "merge", report, into=kept[0])
     return str(kept[0])
 
@@ -225,7 +229,7 @@ def edit_text(store, who: Moderator, report_id: str, text: str) -> None:
         report = _row(conn, who, report_id)
         old = conn.execute("SELECT coalesce(description, '') FROM reports WHERE id = ?", (report["id"],)).fetchone()[0]
         conn.execute("UPDATE reports SET description = ? WHERE id = ?", (text, report["id"]))
-        _touch(conn)
+        _touch(conn, report)
     _log(store, who, "edit_text", report, chars_before=len(old), chars_after=len(text))
 
 
@@ -252,7 +256,7 @@ def reply(store, who: Moderator, report_id: str, text: str | None = None, status
         if status in CLOSED_STATUSES:
             dupes = [r[0] for r in conn.execute("SELECT id FROM reports WHERE duplicate_of = ?", (report["id"],))]
             closed = _close_contacts(conn, [report["id"], *dupes])
-        _touch(conn)
+        _touch(conn, report)
     _log(store, who, "reply", report, status=status, reply_chars=None if text is None else len(text),
          contacts_deleted=closed)
 

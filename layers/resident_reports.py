@@ -121,8 +121,12 @@ def insert_intake_report(store, row: dict) -> str:
         if email is not None:
             conn.execute(f"INSERT INTO {CONTACTS} (report_id, email, created_at) VALUES (?, ?, ?)",
                          (rid, str(email), _now_iso()))
-        conn.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-                     " WHERE table_name = 'reports'")
+        # A report awaiting moderation changes no counted read: marking the table changed would
+        # tell every open page (the "data changed" revision, dashboard.callbacks_session), a
+        # bra screen too, that a report arrived that it may not know of.
+        if moderation is None or moderation == "godkänd":
+            conn.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+                         " WHERE table_name = 'reports'")
     return rid
 
 
