@@ -93,7 +93,7 @@ def form_html(*, lang: str, action: str, csrf: str, categories: tuple[EstCategor
     if error_line:
         parts.append(f'<p class="msg" id="est-error" role="alert">{esc(error_line)}</p>')
     if saved_line:
-        parts.append(f'<p class="ok" role="status">{esc(saved_line)}</p>')
+        parts.append(f'<p class="ok" id="est-saved" role="status">{esc(saved_line)}</p>')
     parts.append(f'<form method="post" action="{esc(action)}" id="rapp-form" novalidate>'
                  f'<input type="hidden" name="csrf_token" value="{esc(csrf)}">'
                  f'<input type="hidden" name="lang" value="{esc(lang)}">')
@@ -134,7 +134,7 @@ def form_html(*, lang: str, action: str, csrf: str, categories: tuple[EstCategor
         f'<label class="f" for="est-text">{esc(t("est_field_description", lang, n=MAX_TEXT))}</label>'
         f'<textarea id="est-text" name="description" rows="3" maxlength="{MAX_TEXT}"'
         f'{_invalid(error, "description")}>{esc(get["description"])}</textarea>')
-    parts.append(f'<p><button type="submit">{esc(t("est_submit", lang))}</button></p></form>')
+    parts.append(f'<p><button type="submit" id="est-submit">{esc(t("est_submit", lang))}</button></p></form>')
     parts.append(f'<script src="{esc(script_src)}" defer></script>')
     return "\n".join(parts)
 
@@ -148,7 +148,7 @@ def own_list_html(frame: pd.DataFrame, categories: tuple[EstCategory, ...], komm
     where = place_names(frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float), kommun, lang)
     heads = ("est_col_when", "est_col_category", "est_col_place", "est_field_name_description",
              "est_col_moderation", "est_col_status", "est_col_reply")
-    out.append("<table><thead><tr>" + "".join(f'<th scope="col">{esc(t(h, lang))}</th>' for h in heads)
+    out.append('<table id="est-mine"><thead><tr>' + "".join(f'<th scope="col">{esc(t(h, lang))}</th>' for h in heads)
                + "</tr></thead><tbody>")
     for row, place in zip(frame.itertuples(index=False), where, strict=True):
         when = str(row.occurred_at)[:16].replace("T", " ")
