@@ -36,7 +36,7 @@ PROMISE_EN = (PROMISE
 WORD = re.compile(r"[^\W\d_]+")
 PLACEHOLDER = re.compile(r"\{[^}]*\}")
 #: Words that are the same in both languages, names, or the language switch's own word.
-ALLOWED = {"svenska", "språk", "brå", "trygghetskarta", "est", "epa", "värnamo", "id", "demo", "import", "status",
+ALLOWED = {"svenska", "english", "språk", "brå", "trygghetskarta", "est", "epa", "värnamo", "id", "demo", "import", "status",
            "period", "moped", "lat", "lon", "km", "max", "min"}
 #: Keys of component props that hold no text a reader sees.
 SKIP_PROPS = {"id", "className", "style", "value", "href", "src", "type", "rel", "name", "method", "action",
