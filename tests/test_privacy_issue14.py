@@ -28,9 +28,8 @@ USERS = {"skarm": "bra", "publik": "allmanhet", "anna": "polis", "mona": "modera
          "eva": "rapportor", "root": "admin"}
 SECRET_TEXT = "HEMLIG-TEXT Storgatan 3"
 EMAIL = "boende@example.se"
-#: Filter stores a forger sends: everything, the last 30 days, today only, the narcotics layer.
-FILTERS = [{}, {"preset": "30d"}, {"preset": "custom", "start": None, "end": None},
-           {"layers": ["narkotika"], "focus_areas": ["narkotika"]}]
+#: Filter stores a forger sends: everything, the last 30 days, the narcotics layer.
+FILTERS = [{}, {"preset": "30d"}, {"layers": ["narkotika"], "focus_areas": ["narkotika"]}]
 STATE = {"focus_areas": ["trygghet", "trafik", "narkotika"],
          "layers": ["otrygg_plats", "hastighet", "narkotika", "aktivitet"], "preset": "all", "start": None,
          "end": None, "weekdays": list(range(7)), "hours": [0, 23], "actors": ["polis", "kommun", "gemensam"],
@@ -141,12 +140,12 @@ def _sessions(app):
 # -- 1. differencing: a pending report changes nothing a reduced role is answered ---------------------
 
 def test_pending_submissions_change_no_answer_of_a_reduced_session(served):
-    """5 sessions × (layout + 7 callbacks × 4 filter stores) before and after 3 residents' reports
-    and 2 EST narcotics observations, all pending (≈ 300 requests): every answer is the same."""
+    """5 sessions × (layout + 7 callbacks × 3 filter stores) before and after 2 residents' reports
+    and 2 EST narcotics observations, all pending (≈ 230 requests): every answer is the same."""
     app, store = served
     sessions = _sessions(app)
     before = {name: answers(c, h, app) for name, (c, h) in sessions.items()}
-    for i in range(3):
+    for i in range(2):
         assert submit(visitor(app, f"203.0.113.{10 + i}")).status_code == 200
     erik, _ = login(app, "erik")
     for _ in range(2):
@@ -223,16 +222,17 @@ def _reply_body(app, rid: str) -> dict:
 
 def test_reduced_sessions_forging_the_queue_and_its_decisions_get_nothing_and_change_nothing(served):
     """bra, allmanhet and the police under view-as bra/allmanhet open the queue and click
-    approve/reject/merge/edit and the reply on every moderated report (≈ 5 × (1 + 6 × 5)
-    requests): no answer carries a report, nothing in the file changes. A rapportör is refused."""
+    approve/reject/merge/edit and the reply on three moderated reports, one an EST narcotics
+    observation (5 × (1 + 3 × 5) requests): no answer carries a report, nothing in the file changes. A rapportör is refused."""
     app, store = served
     for i in range(2):
         assert submit(visitor(app, f"203.0.113.{50 + i}")).status_code == 200
     erik, _ = login(app, "erik")
     assert est_post(erik).status_code == 303
     state = pending(store)
-    ids = [r[0] for r in state]
-    assert len(ids) >= 3
+    ids = [r[0] for r in state if r[0].startswith("medborgare-")][:2] + [
+        r[0] for r in state if r[0].startswith("est-")][:1]
+    assert len(ids) == 3
     sessions = _sessions(app)
     sessions.pop("mona")
     sessions["rapportor"] = login(app, "erik")
@@ -304,7 +304,7 @@ def test_a_rapportor_never_sees_another_rapportors_observation(served):
 
 @pytest.mark.parametrize("who, ceiling, status", [
     ("skarm", None, 403), ("publik", None, 403), ("erik", None, 403), ("anna", "bra", 403),
-    ("anna", "allmanhet", 403), ("anna", "moderator", 200), ("mona", None, 200), ("anna", None, 200)])
+    ("anna", "moderator", 200), ("mona", None, 200), ("anna", None, 200)])
 def test_the_est_week_view_per_role_and_ceiling(served, who, ceiling, status):
     """The week view of this week and the last three, and the one-click lägesbild (≈ 6 requests
     each): refused below the week roles (also under view-as), no narcotics for a moderator or
@@ -328,12 +328,18 @@ def test_the_est_week_view_per_role_and_ceiling(served, who, ceiling, status):
 # -- 4. the residents' form: limits, tokens, origins, the status page, the audit log ----------------
 
 def test_a_spoofed_forwarded_for_does_not_escape_the_per_address_limit(served):
-    """21 submissions from one address, each claiming another X-Forwarded-For (the app is not
-    told to trust a proxy): the 21st gets 429."""
+    """Submissions from one address, each claiming another X-Forwarded-For (the app is not told
+    to trust a proxy): the one past the limit gets 429 (the limit set to 4 here for speed; the
+    default 20 is tests/test_rapportera.py's)."""
     app, _store = served
-    c = visitor(app, "203.0.113.200")
-    codes = [submit(c, headers={"X-Forwarded-For": f"10.0.{i}.1"}, email="").status_code for i in range(21)]
-    assert codes == [200] * 20 + [429]
+    limits = app.server.extensions["trygghetskarta_rapportera"]
+    saved, limits.per_address = limits.per_address, 4
+    try:
+        c = visitor(app, "203.0.113.200")
+        codes = [submit(c, headers={"X-Forwarded-For": f"10.0.{i}.1"}, email="").status_code for i in range(5)]
+    finally:
+        limits.per_address = saved
+    assert codes == [200] * 4 + [429]
 
 
 def test_a_token_signed_elsewhere_or_replayed_is_refused(served, tmp_path):
@@ -366,17 +372,27 @@ def test_a_cross_site_post_is_refused_and_one_without_origin_accepted(served):
 
 
 def test_the_status_page_shows_a_pending_report_to_its_reference_only(served):
-    """A pending report's status page: ny, no text, place or email; 60 guessed references from
-    one /64 then 429 even for a real one, while another address still reads it (≈ 63 requests)."""
+    """A pending report's status page: ny, no text, place or email; guessed references from one
+    /64 up to the misses allowed (set to 10 here), then 429 even for a real one, while another
+    /64 still reads it (≈ 14 requests)."""
     app, _store = served
+    limits = app.server.extensions["trygghetskarta_rapportera"]
+    saved, limits.status_misses = limits.status_misses, 10
+    try:
+        _status_attack(app)
+    finally:
+        limits.status_misses = saved
+
+
+def _status_attack(app):
     ref = ref_of(submit(visitor(app, "203.0.113.203")))
     page = visitor(app, "203.0.113.204").get(f"/rapportera/status/{ref}")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and ">Ny<" in text or "Ny" in text
+    assert page.status_code == 200 and re.findall(r'id="rapp-state">([^<]+)<', text) == ["Ny"]
     assert SECRET_TEXT not in text and EMAIL not in text and "stationen" not in text
     guesser = visitor(app, "2001:db8:1:2::1")
     codes = [guesser.get(f"/rapportera/status/VGR-2026-{i:08d}".replace("0", "2").replace("1", "3")).status_code
-             for i in range(60)]
+             for i in range(10)]
     assert set(codes) == {404}
     other_host = visitor(app, "2001:db8:1:2::ffff")  # same /64
     assert other_host.get(f"/rapportera/status/{ref}").status_code == 429
@@ -397,9 +413,8 @@ def test_the_audit_log_never_names_a_resident(served):
 # -- 5. the ceiling for every pair of a reduced user and a view-as -------------------------------------
 
 @pytest.mark.parametrize("who, ceiling, panel, narcotics", [
-    ("skarm", "moderator", False, False), ("skarm", "polis", False, True), ("publik", "bra", False, False),
-    ("mona", "bra", False, False), ("mona", "allmanhet", False, False), ("mona", "polis", True, False),
-    ("anna", "moderator", True, False), ("root", "moderator", True, False), ("anna", "bra", False, True)])
+    ("skarm", "moderator", False, False), ("skarm", "polis", False, True), ("mona", "bra", False, False),
+    ("mona", "polis", True, False), ("anna", "moderator", True, False)])
 def test_view_as_is_the_meet_of_the_user_and_the_ceiling(served, who, ceiling, panel, narcotics):
     """A ceiling wider than the user's role widens nothing (bra under view-as polis stays bra);
     bra under view-as moderator and a moderator under view-as bra are allmanhet (no queue, no
