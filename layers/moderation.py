@@ -24,6 +24,7 @@ moderator, the report id and the decision, never the reporter's address, email o
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,13 @@ class Moderator:
     @classmethod
     def of(cls, user: str, role: str, settings: PrivacySettings | None = None, layers=None) -> Moderator:
         return cls(user=str(user or ""), role=role, policy=policy(role, settings, layers))
+
+
+def _plain(text) -> str:
+    """A moderator's text without control characters (newlines and tabs kept), as the residents'
+    form cleans theirs: an escape sequence in an edited description, a reason or a reply would
+    run in the terminal of `trygghetskarta moderate list` and of anyone printing the export."""
+    return "".join(ch for ch in str(text or "") if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
 
 
 def may_moderate(pol: Policy) -> bool:
@@ -176,7 +184,7 @@ def approve(store, who: Moderator, report_id: str) -> None:
 
 def reject(store, who: Moderator, report_id: str, reason: str) -> None:
     """väntar → avvisad with the reason (moderators only read it); the contact is deleted."""
-    reason = str(reason or "").strip()
+    reason = _plain(reason)
     if not reason:
         raise ModerationError("moderation_reason_missing", id=report_id)
     if len(reason) > MAX_REASON:
@@ -222,7 +230,7 @@ def merge(store, who: Moderator, report_id: str, into: str) -> str:
 
 def edit_text(store, who: Moderator, report_id: str, text: str) -> None:
     """Replace the description (its only free text). Logged with the lengths, never the text."""
-    text = str(text or "").strip()
+    text = _plain(text)
     if len(text) > MAX_DESCRIPTION:
         raise ModerationError("moderation_too_long", id=report_id, n=MAX_DESCRIPTION)
     with writing(store.path) as conn:
@@ -241,7 +249,7 @@ def reply(store, who: Moderator, report_id: str, text: str | None = None, status
         raise ModerationError("moderation_bad_status", id=report_id, status=status,
                               known=", ".join(REPORT_STATUSES))
     if text is not None:
-        text = str(text).strip()
+        text = _plain(text)
         if len(text) > MAX_REPLY:
             raise ModerationError("moderation_too_long", id=report_id, n=MAX_REPLY)
     with writing(store.path) as conn:

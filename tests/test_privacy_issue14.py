@@ -427,3 +427,39 @@ def test_view_as_is_the_meet_of_the_user_and_the_ceiling(served, who, ceiling, p
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert ('"mod-panel"' in layout) == panel
     assert ("narkotika" in [o["value"] for o in component(layout, "f-layers")["options"]]) == narcotics
+
+
+# -- 6. script and terminal escapes through a moderation edit ------------------------------------------
+
+ESCAPES = "\x1b]8;;https://evil.example\x07klick\x1b]8;;\x07\x1b[2J <script>alert(1)</script> \u202egnp.exe"
+
+
+def test_a_moderation_edit_with_escapes_and_script_is_stored_plain_and_printed_inert(served):
+    """A moderator edits a resident's text and replies through the panel (forged, 2 requests)
+    with terminal escape sequences, a bidi override and a script tag: stored without the control
+    characters (newlines kept), `moderate list` prints no escape, the status page shows the
+    reply as text."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+    from layers.moderation import Moderator, approve
+
+    app, store = served
+    ref = ref_of(submit(visitor(app, "203.0.113.206")))
+    rid = rows(store, "SELECT id FROM reports WHERE ref = ?", (ref,))[0][0]
+    mona, headers = login(app, "mona")
+    body = _decide_body(app, "edit_text", rid, "rad ett\n" + ESCAPES)
+    assert mona.post("/_dash-update-component", json=body, headers=headers).status_code == 200
+    plain = "rad ett\n]8;;https://evil.example" "klick]8;;[2J <script>alert(1)</script> gnp.exe"
+    assert rows(store, "SELECT description FROM reports WHERE id = ?", (rid,)) == [(plain,)]
+    listed = CliRunner().invoke(main, ["moderate", "--data", str(store.path), "--role", "moderator", "list"])
+    assert listed.exit_code == 0 and rid in listed.output
+    assert not any(ch in listed.output for ch in "\x1b\x07\u202e")
+    approve(store, Moderator.of("per", "polis"), rid)
+    reply = _reply_body(app, rid)
+    reply["state"][1]["value"] = ESCAPES
+    assert mona.post("/_dash-update-component", json=reply, headers=headers).status_code == 200
+    assert rows(store, "SELECT public_reply, status FROM reports WHERE id = ?", (rid,)) == [
+        ("]8;;https://evil.example" "klick]8;;[2J <script>alert(1)</script> gnp.exe", "åtgärdad")]
+    page = visitor(app, "203.0.113.207").get(f"/rapportera/status/{ref}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
