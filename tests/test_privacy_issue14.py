@@ -463,3 +463,45 @@ def test_a_moderation_edit_with_escapes_and_script_is_stored_plain_and_printed_i
         ("]8;;https://evil.example" "klick]8;;[2J <script>alert(1)</script> gnp.exe", "åtgärdad")]
     page = visitor(app, "203.0.113.207").get(f"/rapportera/status/{ref}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+
+
+def test_an_approved_narcotics_observation_changes_no_figure_of_a_moderator(served):
+    """The police approve an EST 'droghantering observerad': the moderator's map, charts,
+    table and list (3 filter stores, 24 requests) stay the same; the police's map gains it."""
+    from layers.moderation import Moderator, approve
+
+    app, store = served
+    eva, _ = login(app, "eva")
+    assert est_post(eva).status_code == 303
+    tip = rows(store, "SELECT id FROM reports WHERE layer = 'narkotika' AND moderation = 'väntar'")[-1][0]
+    mona, headers = login(app, "mona")
+    anna, anna_h = login(app, "anna")
+    outputs = ("map.figure", "chart-activities.figure", "where-table.children", "report-list.children")
+
+    def ask(client, hdrs):
+        return {(o, i): forged(client, hdrs, app, o, {"filters.data": {**STATE, **f}, "where-group.value": "locality",
+                                                       "view.data": None})
+                for o in outputs for i, f in enumerate(FILTERS)}
+
+    before, police_before = ask(mona, headers), forged(anna, anna_h, app, "map.figure", {"filters.data": STATE})
+    approve(store, Moderator.of("per", "polis"), tip)
+    app._trygghetskarta["views"].reload(store)  # as the next poll of a page makes the process do
+    assert ask(mona, headers) == before
+    assert tip not in json.dumps(list(before.values()))
+    police_after = forged(anna, anna_h, app, "map.figure", {"filters.data": STATE})
+    assert tip not in police_before[1] and tip in police_after[1]
+
+
+def test_a_logged_out_visitor_reaches_only_the_residents_pages(served):
+    """Without a session (8 requests): the EST pages, the week view, its lägesbild and the
+    session status give nothing; the form and its status page answer."""
+    app, _store = served
+    c = visitor(app, "203.0.113.208")
+    for path in ("/est", "/est/vecka", "/est/vecka/2026-W48", "/_dash-layout"):
+        answer = c.get(path)
+        assert answer.status_code in (302, 401), path
+        assert "Droghantering" not in answer.get_data(as_text=True)
+    assert c.post("/est/lagesbild", data={"week": "2026-W48"}).status_code in (302, 400, 401, 403)
+    assert "revision" not in (c.get("/_tk-session").get_json() or {})
+    assert c.get("/rapportera").status_code == 200
+    assert c.get("/rapportera/status/VGR-2026-22222222").status_code == 404
