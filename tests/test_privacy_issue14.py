@@ -505,3 +505,21 @@ def test_a_logged_out_visitor_reaches_only_the_residents_pages(served):
     assert "revision" not in (c.get("/_tk-session").get_json() or {})
     assert c.get("/rapportera").status_code == 200
     assert c.get("/rapportera/status/VGR-2026-22222222").status_code == 404
+
+
+def test_a_walk_with_points_awaiting_moderation_does_not_mark_the_reports_changed(tmp_path):
+    """A safety walk's points (and one added later) wait for moderation: the data file's
+    reports revision, which every open page is shown, stays; an approval moves it."""
+    from layers.moderation import Moderator, approve
+    from layers.walks import WalkPoint, add_points, save_walk
+    from tests.test_walks import TODAY, X0, Y0, first_walk
+
+    store = GeoPackageStore.create(tmp_path / "walk.gpkg", kommun="0665")
+    store.add_reports(reports_frame([report("staff")]))
+    before = store.last_change()
+    saved = save_walk(store, first_walk(), today=TODAY)
+    add_points(store, saved.walk_id, [WalkPoint(X0 + 50, Y0 + 10, "belysning", description="Trasig lampa")])
+    assert store.last_change() == before
+    point = rows(store, "SELECT id FROM reports WHERE walk_id IS NOT NULL ORDER BY id")[0][0]
+    approve(store, Moderator.of("per", "polis"), point)
+    assert store.last_change() > before
