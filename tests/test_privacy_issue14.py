@@ -523,3 +523,27 @@ def test_a_walk_with_points_awaiting_moderation_does_not_mark_the_reports_change
     point = rows(store, "SELECT id FROM reports WHERE walk_id IS NOT NULL ORDER BY id")[0][0]
     approve(store, Moderator.of("per", "polis"), point)
     assert store.last_change() > before
+
+
+@pytest.mark.parametrize("payload", ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>',
+                                     "javascript:alert(1)"])
+def test_reflected_values_are_inert(served, payload):
+    """A reference, a language and a week code sent back in the page (status page by path and
+    by query, the form's lang, the week view's bad code; 5 requests each): never markup."""
+    from urllib.parse import quote
+
+    from tests.test_rapportera import markup
+
+    app, _store = served
+    c = visitor(app, "203.0.113.209")
+    pages = [c.get(f"/rapportera/status/{quote(payload, safe='')}"), c.get("/rapportera/status", query_string={"ref": payload}),
+             c.get("/rapportera", query_string={"lang": payload})]
+    anna, _ = login(app, "anna")
+    pages.append(anna.get(f"/est/vecka/{quote(payload, safe='')}"))
+    pages.append(anna.get("/est", query_string={"saved": payload, "lang": payload}))
+    for page in pages:
+        text = page.get_data(as_text=True)
+        found = markup(text)
+        assert "onerror" not in found["attrs"] and "alert(1)" not in " ".join(found["urls"])
+        assert payload not in text or payload == "javascript:alert(1)" and 'href="javascript' not in text
+        assert "<script>alert" not in text
