@@ -6,6 +6,7 @@ import pytest
 import shapely
 
 from layers import GeoPackageStore, Query, StoreError, open_store
+from layers.intake_schema import REPORT_INTAKE_COLUMNS
 from layers.schema import ACTIVITY_COLUMNS, REPORT_COLUMNS, SCHEMA_VERSION
 from tests.helpers import SKILLINGARYD, VAGGERYD, activity, report, reports_frame
 
@@ -24,7 +25,9 @@ def test_round_trip_through_geopandas_and_the_store(store):
     assert store.add_activities(acts).added == 2
 
     read = gpd.read_file(store.path, layer="reports")
-    assert list(read.columns) == list(REPORT_COLUMNS)
+    # Schema 6 adds the intake columns (NULL for staff entries and imports: counted as before).
+    assert list(read.columns) == [*REPORT_COLUMNS[:-1], *REPORT_INTAKE_COLUMNS, "geometry"]
+    assert read["moderation"].isna().tolist() == [True, True]
     assert read.crs.to_epsg() == 3006
     assert read["id"].tolist() == ["t-1", "t-2"]
     assert (read.geometry.x.tolist(), read.geometry.y.tolist()) == (
