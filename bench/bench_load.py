@@ -59,6 +59,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_gates():
+    """dashboard/gates.py of the tree measured, alone (not the dashboard package: the viewers'
+    process stays small); None for a tree without gates."""
+    import importlib.util
+
+    tree = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve() if "--tree" in sys.argv[:-1] else ROOT
+    path = tree / "dashboard" / "gates.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("tk_gates", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gates = _load_gates()
+#: The gated panels a viewer has on screen (--seen).
+SEEN: frozenset[str] = frozenset()
 OUT = ROOT / "bench" / "out"
 END = "2026-11-27"
 HOST = "127.0.0.1"
@@ -267,14 +287,23 @@ def walk_layout(node, props: dict) -> None:
 
 
 class Page:
-    """One page's component props and callbacks, firing them like dash-renderer."""
+    """One page's component props and callbacks, firing them like dash-renderer.
 
-    def __init__(self, browser: Browser, layout: dict, dependencies: list):
+    The page's clientside gates (dashboard/gates.py) are modelled too, as the browser runs
+    them: a panel's copy of the filters follows the filter store when its gate is open —
+    `seen` names the on-screen panels (bench default: the comparison cards above the charts,
+    what a viewer at the top of the page sees besides the map and the charts), keyed panels
+    follow when their fields change, closed sections never."""
+
+    def __init__(self, browser: Browser, layout: dict, dependencies: list, seen: frozenset[str] = frozenset()):
         self.browser = browser
+        self.seen = seen
         self.props: dict[str, dict] = {}
         walk_layout(layout, self.props)
         self.callbacks = [Callback(i, d, split_output(d["output"]), d["inputs"], d.get("state", []))
                           for i, d in enumerate(dependencies) if not d.get("clientside_function")]
+        # By their index in /_dash-dependencies (the list above skips the clientside ones).
+        self.by_index = {cb.index: cb for cb in self.callbacks}
         self.watched = set()
         for cb in self.callbacks:
             self.watched |= cb.in_props | {f"{d['id']}.{d['property']}" for d in cb.state}
@@ -348,13 +377,13 @@ class Page:
         inflight: dict[Future, Callback] = {}
         ok = True
         while pending or inflight:
-            busy = [self.callbacks[i] for i in pending] + list(inflight.values())
+            busy = [self.by_index[i] for i in pending] + list(inflight.values())
             ready = [i for i in pending if not any(
-                self.callbacks[i].in_props & other.out_props for other in busy if other.index != i)]
+                self.by_index[i].in_props & other.out_props for other in busy if other.index != i)]
             if not ready and not inflight:
                 ready = list(pending)  # a cycle: dash-renderer fires them too
             for i in ready:
-                cb = self.callbacks[i]
+                cb = self.by_index[i]
                 fut = self.browser.submit("POST", "_dash-update-component", self.body(cb, pending.pop(i)), "post")
                 inflight[fut] = cb
             if not inflight:
@@ -368,8 +397,32 @@ class Page:
                 if status != 200:
                     ok = False
                     continue
-                self._trigger(pending, self.apply(cb, data), cb.index)
+                changed = self.apply(cb, data)
+                self._trigger(pending, changed | self.gate(changed), cb.index)
         return ok
+
+    def gate(self, changed: set[str]) -> set[str]:
+        """The gated copies of the filter store a change of it updates (the clientside gates)."""
+        if "filters.data" not in changed or gates is None:
+            return set()
+        filters = self.props.get("filters", {}).get("data")
+        if not filters:
+            return set()
+        updated = set()
+        for panel in gates.GATED:
+            copy = self.props.get(gates.filters_for(panel))
+            if copy is None:
+                continue  # a tree without this gate
+            shown = copy.get("data")
+            if panel in gates.KEYED:
+                fields = gates.KEYED[panel]
+                opened = shown is None or any(shown.get(f) != filters.get(f) for f in fields)
+            else:
+                opened = panel in self.seen and shown != filters
+            if opened:
+                copy["data"] = filters
+                updated.add(f"{gates.filters_for(panel)}.data")
+        return updated
 
     def _trigger(self, pending, changed: set[str], source: int | None) -> None:
         for cb in self.callbacks:
@@ -400,7 +453,7 @@ def page_load(browser: Browser) -> Page | None:
     deps_status, deps, _ = deps_f.result()
     if layout_status != 200 or deps_status != 200:
         return None
-    page = Page(browser, json.loads(layout), json.loads(deps))
+    page = Page(browser, json.loads(layout), json.loads(deps), SEEN)
     ok = page.run(initial=True)
     ok = page.run({page.set("map", "relayoutData", {"autosize": True})}) and ok
     ok = all(f.result()[0] in (200, 304) for f in futures) and ok
@@ -638,7 +691,8 @@ def table(rows: list[dict], args) -> str:
             f"| {r['limit_warnings']} | {r['other_cpu_s']:.0f} |")
     notes = [
         "",
-        f"{args.reports} demo reports, role polis (no users), {args.rounds} rounds of filter change + box "
+        f"{args.reports} demo reports, role polis (no users), gated panels on screen: "
+        f"{', '.join(sorted(SEEN)) or 'none'} (besides the map and the charts); {args.rounds} rounds of filter change + box "
         f"selection per viewer, think time {args.think[0]:g}–{args.think[1]:g} s, viewers starting over "
         f"{args.ramp:g} s, client timeout {args.timeout:g} s; {os.cpu_count()} CPUs shared by server and clients.",
         "old: " + (" ".join(SETTINGS["old"])) + "; new: serve's defaults" +
@@ -664,10 +718,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="client timeout per request, s")
     parser.add_argument("--max-s", type=float, default=150.0, help="no new interaction after ramp + this, s")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seen", nargs="*", default=["indicator-cards"], metavar="PANEL",
+                        help="gated panels on the viewers' screens (dashboard/gates.py VISIBLE; 'all' for every "
+                             "one); default: the comparison cards, at the top of the page")
     parser.add_argument("--serve-args", default="", help="extra serve options for the new setting")
     parser.add_argument("--out", type=Path, default=OUT / "bench_load.md")
     parser.add_argument("--data", type=Path, help="demo file (default bench/out/load-REPORTS.gpkg, made if missing)")
     args = parser.parse_args()
+    global SEEN
+    SEEN = frozenset(gates.VISIBLE if gates is not None and "all" in args.seen else args.seen)
     OUT.mkdir(parents=True, exist_ok=True)
     data = args.data or OUT / f"load-{args.reports}.gpkg"
     if not data.exists():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from . import gates
 from .analysis_view import Card
 from .figures.hotspots import CLASS_COLORS, LEGEND_ORDER, class_label
 from .hotspot_view import HotspotView, hotspot_layers
@@ -22,7 +23,7 @@ def indicator_section(lang: str):
     # Focusable region: in presentation the cards scroll inside their box, and a scrolling box a
     # keyboard cannot reach fails WCAG 2.1.1 (axe: scrollable-region-focusable).
     return html.Div(id="indicator-cards", className="indicators", tabIndex="0", role="region",
-                    **{"aria-live": "polite", "aria-labelledby": "ind-title"})
+                    **{"aria-live": "polite", "aria-labelledby": "ind-title"}, **gates.attributes("indicator-cards"))
 
 
 def cards_children(cards: list[Card], lang: str, note: str | None = None) -> list:

@@ -16,7 +16,7 @@ import flask
 
 from layers import Store
 
-from . import a11y, callbacks
+from . import a11y, callbacks, gates
 from . import data as app_data
 from .auth import install_auth
 from .basemap import Basemap, UpstreamDown, parse_basemap
@@ -142,6 +142,7 @@ def create_app(store: Store, *, basemap: bool | str | Basemap | None = False, to
     from .callbacks_moderation import register_moderation
 
     register_moderation(app, store, views)  # the moderation queue: polis, admin, moderator (issue 14)
+    gates.register(app)  # which panels a filter change asks the server for (only those that can show it)
     a11y.register(app)  # <html lang> and date texts follow the language; the charts' tables
     if compress:
         install_compression(app.server, app.config.routes_pathname_prefix or "/")

@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 from geodata import cell_id_place_names
 from layers import privacy
 
-from . import a11y, figures, tables
+from . import a11y, figures, gates, tables
 from .data import AppData
 from .figures_followup import commitment_area_trace
 from .filters import (
@@ -315,7 +315,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
         return views.render("charts", state, (), build)
 
-    @app.callback(Output("planning-gaps", "children"), Input("filters", "data"))
+    @app.callback(Output("planning-gaps", "children"), Input(gates.filters_for("planning-gaps"), "data"))
     def render_gaps(filters_data):
         if not filters_data:
             return no_update
@@ -323,7 +323,8 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
         return views.render("gaps", _every_slot(state), (), lambda frames: gaps_section(
             frames, data, state.lang, names=lambda rows: views.point_names(rows, state.lang, detail=False)))
 
-    @app.callback(Output("where-table", "children"), Input("filters", "data"), Input("where-group", "value"))
+    @app.callback(Output("where-table", "children"), Input(gates.filters_for("where-table"), "data"),
+                  Input("where-group", "value"))
     def render_where(filters_data, group_by):
         if not filters_data:
             return no_update
@@ -343,7 +344,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
         return views.render("where", state, (group_by,), build)
 
-    @app.callback(Output("report-list", "children"), Input("filters", "data"))
+    @app.callback(Output("report-list", "children"), Input(gates.filters_for("report-list"), "data"))
     def render_report_list(filters_data):
         if not filters_data:
             return no_update

@@ -11,6 +11,7 @@ from dash import Input, Output, State, ctx, no_update
 
 from layers import privacy
 
+from . import gates
 from .analysis_layout import cards_children, hotspot_note, layer_choices, legend_children, step_options
 from .analysis_view import indicator_cards, span_words
 from .figures.base import empty_figure
@@ -30,7 +31,10 @@ def register_analysis(app, views: Views, basemap: dict | None = None) -> None:
     """Wire the analysis callbacks on the app's one `Views` (every count from `Views.get`);
     `basemap`: the main map's tile source (`Basemap.source`), drawn under the hot-spot cells too."""
 
-    @app.callback(Output("indicator-cards", "children"), Input("filters", "data"))
+    # Gated (dashboard.gates): asked only while on screen, so a closed presentation tab costs nothing.
+    # No call at load: the gate sets the store once the cards are on screen, and that asks.
+    @app.callback(Output("indicator-cards", "children"), Input(gates.filters_for("indicator-cards"), "data"),
+                  prevent_initial_call=True)
     def render_indicators(filters_data):
         if not filters_data:
             return no_update

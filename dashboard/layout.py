@@ -8,7 +8,7 @@ from dash import dcc, html
 from layers import ACTORS, REPORT_STATUSES
 from layers.text import genitive
 
-from . import a11y, analysis_layout, near_repeat_view
+from . import a11y, analysis_layout, gates, near_repeat_view
 from .data import AppData
 from .filters import ACTIVITY_LAYER, FilterState
 from .i18n import ACTORS as ACTOR_NAMES
@@ -393,7 +393,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         ], className="panel panel-overview"),
         html.Div([
             dcc.Graph(id="chart-when", className="chart", config=chart_config),
-            html.Div(id="planning-gaps", className="planning-gaps"),
+            html.Div(id="planning-gaps", className="planning-gaps", **gates.attributes("planning-gaps")),
             *near_repeat_view.section(lang, policy),  # police only: absent for reduced roles
         ], className="panel panel-when"),
         html.Div(html.Div([
@@ -401,11 +401,11 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
                 html.H3(T("chart_where", lang)),
                 dcc.RadioItems(id="where-group", options=where_options(lang), value="locality", inline=True),
             ], className="where-head"),
-            html.Div(id="where-table"),
+            html.Div(id="where-table", **gates.attributes("where-table")),
         ], className="chart where"), className="panel panel-where"),
         html.Div(html.Div([
             html.H3(T("report_list", lang)),
-            html.Div(id="report-list"),
+            html.Div(id="report-list", **gates.attributes("report-list")),
         ], className="chart where wide"), className="panel panel-list"),
         html.Div(effects, className="panel panel-effects"),
         html.Div(analysis_layout.hotspot_section(data, lang, policy), className="panel panel-hotspots"),
@@ -418,6 +418,7 @@ def build_layout(data: AppData, state: FilterState, policy=None, logout_url: str
         dcc.Store(id="view"),
         dcc.Store(id="promise-key"),
         dcc.Store(id="effects-key"),
+        *gates.stores(),  # each gated panel's copy of the filters (dashboard.gates)
         header,
         html.Div([controls, html.Main([promise, map_panel, charts], className="main")], className="body"),
     ], id="root", className="present" if state.present else "")

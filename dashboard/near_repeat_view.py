@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
-from dash import Input, Output, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from layers.analysis.near_repeat import DEFAULT_DAYS, DEFAULT_DISTANCE_M, knox_test
 from layers.messages import format_number
 
-from . import tables
+from . import gates, tables
 from .filters import FilterState
 from .i18n import number, t
 from .roles import RoleFrames
@@ -39,7 +39,8 @@ def section(lang: str, policy) -> list:
     # viewer would pay on every click for a table few of them open.
     return [html.Details([html.Summary(html.H3(t("nrv_title", lang), className="nrv-title")),
                           html.Div(id="near-repeat-body")],
-                         id="near-repeat", open=False, className="planning-gaps near-repeat")]
+                         id="near-repeat", open=False, className="planning-gaps near-repeat"),
+            dcc.Store(id=gates.filters_for("near-repeat-body"))]
 
 
 def summary_rows(frames: RoleFrames, data, lang: str = "sv") -> list[dict] | None:
@@ -92,7 +93,9 @@ def body(frames: RoleFrames, data, lang: str = "sv") -> list:
 def register_near_repeat(app, views) -> None:
     """The section's callback; a reduced role's request (forged: its page has no section) gets nothing."""
 
-    @app.callback(Output("near-repeat-body", "children"), Input("filters", "data"), Input("near-repeat", "open"))
+    # The filters reach it only while the section is open (dashboard.gates).
+    @app.callback(Output("near-repeat-body", "children"), Input(gates.filters_for("near-repeat-body"), "data"),
+                  State("near-repeat", "open"))
     def render_near_repeat(filters_data, is_open):
         if not filters_data or not is_open:
             return no_update

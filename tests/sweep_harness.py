@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import tests.privacy_harness as D
+from dashboard import gates
 from dashboard.app import create_app
 from geodata import cell_id, cell_index
 from layers.store import open_store
@@ -36,6 +37,9 @@ _FIXED = {"view.data": None, "map.relayoutData": None, "fit-map.n_clicks": None,
           "near-repeat.open": True,
           # Open: the hot-spot panel computes only then (what an opened panel answers the role).
           "hotspot-panel.open": True}
+
+
+_GATED = {f"{gates.filters_for(panel)}.data" for panel in gates.GATED}
 
 
 def _outputs(key: str) -> list[str]:
@@ -70,7 +74,9 @@ def page(app, state: dict, groups=("locality", "cell")) -> dict[str, object]:
     out: dict[str, object] = {}
     later = []
     for names, entry, fn in _server_callbacks(app):
-        inputs, states = _ids(entry["inputs"]), _ids(entry.get("state", []))
+        # A gated panel reads its copy of the filter store (dashboard.gates): the same dict.
+        inputs = ["filters.data" if i in _GATED else i for i in _ids(entry["inputs"])]
+        states = _ids(entry.get("state", []))
         if "filters.data" not in inputs:
             if any(i.endswith(".figure") for i in inputs):
                 later.append((names, entry, fn))  # the chart tables as their own callback on the figures

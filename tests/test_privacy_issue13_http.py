@@ -18,6 +18,7 @@ import time
 import pytest
 
 import tests.privacy_harness as D
+from dashboard import gates
 from dashboard.app import create_app
 from dashboard.jobs import request_owner
 from dashboard.report import jobs
@@ -86,13 +87,20 @@ def _outputs(key: str) -> list[str]:
     return [p.split("@")[0] for p in (key[2:-2].split("...") if key.startswith("..") else [key])]
 
 
+#: The gated panels' copies of the filter store: each gets the forged "filters.data".
+_GATED = {f"{gates.filters_for(panel)}.data" for panel in gates.GATED}
+
+
 def post(client, headers, app, output_id: str, values: dict) -> tuple[int, str]:
     """A `/_dash-update-component` request for the callback with `output_id`, its inputs and
     states from `values` (by 'id.property'; None where not given); (status, body)."""
     key, entry = next((k, e) for k, e in app.callback_map.items() if "callback" in e and output_id in _outputs(k))
 
     def items(specs):
-        return [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+        # A gated panel reads its copy of the filter store (dashboard.gates): forged the same.
+        return [{"id": i["id"], "property": i["property"],
+                 "value": values.get("filters.data" if f"{i['id']}.{i['property']}" in _GATED
+                                     else f"{i['id']}.{i['property']}")}
                 for i in specs]
 
     outputs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1]} for o in _outputs(key)]

@@ -20,6 +20,7 @@ import re
 import pytest
 
 import tests.privacy_harness as D
+from dashboard import gates
 from dashboard.app import create_app
 from layers.store import open_store
 from layers.users import UserStore
@@ -121,7 +122,9 @@ def _login(app, name):
 
 def _post(client, headers, app, output_id: str, state: dict, extra_inputs=()):
     key, entry = next((k, e) for k, e in app.callback_map.items() if "callback" in e and output_id in _outputs(k))
-    inputs = [{"id": i["id"], "property": i["property"], "value": state if i["id"] == "filters" else None}
+    # A gated panel's input is its copy of the filter store (dashboard.gates): forged the same.
+    filter_ids = {"filters", *(gates.filters_for(p) for p in gates.GATED)}
+    inputs = [{"id": i["id"], "property": i["property"], "value": state if i["id"] in filter_ids else None}
               for i in entry["inputs"]]
     for i, value in extra_inputs:
         inputs[i]["value"] = value

@@ -63,6 +63,7 @@
             var revision = response.headers.get(REVISION);
             if (revision !== null) {
                 page.revision = revision;  // what this page's latest numbers were computed from
+                window.tkRevision = revision;  // the promise and effects gates (dashboard/gates.py)
             }
         }
     }

@@ -6,6 +6,7 @@ import time
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 
+from dashboard import gates
 from dashboard.app import create_app
 from dashboard.data import load
 from tests.dash_fixtures import TODAY, small_store
@@ -60,6 +61,29 @@ def wait_js(dash_duo, script, expected, *args, timeout=60):
             return value
         time.sleep(0.1)
     raise AssertionError(f"expected {expected!r}, last saw {value!r}")
+
+
+REVEAL = "const e = document.querySelector(arguments[0]); if (e) { e.scrollIntoView({block: 'center'}); } return !!e;"
+FILLED = "const e = document.querySelector(arguments[0]); return !!(e && e.children.length);"
+
+
+def reveal(dash_duo, selector, timeout=60):
+    """Scroll a panel into view, as a reader does, and wait until it is drawn: a gated panel
+    (dashboard.gates) is asked for only while it can be seen."""
+    wait_js(dash_duo, REVEAL, True, selector, timeout=timeout)
+    wait_js(dash_duo, FILLED, True, selector, timeout=timeout)
+
+
+DISPLAYED = "const e = document.querySelector(arguments[0]); return !!(e && e.offsetParent !== null);"
+
+
+def reveal_panels(dash_duo):
+    """Every gated panel the page displays drawn (scrolled to in turn), then back to the top of
+    the page; a panel on a closed presentation tab stays undrawn until its tab is opened."""
+    for panel in gates.VISIBLE:
+        if dash_duo.driver.execute_script(DISPLAYED, f"#{panel}"):
+            reveal(dash_duo, f"#{panel}")
+    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
 
 
 def chart_title(dash_duo, graph_id):

@@ -6,7 +6,7 @@ import os
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 
-from tests.browser.test_dashboard_browser import make_app, wait_js, wait_map
+from tests.browser.test_dashboard_browser import make_app, reveal, wait_js, wait_map
 from tests.dash_fixtures import small_store
 
 pytestmark = pytest.mark.browser
@@ -35,6 +35,7 @@ def test_a_heatmap_click_filters_the_other_views_and_outlines_the_cell(dash_duo,
     # The promise period 2026: 10 reports and 10 h of presence, nothing outlined.
     wait_js(dash_duo, META, {"total": 10, "presence_h": 10.0}, WHEN)
     assert wait_js(dash_duo, SHAPES, [], WHEN) == []
+    reveal(dash_duo, "#planning-gaps")
     dash_duo.wait_for_text_to_equal("#gaps-rows tbody tr:first-child td:nth-child(2)", "Skillingaryd – stationen",
                                     timeout=60)
     dash_duo.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", WHEN)

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from dashboard.app import create_app
 from dashboard.data import load
 from layers.users import UserStore
-from tests.browser.test_dashboard_browser import MAP, TRACE_METAS, wait_js, wait_map
+from tests.browser.test_dashboard_browser import MAP, TRACE_METAS, reveal_panels, wait_js, wait_map
 from tests.dash_fixtures import HOK, TODAY, small_store
 from tests.helpers import report, reports_frame
 
@@ -43,6 +43,7 @@ def log_in(dash_duo, name):
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_map(dash_duo)
+    reveal_panels(dash_duo)
     wait_js(dash_duo, "return !!document.querySelector('#report-list p, #report-list table')", True)
 
 
