@@ -547,3 +547,21 @@ def test_reflected_values_are_inert(served, payload):
         assert "onerror" not in found["attrs"] and "alert(1)" not in " ".join(found["urls"])
         assert payload not in text or payload == "javascript:alert(1)" and 'href="javascript' not in text
         assert "<script>alert" not in text
+
+
+def test_the_gated_gaps_panel_forged_gives_the_new_roles_no_table(served):
+    """The planning gaps (a gated panel: its callback asked only while shown) forged by a
+    moderator, bra, allmanhet and the police under view-as moderator (3 filter stores each):
+    the note, never the table of places and hours that the police get."""
+    app, _store = served
+    sessions = {name: login(app, name) for name in ("mona", "skarm", "publik", "anna")}
+    client, headers = login(app, "anna")
+    assert view_as(client, headers, "moderator") == 303
+    sessions["anna-as-moderator"] = (client, headers)
+    for name, (client, headers) in sessions.items():
+        for extra in FILTERS[:2]:
+            status, body = forged(client, headers, app, "planning-gaps.children",
+                                  {"filters.data": {**STATE, **extra}, "lang.value": "sv"})
+            assert status == 200
+            assert ("| # | Plats |" in body) == (name == "anna"), name
+            assert ("exakta uppgifter" in body) == (name != "anna"), name
