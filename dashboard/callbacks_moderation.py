@@ -50,13 +50,14 @@ def _value(states: list, rid: str) -> str:
     return ""
 
 
-def _reload_if_counted(store, views, filters):
+def _reload_if_counted(store, views, filters, seen: int):
     """Re-read the data after a decision that changed what is counted (layers.moderation marks
     the file changed then only): the filters store with the new revision, else no_update. A
-    rejection or merge must not bump the revision every open page (a bra screen too) is shown."""
-    if store.last_change() == getattr(views, "_loaded_change", None):
-        return no_update
-    return _bump(filters, views.reload(store))
+    rejection or merge must not bump the revision every open page (a bra screen too) is shown.
+    `seen`: the revision before the decision (another request may have re-read meanwhile)."""
+    if store.last_change() != getattr(views, "_loaded_change", None):
+        views.reload(store)
+    return _bump(filters, views.version) if views.version != seen else no_update
 
 
 def register_moderation(app, store, views):
@@ -96,6 +97,7 @@ def register_moderation(app, store, views):
         if who is None or trigger.get("action") not in _ACTIONS:
             return no_update, no_update, no_update, no_update
         rid, action = str(trigger["id"]), trigger["action"]
+        seen = views.version
         states = ctx.states_list
         try:
             if action == "approve":
@@ -112,7 +114,7 @@ def register_moderation(app, store, views):
                 done = t("moderation_done_edit_text", lang, id=rid)
         except ModerationError as exc:
             return no_update, exc.text(lang), "edit-message error", no_update
-        return body(who, lang), done, "edit-message", _reload_if_counted(store, views, filters)
+        return body(who, lang), done, "edit-message", _reload_if_counted(store, views, filters, seen)
 
     @app.callback(
         Output("mod-message", "children", allow_duplicate=True),
@@ -128,11 +130,12 @@ def register_moderation(app, store, views):
         if who is None or not clicks:
             return no_update, no_update, no_update
         rid = str(rid or "").strip()
+        seen = views.version
         try:
             do_reply(store, who, rid, text if (text or "").strip() else None, status or None)
         except ModerationError as exc:
             return exc.text(lang), "edit-message error", no_update
-        return t("moderation_done_reply", lang, id=rid), "edit-message", _reload_if_counted(store, views, filters)
+        return t("moderation_done_reply", lang, id=rid), "edit-message", _reload_if_counted(store, views, filters, seen)
 
 
 __all__ = ["register_moderation"]

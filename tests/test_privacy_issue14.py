@@ -565,3 +565,23 @@ def test_the_gated_gaps_panel_forged_gives_the_new_roles_no_table(served):
             assert status == 200
             assert ("| # | Plats |" in body) == (name == "anna"), name
             assert ("exakta uppgifter" in body) == (name != "anna"), name
+
+
+def test_the_panel_redraws_after_an_approval_and_bumps_nothing_after_a_rejection(served):
+    """Through the panel (forged as the moderator, 2 requests): an approval answers the filters
+    store with a new revision (the map counts it at once); a rejection answers no filters
+    store and leaves the revision every page is shown as it was."""
+    app, store = served
+    ids = [ref_of(submit(visitor(app, f"203.0.113.{220 + i}"))) for i in range(2)]
+    first, second = (rows(store, "SELECT id FROM reports WHERE ref = ?", (ref,))[0][0] for ref in ids)
+    mona, headers = login(app, "mona")
+    views = app._trygghetskarta["views"]
+    views.reload(store)
+    revision = mona.get("/_tk-session").get_json()["revision"]
+    answer = mona.post("/_dash-update-component", json=_decide_body(app, "reject", first, "Spam"),
+                       headers=headers).get_json()["response"]
+    assert "filters" not in answer and mona.get("/_tk-session").get_json()["revision"] == revision
+    answer = mona.post("/_dash-update-component", json=_decide_body(app, "approve", second),
+                       headers=headers).get_json()["response"]
+    assert answer["filters"]["data"]["rev"] == views.version
+    assert mona.get("/_tk-session").get_json()["revision"] != revision
