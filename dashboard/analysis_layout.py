@@ -71,6 +71,7 @@ def hotspot_section(data, lang: str, policy):
                       config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}),
             html.Ul(id="hotspot-legend", className="hotspot-legend"),
             html.P(id="hotspot-note", className="hint"),
+            dcc.Store(id=gates.filters_for("hotspot-map")),  # the filters while open (dashboard.gates)
         ], className="hs-body"),
     ], id="hotspot-panel", open=False, className="chart hotspots wide")
 

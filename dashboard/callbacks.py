@@ -315,7 +315,8 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
         return views.render("charts", state, (), build)
 
-    @app.callback(Output("planning-gaps", "children"), Input(gates.filters_for("planning-gaps"), "data"))
+    @app.callback(Output("planning-gaps", "children"), Input(gates.filters_for("planning-gaps"), "data"),
+                  **gates.NOT_AT_LOAD)
     def render_gaps(filters_data):
         if not filters_data:
             return no_update
@@ -324,7 +325,7 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
             frames, data, state.lang, names=lambda rows: views.point_names(rows, state.lang, detail=False)))
 
     @app.callback(Output("where-table", "children"), Input(gates.filters_for("where-table"), "data"),
-                  Input("where-group", "value"))
+                  Input("where-group", "value"), **gates.NOT_AT_LOAD)
     def render_where(filters_data, group_by):
         if not filters_data:
             return no_update
@@ -344,7 +345,8 @@ def register(app, data: AppData, today: Callable[[], dt.date], basemap: bool = F
 
         return views.render("where", state, (group_by,), build)
 
-    @app.callback(Output("report-list", "children"), Input(gates.filters_for("report-list"), "data"))
+    @app.callback(Output("report-list", "children"), Input(gates.filters_for("report-list"), "data"),
+                  **gates.NOT_AT_LOAD)
     def render_report_list(filters_data):
         if not filters_data:
             return no_update

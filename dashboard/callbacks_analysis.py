@@ -53,7 +53,8 @@ def register_analysis(app, views: Views, basemap: dict | None = None) -> None:
 
     @app.callback(Output("hotspot-map", "figure"), Output("hotspot-legend", "children"),
                   Output("hotspot-note", "children"), Output("hs-layer", "options"),
-                  Input("filters", "data"), Input("hs-layer", "value"), Input("hotspot-panel", "open"))
+                  Input(gates.filters_for("hotspot-map"), "data"), Input("hs-layer", "value"),
+                  State("hotspot-panel", "open"), **gates.NOT_AT_LOAD)
     def render_hotspots(filters_data, layer, is_open):
         if not filters_data or not is_open:
             # Hidden (closed, or another presentation tab): nothing computed; opening it asks again.

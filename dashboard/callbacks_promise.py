@@ -20,7 +20,7 @@ def register_promise(app, views) -> None:
         return [views.role(), views.today().isoformat(), views.version, state.lang, *parts]
 
     @app.callback(Output("promise", "children"), Output("promise-key", "data"),
-                  Input(gates.filters_for("promise"), "data"), State("promise-key", "data"))
+                  Input(gates.filters_for("promise"), "data"), State("promise-key", "data"), **gates.NOT_AT_LOAD)
     def render_promise(filters_data, drawn):
         if not filters_data:
             return no_update, no_update
@@ -31,7 +31,7 @@ def register_promise(app, views) -> None:
         return promise_children(views.follow_up(), state.lang, state.commitment), key
 
     @app.callback(Output("effects", "children"), Output("effects-key", "data"),
-                  Input(gates.filters_for("effects"), "data"), State("effects-key", "data"))
+                  Input(gates.filters_for("effects"), "data"), State("effects-key", "data"), **gates.NOT_AT_LOAD)
     def render_effects(filters_data, drawn):
         if not filters_data:
             return no_update, no_update

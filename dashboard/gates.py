@@ -11,7 +11,9 @@ no request:
   IntersectionObserver in `assets/gates.js` sets the panel's `seen-` store); a panel scrolled
   to, or a presentation tab opened, gets the filters of that moment, so what it shows always
   matches the rest of the page once it is seen.
-* `OPEN`: the copy follows the filters while a closed-by-default section is open.
+* `OPEN`: the copy follows the filters while a closed-by-default section is open (its
+  `html.Details` marked `data-gate-open`: assets/gates.js reports a reader's toggle to Dash,
+  which keeps `open` as the layout set it otherwise).
 * `KEYED`: panels drawn from the follow-up, not from the filters (the promise cards, the
   effects): the copy changes only when the fields they use change or the data revision the
   page's responses carry (`assets/session.js`) does.
@@ -31,11 +33,16 @@ VISIBLE = ("planning-gaps", "where-table", "report-list",
            # The comparison cards: their own tab in presentation, drawn once it is opened.
            "indicator-cards")
 #: Sections computed only while open: the panel -> the `html.Details` whose `open` gates it.
-OPEN = {"near-repeat-body": "near-repeat"}
+OPEN = {"near-repeat-body": "near-repeat", "hotspot-map": "hotspot-panel"}
 #: Panels drawn from the follow-up: the filter fields their drawing reads.
 KEYED = {"promise": ("lang", "commitment"), "effects": ("lang", "present")}
 
 GATED = (*VISIBLE, *OPEN, *KEYED)
+
+
+#: For a gated panel's server callback: its copy starts empty, so the page load's call of it
+#: would only answer "nothing yet"; the copy's first value asks for it.
+NOT_AT_LOAD = {"prevent_initial_call": True}
 
 
 def filters_for(panel: str) -> str:
@@ -97,4 +104,5 @@ def register(app) -> None:
                                 State(filters_for(panel), "data"))
 
 
-__all__ = ["GATED", "KEYED", "OPEN", "VISIBLE", "attributes", "filters_for", "register", "seen_id", "stores"]
+__all__ = ["GATED", "KEYED", "NOT_AT_LOAD", "OPEN", "VISIBLE", "attributes", "filters_for", "register", "seen_id",
+           "stores"]

@@ -39,7 +39,8 @@ def section(lang: str, policy) -> list:
     # viewer would pay on every click for a table few of them open.
     return [html.Details([html.Summary(html.H3(t("nrv_title", lang), className="nrv-title")),
                           html.Div(id="near-repeat-body")],
-                         id="near-repeat", open=False, className="planning-gaps near-repeat"),
+                         id="near-repeat", open=False, className="planning-gaps near-repeat",
+                         **{"data-gate-open": "1"}),
             dcc.Store(id=gates.filters_for("near-repeat-body"))]
 
 
@@ -95,7 +96,7 @@ def register_near_repeat(app, views) -> None:
 
     # The filters reach it only while the section is open (dashboard.gates).
     @app.callback(Output("near-repeat-body", "children"), Input(gates.filters_for("near-repeat-body"), "data"),
-                  State("near-repeat", "open"))
+                  State("near-repeat", "open"), **gates.NOT_AT_LOAD)
     def render_near_repeat(filters_data, is_open):
         if not filters_data or not is_open:
             return no_update

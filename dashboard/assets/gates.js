@@ -1,4 +1,4 @@
-/* Visibility gates (dashboard/gates.py): a panel marked data-gate="NAME" tells the page, through
+/* Gates (dashboard/gates.py): a panel marked data-gate="NAME" tells the page, through
    its "seen-NAME" store, whether it is on screen or near it, so its server callback is asked
    only then. Panels appear after Dash renders them, so new ones are looked for on every change
    of the document. */
@@ -31,4 +31,14 @@
     }
     new MutationObserver(watch).observe(document.documentElement, {childList: true, subtree: true});
     watch();
+
+    // A section marked data-gate-open: Dash's html.Details keeps `open` as the layout set it
+    // when a reader toggles it, so the page tells Dash (the OPEN gates read that prop).
+    document.addEventListener("toggle", function (event) {
+        var el = event.target;
+        if (!el || !el.id || !el.hasAttribute || !el.hasAttribute("data-gate-open")) { return; }
+        if (window.dash_clientside && window.dash_clientside.set_props) {
+            window.dash_clientside.set_props(el.id, {open: el.open});
+        }
+    }, true);
 })();

@@ -48,3 +48,23 @@ def test_a_panel_below_the_fold_is_asked_for_only_once_scrolled_to(dash_duo, sto
     reveal(dash_duo, "#report-list")
     assert wait_js(dash_duo, ROWS, 7) == 7
     assert asked.count("report-list.children") == before["report-list.children"] + 1
+
+
+def test_the_near_repeat_section_is_computed_when_a_reader_opens_it(dash_duo, store):
+    app = make_app(store)
+    asked: list[str] = []
+
+    @app.server.before_request
+    def record():
+        if flask.request.path.endswith("_dash-update-component"):
+            asked.append(json.loads(flask.request.get_data())["output"])
+
+    dash_duo.start_server(app)
+    wait_map(dash_duo)
+    wait_js(dash_duo, COUNT_LINE, "10 rapporter i urvalet", WHEN)
+    assert "near-repeat-body.children" not in asked
+    dash_duo.driver.execute_script("document.getElementById('near-repeat').scrollIntoView({block: 'center'});")
+    dash_duo.find_element("#near-repeat summary").click()
+    # The police's Knox table for the ten reports (too few for a test: said in words).
+    wait_js(dash_duo, "return document.getElementById('near-repeat-body').innerText.length > 0;", True)
+    assert asked.count("near-repeat-body.children") == 1
