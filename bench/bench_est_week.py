@@ -29,8 +29,8 @@ def observations(n: int, seed: int = 1):
     import numpy as np
     import pandas as pd
 
-    from layers.est import TZ, load_categories
-    from layers.resident_reports import places
+    from layers.imports.sources.est import TZ, load_categories
+    from layers.imports.sources.resident_form import places
 
     rng = np.random.default_rng(seed)
     cats = load_categories()
@@ -56,7 +56,7 @@ def naive(frame, week, cats):
     import datetime as dt
 
     from geodata import place_names
-    from layers.est import TZ
+    from layers.imports.sources.est import TZ
 
     previous = week.previous()
     now_cat, now_place = {}, {}

@@ -30,7 +30,7 @@ def main() -> None:
 
     from dashboard.app import create_app
     from layers import GeoPackageStore
-    from layers.resident_reports import submit_public_report
+    from layers.imports.sources.resident_form import submit_public_report
     from layers.users import UserStore
     from tests.test_auth import FAST, PW
 

@@ -9,8 +9,8 @@ import click
 from babel.dates import format_date
 
 from layers import StoreError, open_store
-from layers.est import EstError, load_categories, read_observations
 from layers.est_week import WEEK_ROLES, WeekView, parse_week, week_view
+from layers.imports.sources.est import EstError, load_categories, read_observations
 
 from .cli import main
 from .i18n import t

@@ -55,7 +55,7 @@ def import_walk(ctx, file, held_on, title, repeats, participants, photos):
     Every place must lie in the data file's municipality. Nothing is stored when anything is
     wrong; the message names the field and its value.
     """
-    from layers.walk_files import read_walk_file
+    from layers.imports.sources.walk_files import read_walk_file
     from layers.walks import parse_participants, save_walk
 
     store = _store(ctx)
@@ -169,7 +169,7 @@ def _summary(points) -> str:
 @click.pass_context
 def export(ctx, walk_id, out):
     """Write a walk with its route and points as GPX or GeoJSON (WGS 84); photos stay in the data file."""
-    from layers.walk_files import write_walk_file
+    from layers.imports.sources.walk_files import write_walk_file
     from layers.walks import get_walk
 
     found = get_walk(_store(ctx), walk_id)
@@ -191,7 +191,7 @@ def export(ctx, walk_id, out):
 def add_point(ctx, walk_id, category, layer, description, at, occurred_at, photo):
     """Mark one more point on a stored walk, placed by --at or by the photo's GPS position (which is
     read to place the point and then dropped with the rest of the EXIF)."""
-    from layers.walk_photos import prepare_photo
+    from layers.imports.sources.walk_photos import prepare_photo
     from layers.walks import WalkPoint, add_points
 
     data = photo.read_bytes() if photo else None

@@ -4,7 +4,7 @@ view for polis, admin and moderator (a moderator never sees the narcotics catego
 
 The form is a plain HTML form posted to the server (it works without JavaScript); a small
 script from `/est/est.js` (the residents' form's, dashboard.rapportera) only adds the map pick
-and "use my position". A saved observation waits for moderation (`layers.est.save_observation`). The reporter's list is read by their user name,
+and "use my position". A saved observation waits for moderation (`layers.imports.sources.est.save_observation`). The reporter's list is read by their user name,
 so it never holds anyone else's. The category file is the packaged one unless the
 environment names another (`TRYGGHETSKARTA_EST_CATEGORIES=FILE`, read by every worker).
 """
@@ -21,7 +21,8 @@ import flask
 import pandas as pd
 
 from geodata import get_municipality, localities, place_name
-from layers.est import (
+from layers.est_week import WEEK_ROLES, parse_week, week_layers, week_of, week_view
+from layers.imports.sources.est import (
     PENDING,
     SOURCE,
     TZ,
@@ -34,9 +35,8 @@ from layers.est import (
     read_observations,
     save_observation,
 )
-from layers.est_week import WEEK_ROLES, parse_week, week_layers, week_of, week_view
+from layers.imports.sources.resident_form import places
 from layers.privacy import ADMIN, POLIS, ROLE_NAMES
-from layers.resident_reports import places
 from layers.schema import parse_times
 
 from .est_page_html import error_text, form_html, own_list_html, page, week_html, week_title

@@ -11,8 +11,8 @@ import pandas as pd
 from babel.dates import format_date
 
 from geodata import place_names
-from layers.est import MAX_TEXT, EstCategory, EstInputError
 from layers.est_week import Week, WeekView
+from layers.imports.sources.est import MAX_TEXT, EstCategory, EstInputError
 
 from .i18n import REPORT_STATUS, t
 

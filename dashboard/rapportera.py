@@ -6,7 +6,7 @@ A submission passes, in this order: the body size bound, the honeypot, its Origi
 this server's), the form's own token
 (signed with the app's key, time-limited, one submission each), the per-address and global
 limits (dashboard.rapportera_limits, counted in the data file for every worker process), then
-the fields (layers.resident_reports). It is audit-logged without the visitor's address.
+the fields (layers.imports.sources.resident_form). It is audit-logged without the visitor's address.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from geodata import get_municipality, localities
-from layers.resident_reports import normalise_ref, places, public_layers, status_of, submit_public_report
+from layers.imports.sources.resident_form import normalise_ref, places, public_layers, status_of, submit_public_report
 from layers.schema import LOCAL_TZ
 
 from .i18n import lang_or_default, t

@@ -22,7 +22,7 @@ from babel.dates import format_date
 
 from geodata import place_names
 
-from .est import TZ, EstCategory, EstError
+from .imports.sources.est import TZ, EstCategory, EstError
 from .messages import template
 from .privacy import ADMIN, POINTS, POLIS, PrivacyError, PrivacySettings, policy
 from .schema import parse_times
@@ -138,7 +138,7 @@ def week_view(observations: pd.DataFrame, week: Week, categories: tuple[EstCateg
               kommun: str, lang: str = "sv", settings: PrivacySettings | None = None) -> WeekView:
     """The week view of `observations` for `role`, this week and the one before: a frame with
     id, layer, category, x, y, moderation, est_category and the time as occurred_at (ISO text,
-    `layers.est.read_observations`) or t (UTC nanoseconds, a role's points frame)."""
+    `layers.imports.sources.est.read_observations`) or t (UTC nanoseconds, a role's points frame)."""
     seen_layers = set(week_layers(role, sorted({c.layer for c in categories} | set(observations["layer"])),
                                   settings))
     shown = tuple(c for c in categories if c.layer in seen_layers)

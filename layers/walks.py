@@ -1,7 +1,7 @@
 """Trygghetsvandringar (safety walks): a walk with its route, participant counts and the points
 marked on it, stored in the data file's `walks` table with each point a report (source
 `trygghetsvandring`, moderation `väntar`) and an optional photo; a repeat walk shows what became
-of the earlier walk's points. Files in and out (GPX, GeoJSON) are in `layers.walk_files`."""
+of the earlier walk's points. Files in and out (GPX, GeoJSON) are in `layers.imports.sources.walk_files`."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from geodata import METRIC, get_municipality, to_wgs84
 from .audit import AuditLog
 from .datafile import StoreError, reading, transaction
 from .gpkg import blobs_to_xy, points_to_blobs
+from .imports.sources.walk_photos import prepare_photo
 from .intake_schema import PHOTOS, WALKS
 from .schema import LOCAL_TZ, RecordError, ValidationError, stable_id
-from .walk_photos import prepare_photo
 
 SOURCE = "trygghetsvandring"
 PENDING = "väntar"

@@ -12,7 +12,8 @@ import pytest
 from geodata import METRIC
 from layers import GeoPackageStore
 from layers.datafile import writing
-from layers.est import (
+from layers.est_week import Week, parse_week, week_view
+from layers.imports.sources.est import (
     TZ,
     EstError,
     EstInputError,
@@ -23,7 +24,6 @@ from layers.est import (
     read_observations,
     save_observation,
 )
-from layers.est_week import Week, parse_week, week_view
 
 CATS = load_categories()
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=TZ)

@@ -15,7 +15,7 @@ import pytest
 from dashboard.app import create_app
 from layers import GeoPackageStore
 from layers.datafile import writing
-from layers.est import TZ, load_categories, parse_observation, save_observation
+from layers.imports.sources.est import TZ, load_categories, parse_observation, save_observation
 from layers.users import UserStore
 from tests.test_auth import FAST, PW, login
 from tests.test_est import NOW, OBSERVATIONS, form

@@ -12,6 +12,7 @@ from shapely import Point
 
 from layers import GeoPackageStore
 from layers.audit import read_audit
+from layers.imports.sources.resident_form import insert_intake_report, status_of
 from layers.moderation import (
     ModerationError,
     Moderator,
@@ -23,7 +24,6 @@ from layers.moderation import (
     reject,
     reply,
 )
-from layers.resident_reports import insert_intake_report, status_of
 from tests.helpers import VAGGERYD, report, reports_frame
 
 EMAIL = "boende@example.se"

@@ -18,7 +18,7 @@ import pytest
 from dashboard.app import create_app
 from dashboard.auth import CSRF_COOKIE
 from layers import GeoPackageStore
-from layers.est import TZ
+from layers.imports.sources.est import TZ
 from layers.users import UserStore
 from tests.helpers import report, reports_frame
 from tests.test_auth import FAST, PW

@@ -15,7 +15,7 @@ from dashboard.app import create_app
 from dashboard.rapportera_limits import SubmitLimits
 from layers import GeoPackageStore
 from layers.audit import read_audit
-from layers.resident_reports import REF_PATTERN, close_contact, insert_intake_report, status_of
+from layers.imports.sources.resident_form import REF_PATTERN, close_contact, insert_intake_report, status_of
 from layers.server_state import ServerState
 from layers.users import UserStore
 from tests.test_auth import FAST, PW

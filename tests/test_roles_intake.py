@@ -21,6 +21,7 @@ from dashboard.auth import narrower_role
 from dashboard.export import export
 from dashboard.filters import default_state
 from layers import GeoPackageStore
+from layers.imports.sources.resident_form import insert_intake_report
 from layers.moderation import Moderator, approve, queue
 from layers.privacy import (
     ALLMANHET,
@@ -39,7 +40,6 @@ from layers.privacy import (
     role_meet,
 )
 from layers.release_store import current_release
-from layers.resident_reports import insert_intake_report
 from tests.dash_fixtures import call, callback
 from tests.helpers import SKILLINGARYD, VAGGERYD, report, reports_frame
 

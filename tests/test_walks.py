@@ -1,4 +1,4 @@
-"""Trygghetsvandringar (layers.walks, walk_files, walk_photos) on hand-made walks in Skillingaryd: a
+"""Trygghetsvandringar (layers.walks, layers.imports.sources.walk_files and walk_photos) on hand-made walks in Skillingaryd: a
 walk round-trips through GPX and GeoJSON to the metre, its points are reports awaiting moderation,
 a repeat walk shows what became of the earlier points, photos are stored without EXIF, and bad
 input is one message naming the field and value with nothing stored."""
@@ -18,10 +18,10 @@ from PIL import Image
 
 from layers import GeoPackageStore, ValidationError
 from layers.datafile import StoreError
+from layers.imports.sources.walk_files import read_walk_file, walk_gpx, write_walk_file
+from layers.imports.sources.walk_photos import MAX_SIDE_PX, prepare_photo
 from layers.intake_schema import COUNTED
 from layers.moderation import Moderator, approve, queue, reject, reply
-from layers.walk_files import read_walk_file, walk_gpx, write_walk_file
-from layers.walk_photos import MAX_SIDE_PX, prepare_photo
 from layers.walks import Walk, WalkPoint, add_points, earlier_walks, get_walk, list_walks, photo_of, save_walk
 from tests.helpers import SKILLINGARYD, VARNAMO
 from tests.test_gpkg_conformance import validate

@@ -10,7 +10,8 @@
   (with the DST changes), each checked against the field's plausible range (`parse_times`);
 - `prepare`: the store rows plus one rejection per bad row (`prepare_import`);
 - `run`: the accepted rows stored in one transaction, the rejected ones written (`run_import`);
-- `sources/`: inputs that are not a file of rows with columns (the police's events feed);
+- `sources/`: inputs that are not a file of rows with columns (the police's events feed, the
+  residents' form, EST observations, safety walks' files and photos);
 - `messages`: the texts of all of these, in English (the CLI) and Swedish (the web app);
 - `jobs`: an upload run as a background job (imported on its own: `layers.imports.jobs`).
 

@@ -7,7 +7,7 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.data import load
-from layers.resident_reports import insert_intake_report
+from layers.imports.sources.resident_form import insert_intake_report
 from tests.browser.test_accessibility_browser import axe_source, serious  # noqa: F401  (axe_source: a fixture)
 from tests.browser.test_accessibility_browser import report as axe_report
 from tests.browser.test_dashboard_browser import wait_js, wait_map

@@ -20,9 +20,9 @@ import shapely
 
 from geodata import to_metric, to_wgs84
 
-from .config import REPORT_LAYERS
-from .schema import LOCAL_TZ, RecordError, ValidationError
-from .walks import DEFAULT_CATEGORY, DEFAULT_LAYER, Walk, WalkPoint, check_participants, parse_date
+from ...config import REPORT_LAYERS
+from ...schema import LOCAL_TZ, RecordError, ValidationError
+from ...walks import DEFAULT_CATEGORY, DEFAULT_LAYER, Walk, WalkPoint, check_participants, parse_date
 
 #: The namespace of the walk's own fields in a GPX file's metadata extensions.
 GPX_NS = "urn:x-trygghetskarta:walk:1"

@@ -28,12 +28,12 @@ import shapely
 
 from geodata import get_municipality, to_metric
 
-from .config import REPORT_LAYERS, PromiseConfig
-from .datafile import reading
-from .gpkg import blobs_to_xy
-from .resident_reports import insert_intake_report, places
-from .schema import parse_times
-from .spec import LayerSpec
+from ...config import REPORT_LAYERS, PromiseConfig
+from ...datafile import reading
+from ...gpkg import blobs_to_xy
+from ...schema import parse_times
+from ...spec import LayerSpec
+from .resident_form import insert_intake_report, places
 
 SOURCE = "est"
 PENDING = "väntar"
@@ -142,7 +142,7 @@ class Observation:
 def parse_observation(values: Mapping[str, str], categories: tuple[EstCategory, ...], kommun: str,
                       now: dt.datetime | None = None) -> Observation:
     """The form's fields, checked in the order the form shows them; the first bad one raises
-    EstInputError. Fields: category; place (a key of `layers.resident_reports.places`, the
+    EstInputError. Fields: category; place (a key of `layers.imports.sources.resident_form.places`, the
     residents' form's packaged places) or lat and lon (a map pick or
     the phone's position, WGS 84), which win when both are given; date (YYYY-MM-DD) and time
     (HH:MM), default now; description (optional, at most MAX_TEXT characters)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .schema import RecordError, ValidationError
+from ...schema import RecordError, ValidationError
 
 #: Largest photo accepted as sent (a phone's full-size JPEG is 2–5 MB).
 MAX_PHOTO_BYTES = 5 * 1024 * 1024

@@ -21,11 +21,11 @@ import shapely
 
 from geodata import METRIC, WGS84, get_municipality, localities, named_places, transform
 
-from .datafile import writing
-from .gpkg import points_to_blobs
-from .intake_schema import CONTACTS, MODERATION_STATES, REPORT_INTAKE_COLUMNS
-from .messages import label, template
-from .schema import LOCAL_TZ, MAX_DESCRIPTION, REPORT_COLUMNS, RecordError, ValidationError
+from ...datafile import writing
+from ...gpkg import points_to_blobs
+from ...intake_schema import CONTACTS, MODERATION_STATES, REPORT_INTAKE_COLUMNS
+from ...messages import label, template
+from ...schema import LOCAL_TZ, MAX_DESCRIPTION, REPORT_COLUMNS, RecordError, ValidationError
 
 #: The layers residents may report in (never the narcotics layer: tips on crimes go to the police).
 PUBLIC_LAYERS = ("otrygg_plats", "hastighet")
@@ -278,7 +278,7 @@ _FORM_FIELDS = ("layer", "category", "position", "place", "date", "hour", "descr
 
 
 def _ref_taken(store, ref: str) -> bool:
-    from .datafile import reading
+    from ...datafile import reading
 
     with reading(store.path) as conn:
         return conn.execute("SELECT 1 FROM reports WHERE ref = ?", (ref,)).fetchone() is not None
@@ -292,7 +292,7 @@ def status_of(store, ref: str, lang: str = "sv") -> dict | None:
     else the report's own status; a duplicate follows the report it was merged into), the
     layer and category, the day it was sent and the municipality's public reply. Never the
     description, the contact, the place or anything of another report."""
-    from .datafile import reading
+    from ...datafile import reading
 
     ref = normalise_ref(ref)
     if ref is None:
