@@ -160,17 +160,21 @@ def describe_selection(focus_names: list[str], start, end, selection: dict | Non
     parts = [t("exportfilter_focus", lang, names=", ".join(focus_names))]
     parts.append(_period(str(start) if start else None, str(end) if end else None, lang))
     if selection:
-        kind = selection.get("type")
-        if kind == "polygon":
-            parts.append(t("exportfilter_selection_area", lang))
-        elif kind == "locality":
-            parts.append(t("exportfilter_selection_locality", lang, name=selection.get("name")))
-        elif kind == "cell":
-            parts.append(t("exportfilter_selection_cell", lang, id=selection.get("id")))
-        else:
-            parts.append(t("exportfilter_selection", lang))
+        parts.append(selection_words(selection, lang))
     parts.append(t("exportfilter_role", lang, role=role_name(role, lang)))
     return "; ".join(parts)
+
+
+def selection_words(selection: dict, lang: str = "sv") -> str:
+    """A map selection in words: 'Urval: markerat område', 'Urval: Vaggeryd', 'Urval: ruta 500mN…'."""
+    kind = selection.get("type")
+    if kind == "polygon":
+        return t("exportfilter_selection_area", lang)
+    if kind == "locality":
+        return t("exportfilter_selection_locality", lang, name=selection.get("name"))
+    if kind == "cell":
+        return t("exportfilter_selection_cell", lang, id=selection.get("id"))
+    return t("exportfilter_selection", lang)
 
 
 def _day(value) -> str:

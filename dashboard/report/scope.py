@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..export_view import selection_words
 from ..filters import ACTIVITY_LAYER, FilterState
 from ..i18n import t
 
@@ -61,15 +62,8 @@ def scope_words(scope: Scope, data, lang: str, focus: tuple[str, ...], layers: t
         out.append(t("exportfilter_focus", lang, names=", ".join(cfg.focus_areas[f].short(lang) for f in focus)))
     if scope.layers is not None:
         out.append(t("exportfilter_layers", lang, names=", ".join(cfg.layers[lid].name(lang) for lid in layers)))
-    selection = scope.selection
-    if selection:
-        kind = selection.get("type")
-        if kind == "polygon":
-            out.append(t("exportfilter_selection_area", lang))
-        elif kind == "locality":
-            out.append(t("exportfilter_selection_locality", lang, name=selection.get("name")))
-        elif kind == "cell":
-            out.append(t("exportfilter_selection_cell", lang, id=selection.get("id")))
+    if scope.selection:
+        out.append(selection_words(scope.selection, lang))
     return out
 
 

@@ -4,15 +4,14 @@ the load has answered; opening the tab draws them. The normal page draws them at
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.app import create_app
 from dashboard.data import load
+from tests.browser.test_analysis_browser import text_of, until
 from tests.dash_fixtures import TODAY, small_store
 
 pytestmark = pytest.mark.browser
 
-WAIT = 90  # seconds: generous, the machine is shared; every wait is for a condition
 CARD = "Otrygga platser: 5 under 1 januari – 27 november 2026"
 #: The same card on the presentation screen (its default period is the year so far).
 PRESENT_CARD = "Otrygga platser: Hittills i år: 5, +400 % mot"
@@ -29,18 +28,6 @@ TRACES = "var g = document.querySelector(arguments[0] + ' .js-plotly-plot'); ret
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     return small_store(tmp_path_factory.mktemp("present-tabs") / "s.gpkg")
-
-
-def text_of(driver, selector):
-    found = driver.find_elements(By.CSS_SELECTOR, selector)
-    return found[0].text if found else ""
-
-
-def until(dash_duo, condition, what):
-    try:
-        return WebDriverWait(dash_duo.driver, WAIT, poll_frequency=0.2).until(lambda d: condition(d))
-    except Exception as exc:  # a timeout names what was awaited
-        raise AssertionError(f"waited {WAIT} s for {what}") from exc
 
 
 def test_the_comparison_tab_is_drawn_when_opened_not_at_load(dash_duo, store):
