@@ -7,6 +7,7 @@ X-Trygghetskarta-Worker (TRYGGHETSKARTA_WORKER_HEADER=1) says which one that is.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -37,6 +38,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class Served:
@@ -78,12 +89,24 @@ class Served:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            workers = self.worker_pids()
             self.proc.send_signal(signal.SIGINT)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            # A restart binds the same port: every process that held its socket must be gone
+            # (a worker outliving its master made the next start fail 'Address already in use').
+            end = time.monotonic() + 30
+            while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < end:
+                time.sleep(0.05)
+            for pid in workers:
+                if Path(f"/proc/{pid}").exists():  # still there after 30 s: it never exited
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+            while not _port_free(self.port) and time.monotonic() < end:
+                time.sleep(0.05)
 
     def browser(self) -> Browser:
         return Browser(self.port)
